@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# corosim developer entry point. Quick start: ./dev.sh demo, ./dev.sh test.
+# Installs missing Debian packages (checked with dpkg -s), configures with Ninja,
+# builds and runs. The CLI lands at build/corosim.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+
+packages=(g++ cmake ninja-build clang-19 libclang-rt-19-dev libabsl-dev catch2
+          librapidcheck-dev libbenchmark-dev libasio-dev libcli11-dev nlohmann-json3-dev)
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+ensure_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing missing packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+# configure_and_build DIR PRESET-ARGS...: one CMake build tree.
+configure_and_build() {
+  local dir=$1; shift
+  cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+build_gcc() {
+  log "building with g++ (-Wall -Wextra -Werror) into build/"
+  configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=g++ -DCOROSIM_WERROR=ON
+}
+
+build_asan() {
+  log "building with clang++-19 under ASan+UBSan into build-asan/"
+  configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_COMPILER=clang++-19 -DCOROSIM_WERROR=ON -DCOROSIM_SANITIZE=ON
+}
+
+run_ctest() {
+  local dir=$1
+  log "running ctest in $dir"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+}
+
+consumer_check() {
+  local prefix consumer
+  prefix=$(mktemp -d)
+  consumer=$(mktemp -d)
+  log "installing into $prefix and building the find_package(corosim) consumer"
+  cmake --install build --prefix "$prefix" >/dev/null
+  cmake -S "$root/tests/install" -B "$consumer" -G Ninja \
+    -DCMAKE_CXX_COMPILER=g++ -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build "$consumer" -j "$jobs"
+  "$consumer/consumer"
+  rm -rf "$prefix" "$consumer"
+}
+
+cmd=${1:-help}
+case "$cmd" in
+  deps)
+    ensure_packages ;;
+  build)
+    ensure_packages; build_gcc ;;
+  demo)
+    ensure_packages; build_gcc
+    log "bundled scenarios"
+    build/corosim list
+    log "exploring every bundled scenario with 200 random seeds"
+    set +e
+    build/corosim run --strategy random --seeds 200
+    status=$?
+    set -e
+    echo
+    log "one failure in full: deadlock/lock_order"
+    build/corosim run deadlock/lock_order --strategy random --seeds 100 --verbose || true
+    exit $status ;;
+  test)
+    ensure_packages
+    build_gcc; run_ctest build
+    build_asan; run_ctest build-asan
+    consumer_check
+    log "all checks passed" ;;
+  bench)
+    ensure_packages
+    log "building benchmarks in Release into build-release/"
+    configure_and_build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+    build-release/bench/corosim_bench "${@:2}" ;;
+  help|-h|--help)
+    cat <<'USAGE'
+usage: ./dev.sh COMMAND
+  demo    install missing packages, build, run the bundled scenarios and show what they find
+  test    build with g++ -Werror and run the tests, then clang-19 ASan+UBSan and run them
+          again, then build a find_package(corosim) consumer against an install
+  build   build with g++ into build/ (CLI: build/corosim)
+  bench   build in Release and run the Google Benchmark suite (extra args go to it)
+  deps    install the Debian packages corosim needs
+USAGE
+    ;;
+  *)
+    echo "dev.sh: unknown command '$cmd' (try ./dev.sh help)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,91 @@
+#include "replay/trace_text.h"
+
+#include <iomanip>
+#include <sstream>
+#include <string>
+
+namespace corosim {
+
+namespace {
+
+std::string fiber_label(std::uint32_t fiber) {
+  return fiber == kNoFiber ? std::string("sched") : "fiber " + std::to_string(fiber);
+}
+
+void print_details(const Trace& trace, const TraceEvent& event, std::ostream& out) {
+  switch (event.kind) {
+    case TraceKind::spawn:
+      out << "by " << fiber_label(event.arg);
+      break;
+    case TraceKind::wake:
+      out << "by " << (event.arg == kNoFiber ? std::string("timer") : fiber_label(event.arg));
+      break;
+    case TraceKind::complete:
+      out << (event.value != 0 ? "threw" : "returned");
+      break;
+    case TraceKind::timer_fire:
+      out << "deadline " << event.value << "ns";
+      break;
+    case TraceKind::channel_send:
+    case TraceKind::channel_recv:
+    case TraceKind::channel_close:
+      out << "channel#" << event.arg;
+      break;
+    case TraceKind::mutex_acquire:
+    case TraceKind::mutex_release:
+      out << "mutex#" << event.arg;
+      break;
+    case TraceKind::semaphore_acquire:
+    case TraceKind::semaphore_release:
+      out << "semaphore#" << event.arg << " x" << event.value;
+      break;
+    case TraceKind::event_set:
+      out << "event#" << event.arg;
+      break;
+    case TraceKind::note:
+      out << event.value;
+      break;
+    case TraceKind::suspend:
+    case TraceKind::yield:
+    case TraceKind::drop:
+      if (event.location != kNoLocation) out << trace.location(event.location).what;
+      break;
+    case TraceKind::resume:
+    case TraceKind::check_failed:
+      break;
+  }
+  if (event.location != kNoLocation) {
+    if (event.kind != TraceKind::check_failed) out << ' ';
+    out << (event.kind == TraceKind::spawn ? "from " : "at ")
+        << trace.location(event.location).where.str();
+  }
+}
+
+}  // namespace
+
+void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options) {
+  const auto& events = trace.events();
+  std::size_t first = 0;
+  if (options.tail_events != 0 && events.size() > options.tail_events) {
+    first = events.size() - options.tail_events;
+    out << "... " << first << " earlier event(s) not shown\n";
+  }
+  std::ostringstream line;
+  for (std::size_t i = first; i < events.size(); ++i) {
+    const TraceEvent& event = events[i];
+    line.str("");
+    line << "t=" << std::left << std::setw(14) << (std::to_string(event.time_ns) + "ns")
+         << std::setw(10) << fiber_label(event.fiber) << std::setw(9)
+         << trace_kind_name(event.kind);
+    print_details(trace, event, line);
+    std::string text = line.str();
+    text.erase(text.find_last_not_of(' ') + 1);
+    out << text << '\n';
+  }
+  if (trace.truncated()) {
+    out << "... " << (trace.events_seen() - events.size())
+        << " later event(s) were hashed but not stored (trace limit)\n";
+  }
+}
+
+}  // namespace corosim

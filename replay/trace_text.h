@@ -1,0 +1,24 @@
+// The readable text form of a trace: one event a line, with virtual time,
+// fiber, event and source location.
+//
+//   t=0ns          fiber 1   suspend  mutex.lock at scenarios/bundled/deadlock.cpp:30
+//   t=0ns          fiber 2   wake     by fiber 1
+//
+// tail_events > 0 prints only the last that many events (with a note of how
+// many were left out); 0 prints all.
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+
+#include "sim/trace.h"
+
+namespace corosim {
+
+struct TextTraceOptions {
+  std::size_t tail_events = 0;
+};
+
+void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options = {});
+
+}  // namespace corosim

@@ -1,0 +1,26 @@
+#include "runtime/event.h"
+
+#include "runtime/detail/object_id.h"
+
+namespace corosim {
+
+Event::Event() : id_(detail::new_object_id()) {}
+
+void Event::set() {
+  if (set_) return;
+  set_ = true;
+  detail::trace_current(TraceKind::event_set, id_);
+  while (!waiters_.empty()) detail::fiber_wake(*waiters_.pop_front().fiber);
+}
+
+void Event::describe(std::string& out) const {
+  out += "event#";
+  out += std::to_string(id_);
+}
+
+void Event::WaitAwaiter::await_suspend(std::coroutine_handle<>) {
+  event_.waiters_.push_back(node_, *current_fiber());
+  detail::set_waiting_on(&event_);
+}
+
+}  // namespace corosim

@@ -1,0 +1,80 @@
+#include "runtime/event_loop.h"
+
+#include <cassert>
+#include <thread>
+
+namespace corosim {
+
+EventLoop::EventLoop(std::uint64_t random_seed) : prng_(random_seed) {}
+
+EventLoop::~EventLoop() { assert(fibers_.alive_count() == 0); }
+
+void EventLoop::enter() {
+  assert(current_executor() == nullptr && "one executor per thread at a time");
+  detail::set_current(this, nullptr);
+  start_ = std::chrono::steady_clock::now();
+  failure_.clear();
+}
+
+void EventLoop::drive(const Fiber& main) {
+  while (failure_.empty() && main.state != FiberState::done) {
+    while (!timers_.empty() && timers_.next_deadline() <= now_ns()) {
+      TimerNode& node = timers_.pop();
+      detail::fiber_wake(*node.fiber);
+    }
+    if (ready_.empty()) {
+      if (timers_.empty()) return;  // deadlock
+      std::this_thread::sleep_until(start_ + std::chrono::nanoseconds(timers_.next_deadline()));
+      continue;
+    }
+    Fiber& fiber = ready_.take(0);
+    fiber.state = FiberState::running;
+    detail::set_current_fiber(&fiber);
+    fiber.resume_point.resume();
+    detail::set_current_fiber(nullptr);
+    for (std::size_t i = 0; i < deferred_drops_.size(); ++i) detail::fiber_drop(*deferred_drops_[i]);
+    deferred_drops_.clear();
+    fibers_.free_retired();
+  }
+}
+
+void EventLoop::teardown() {
+  // Whatever outlived main is dropped, oldest first.
+  while (Fiber* fiber = fibers_.first_alive()) {
+    while (fiber != nullptr && fiber->state == FiberState::done) fiber = fiber->alive_next;
+    if (fiber == nullptr) break;
+    detail::fiber_drop(*fiber);
+  }
+  fibers_.clear();
+  ready_.clear();
+  timers_.clear();
+  deferred_drops_.clear();
+  detail::set_current(nullptr, nullptr);
+}
+
+Fiber& EventLoop::create_fiber(const SourceLoc& spawned_at) {
+  return fibers_.create(*this, spawned_at);
+}
+void EventLoop::enqueue(Fiber& fiber) { ready_.push(fiber); }
+void EventLoop::dequeue(Fiber& fiber) { ready_.remove(fiber); }
+void EventLoop::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
+void EventLoop::retire(Fiber& fiber) { fibers_.retire(fiber); }
+AwaitAction EventLoop::before_await(Fiber&, const SourceLoc&) { return AwaitAction::proceed; }
+
+std::uint64_t EventLoop::now_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now() - start_)
+                                        .count());
+}
+
+void EventLoop::arm_timer(TimerNode& node) { timers_.arm(node); }
+void EventLoop::cancel_timer(TimerNode& node) { timers_.cancel(node); }
+std::uint64_t EventLoop::random_below(std::uint64_t bound) { return prng_.below(bound); }
+std::uint32_t EventLoop::new_object_id() { return next_object_id_++; }
+
+void EventLoop::report_failure(std::string checker, std::string message, const SourceLoc& where) {
+  if (!failure_.empty()) return;
+  failure_ = "corosim: " + checker + " at " + where.str() + ": " + message;
+}
+
+}  // namespace corosim

@@ -1,0 +1,142 @@
+#include "runtime/fiber.h"
+
+#include <cxxabi.h>
+
+#include <cassert>
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
+#include <utility>
+
+#include "runtime/detail/root_task.h"
+#include "runtime/scope.h"
+
+namespace corosim {
+
+namespace {
+thread_local Executor* tls_executor = nullptr;
+thread_local Fiber* tls_fiber = nullptr;
+thread_local std::int64_t tls_frames_live = 0;
+
+void destroy_root(Fiber& fiber) {
+  if (fiber.root) std::exchange(fiber.root, {}).destroy();
+}
+
+void report_escaped(Fiber& fiber) {
+  std::exception_ptr error = detail::fiber_exception(fiber);
+  if (!error || fiber.exception_seen || fiber.dropped) return;
+  fiber.exception_seen = true;
+  fiber.executor->report_failure(
+      "escaped-exception",
+      "fiber " + std::to_string(fiber.id) + " (spawned at " + fiber.spawned_at.str() +
+          ") threw " + detail::describe_exception(error) + " and nobody awaited it",
+      fiber.spawned_at);
+}
+
+// Common to every way a fiber ends: tell its joiner and scope, and free it if
+// no handle refers to it any more.
+void after_done(Fiber& fiber) {
+  if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
+    listener->on_fiber_done(fiber);
+  }
+  if (fiber.scope != nullptr) detail_scope_child_done(*fiber.scope, fiber);
+  if (!fiber.handle_alive) {
+    report_escaped(fiber);
+    destroy_root(fiber);
+    fiber.executor->retire(fiber);
+  }
+}
+}  // namespace
+
+Executor* current_executor() noexcept { return tls_executor; }
+Fiber* current_fiber() noexcept { return tls_fiber; }
+
+namespace detail {
+
+void set_current(Executor* executor, Fiber* fiber) noexcept {
+  tls_executor = executor;
+  tls_fiber = fiber;
+}
+void set_current_fiber(Fiber* fiber) noexcept { tls_fiber = fiber; }
+std::int64_t& frames_live() noexcept { return tls_frames_live; }
+
+void set_waiting_on(const WaitTarget* target) noexcept {
+  if (tls_fiber != nullptr) tls_fiber->waiting_on = target;
+}
+
+void fiber_wake(Fiber& fiber) {
+  assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");
+  fiber.state = FiberState::ready;
+  fiber.waiting_on = nullptr;
+  const Fiber* waker = tls_fiber;
+  fiber.executor->trace(TraceKind::wake, &fiber, waker != nullptr ? waker->id : kNoFiber, 0);
+  fiber.executor->enqueue(fiber);
+}
+
+void fiber_finish(Fiber& fiber) {
+  assert(fiber.state == FiberState::running);
+  fiber.state = FiberState::done;
+  fiber.waiting_on = nullptr;
+  const bool threw = static_cast<bool>(fiber.root_promise->error);
+  fiber.executor->trace(TraceKind::complete, &fiber, 0, threw ? 1 : 0);
+  after_done(fiber);
+}
+
+void fiber_drop(Fiber& fiber) {
+  switch (fiber.state) {
+    case FiberState::done:
+      return;
+    case FiberState::running:
+      fiber.executor->defer_drop(fiber);
+      return;
+    case FiberState::ready:
+      fiber.executor->dequeue(fiber);
+      break;
+    case FiberState::waiting:
+      break;
+  }
+  fiber.state = FiberState::done;
+  fiber.dropped = true;
+  fiber.waiting_on = nullptr;
+  fiber.executor->trace(TraceKind::drop, &fiber, 0, 0, &fiber.suspended_at);
+  // Destructors of the dropped chain run as the dropped fiber, so what they do
+  // (unlock, send, spawn) is attributed to it.
+  Fiber* previous = std::exchange(tls_fiber, &fiber);
+  destroy_root(fiber);
+  tls_fiber = previous;
+  after_done(fiber);
+}
+
+void fiber_release(Fiber& fiber) {
+  fiber.handle_alive = false;
+  if (fiber.state != FiberState::done) {
+    if (!fiber.detached) fiber_drop(fiber);
+    return;  // after_done frees it once it ends
+  }
+  report_escaped(fiber);
+  destroy_root(fiber);
+  fiber.executor->retire(fiber);
+}
+
+std::exception_ptr fiber_exception(const Fiber& fiber) noexcept {
+  if (fiber.dropped || !fiber.root) return nullptr;
+  return fiber.root_promise->error;
+}
+
+std::string describe_exception(const std::exception_ptr& error) {
+  if (!error) return "no exception";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(
+        abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status), std::free);
+    return std::string(status == 0 && name ? name.get() : typeid(e).name()) + "(\"" + e.what() +
+           "\")";
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+}  // namespace detail
+}  // namespace corosim

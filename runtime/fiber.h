@@ -1,0 +1,121 @@
+// Fiber: one independently scheduled thread of control — a root coroutine plus
+// whatever it awaits inline. spawn() makes a fiber; awaiting a Task does not.
+//
+// The record is shared by runtime/ (lifecycle: finish, drop, release) and the
+// executors (scheduling). Executors own the storage; runtime code refers to a
+// fiber only while it is alive or retired-but-not-yet-freed (the end of a step).
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include "runtime/executor.h"
+#include "runtime/source_loc.h"
+
+namespace corosim {
+
+class TaskScope;
+
+enum class FiberState : std::uint8_t {
+  ready,    // in the executor's run queue
+  running,  // the one fiber executing now
+  waiting,  // parked at a suspension point, registered with what will wake it
+  done,     // returned, threw, or was dropped
+};
+
+// What a waiting fiber is blocked on, for deadlock reports and wait-for graphs.
+class WaitTarget {
+ public:
+  // Appends a short name such as "mutex#2" or "channel#0 (recv)".
+  virtual void describe(std::string& out) const = 0;
+  // The id of the fiber whose progress would release this target, if there is
+  // one (a mutex's holder, a joined fiber): an edge of the wait-for graph.
+  virtual std::uint32_t holder_id() const noexcept { return kNoFiber; }
+
+ protected:
+  ~WaitTarget() = default;
+};
+
+// Told when a fiber finishes (a JoinHandle's awaiter, select's wait-any).
+class CompletionListener {
+ public:
+  virtual void on_fiber_done(Fiber& fiber) = 0;
+
+ protected:
+  ~CompletionListener() = default;
+};
+
+// Where the executor continues a parked fiber: a coroutine handle, or a
+// function for the hook's forced suspension (which still has to evaluate the
+// operand once resumed).
+struct ResumePoint {
+  std::coroutine_handle<> handle;
+  void (*function)(void*) = nullptr;
+  void* context = nullptr;
+
+  void resume() const {
+    if (function != nullptr) {
+      function(context);
+    } else {
+      handle.resume();
+    }
+  }
+};
+
+namespace detail {
+struct RootPromiseBase;
+}
+
+struct Fiber {
+  Executor* executor = nullptr;
+  std::uint32_t id = 0;
+  FiberState state = FiberState::ready;
+  bool handle_alive = true;    // a JoinHandle (or the executor, for main) refers to it
+  bool detached = false;       // runs on without a handle
+  bool dropped = false;        // finished by being dropped, not by returning
+  bool exception_seen = false; // its exception was rethrown to someone
+
+  std::coroutine_handle<> root;                  // the fiber's root frame
+  detail::RootPromiseBase* root_promise = nullptr;
+  ResumePoint resume_point;
+
+  CompletionListener* listener = nullptr;
+  TaskScope* scope = nullptr;  // set for TaskScope children
+  Fiber* scope_prev = nullptr;
+  Fiber* scope_next = nullptr;
+
+  // Executor's intrusive list of alive fibers, in id order.
+  Fiber* alive_prev = nullptr;
+  Fiber* alive_next = nullptr;
+  std::uint32_t queue_slot = 0;  // executor's bookkeeping while ready
+
+  SourceLoc spawned_at;
+  SourceLoc suspended_at;               // the last suspension point reached
+  const char* waiting_what = "";        // what the operand is ("mutex.lock")
+  const WaitTarget* waiting_on = nullptr;
+};
+
+namespace detail {
+
+// Makes a waiting fiber ready (a primitive's wake-up). waker is the fiber that
+// caused it, or null (timer).
+void fiber_wake(Fiber& fiber);
+// Called by the root frame's final awaiter: the fiber returned or threw.
+void fiber_finish(Fiber& fiber);
+// Destroys the fiber's suspended chain: destructors run, awaiters unregister,
+// no code after its current co_await runs. Deferred to the end of the step if
+// the fiber is running.
+void fiber_drop(Fiber& fiber);
+// The fiber's handle is gone. Drops it unless detached; frees it when done.
+void fiber_release(Fiber& fiber);
+// The fiber's exception, if it threw (null otherwise).
+std::exception_ptr fiber_exception(const Fiber& fiber) noexcept;
+// "what(): ..." of an exception, for reports.
+std::string describe_exception(const std::exception_ptr& error);
+// Marks the current fiber as waiting on target (for deadlock reports).
+void set_waiting_on(const WaitTarget* target) noexcept;
+
+}  // namespace detail
+}  // namespace corosim

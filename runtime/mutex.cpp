@@ -1,0 +1,53 @@
+#include "runtime/mutex.h"
+
+#include <cassert>
+
+#include "runtime/detail/object_id.h"
+
+namespace corosim {
+
+Mutex::Mutex() : id_(detail::new_object_id()) {}
+
+void Mutex::acquired_by(const Fiber* fiber) {
+  locked_ = true;
+  holder_id_ = fiber != nullptr ? fiber->id : kNoFiber;
+  if (fiber != nullptr) fiber->executor->trace(TraceKind::mutex_acquire, fiber, id_, 0);
+}
+
+bool Mutex::try_lock() {
+  if (locked_) return false;
+  acquired_by(current_fiber());
+  return true;
+}
+
+void Mutex::unlock() {
+  assert(locked_ && "unlock of a mutex that is not locked");
+  detail::trace_current(TraceKind::mutex_release, id_);
+  if (waiters_.empty()) {
+    locked_ = false;
+    holder_id_ = kNoFiber;
+    return;
+  }
+  detail::WaiterNode& node = waiters_.pop_front();
+  static_cast<LockAwaiter*>(node.owner)->granted_ = true;
+  acquired_by(node.fiber);
+  detail::fiber_wake(*node.fiber);
+}
+
+void Mutex::describe(std::string& out) const {
+  out += "mutex#";
+  out += std::to_string(id_);
+}
+
+Mutex::LockAwaiter::~LockAwaiter() {
+  detail::unlink_if_queued(node_);
+  if (granted_ && !taken_) mutex_.unlock();  // dropped after the hand-off: pass it on
+}
+
+void Mutex::LockAwaiter::await_suspend(std::coroutine_handle<>) {
+  node_.owner = this;
+  mutex_.waiters_.push_back(node_, *current_fiber());
+  detail::set_waiting_on(&mutex_);
+}
+
+}  // namespace corosim

@@ -1,0 +1,94 @@
+// Mutex: an async mutual-exclusion lock with an RAII guard.
+//
+// Contract:
+// - co_await mutex.lock() gives a Mutex::Guard; the guard unlocks when
+//   destroyed (or on guard.unlock()).
+// - Fair hand-off: unlock() passes ownership to the oldest waiter and wakes
+//   it; the executor resumes it on a later step. The new owner holds the lock
+//   from the moment of the hand-off, even before it runs.
+// - Cancel-safety of lock(): total. A waiter dropped while queued leaves the
+//   queue; one dropped after the hand-off but before it resumed passes the lock
+//   on to the next waiter.
+// - The holder is tracked by fiber id for deadlock reports (the fiber that
+//   acquired, even if the guard is later moved).
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "runtime/detail/waiter_list.h"
+#include "runtime/fiber.h"
+
+namespace corosim {
+
+class Mutex final : public WaitTarget {
+ public:
+  Mutex();
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  class [[nodiscard]] Guard {
+   public:
+    Guard() noexcept = default;
+    explicit Guard(Mutex& mutex) noexcept : mutex_(&mutex) {}
+    Guard(Guard&& other) noexcept : mutex_(std::exchange(other.mutex_, nullptr)) {}
+    Guard& operator=(Guard&& other) noexcept {
+      if (this != &other) {
+        unlock();
+        mutex_ = std::exchange(other.mutex_, nullptr);
+      }
+      return *this;
+    }
+    ~Guard() { unlock(); }
+    bool owns_lock() const noexcept { return mutex_ != nullptr; }
+    void unlock() {
+      if (mutex_ != nullptr) std::exchange(mutex_, nullptr)->unlock();
+    }
+
+   private:
+    Mutex* mutex_ = nullptr;
+  };
+
+  class LockAwaiter {
+   public:
+    static constexpr const char* corosim_what = "mutex.lock";
+    explicit LockAwaiter(Mutex& mutex) noexcept : mutex_(mutex) {}
+    LockAwaiter(const LockAwaiter&) = delete;
+    ~LockAwaiter();
+    bool await_ready() { return mutex_.try_lock(); }
+    void await_suspend(std::coroutine_handle<>);
+    Guard await_resume() noexcept {
+      taken_ = true;
+      return Guard(mutex_);
+    }
+
+   private:
+    friend class Mutex;
+    detail::WaiterNode node_;
+    Mutex& mutex_;
+    bool granted_ = false;
+    bool taken_ = false;
+  };
+
+  [[nodiscard]] LockAwaiter lock() noexcept { return LockAwaiter(*this); }
+  // Takes the lock if it is free; the caller must unlock() (or wrap it in a Guard).
+  bool try_lock();
+  void unlock();
+
+  bool is_locked() const noexcept { return locked_; }
+  std::uint32_t id() const noexcept { return id_; }
+  void describe(std::string& out) const override;
+  std::uint32_t holder_id() const noexcept override { return holder_id_; }
+
+ private:
+  void acquired_by(const Fiber* fiber);
+
+  detail::WaiterList waiters_;
+  std::uint32_t id_;
+  std::uint32_t holder_id_ = kNoFiber;
+  bool locked_ = false;
+};
+
+}  // namespace corosim

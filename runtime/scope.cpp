@@ -1,0 +1,74 @@
+#include "runtime/scope.h"
+
+#include <cassert>
+
+namespace corosim {
+
+TaskScope::TaskScope() {
+  if (Executor* executor = current_executor()) id_ = executor->new_object_id();
+}
+
+TaskScope::~TaskScope() {
+  cancel();
+  assert(live_ == 0 && "a TaskScope was destroyed by one of its own children");
+}
+
+void TaskScope::link(Fiber& child) {
+  child.scope = this;
+  child.scope_prev = last_;
+  child.scope_next = nullptr;
+  (last_ != nullptr ? last_->scope_next : first_) = &child;
+  last_ = &child;
+  ++live_;
+}
+
+void TaskScope::cancel() {
+  for (Fiber* child = first_; child != nullptr;) {
+    Fiber* next = child->scope_next;
+    detail::fiber_drop(*child);  // unlinks it unless it is running (dropped later)
+    child = next;
+  }
+}
+
+void TaskScope::describe(std::string& out) const {
+  out += "scope#";
+  out += std::to_string(id_);
+  out += " (";
+  out += std::to_string(live_);
+  out += " children left)";
+}
+
+void TaskScope::JoinAwaiter::await_suspend(std::coroutine_handle<>) noexcept {
+  assert(scope_.joiner_ == nullptr && "a TaskScope can be joined by one waiter at a time");
+  scope_.joiner_ = current_fiber();
+  registered_ = true;
+  detail::set_waiting_on(&scope_);
+}
+
+void TaskScope::JoinAwaiter::await_resume() {
+  registered_ = false;
+  if (scope_.error_) std::rethrow_exception(std::exchange(scope_.error_, nullptr));
+}
+
+void detail_scope_child_done(TaskScope& scope, Fiber& child) {
+  assert(child.scope == &scope);
+  (child.scope_prev != nullptr ? child.scope_prev->scope_next : scope.first_) = child.scope_next;
+  (child.scope_next != nullptr ? child.scope_next->scope_prev : scope.last_) = child.scope_prev;
+  child.scope = nullptr;
+  child.scope_prev = child.scope_next = nullptr;
+  --scope.live_;
+
+  std::exception_ptr error = detail::fiber_exception(child);
+  if (error) {
+    child.exception_seen = true;  // the scope rethrows it from join()
+    if (!scope.error_) {
+      scope.error_ = error;
+      scope.cancel();
+    }
+  }
+  if (scope.live_ == 0 && scope.joiner_ != nullptr) {
+    detail::fiber_wake(*std::exchange(scope.joiner_, nullptr));
+  }
+}
+
+}  // namespace corosim

@@ -1,0 +1,84 @@
+// TaskScope: structured concurrency (a nursery). Fibers spawned into a scope
+// belong to it; co_await scope.join() returns once every child has finished.
+//
+// Contract:
+// - join() waits for all children; the joiner is resumed by the executor after
+//   the last child finishes. If a child threw, the first exception cancels
+//   (drops) the remaining children and join() rethrows it.
+// - cancel() drops every live child now (a running child: at the end of its
+//   step). Cancel-safety of join(): total — cancelling the join leaves the
+//   children running; joining again waits for them.
+// - Destroying a scope drops its live children, so no child outlives the frame
+//   that owns the scope.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <source_location>
+#include <string>
+#include <utility>
+
+#include "runtime/spawn.h"
+
+namespace corosim {
+
+class TaskScope final : public WaitTarget {
+ public:
+  TaskScope();
+  TaskScope(const TaskScope&) = delete;
+  TaskScope& operator=(const TaskScope&) = delete;
+  ~TaskScope();
+
+  // Spawns a child (a Task or a callable returning a Task); its value, if any,
+  // is discarded.
+  template <class F>
+  void spawn(F&& body, std::source_location where = std::source_location::current()) {
+    adopt(corosim::spawn(std::forward<F>(body), where));
+  }
+
+  class JoinAwaiter {
+   public:
+    static constexpr const char* corosim_what = "scope.join";
+    explicit JoinAwaiter(TaskScope& scope) noexcept : scope_(scope) {}
+    JoinAwaiter(const JoinAwaiter&) = delete;
+    ~JoinAwaiter() {
+      if (scope_.joiner_ != nullptr && registered_) scope_.joiner_ = nullptr;
+    }
+    bool await_ready() const noexcept { return scope_.live_ == 0; }
+    void await_suspend(std::coroutine_handle<>) noexcept;
+    void await_resume();
+
+   private:
+    TaskScope& scope_;
+    bool registered_ = false;
+  };
+  [[nodiscard]] JoinAwaiter join() noexcept { return JoinAwaiter(*this); }
+
+  void cancel();
+  std::size_t live() const noexcept { return live_; }
+
+  void describe(std::string& out) const override;
+
+ private:
+  friend void detail_scope_child_done(TaskScope& scope, Fiber& child);
+
+  template <class T>
+  void adopt(JoinHandle<T> handle) {
+    Fiber* child = std::exchange(handle.fiber_, nullptr);
+    child->handle_alive = false;  // the scope, not a handle, now answers for it
+    link(*child);
+  }
+  void link(Fiber& child);
+
+  Fiber* first_ = nullptr;
+  Fiber* last_ = nullptr;
+  std::size_t live_ = 0;
+  Fiber* joiner_ = nullptr;
+  std::exception_ptr error_;
+  std::uint32_t id_ = 0;
+};
+
+// Called by the runtime when a child of scope finishes or is dropped.
+void detail_scope_child_done(TaskScope& scope, Fiber& child);
+
+}  // namespace corosim

@@ -1,0 +1,201 @@
+// spawn(): starts a fiber; JoinHandle<T>: its result.
+//
+// Contract:
+// - spawn(task) and spawn(callable, args...) create a fiber that the executor
+//   starts on a later step (never inline). A callable and its arguments are
+//   moved into the fiber's root frame and live as long as the fiber, so a
+//   capturing lambda coroutine is safe to spawn.
+// - co_await handle gives the fiber's value, rethrows its exception, or throws
+//   corosim::Cancelled if it was dropped. The waiter is woken by the fiber's
+//   completion and resumed by the executor on a later step.
+// - Destroying an un-joined handle drops the fiber (its suspended chain is
+//   destroyed, destructors run) unless detach() was called. Cancel-safety of
+//   co_await handle: total (the fiber runs on; awaiting again is fine).
+// - An exception that nobody observes (detached fiber, or handle destroyed
+//   without awaiting) is reported by the escaped-exception checker.
+#pragma once
+
+#include <cassert>
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <source_location>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/cancelled.h"
+#include "runtime/detail/root_task.h"
+#include "runtime/executor.h"
+#include "runtime/fiber.h"
+#include "runtime/task.h"
+
+namespace corosim {
+
+class TaskScope;
+template <class T>
+class JoinHandle;
+
+namespace detail {
+
+template <class T>
+JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at);
+
+template <class F, class... Args>
+using InvokeTask = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>>;
+
+template <class T>
+class JoinAwaiter final : public CompletionListener, public WaitTarget {
+ public:
+  static constexpr const char* corosim_what = "join";
+
+  explicit JoinAwaiter(JoinHandle<T>& handle) noexcept : handle_(handle) {}
+  JoinAwaiter(const JoinAwaiter&) = delete;
+  ~JoinAwaiter() {
+    if (waiter_ != nullptr) handle_.fiber_->listener = nullptr;
+  }
+
+  bool await_ready() const noexcept { return handle_.is_finished(); }
+  void await_suspend(std::coroutine_handle<>) noexcept {
+    Fiber& target = *handle_.fiber_;
+    assert(target.listener == nullptr && "a fiber can be joined by one waiter at a time");
+    waiter_ = current_fiber();
+    target.listener = this;
+    set_waiting_on(this);
+  }
+  T await_resume() { return handle_.take_result(); }
+
+  void on_fiber_done(Fiber&) override { fiber_wake(*std::exchange(waiter_, nullptr)); }
+  void describe(std::string& out) const override {
+    out += "fiber ";
+    out += std::to_string(handle_.fiber_->id);
+  }
+  std::uint32_t holder_id() const noexcept override { return handle_.fiber_->id; }
+
+ private:
+  JoinHandle<T>& handle_;
+  Fiber* waiter_ = nullptr;
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] JoinHandle {
+ public:
+  JoinHandle() noexcept = default;
+  JoinHandle(JoinHandle&& other) noexcept : fiber_(std::exchange(other.fiber_, nullptr)) {}
+  JoinHandle& operator=(JoinHandle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fiber_ = std::exchange(other.fiber_, nullptr);
+    }
+    return *this;
+  }
+  JoinHandle(const JoinHandle&) = delete;
+  JoinHandle& operator=(const JoinHandle&) = delete;
+  ~JoinHandle() { reset(); }
+
+  bool valid() const noexcept { return fiber_ != nullptr; }
+  bool is_finished() const noexcept {
+    assert(fiber_ != nullptr);
+    return fiber_->state == FiberState::done;
+  }
+  std::uint32_t fiber_id() const noexcept { return fiber_->id; }
+
+  // Lets the fiber run on without a handle; it must not outlive the run.
+  void detach() noexcept {
+    assert(fiber_ != nullptr);
+    fiber_->detached = true;
+    detail::fiber_release(*std::exchange(fiber_, nullptr));
+  }
+  // Drops the fiber now (at the end of this step if it is the running fiber)
+  // and declares its result unwanted: awaiting the handle afterwards throws
+  // Cancelled, and an exception it already threw is not reported as escaped.
+  void cancel() {
+    assert(fiber_ != nullptr);
+    fiber_->exception_seen = true;
+    detail::fiber_drop(*fiber_);
+  }
+
+  // The fiber record, for the runtime's own combinators.
+  Fiber& fiber_record() const noexcept { return *fiber_; }
+
+  detail::JoinAwaiter<T> operator co_await() & noexcept { return detail::JoinAwaiter<T>(*this); }
+  detail::JoinAwaiter<T> operator co_await() && noexcept { return detail::JoinAwaiter<T>(*this); }
+
+  // The result of a finished fiber (what co_await gives), without suspending.
+  T take_result() {
+    assert(fiber_ != nullptr && is_finished());
+    if (fiber_->dropped) throw Cancelled{};
+    if (!fiber_->root) throw Cancelled{};  // cancelled after it finished: result discarded
+    auto& promise = static_cast<detail::RootPromise<T>&>(*fiber_->root_promise);
+    if (promise.error) {
+      fiber_->exception_seen = true;
+      std::rethrow_exception(promise.error);
+    }
+    if constexpr (!std::is_void_v<T>) {
+      assert(promise.value.has_value() && "the result was already taken");
+      return std::move(*promise.value);
+    }
+  }
+
+ private:
+  friend class TaskScope;
+  template <class U>
+  friend class detail::JoinAwaiter;
+  template <class U>
+  friend JoinHandle<U> detail::start_fiber(detail::RootTask<U>, const SourceLoc&);
+
+  explicit JoinHandle(Fiber& fiber) noexcept : fiber_(&fiber) {}
+  void reset() noexcept {
+    if (fiber_ != nullptr) detail::fiber_release(*std::exchange(fiber_, nullptr));
+  }
+
+  Fiber* fiber_ = nullptr;
+};
+
+namespace detail {
+
+template <class T>
+JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at) {
+  Executor* executor = current_executor();
+  assert(executor != nullptr && "spawn() called outside a corosim executor");
+  Fiber& fiber = executor->create_fiber(spawned_at);
+  auto handle = root.release();
+  handle.promise().fiber = &fiber;
+  fiber.root = handle;
+  fiber.root_promise = &handle.promise();
+  fiber.resume_point = ResumePoint{handle};
+  fiber.state = FiberState::ready;
+  executor->enqueue(fiber);
+  return JoinHandle<T>(fiber);
+}
+
+}  // namespace detail
+
+template <class T>
+JoinHandle<T> spawn(Task<T> task, std::source_location where = std::source_location::current()) {
+  return detail::start_fiber(detail::await_as_root<T>(std::move(task)), SourceLoc::from(where));
+}
+
+template <class F>
+  requires(!IsTask<F> && std::invocable<std::decay_t<F>&>)
+auto spawn(F&& function, std::source_location where = std::source_location::current()) {
+  using T = typename detail::InvokeTask<F>::value_type;
+  return detail::start_fiber(
+      detail::invoke_as_root<T, std::decay_t<F>>(std::forward<F>(function)),
+      SourceLoc::from(where));
+}
+
+template <class F, class Arg, class... Args>
+  requires(!std::same_as<std::remove_cvref_t<Arg>, std::source_location> &&
+           std::invocable<std::decay_t<F>&, std::decay_t<Arg>&, std::decay_t<Args>&...>)
+auto spawn(F&& function, Arg&& arg, Args&&... args) {
+  using T = typename detail::InvokeTask<F, Arg, Args...>::value_type;
+  return detail::start_fiber(
+      detail::invoke_as_root<T, std::decay_t<F>, std::decay_t<Arg>, std::decay_t<Args>...>(
+          std::forward<F>(function), std::forward<Arg>(arg), std::forward<Args>(args)...),
+      SourceLoc{});
+}
+
+}  // namespace corosim

@@ -1,0 +1,40 @@
+// Exploring a scenario: run it once per seed under a strategy and judge the
+// runs against its expectation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "scenarios/registry.h"
+#include "sim/simulator.h"
+
+namespace corosim {
+
+struct ExploreOptions {
+  std::string strategy = "random";
+  std::uint64_t first_seed = 0;
+  std::uint64_t seed_count = 100;
+  SimOptions sim;
+  // Called after every run (progress display); may be empty.
+  std::function<void(std::uint64_t runs_done)> on_run;
+};
+
+struct ScenarioReport {
+  const Scenario* scenario = nullptr;
+  std::uint64_t runs = 0;
+  std::uint64_t failures = 0;
+  std::optional<RunResult> first_failure;     // the lowest failing seed
+  std::optional<RunResult> first_unexpected;  // the first failure the expectation does not allow
+  std::uint64_t trace_hash = 0;               // of the first failure, else of the first run
+  bool met = false;
+
+  // "passed" when no run failed, else "failed".
+  const char* outcome() const noexcept { return failures == 0 ? "passed" : "failed"; }
+};
+
+// The strategy name must be valid (see make_strategy).
+ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options);
+
+}  // namespace corosim

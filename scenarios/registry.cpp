@@ -1,0 +1,39 @@
+#include "scenarios/registry.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace corosim {
+
+ScenarioRegistry& ScenarioRegistry::global() {
+  static ScenarioRegistry registry;
+  return registry;
+}
+
+bool ScenarioRegistry::add(Scenario scenario) {
+  if (find(scenario.name) != nullptr) {
+    // A programming error in the scenario sources; fail loudly at start-up.
+    std::fprintf(stderr, "corosim: scenario '%s' is registered twice (%s)\n",
+                 scenario.name.c_str(), scenario.where.str().c_str());
+    std::abort();
+  }
+  auto at = std::lower_bound(scenarios_.begin(), scenarios_.end(), scenario.name,
+                             [](const Scenario& s, const std::string& name) { return s.name < name; });
+  scenarios_.insert(at, std::move(scenario));
+  return true;
+}
+
+const Scenario* ScenarioRegistry::find(std::string_view name) const noexcept {
+  auto at = std::lower_bound(scenarios_.begin(), scenarios_.end(), name,
+                             [](const Scenario& s, std::string_view n) { return s.name < n; });
+  return at != scenarios_.end() && at->name == name ? &*at : nullptr;
+}
+
+bool register_scenario(const char* name, Expectation expect, Task<void> (*body)(),
+                       std::source_location where) {
+  return ScenarioRegistry::global().add(
+      Scenario{name, std::move(expect), body, SourceLoc::from(where)});
+}
+
+}  // namespace corosim

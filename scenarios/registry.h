@@ -1,0 +1,68 @@
+// Scenarios: named Task<void>() bodies with an expectation, registered at
+// static-initialisation time and run by `corosim run`.
+//
+//   CORO_SCENARIO("deadlock/lock_order", corosim::fails_with("deadlock")) {
+//     ...
+//     co_return;
+//   }
+//
+// Register scenarios in sources compiled into the executable itself (not a
+// static library, whose unreferenced objects the linker drops).
+#pragma once
+
+#include <source_location>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/task.h"
+#include "sim/simulator.h"
+
+namespace corosim {
+
+// What a scenario must do across every run: pass, or fail with one checker.
+struct Expectation {
+  std::string checker;  // empty: every run passes
+
+  bool expects_failure() const noexcept { return !checker.empty(); }
+  // "passes" or "fails:deadlock"
+  std::string str() const { return checker.empty() ? "passes" : "fails:" + checker; }
+};
+
+inline Expectation passes() { return Expectation{}; }
+inline Expectation fails_with(std::string checker) { return Expectation{std::move(checker)}; }
+
+struct Scenario {
+  std::string name;
+  Expectation expect;
+  Task<void> (*body)();
+  SourceLoc where;
+};
+
+class ScenarioRegistry {
+ public:
+  static ScenarioRegistry& global();
+
+  bool add(Scenario scenario);
+  // Every scenario, sorted by name.
+  const std::vector<Scenario>& all() const noexcept { return scenarios_; }
+  const Scenario* find(std::string_view name) const noexcept;
+
+ private:
+  std::vector<Scenario> scenarios_;
+};
+
+bool register_scenario(const char* name, Expectation expect, Task<void> (*body)(),
+                       std::source_location where = std::source_location::current());
+
+}  // namespace corosim
+
+#define COROSIM_CONCAT_INNER(a, b) a##b
+#define COROSIM_CONCAT(a, b) COROSIM_CONCAT_INNER(a, b)
+#define COROSIM_SCENARIO_IMPL(id, name, expectation)                                         \
+  static ::corosim::Task<void> COROSIM_CONCAT(corosim_scenario_body_, id)();               \
+  [[maybe_unused]] static const bool COROSIM_CONCAT(corosim_scenario_registered_, id) =    \
+      ::corosim::register_scenario(name, expectation,                                       \
+                                   &COROSIM_CONCAT(corosim_scenario_body_, id));            \
+  static ::corosim::Task<void> COROSIM_CONCAT(corosim_scenario_body_, id)()
+#define CORO_SCENARIO(name, expectation) COROSIM_SCENARIO_IMPL(__COUNTER__, name, expectation)

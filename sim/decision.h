@@ -1,0 +1,31 @@
+// Decisions: every nondeterministic choice a run makes, in order. Seed and
+// strategy produce them; the list of them (the decision stream) is the run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace corosim {
+
+enum class DecisionKind : std::uint8_t {
+  schedule,   // which ready fiber runs next: n = ready fibers
+  yield,      // at a suspension point, park first (1) or proceed (0): n = 2
+  timer_tie,  // which of n timers with the same deadline fires next
+  random,     // a value of corosim::random(n)
+};
+
+const char* decision_kind_name(DecisionKind kind) noexcept;
+
+// Only real choices are recorded: n >= 2.
+struct Decision {
+  DecisionKind kind;
+  std::uint64_t n;
+  std::uint64_t value;
+
+  friend bool operator==(const Decision&, const Decision&) = default;
+};
+
+using DecisionStream = std::vector<Decision>;
+
+}  // namespace corosim

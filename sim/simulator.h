@@ -1,0 +1,113 @@
+// Simulator: the deterministic executor. Single-threaded; every choice a run
+// makes (which ready fiber runs, whether to park before an operand, which of
+// equal timers fires first, corosim::random values) is a decision asked of the
+// strategy and recorded, so seed + strategy, or the decision stream alone,
+// reproduce the run exactly.
+//
+// Time is virtual, in nanoseconds from 0; when no fiber is ready it jumps to
+// the next timer. A run ends when main returns, a checker fails, or nothing
+// can run. Checkers: deadlock, escaped-exception, leak, check (CORO_CHECK),
+// budget (steps or virtual time).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/detail/fiber_table.h"
+#include "runtime/detail/run_queue.h"
+#include "runtime/detail/timer_heap.h"
+#include "runtime/executor.h"
+#include "runtime/task.h"
+#include "sim/decision.h"
+#include "sim/strategy/strategy.h"
+#include "sim/trace.h"
+
+namespace corosim {
+
+struct SimOptions {
+  std::uint64_t steps_max = 1'000'000;                 // scheduler steps per run
+  std::uint64_t time_max_ns = 24ULL * 3600 * 1'000'000'000;  // virtual time per run
+};
+
+struct Failure {
+  std::string checker;  // "deadlock", "escaped-exception", "leak", "check", "budget"
+  std::string message;
+  SourceLoc location;
+  std::uint64_t step = 0;
+  std::uint64_t time_ns = 0;
+};
+
+struct RunResult {
+  std::optional<Failure> failure;
+  std::uint64_t seed = 0;
+  std::uint64_t steps = 0;
+  std::uint64_t time_ns = 0;
+  std::uint64_t trace_hash = 0;
+  std::uint32_t fibers = 0;  // spawned, main included
+  DecisionStream decisions;
+
+  bool passed() const noexcept { return !failure.has_value(); }
+};
+
+using MainFactory = std::function<Task<void>()>;
+
+class Simulator final : public Executor {
+ public:
+  explicit Simulator(Strategy& strategy, SimOptions options = {});
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+  ~Simulator() override;
+
+  // One run of main under the strategy, seeded with seed.
+  RunResult run(const MainFactory& main, std::uint64_t seed);
+
+  // The trace of the last run.
+  const Trace& trace() const noexcept { return trace_; }
+
+  // Executor
+  Fiber& create_fiber(const SourceLoc& spawned_at) override;
+  void enqueue(Fiber& fiber) override;
+  void dequeue(Fiber& fiber) override;
+  void defer_drop(Fiber& fiber) override;
+  void retire(Fiber& fiber) override;
+  AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
+  std::uint64_t now_ns() override { return now_ns_; }
+  void arm_timer(TimerNode& node) override;
+  void cancel_timer(TimerNode& node) override;
+  std::uint64_t random_below(std::uint64_t bound) override;
+  std::uint32_t new_object_id() override { return next_object_id_++; }
+  void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
+             const SourceLoc* where) override;
+  void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
+
+ private:
+  std::uint64_t decide(DecisionKind kind, std::uint64_t n);
+  void reset(std::uint64_t seed);
+  void explore(const Fiber& main);
+  void fire_due_timers();
+  void step();
+  void end_of_step();
+  void check_main(const Fiber& main);
+  void check_leaked_fibers(const Fiber& main);
+  void report_deadlock();
+  void teardown();
+
+  Strategy& strategy_;
+  SimOptions options_;
+  detail::FiberTable fibers_;
+  detail::RunQueue ready_;
+  detail::TimerHeap timers_;
+  std::vector<TimerNode*> due_timers_;
+  std::vector<Fiber*> deferred_drops_;
+  Trace trace_;
+  DecisionStream decisions_;
+  std::optional<Failure> failure_;
+  std::uint64_t now_ns_ = 0;
+  std::uint64_t steps_ = 0;
+  std::uint32_t next_object_id_ = 0;
+};
+
+}  // namespace corosim

@@ -1,0 +1,28 @@
+// random: every decision uniform from the seed, except forced suspensions,
+// which happen at a suspension point with probability yield_per_mille / 1000
+// (only asked when another fiber is ready). Uniform scheduling finds shallow
+// ordering bugs fast; forced suspensions expose bugs hidden behind awaits that
+// happened to be ready.
+#pragma once
+
+#include "runtime/detail/prng.h"
+#include "sim/strategy/strategy.h"
+
+namespace corosim {
+
+class RandomStrategy final : public Strategy {
+ public:
+  explicit RandomStrategy(std::uint64_t yield_per_mille = 250) : yield_per_mille_(yield_per_mille) {}
+  void begin_run(std::uint64_t seed) override { prng_.reseed(seed); }
+  std::uint64_t choose(DecisionKind kind, std::uint64_t n) override {
+    if (kind == DecisionKind::yield) return prng_.chance(yield_per_mille_, 1000) ? 1 : 0;
+    return prng_.below(n);
+  }
+  std::string describe() const override { return "random"; }
+
+ private:
+  detail::Prng prng_;
+  std::uint64_t yield_per_mille_;
+};
+
+}  // namespace corosim

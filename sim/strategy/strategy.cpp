@@ -1,0 +1,35 @@
+#include "sim/strategy/strategy.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "sim/strategy/fifo.h"
+#include "sim/strategy/random.h"
+
+namespace corosim {
+
+std::vector<std::string_view> strategy_names() { return {"fifo", "random"}; }
+
+absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
+  if (name == "fifo") return std::make_unique<FifoStrategy>();
+  if (name == "random") return std::make_unique<RandomStrategy>();
+  // Debian's Abseil has its own string_view type: pass std::strings.
+  std::string known;
+  for (std::string_view known_name : strategy_names()) {
+    if (!known.empty()) known += ", ";
+    known += known_name;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown strategy '", std::string(name), "' (choose one of: ", known, ")"));
+}
+
+const char* decision_kind_name(DecisionKind kind) noexcept {
+  switch (kind) {
+    case DecisionKind::schedule: return "schedule";
+    case DecisionKind::yield: return "yield";
+    case DecisionKind::timer_tie: return "timer-tie";
+    case DecisionKind::random: return "random";
+  }
+  return "?";
+}
+
+}  // namespace corosim

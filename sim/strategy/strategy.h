@@ -1,0 +1,32 @@
+// Strategy: where a run's decisions come from. The simulator asks; the
+// strategy answers; the simulator records the answer. Three calls, one
+// strategy per file; later strategies (pct, dfs, replay, fuzz) plug in here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/decision.h"
+
+namespace corosim {
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  // Called before every run, with the run's seed.
+  virtual void begin_run(std::uint64_t seed) = 0;
+  // A value in [0, n), n >= 2.
+  virtual std::uint64_t choose(DecisionKind kind, std::uint64_t n) = 0;
+  // The name and parameters, as written on the command line ("random").
+  virtual std::string describe() const = 0;
+};
+
+// The strategies `corosim run --strategy` accepts.
+std::vector<std::string_view> strategy_names();
+absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name);
+
+}  // namespace corosim

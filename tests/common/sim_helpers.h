@@ -1,0 +1,34 @@
+// Helpers shared by the tests: run a body once under a strategy and keep the
+// simulator around for trace inspection.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "runtime/task.h"
+#include "sim/simulator.h"
+#include "sim/strategy/fifo.h"
+#include "sim/strategy/random.h"
+
+namespace corosim::testing {
+
+// Runs body once under fifo (seed 0).
+inline RunResult run_fifo(const MainFactory& body, SimOptions options = {}) {
+  FifoStrategy strategy;
+  Simulator simulator(strategy, options);
+  return simulator.run(body, 0);
+}
+
+// Runs body once under random with the given seed.
+inline RunResult run_random(const MainFactory& body, std::uint64_t seed, SimOptions options = {}) {
+  RandomStrategy strategy;
+  Simulator simulator(strategy, options);
+  return simulator.run(body, seed);
+}
+
+inline std::string checker_of(const RunResult& result) {
+  return result.failure ? result.failure->checker : std::string("passed");
+}
+
+}  // namespace corosim::testing
