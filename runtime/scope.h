@@ -12,10 +12,12 @@
 //   that owns the scope.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <exception>
 #include <source_location>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "runtime/spawn.h"
@@ -34,6 +36,12 @@ class TaskScope final : public WaitTarget {
   template <class F>
   void spawn(F&& body, std::source_location where = std::source_location::current()) {
     adopt(corosim::spawn(std::forward<F>(body), where));
+  }
+  // Spawns a child from a callable and its arguments (moved into the child).
+  template <class F, class Arg, class... Args>
+    requires(!std::same_as<std::remove_cvref_t<Arg>, std::source_location>)
+  void spawn(F&& body, Arg&& arg, Args&&... args) {
+    adopt(corosim::spawn(std::forward<F>(body), std::forward<Arg>(arg), std::forward<Args>(args)...));
   }
 
   class JoinAwaiter {

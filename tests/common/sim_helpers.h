@@ -1,9 +1,8 @@
-// Helpers shared by the tests: run a body once under a strategy and keep the
-// simulator around for trace inspection.
+// Helpers shared by the tests: run a body once under a strategy, with the
+// simulator kept for trace inspection.
 #pragma once
 
-#include <functional>
-#include <memory>
+#include <cstdint>
 #include <string>
 
 #include "runtime/task.h"
@@ -27,8 +26,21 @@ inline RunResult run_random(const MainFactory& body, std::uint64_t seed, SimOpti
   return simulator.run(body, seed);
 }
 
+// "passed", or the failing checker's name.
 inline std::string checker_of(const RunResult& result) {
   return result.failure ? result.failure->checker : std::string("passed");
 }
+
+inline std::string message_of(const RunResult& result) {
+  return result.failure ? result.failure->message : std::string();
+}
+
+// Sets *flag when destroyed: shows that a frame was destroyed (dropped).
+struct DropFlag {
+  bool* flag;
+  explicit DropFlag(bool* f) : flag(f) {}
+  DropFlag(const DropFlag&) = delete;
+  ~DropFlag() { *flag = true; }
+};
 
 }  // namespace corosim::testing

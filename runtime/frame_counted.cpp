@@ -1,0 +1,20 @@
+#include "runtime/detail/frame_counted.h"
+
+#include <new>
+
+#include "runtime/executor.h"
+
+namespace corosim::detail {
+
+void* FrameCounted::operator new(std::size_t size) {
+  void* frame = ::operator new(size);
+  ++frames_live();
+  return frame;
+}
+
+void FrameCounted::operator delete(void* frame, std::size_t size) noexcept {
+  --frames_live();
+  ::operator delete(frame, size);
+}
+
+}  // namespace corosim::detail

@@ -1,0 +1,104 @@
+#include "runtime/scope.h"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "runtime/corosim.h"
+#include "tests/common/sim_helpers.h"
+
+using corosim::Task;
+using corosim::testing::DropFlag;
+using corosim::testing::run_fifo;
+using namespace std::chrono_literals;
+
+TEST_CASE("TaskScope::join returns after every child finished", "[scope]") {
+  int finished = 0;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::TaskScope scope;
+    for (int i = 1; i <= 3; ++i) {
+      scope.spawn([&finished, i]() -> Task<void> {
+        co_await corosim::sleep_for(std::chrono::milliseconds(i * 10));
+        ++finished;
+      });
+    }
+    CORO_CHECK(scope.live() == 3);
+    co_await scope.join();
+    CORO_CHECK(finished == 3);
+    CORO_CHECK(corosim::now() == 30ms);
+  });
+  REQUIRE(result.passed());
+}
+
+TEST_CASE("a child's exception drops its siblings and is rethrown by join", "[scope]") {
+  bool sibling_dropped = false;
+  std::string caught;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::TaskScope scope;
+    scope.spawn([&]() -> Task<void> {
+      DropFlag flag(&sibling_dropped);
+      co_await corosim::sleep_for(1s);
+    });
+    scope.spawn([]() -> Task<void> {
+      co_await corosim::sleep_for(1ms);
+      throw std::runtime_error("child broke");
+    });
+    try {
+      co_await scope.join();
+    } catch (const std::runtime_error& e) {
+      caught = e.what();
+    }
+    CORO_CHECK(corosim::now() == 1ms);
+  });
+  REQUIRE(result.passed());
+  REQUIRE(sibling_dropped);
+  REQUIRE(caught == "child broke");
+}
+
+TEST_CASE("cancelling a scope drops its children; destroying one does too", "[scope]") {
+  bool first_dropped = false;
+  bool second_dropped = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    {
+      corosim::TaskScope scope;
+      scope.spawn([&]() -> Task<void> {
+        DropFlag flag(&first_dropped);
+        co_await corosim::sleep_for(1s);
+      });
+      co_await corosim::yield_now();
+      scope.cancel();
+      CORO_CHECK(first_dropped);
+      CORO_CHECK(scope.live() == 0);
+      co_await scope.join();  // nothing left: does not park
+    }
+    {
+      corosim::TaskScope scope;
+      scope.spawn([&]() -> Task<void> {
+        DropFlag flag(&second_dropped);
+        co_await corosim::sleep_for(1s);
+      });
+      co_await corosim::yield_now();
+    }
+    CORO_CHECK(second_dropped);
+  });
+  REQUIRE(result.passed());
+}
+
+TEST_CASE("dropping the fiber that owns a scope drops the scope's children", "[scope][drop]") {
+  bool grandchild_dropped = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto owner = corosim::spawn([&]() -> Task<void> {
+      corosim::TaskScope scope;
+      scope.spawn([&]() -> Task<void> {
+        DropFlag flag(&grandchild_dropped);
+        co_await corosim::sleep_for(1s);
+      });
+      co_await scope.join();
+    });
+    co_await corosim::sleep_for(1ms);
+    owner.cancel();
+    CORO_CHECK(grandchild_dropped);
+  });
+  REQUIRE(result.passed());
+  REQUIRE(grandchild_dropped);
+}

@@ -1,0 +1,195 @@
+#include "runtime/spawn.h"
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "runtime/corosim.h"
+#include "tests/common/sim_helpers.h"
+
+using corosim::Task;
+using corosim::testing::checker_of;
+using corosim::testing::DropFlag;
+using corosim::testing::run_fifo;
+
+TEST_CASE("spawn runs a fiber and the JoinHandle gives its value", "[spawn]") {
+  int got = 0;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto handle = corosim::spawn([]() -> Task<int> {
+      co_await corosim::yield_now();
+      co_return 7;
+    });
+    got = co_await handle;
+  });
+  REQUIRE(result.passed());
+  REQUIRE(got == 7);
+  REQUIRE(result.fibers == 2);
+}
+
+TEST_CASE("spawn starts the fiber on a later step, never inline", "[spawn]") {
+  std::vector<std::string> order;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto handle = corosim::spawn([&]() -> Task<void> {
+      order.push_back("child");
+      co_return;
+    });
+    order.push_back("parent");
+    co_await handle;
+  });
+  REQUIRE(result.passed());
+  REQUIRE(order == std::vector<std::string>{"parent", "child"});
+}
+
+TEST_CASE("a capturing lambda stays alive for the whole fiber (co_invoke)", "[spawn]") {
+  std::string seen;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::JoinHandle<void> handle;
+    {
+      std::string local = "captured by value";
+      handle = corosim::spawn([&seen, local]() -> Task<void> {
+        co_await corosim::yield_now();
+        co_await corosim::yield_now();
+        seen = local;  // the lambda object must still be alive here
+      });
+    }  // the spawning scope and its lambda temporary are gone
+    co_await handle;
+  });
+  REQUIRE(result.passed());
+  REQUIRE(seen == "captured by value");
+}
+
+TEST_CASE("spawn with arguments moves them into the fiber", "[spawn]") {
+  int got = 0;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto add = [](int a, int b) -> Task<int> {
+      co_await corosim::yield_now();
+      co_return a + b;
+    };
+    got = co_await corosim::spawn(add, 2, 3);
+  });
+  REQUIRE(result.passed());
+  REQUIRE(got == 5);
+}
+
+TEST_CASE("a fiber's exception reaches whoever awaits its handle", "[spawn]") {
+  std::string caught;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto handle = corosim::spawn([]() -> Task<int> {
+      co_await corosim::yield_now();
+      throw std::logic_error("child failed");
+    });
+    try {
+      co_await handle;
+    } catch (const std::logic_error& e) {
+      caught = e.what();
+    }
+  });
+  REQUIRE(result.passed());
+  REQUIRE(caught == "child failed");
+}
+
+TEST_CASE("destroying an un-joined handle drops the fiber", "[spawn][drop]") {
+  bool dropped = false;
+  bool ran_past_await = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Event never;
+    {
+      auto handle = corosim::spawn([&]() -> Task<void> {
+        DropFlag flag(&dropped);
+        co_await never.wait();
+        ran_past_await = true;
+      });
+      co_await corosim::yield_now();  // let it park on the event
+      CORO_CHECK(!dropped);
+    }
+    CORO_CHECK(dropped);
+  });
+  REQUIRE(result.passed());
+  REQUIRE(dropped);
+  REQUIRE_FALSE(ran_past_await);
+}
+
+TEST_CASE("dropping a suspended chain of nested Tasks destroys every frame", "[spawn][drop]") {
+  int destroyed = 0;
+  struct Counter {
+    int* count;
+    ~Counter() { ++*count; }
+  };
+  auto result = run_fifo([&]() -> Task<void> {
+    const auto frames_before = corosim::detail::frames_live();
+    corosim::Event never;
+    std::function<Task<void>(int)> nest = [&](int depth) -> Task<void> {
+      Counter counter{&destroyed};
+      if (depth == 0) {
+        co_await never.wait();
+      } else {
+        co_await nest(depth - 1);
+      }
+    };
+    auto handle = corosim::spawn(nest, 5);
+    co_await corosim::yield_now();
+    CORO_CHECK(corosim::detail::frames_live() > frames_before);
+    handle.cancel();
+    CORO_CHECK(destroyed == 6);
+    CORO_CHECK(corosim::detail::frames_live() == frames_before);
+  });
+  REQUIRE(result.passed());
+  REQUIRE(destroyed == 6);
+}
+
+TEST_CASE("awaiting a cancelled fiber throws Cancelled", "[spawn][drop]") {
+  bool cancelled = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Event never;
+    auto handle = corosim::spawn([&]() -> Task<void> { co_await never.wait(); });
+    co_await corosim::yield_now();
+    handle.cancel();
+    try {
+      co_await handle;
+    } catch (const corosim::Cancelled&) {
+      cancelled = true;
+    }
+  });
+  REQUIRE(result.passed());
+  REQUIRE(cancelled);
+}
+
+TEST_CASE("a detached fiber runs to completion on its own", "[spawn]") {
+  bool finished = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Event done;
+    corosim::spawn([&]() -> Task<void> {
+      co_await corosim::sleep_for(std::chrono::milliseconds(5));
+      finished = true;
+      done.set();
+    }).detach();
+    co_await done.wait();
+  });
+  REQUIRE(result.passed());
+  REQUIRE(finished);
+}
+
+TEST_CASE("a fiber that drops itself through its own handle ends at the end of its step",
+          "[spawn][drop]") {
+  bool dropped = false;
+  bool ran_past = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::JoinHandle<void> self;
+    corosim::Event go;
+    self = corosim::spawn([&]() -> Task<void> {
+      DropFlag flag(&dropped);
+      co_await go.wait();
+      self.cancel();  // running: deferred to the end of this step
+      co_await corosim::yield_now();
+      ran_past = true;
+    });
+    go.set();
+    co_await corosim::sleep_for(std::chrono::milliseconds(1));
+    CORO_CHECK(self.is_finished());
+  });
+  REQUIRE(result.passed());
+  REQUIRE(dropped);
+  REQUIRE_FALSE(ran_past);
+}

@@ -1,0 +1,168 @@
+// Mutex, Semaphore and Event.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/corosim.h"
+#include "tests/common/sim_helpers.h"
+
+using corosim::Task;
+using corosim::testing::checker_of;
+using corosim::testing::run_fifo;
+using corosim::testing::run_random;
+using namespace std::chrono_literals;
+
+TEST_CASE("Mutex gives mutual exclusion under every explored schedule", "[mutex]") {
+  auto body = []() -> Task<void> {
+    corosim::Mutex mutex;
+    int inside = 0;
+    corosim::TaskScope scope;
+    for (int i = 0; i < 4; ++i) {
+      scope.spawn([&]() -> Task<void> {
+        for (int round = 0; round < 3; ++round) {
+          auto guard = co_await mutex.lock();
+          CORO_CHECK(++inside == 1);
+          co_await corosim::yield_now();
+          --inside;
+        }
+      });
+    }
+    co_await scope.join();
+    CORO_CHECK(!mutex.is_locked());
+  };
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    auto result = run_random(body, seed);
+    INFO("seed " << seed << ": " << corosim::testing::message_of(result));
+    REQUIRE(result.passed());
+  }
+}
+
+TEST_CASE("Mutex hands the lock to waiters in arrival order", "[mutex]") {
+  std::vector<int> order;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Mutex mutex;
+    auto guard = co_await mutex.lock();
+    corosim::TaskScope scope;
+    for (int i = 0; i < 3; ++i) {
+      scope.spawn([&, i]() -> Task<void> {
+        auto mine = co_await mutex.lock();
+        order.push_back(i);
+      });
+    }
+    co_await corosim::yield_now();  // all three queue up
+    guard.unlock();
+    co_await scope.join();
+  });
+  REQUIRE(result.passed());
+  REQUIRE(order == std::vector<int>{0, 1, 2});
+}
+
+TEST_CASE("a waiter dropped after the hand-off passes the lock on", "[mutex][drop]") {
+  bool second_got_it = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Mutex mutex;
+    auto guard = co_await mutex.lock();
+    auto first = corosim::spawn([&]() -> Task<void> { auto g = co_await mutex.lock(); });
+    auto second = corosim::spawn([&]() -> Task<void> {
+      auto g = co_await mutex.lock();
+      second_got_it = true;
+    });
+    co_await corosim::yield_now();
+    guard.unlock();      // granted to `first`, which has not resumed yet
+    first.cancel();      // ... and is dropped: the lock must go to `second`
+    co_await second;
+    CORO_CHECK(!mutex.is_locked());
+  });
+  REQUIRE(result.passed());
+  REQUIRE(second_got_it);
+}
+
+TEST_CASE("Semaphore limits concurrency and keeps its ledger", "[semaphore]") {
+  auto body = []() -> Task<void> {
+    corosim::Semaphore permits(2);
+    int active = 0;
+    corosim::TaskScope scope;
+    for (int i = 0; i < 5; ++i) {
+      scope.spawn([&]() -> Task<void> {
+        auto permit = co_await permits.acquire();
+        CORO_CHECK(++active <= 2);
+        CORO_CHECK(permits.available() + permits.held() == permits.capacity());
+        co_await corosim::sleep_for(std::chrono::milliseconds(1 + corosim::random(3)));
+        --active;
+      });
+    }
+    co_await scope.join();
+    CORO_CHECK(permits.available() == 2);
+  };
+  for (std::uint64_t seed = 0; seed < 30; ++seed) REQUIRE(run_random(body, seed).passed());
+}
+
+TEST_CASE("Semaphore serves a large request at the head before smaller ones", "[semaphore]") {
+  std::vector<std::string> order;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Semaphore permits(3);
+    auto held = co_await permits.acquire(3);
+    auto big = corosim::spawn([&]() -> Task<void> {
+      auto p = co_await permits.acquire(3);
+      order.push_back("big");
+    });
+    auto small = corosim::spawn([&]() -> Task<void> {
+      auto p = co_await permits.acquire(1);
+      order.push_back("small");
+    });
+    co_await corosim::yield_now();
+    held.release();
+    co_await big;
+    co_await small;
+  });
+  REQUIRE(result.passed());
+  REQUIRE(order == std::vector<std::string>{"big", "small"});
+}
+
+TEST_CASE("a dropped semaphore waiter gives back granted permits", "[semaphore][drop]") {
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Semaphore permits(1);
+    auto held = co_await permits.acquire();
+    auto waiter = corosim::spawn([&]() -> Task<void> { auto p = co_await permits.acquire(); });
+    co_await corosim::yield_now();
+    held.release();   // granted to waiter
+    waiter.cancel();  // dropped before it resumed
+    CORO_CHECK(permits.available() == 1);
+  });
+  REQUIRE(result.passed());
+}
+
+TEST_CASE("Event wakes every waiter and stays set", "[event]") {
+  int woken = 0;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Event ready;
+    corosim::TaskScope scope;
+    for (int i = 0; i < 3; ++i) {
+      scope.spawn([&]() -> Task<void> {
+        co_await ready.wait();
+        ++woken;
+      });
+    }
+    co_await corosim::yield_now();
+    CORO_CHECK(woken == 0);
+    ready.set();
+    co_await scope.join();
+    CORO_CHECK(woken == 3);
+    co_await ready.wait();  // level-triggered: does not park
+    ready.reset();
+    CORO_CHECK(!ready.is_set());
+  });
+  REQUIRE(result.passed());
+}
+
+TEST_CASE("destroying a primitive while a fiber waits on it is reported", "[event]") {
+  auto result = run_fifo([&]() -> Task<void> {
+    auto* event = new corosim::Event;
+    auto waiter = corosim::spawn([event]() -> Task<void> { co_await event->wait(); });
+    co_await corosim::yield_now();
+    delete event;
+    waiter.cancel();
+  });
+  REQUIRE(checker_of(result) == "dangling-wait");
+  REQUIRE_THAT(result.failure->message, Catch::Contains("fiber(s) 1"));
+}
