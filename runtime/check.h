@@ -24,13 +24,20 @@ void check_failed(const char* expression, const std::string& message,
 
 }  // namespace corosim
 
-#define CORO_CHECK(cond)                                                                      \
-  do {                                                                                        \
-    if (!(cond)) ::corosim::detail::check_failed(#cond, {}, std::source_location::current()); \
+// The condition is evaluated into a variable before the `if`: g++ 12
+// miscompiles a coroutine whose `if` condition awaits a temporary Task
+// (`if (co_await task() == x)`): the body does not run at all. Binding first
+// avoids it, so CORO_CHECK(co_await op() == 42) is safe.
+#define CORO_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    const bool corosim_check_passed_ = static_cast<bool>(cond);                          \
+    if (!corosim_check_passed_)                                                          \
+      ::corosim::detail::check_failed(#cond, {}, std::source_location::current());       \
   } while (false)
 
-#define CORO_CHECK_MSG(cond, message)                                            \
-  do {                                                                           \
-    if (!(cond))                                                                 \
-      ::corosim::detail::check_failed(#cond, message, std::source_location::current()); \
+#define CORO_CHECK_MSG(cond, message)                                                    \
+  do {                                                                                   \
+    const bool corosim_check_passed_ = static_cast<bool>(cond);                          \
+    if (!corosim_check_passed_)                                                          \
+      ::corosim::detail::check_failed(#cond, message, std::source_location::current());  \
   } while (false)

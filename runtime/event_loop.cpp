@@ -32,6 +32,15 @@ void EventLoop::drive(const Fiber& main) {
     detail::set_current_fiber(&fiber);
     fiber.resume_point.resume();
     detail::set_current_fiber(nullptr);
+    if (fiber.state == FiberState::running) {
+      // Neither parked nor finished: nothing can wake it (see Simulator's
+      // stray-suspend checker).
+      fiber.state = FiberState::waiting;
+      report_failure("stray-suspend",
+                     "fiber " + std::to_string(fiber.id) +
+                         " returned to the loop without parking or finishing",
+                     fiber.suspended_at);
+    }
     for (std::size_t i = 0; i < deferred_drops_.size(); ++i) detail::fiber_drop(*deferred_drops_[i]);
     deferred_drops_.clear();
     fibers_.free_retired();

@@ -126,7 +126,26 @@ void Simulator::step() {
   trace(TraceKind::resume, &fiber, 0, 0, nullptr);
   fiber.resume_point.resume();
   detail::set_current_fiber(nullptr);
+  if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   end_of_step();
+}
+
+// The fiber gave control back without parking at a hooked suspension point or
+// finishing: an awaiter transferred to a coroutine that is not a corosim Task
+// and suspended there, or the compiler lost the coroutine (g++ 12 does, for
+// `if (co_await task() == x)`). Nothing will ever wake it; say so and park it
+// so that teardown can drop it.
+void Simulator::report_stray_suspend(Fiber& fiber) {
+  fiber.state = FiberState::waiting;
+  report_failure("stray-suspend",
+                 absl::StrCat("fiber ", fiber.id,
+                              " returned to the scheduler without parking at a corosim "
+                              "suspension point or finishing; its last suspension point was ",
+                              fiber.suspended_at.str(),
+                              ". Awaiting a coroutine type other than corosim::Task, or a "
+                              "g++ 12 miscompilation of `if (co_await task() ...)` (bind the "
+                              "result to a variable first)?"),
+                 fiber.suspended_at);
 }
 
 void Simulator::end_of_step() {
@@ -171,6 +190,8 @@ void Simulator::teardown() {
     Fiber* fiber = fibers_.first_alive();
     while (fiber != nullptr && fiber->state == FiberState::done) fiber = fiber->alive_next;
     if (fiber == nullptr) break;
+    // Between steps no fiber runs (step() parks stray ones), so no drop is deferred.
+    assert(fiber->state != FiberState::running);
     detail::fiber_drop(*fiber);
   }
 }

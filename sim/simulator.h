@@ -7,7 +7,7 @@
 // Time is virtual, in nanoseconds from 0; when no fiber is ready it jumps to
 // the next timer. A run ends when main returns, a checker fails, or nothing
 // can run. Checkers: deadlock, escaped-exception, leak, check (CORO_CHECK),
-// budget (steps or virtual time).
+// dangling-wait, stray-suspend, budget (steps or virtual time).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,7 @@ struct SimOptions {
 };
 
 struct Failure {
-  std::string checker;  // "deadlock", "escaped-exception", "leak", "check", "budget"
+  std::string checker;  // a checker name: see docs/architecture.md, "Checkers"
   std::string message;
   SourceLoc location;
   std::uint64_t step = 0;
@@ -90,6 +90,7 @@ class Simulator final : public Executor {
   void fire_due_timers();
   void step();
   void end_of_step();
+  void report_stray_suspend(Fiber& fiber);
   void check_main(const Fiber& main);
   void check_leaked_fibers(const Fiber& main);
   void report_deadlock();

@@ -1,7 +1,9 @@
 #include "sim/simulator.h"
 
 #include <catch2/catch.hpp>
+#include <coroutine>
 #include <set>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -259,4 +261,52 @@ TEST_CASE("corosim::random draws are decisions replayed by the seed", "[sim][dec
   REQUIRE(first == second);
   std::set<std::uint64_t> distinct(first.begin(), first.end());
   REQUIRE(distinct.size() > 5);
+}
+
+namespace {
+
+// A coroutine type that is not a corosim Task: awaiting it transfers into it,
+// and it suspends on its own promise, outside the hook. Nothing will resume it.
+struct Foreign {
+  struct promise_type {
+    Foreign get_return_object() { return Foreign{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() {}
+  };
+  std::coroutine_handle<promise_type> handle;
+  explicit Foreign(std::coroutine_handle<promise_type> h) : handle(h) {}
+  Foreign(Foreign&& other) noexcept : handle(std::exchange(other.handle, {})) {}
+  ~Foreign() {
+    if (handle) handle.destroy();
+  }
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<>) { return handle; }
+  void await_resume() const noexcept {}
+};
+
+Foreign foreign_body() { co_await std::suspend_always{}; }
+
+Task<int> forty_two() {
+  co_await corosim::yield_now();
+  co_return 42;
+}
+
+}  // namespace
+
+TEST_CASE("a fiber that suspends outside the hook is reported, not hung", "[sim][stray]") {
+  auto result = run_fifo([]() -> Task<void> {
+    Foreign foreign = foreign_body();
+    co_await foreign;
+  });
+  REQUIRE(checker_of(result) == "stray-suspend");
+  REQUIRE_THAT(message_of(result), Catch::Contains("fiber 0 returned to the scheduler"));
+}
+
+TEST_CASE("CORO_CHECK may await a Task in its condition (g++ 12 workaround)", "[sim][check]") {
+  auto passing = run_fifo([]() -> Task<void> { CORO_CHECK(co_await forty_two() == 42); });
+  REQUIRE(passing.passed());
+  auto failing = run_fifo([]() -> Task<void> { CORO_CHECK(co_await forty_two() == 41); });
+  REQUIRE(checker_of(failing) == "check");
 }

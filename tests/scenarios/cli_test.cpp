@@ -1,0 +1,169 @@
+// The corosim command line, driven in-process over the bundled scenarios
+// (compiled into this binary).
+#include "scenarios/cli.h"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "scenarios/registry.h"
+#include "tests/common/capture.h"
+
+using corosim::testing::run_cli;
+
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+std::string temp_path(const char* name) {
+  const char* dir = std::getenv("TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/corosim_cli_test_" + name;
+}
+
+const nlohmann::json& scenario_entry(const nlohmann::json& doc, const std::string& name) {
+  for (const auto& entry : doc["scenarios"]) {
+    if (entry["name"] == name) return entry;
+  }
+  FAIL("no entry for " << name);
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("corosim list prints one scenario a line, name first", "[cli]") {
+  auto result = run_cli({"list"});
+  REQUIRE(result.exit_code == 0);
+  std::istringstream lines(result.out);
+  std::string line;
+  std::size_t count = 0;
+  while (std::getline(lines, line)) {
+    const std::string name = line.substr(0, line.find(' '));
+    REQUIRE(corosim::ScenarioRegistry::global().find(name) != nullptr);
+    ++count;
+  }
+  REQUIRE(count == corosim::ScenarioRegistry::global().all().size());
+  REQUIRE_THAT(result.out, Catch::Contains("deadlock/lock_order "));
+  REQUIRE_THAT(result.out, Catch::Contains("fails:deadlock"));
+}
+
+TEST_CASE("corosim run --seeds 200 --json: every bundled scenario meets its expectation", "[cli]") {
+  const std::string path = temp_path("all.json");
+  auto result = run_cli({"run", "--seeds", "200", "--quiet", "--json", path});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  REQUIRE(doc["summary"]["not_met"] == 0);
+  const auto& deadlock = scenario_entry(doc, "deadlock/lock_order");
+  CHECK(deadlock["expect"] == "fails:deadlock");
+  CHECK(deadlock["outcome"] == "failed");
+  CHECK(deadlock["met"] == true);
+  CHECK(deadlock["runs"] == 200);
+  CHECK(deadlock["failures"].get<int>() > 0);
+  CHECK(deadlock["first_failure"]["checker"] == "deadlock");
+  CHECK_THAT(deadlock["first_failure"]["location"].get<std::string>(),
+             Catch::StartsWith("scenarios/bundled/deadlock.cpp:"));
+  CHECK_THAT(deadlock["first_failure"]["message"].get<std::string>(),
+             Catch::Contains("held by fiber 2") && Catch::Contains("held by fiber 1"));
+  CHECK(deadlock["trace_hash"].get<std::string>().size() == 16);
+  const auto& fixed = scenario_entry(doc, "deadlock/lock_order_fixed");
+  CHECK(fixed["outcome"] == "passed");
+  CHECK(fixed["failures"] == 0);
+  CHECK(fixed["first_failure"].is_null());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("corosim run finds the lock-order deadlock with random and 100 seeds", "[cli]") {
+  auto result = run_cli({"run", "deadlock/lock_order", "--strategy", "random", "--seeds", "100",
+                         "--quiet"});
+  REQUIRE(result.exit_code == 0);
+  REQUIRE_THAT(result.out, Catch::Contains("first failure: seed"));
+  REQUIRE_THAT(result.out, Catch::Contains("cycle: fiber 1 -> mutex#1 -> fiber 2 -> mutex#0 -> fiber 1"));
+  REQUIRE_THAT(result.out, Catch::Contains("rerun: corosim run deadlock/lock_order --strategy random --seed"));
+}
+
+TEST_CASE("corosim run exits 1 when a scenario misses its expectation", "[cli]") {
+  // Under fifo the ready-await race never interleaves: the must-fail scenario passes.
+  auto result = run_cli({"run", "race/lost_update", "--strategy", "fifo", "--seeds", "5", "--quiet"});
+  REQUIRE(result.exit_code == 1);
+  REQUIRE_THAT(result.out, Catch::Contains("expected fails:check but every run passed"));
+}
+
+TEST_CASE("corosim run globs select scenarios", "[cli]") {
+  const std::string path = temp_path("glob.json");
+  auto result = run_cli({"run", "structure/*", "--seeds", "3", "--quiet", "--json", path});
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  REQUIRE(doc["scenarios"].size() == 3);
+  for (const auto& entry : doc["scenarios"]) {
+    REQUIRE_THAT(entry["name"].get<std::string>(), Catch::StartsWith("structure/"));
+  }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("usage errors exit 2 with a clear message", "[cli]") {
+  auto unknown = run_cli({"run", "no/such/scenario"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("unknown scenario 'no/such/scenario'"));
+
+  auto strategy = run_cli({"run", "--strategy", "telepathy"});
+  CHECK(strategy.exit_code == 2);
+  CHECK_THAT(strategy.err, Catch::Contains("unknown strategy 'telepathy'"));
+  CHECK_THAT(strategy.err, Catch::Contains("fifo, random"));
+
+  auto flag = run_cli({"run", "--no-such-flag"});
+  CHECK(flag.exit_code == 2);
+
+  auto both = run_cli({"run", "--seed", "1", "--seeds", "2"});
+  CHECK(both.exit_code == 2);
+
+  auto not_a_number = run_cli({"run", "--seeds", "many"});
+  CHECK(not_a_number.exit_code == 2);
+
+  auto zero = run_cli({"run", "--seeds", "0"});
+  CHECK(zero.exit_code == 2);
+  CHECK_THAT(zero.err, Catch::Contains("--seeds must be at least 1"));
+
+  auto no_command = run_cli({});
+  CHECK(no_command.exit_code == 2);
+
+  auto bad_json = run_cli({"run", "structure/timeout", "--seeds", "1", "--json", "/nonexistent/dir/x.json"});
+  CHECK(bad_json.exit_code == 2);
+  CHECK_THAT(bad_json.err, Catch::Contains("cannot write --json file"));
+}
+
+TEST_CASE("--help documents every run flag", "[cli]") {
+  auto help = run_cli({"run", "--help"});
+  REQUIRE(help.exit_code == 0);
+  for (const char* flag : {"--seed", "--seeds", "--strategy", "--json", "--steps-max", "--trace",
+                           "--trace-tail", "--quiet"}) {
+    CHECK_THAT(help.out, Catch::Contains(flag));
+  }
+}
+
+TEST_CASE("environment variables set run defaults", "[cli]") {
+  const std::string path = temp_path("env.json");
+  setenv("COROSIM_SEEDS", "7", 1);
+  setenv("COROSIM_STRATEGY", "fifo", 1);
+  auto result = run_cli({"run", "structure/timeout", "--quiet", "--json", path});
+  unsetenv("COROSIM_SEEDS");
+  unsetenv("COROSIM_STRATEGY");
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  CHECK(doc["strategy"] == "fifo");
+  CHECK(doc["seeds"]["count"] == 7);
+  std::remove(path.c_str());
+
+  setenv("COROSIM_SEEDS", "lots", 1);
+  auto bad = run_cli({"run", "structure/timeout", "--quiet"});
+  unsetenv("COROSIM_SEEDS");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("COROSIM_SEEDS='lots'"));
+}
