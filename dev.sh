@@ -80,8 +80,9 @@ case "$cmd" in
     status=$?
     set -e
     echo
-    log "one failure in full: deadlock/lock_order"
-    build/corosim run deadlock/lock_order --strategy random --seeds 100 --verbose || true
+    echo
+    log "one failure in full, with the tail of its trace: race/lost_update"
+    build/corosim run race/lost_update --strategy random --seeds 20 --trace --trace-tail 30 || true
     exit $status ;;
   test)
     ensure_packages
