@@ -2,11 +2,24 @@
 
 #include <iomanip>
 #include <sstream>
+
+#include "runtime/executor.h"
 #include <string>
 
 namespace corosim {
 
 namespace {
+
+const char* cancel_action_name(AwaitAction action) {
+  switch (action) {
+    case AwaitAction::cancel_drop: return "drop";
+    case AwaitAction::cancel_stop: return "stop";
+    case AwaitAction::cancel_prompt: return "prompt";
+    case AwaitAction::proceed:
+    case AwaitAction::suspend_first: break;
+  }
+  return "?";
+}
 
 std::string fiber_label(std::uint32_t fiber) {
   return fiber == kNoFiber ? std::string("sched") : "fiber " + std::to_string(fiber);
@@ -44,6 +57,9 @@ void print_details(const Trace& trace, const TraceEvent& event, std::ostream& ou
       break;
     case TraceKind::note:
       out << event.value;
+      break;
+    case TraceKind::cancel:
+      out << cancel_action_name(static_cast<AwaitAction>(event.value));
       break;
     case TraceKind::suspend:
     case TraceKind::yield:

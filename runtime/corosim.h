@@ -13,5 +13,6 @@
 #include "runtime/select.h"
 #include "runtime/semaphore.h"
 #include "runtime/spawn.h"
+#include "runtime/stop.h"
 #include "runtime/task.h"
 #include "runtime/time.h"

@@ -19,10 +19,14 @@ namespace corosim {
 struct Fiber;
 
 // What the await hook does at a suspension point, asked before the operand's
-// own await_ready.
+// own await_ready. The cancel_* actions are injected cancellation
+// (docs/cancellation.md): the executor decides them, never the code under test.
 enum class AwaitAction : std::uint8_t {
   proceed,        // evaluate the operand normally
   suspend_first,  // park first (other fibers may run), then evaluate the operand
+  cancel_drop,    // evaluate the operand, then destroy the fiber's chain while it is parked
+  cancel_stop,    // request the fiber's stop token; the operand completes with Cancelled
+  cancel_prompt,  // let the operand complete, then destroy the chain before it resumes
 };
 
 // A pending sleep. Lives in the sleeping fiber's frame; the executor holds a

@@ -8,6 +8,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "runtime/cancelled.h"
 #include "runtime/detail/root_task.h"
 #include "runtime/scope.h"
 
@@ -25,6 +26,8 @@ void destroy_root(Fiber& fiber) {
 void report_escaped(Fiber& fiber) {
   std::exception_ptr error = detail::fiber_exception(fiber);
   if (!error || fiber.exception_seen || fiber.dropped) return;
+  // A fiber that unwound from a stop request ended by cancellation, not failure.
+  if (detail::is_cancelled(error)) return;
   fiber.exception_seen = true;
   fiber.executor->report_failure(
       "escaped-exception",
@@ -116,6 +119,27 @@ void fiber_release(Fiber& fiber) {
   report_escaped(fiber);
   destroy_root(fiber);
   fiber.executor->retire(fiber);
+}
+
+std::stop_token fiber_stop_token(Fiber& fiber) {
+  if (!fiber.stop_source.stop_possible()) fiber.stop_source = std::stop_source();
+  return fiber.stop_source.get_token();
+}
+
+void fiber_request_stop(Fiber& fiber) {
+  if (!fiber.stop_source.stop_possible()) fiber.stop_source = std::stop_source();
+  fiber.stop_source.request_stop();
+}
+
+bool is_cancelled(const std::exception_ptr& error) noexcept {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const Cancelled&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
 }
 
 std::exception_ptr fiber_exception(const Fiber& fiber) noexcept {

@@ -9,6 +9,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <stop_token>
 #include <string>
 
 #include "runtime/executor.h"
@@ -76,6 +77,9 @@ struct Fiber {
   bool detached = false;       // runs on without a handle
   bool dropped = false;        // finished by being dropped, not by returning
   bool exception_seen = false; // its exception was rethrown to someone
+  // An owner can cancel it (JoinHandle, TaskScope child, select arm,
+  // cancellable()): injected cancellation targets only such fibers.
+  bool boundary = false;
 
   std::coroutine_handle<> root;                  // the fiber's root frame
   detail::RootPromiseBase* root_promise = nullptr;
@@ -90,6 +94,9 @@ struct Fiber {
   Fiber* alive_prev = nullptr;
   Fiber* alive_next = nullptr;
   std::uint32_t queue_slot = 0;  // executor's bookkeeping while ready
+
+  // Created on first use: most fibers never ask for their token.
+  std::stop_source stop_source{std::nostopstate};
 
   SourceLoc spawned_at;
   SourceLoc suspended_at;               // the last suspension point reached
@@ -116,6 +123,12 @@ std::exception_ptr fiber_exception(const Fiber& fiber) noexcept;
 std::string describe_exception(const std::exception_ptr& error);
 // Marks the current fiber as waiting on target (for deadlock reports).
 void set_waiting_on(const WaitTarget* target) noexcept;
+// The fiber's stop token (its stop source is created on first use).
+std::stop_token fiber_stop_token(Fiber& fiber);
+// Requests the fiber's stop: stop callbacks registered on its token run now.
+void fiber_request_stop(Fiber& fiber);
+// True if error holds a corosim::Cancelled: cancellation, not a failure.
+bool is_cancelled(const std::exception_ptr& error) noexcept;
 
 }  // namespace detail
 }  // namespace corosim

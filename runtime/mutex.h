@@ -57,7 +57,13 @@ class Mutex final : public WaitTarget {
     explicit LockAwaiter(Mutex& mutex) noexcept : mutex_(mutex) {}
     LockAwaiter(const LockAwaiter&) = delete;
     ~LockAwaiter();
-    bool await_ready() { return mutex_.try_lock(); }
+    // Acquired here or by hand-off, the lock is this awaiter's until
+    // await_resume turns it into a Guard; if the frame dies first, the
+    // destructor gives it back.
+    bool await_ready() {
+      granted_ = mutex_.try_lock();
+      return granted_;
+    }
     void await_suspend(std::coroutine_handle<>);
     Guard await_resume() noexcept {
       taken_ = true;

@@ -59,7 +59,11 @@ void detail_scope_child_done(TaskScope& scope, Fiber& child) {
   --scope.live_;
 
   std::exception_ptr error = detail::fiber_exception(child);
-  if (error) {
+  // A child that unwound from a stop request was cancelled: like a dropped
+  // child, it neither cancels its siblings nor fails the join.
+  if (error && detail::is_cancelled(error)) {
+    child.exception_seen = true;
+  } else if (error) {
     child.exception_seen = true;  // the scope rethrows it from join()
     if (!scope.error_) {
       scope.error_ = error;

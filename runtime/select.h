@@ -8,7 +8,9 @@
 //   finished first (void arms hold std::monostate). Every other arm is dropped
 //   — its chain destroyed, destructors run — before select returns: losers are
 //   drained, never left running. If the winner threw, select rethrows after
-//   draining. Arms that finish on the same step: the lowest index wins.
+//   draining. Arms that finish on the same step: the lowest index wins. An arm
+//   that is cancelled (dropped by injected cancellation) loses and the others
+//   race on; if every arm is cancelled, select throws Cancelled.
 // - join_all(tasks) waits for all and returns their values in order; if one
 //   throws, the rest are dropped and the exception is rethrown.
 // - timeout(d, task) is select(task, sleep d): nullopt (false for void) when the
@@ -49,12 +51,13 @@ class WaitAny final : public CompletionListener, public WaitTarget {
 
   bool await_ready() noexcept {
     for (std::size_t i = 0; i < N; ++i) {
-      if (fibers_[i]->state == FiberState::done) {
+      if (fibers_[i]->state == FiberState::done && !fibers_[i]->dropped) {
         winner_ = i;
         return true;
       }
     }
-    return false;
+    if (all_done()) winner_ = 0;  // every arm was cancelled: select throws Cancelled
+    return all_done();
   }
   void await_suspend(std::coroutine_handle<>) noexcept {
     waiter_ = current_fiber();
@@ -66,6 +69,12 @@ class WaitAny final : public CompletionListener, public WaitTarget {
   void on_fiber_done(Fiber& done) override {
     for (std::size_t i = 0; i < N; ++i) {
       if (fibers_[i] == &done) winner_ = i;
+    }
+    // An arm that was cancelled (dropped) loses; the others race on, unless
+    // every arm is gone.
+    if (done.dropped && !all_done()) {
+      done.listener = nullptr;
+      return;
     }
     unregister();
     fiber_wake(*std::exchange(waiter_, nullptr));
@@ -79,6 +88,12 @@ class WaitAny final : public CompletionListener, public WaitTarget {
   }
 
  private:
+  bool all_done() const noexcept {
+    for (const Fiber* fiber : fibers_) {
+      if (fiber->state != FiberState::done) return false;
+    }
+    return true;
+  }
   void unregister() noexcept {
     for (Fiber* fiber : fibers_) {
       if (fiber->listener == this) fiber->listener = nullptr;
@@ -142,6 +157,29 @@ Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(
     results.reserve(handles.size());
     for (JoinHandle<T>& handle : handles) results.push_back(co_await handle);
     co_return results;
+  }
+}
+
+// cancellable(op): runs op as a cancellation boundary (a fiber of its own)
+// and awaits it: nullopt (false for void) if op was cancelled — dropped, or
+// unwound by Cancelled from a stop request — else its value. The explicit
+// boundary tests wrap the operation under test in.
+template <class T>
+Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> cancellable(Task<T> operation) {
+  JoinHandle<T> handle = spawn(std::move(operation));
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await handle;
+      co_return true;
+    } else {
+      co_return std::optional<T>(co_await handle);
+    }
+  } catch (const Cancelled&) {
+  }
+  if constexpr (std::is_void_v<T>) {
+    co_return false;
+  } else {
+    co_return std::nullopt;
   }
 }
 

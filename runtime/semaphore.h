@@ -61,7 +61,13 @@ class Semaphore final : public WaitTarget {
         : semaphore_(semaphore), count_(count) {}
     AcquireAwaiter(const AcquireAwaiter&) = delete;
     ~AcquireAwaiter();
-    bool await_ready() { return semaphore_.try_acquire(count_); }
+    // Granted here or by hand-off, the permits are this awaiter's until
+    // await_resume turns them into a Permit; if the frame dies first, the
+    // destructor gives them back.
+    bool await_ready() {
+      granted_ = semaphore_.try_acquire(count_);
+      return granted_;
+    }
     void await_suspend(std::coroutine_handle<>);
     Permit await_resume() noexcept {
       taken_ = true;

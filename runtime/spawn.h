@@ -13,6 +13,9 @@
 //   co_await handle: total (the fiber runs on; awaiting again is fine).
 // - An exception that nobody observes (detached fiber, or handle destroyed
 //   without awaiting) is reported by the escaped-exception checker.
+// - A spawned fiber is a cancellation boundary: the simulator may inject
+//   cancellation at its suspension points (docs/cancellation.md). A detached
+//   fiber is not (nobody owns it).
 #pragma once
 
 #include <cassert>
@@ -106,6 +109,7 @@ class [[nodiscard]] JoinHandle {
   void detach() noexcept {
     assert(fiber_ != nullptr);
     fiber_->detached = true;
+    fiber_->boundary = false;  // no owner is left to cancel it
     detail::fiber_release(*std::exchange(fiber_, nullptr));
   }
   // Drops the fiber now (at the end of this step if it is the running fiber)
@@ -167,6 +171,7 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at) {
   fiber.root_promise = &handle.promise();
   fiber.resume_point = ResumePoint{handle};
   fiber.state = FiberState::ready;
+  fiber.boundary = true;  // its handle's owner can cancel it
   executor->enqueue(fiber);
   return JoinHandle<T>(fiber);
 }

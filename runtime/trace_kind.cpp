@@ -21,6 +21,7 @@ const char* trace_kind_name(TraceKind kind) noexcept {
     case TraceKind::semaphore_release: return "release";
     case TraceKind::event_set: return "set";
     case TraceKind::check_failed: return "FAILED";
+    case TraceKind::cancel: return "CANCEL";
     case TraceKind::note: return "note";
   }
   return "?";

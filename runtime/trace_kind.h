@@ -24,6 +24,7 @@ enum class TraceKind : std::uint8_t {
   semaphore_release,  // arg: semaphore id, value: permits
   event_set,      // arg: event id
   check_failed,   // a checker or CORO_CHECK failed; location set
+  cancel,         // cancellation injected at a suspension point; value: AwaitAction, location set
   note,           // user note; value: user datum
 };
 

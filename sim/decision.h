@@ -13,6 +13,9 @@ enum class DecisionKind : std::uint8_t {
   yield,      // at a suspension point, park first (1) or proceed (0): n = 2
   timer_tie,  // which of n timers with the same deadline fires next
   random,     // a value of corosim::random(n)
+  cancel_arm,   // random injection: arm this suspension site for the run (1) or not (0)
+  cancel_fire,  // random injection: cancel at this visit of an armed site (1) or not (0)
+  cancel_mode,  // random injection: which of the n requested modes
 };
 
 const char* decision_kind_name(DecisionKind kind) noexcept;

@@ -27,6 +27,9 @@ void Simulator::reset(std::uint64_t seed) {
   now_ns_ = 0;
   steps_ = 0;
   next_object_id_ = 0;
+  cancel_points_ = 0;
+  injections_.clear();
+  armed_sites_.clear();
   strategy_.begin_run(seed);
 }
 
@@ -39,6 +42,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   {
     JoinHandle<void> handle =
         detail::start_fiber(detail::await_as_root<void>(main()), SourceLoc{"main", "", 0, 0});
+    handle.fiber_record().boundary = false;  // nothing owns main: it is never cancelled
     const Fiber& main_fiber = handle.fiber_record();
     explore(main_fiber);
     check_main(main_fiber);
@@ -69,6 +73,8 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.trace_hash = trace_.hash();
   result.fibers = fibers_spawned;
   result.decisions = decisions_;
+  result.cancel_points = cancel_points_;
+  result.injections = injections_;
   return result;
 }
 
@@ -208,7 +214,14 @@ void Simulator::dequeue(Fiber& fiber) { ready_.remove(fiber); }
 void Simulator::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
 void Simulator::retire(Fiber& fiber) { fibers_.retire(fiber); }
 
-AwaitAction Simulator::before_await(Fiber&, const SourceLoc&) {
+AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
+  if (fiber.boundary) {
+    const std::uint64_t point = cancel_points_++;
+    if (std::optional<CancelMode> mode = cancel_here(point, where)) {
+      injections_.push_back(CancelInjection{point, *mode, where, fiber.id});
+      return cancel_action(*mode);
+    }
+  }
   // Parking first only matters when someone else could run meanwhile.
   if (ready_.empty()) return AwaitAction::proceed;
   return decide(DecisionKind::yield, 2) == 1 ? AwaitAction::suspend_first : AwaitAction::proceed;
@@ -219,6 +232,26 @@ void Simulator::cancel_timer(TimerNode& node) { timers_.cancel(node); }
 
 std::uint64_t Simulator::random_below(std::uint64_t bound) {
   return bound > 1 ? decide(DecisionKind::random, bound) : 0;
+}
+
+std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const SourceLoc& where) {
+  const CancelPlan& plan = options_.cancel;
+  switch (plan.kind) {
+    case CancelPlan::Kind::none:
+      return std::nullopt;
+    case CancelPlan::Kind::at_point:
+      if (point == plan.point) return plan.mode;
+      return std::nullopt;
+    case CancelPlan::Kind::random: {
+      assert(!plan.modes.empty());
+      auto [site, first_visit] = armed_sites_.try_emplace(where.stable_hash(), false);
+      if (first_visit) site->second = decide(DecisionKind::cancel_arm, 2) == 1;
+      if (!site->second || decide(DecisionKind::cancel_fire, 2) == 0) return std::nullopt;
+      if (plan.modes.size() == 1) return plan.modes.front();
+      return plan.modes[decide(DecisionKind::cancel_mode, plan.modes.size())];
+    }
+  }
+  return std::nullopt;
 }
 
 std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {

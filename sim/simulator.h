@@ -21,6 +21,8 @@
 #include "runtime/detail/timer_heap.h"
 #include "runtime/executor.h"
 #include "runtime/task.h"
+#include "absl/container/flat_hash_map.h"
+#include "sim/cancel.h"
 #include "sim/decision.h"
 #include "sim/strategy/strategy.h"
 #include "sim/trace.h"
@@ -30,6 +32,7 @@ namespace corosim {
 struct SimOptions {
   std::uint64_t steps_max = 1'000'000;                 // scheduler steps per run
   std::uint64_t time_max_ns = 24ULL * 3600 * 1'000'000'000;  // virtual time per run
+  CancelPlan cancel;                                    // injected cancellation
 };
 
 struct Failure {
@@ -48,6 +51,8 @@ struct RunResult {
   std::uint64_t trace_hash = 0;
   std::uint32_t fibers = 0;  // spawned, main included
   DecisionStream decisions;
+  std::uint64_t cancel_points = 0;          // cancellation points the run reached
+  std::vector<CancelInjection> injections;  // what was injected, in order
 
   bool passed() const noexcept { return !failure.has_value(); }
 };
@@ -66,6 +71,9 @@ class Simulator final : public Executor {
 
   // The trace of the last run.
   const Trace& trace() const noexcept { return trace_; }
+  // Replaces the options (the cancel plan changes from run to run in a sweep).
+  void set_options(const SimOptions& options) { options_ = options; }
+  const SimOptions& options() const noexcept { return options_; }
 
   // Executor
   Fiber& create_fiber(const SourceLoc& spawned_at) override;
@@ -85,6 +93,7 @@ class Simulator final : public Executor {
 
  private:
   std::uint64_t decide(DecisionKind kind, std::uint64_t n);
+  std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where);
   void reset(std::uint64_t seed);
   void explore(const Fiber& main);
   void fire_due_timers();
@@ -106,6 +115,11 @@ class Simulator final : public Executor {
   Trace trace_;
   DecisionStream decisions_;
   std::optional<Failure> failure_;
+  std::uint64_t cancel_points_ = 0;
+  std::vector<CancelInjection> injections_;
+  // Random injection: armed or not, per site (base name + line hash). Lookup
+  // only; each site's decision is made at its first visit.
+  absl::flat_hash_map<std::uint64_t, bool> armed_sites_;
   std::uint64_t now_ns_ = 0;
   std::uint64_t steps_ = 0;
   std::uint32_t next_object_id_ = 0;

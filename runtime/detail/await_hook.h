@@ -1,8 +1,21 @@
 // The suspension-point hook: Task's await_transform wraps every awaited operand
 // in a HookedAwaiter. Before the operand's own await_ready it asks the executor
-// what to do at this point (proceed, or park first so other fibers may run) and
-// records where the fiber stands; when the fiber really parks it marks it
-// waiting and traces the suspension. User code adds no annotations.
+// what to do at this point and records where the fiber stands; when the fiber
+// really parks it marks it waiting and traces the suspension. User code adds no
+// annotations.
+//
+// What the executor can answer (AwaitAction):
+// - proceed: evaluate the operand.
+// - suspend_first: park as ready; when resumed, evaluate the operand.
+// - cancel_stop: request the fiber's stop token and park as ready; when
+//   resumed, await_resume throws Cancelled without evaluating the operand.
+// - cancel_drop: evaluate the operand; the executor destroys the fiber's chain
+//   at the end of the step, while the operand is pending (or, if it completed
+//   at once, with its result unconsumed).
+// - cancel_prompt: evaluate the operand; once it completes and the fiber is
+//   woken, the executor destroys the chain instead of resuming it: the value is
+//   produced and lost. An operand that transfers to a child Task completes by
+//   symmetric transfer, out of the executor's reach: there prompt acts as drop.
 #pragma once
 
 #include <cassert>
@@ -11,6 +24,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "runtime/cancelled.h"
 #include "runtime/executor.h"
 #include "runtime/fiber.h"
 
@@ -49,6 +63,18 @@ constexpr const char* awaiter_what() noexcept {
   }
 }
 
+// Awaiters that only read the fiber's own state (this_stop_token) declare
+// `static constexpr bool corosim_point = false`: no schedule change and no
+// cancellation happens there.
+template <class T>
+constexpr bool is_suspension_point() noexcept {
+  if constexpr (requires { { T::corosim_point } -> std::convertible_to<bool>; }) {
+    return T::corosim_point;
+  } else {
+    return true;
+  }
+}
+
 inline bool is_noop(std::coroutine_handle<> h) noexcept {
   return h.address() == std::noop_coroutine().address();
 }
@@ -66,30 +92,50 @@ class HookedAwaiter {
   HookedAwaiter& operator=(const HookedAwaiter&) = delete;
 
   bool await_ready() {
-    fiber_ = current_fiber();
-    assert(fiber_ != nullptr && "a corosim::Task was awaited outside a corosim executor");
-    fiber_->suspended_at = where_;
-    fiber_->waiting_what = awaiter_what<Bare>();
-    action_ = fiber_->executor->before_await(*fiber_, where_);
-    if (action_ == AwaitAction::suspend_first) return false;
-    return inner_.await_ready();
+    if constexpr (!is_suspension_point<Bare>()) {
+      return inner_.await_ready();
+    } else {
+      fiber_ = current_fiber();
+      assert(fiber_ != nullptr && "a corosim::Task was awaited outside a corosim executor");
+      fiber_->suspended_at = where_;
+      fiber_->waiting_what = awaiter_what<Bare>();
+      action_ = fiber_->executor->before_await(*fiber_, where_);
+      switch (action_) {
+        case AwaitAction::proceed:
+          return inner_.await_ready();
+        case AwaitAction::suspend_first:
+        case AwaitAction::cancel_stop:
+          return false;
+        case AwaitAction::cancel_drop:
+        case AwaitAction::cancel_prompt:
+          completed_at_once_ = inner_.await_ready();
+          return false;  // always reach await_suspend, where the fiber is given up
+      }
+      return inner_.await_ready();
+    }
   }
 
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> self) {
     handle_ = self;
-    if (action_ == AwaitAction::suspend_first) {
-      // Park before evaluating the operand; resume_after_yield evaluates it.
-      Fiber& fiber = *fiber_;
-      fiber.resume_point = ResumePoint{self, &resume_after_yield, this};
-      fiber.state = FiberState::ready;
-      fiber.executor->trace(TraceKind::yield, &fiber, 0, 0, &where_);
-      fiber.executor->enqueue(fiber);
-      return std::noop_coroutine();
+    switch (action_) {
+      case AwaitAction::proceed:
+        return park();
+      case AwaitAction::suspend_first:
+        return park_ready(&resume_after_yield, TraceKind::yield);
+      case AwaitAction::cancel_stop:
+        request_stop();
+        return park_ready(&resume_stopped, TraceKind::suspend);
+      case AwaitAction::cancel_drop:
+      case AwaitAction::cancel_prompt:
+        return suspend_to_cancel();
     }
     return park();
   }
 
-  decltype(auto) await_resume() { return inner_.await_resume(); }
+  decltype(auto) await_resume() {
+    if (stopped_) throw Cancelled{};
+    return inner_.await_resume();
+  }
 
  private:
   // Runs the operand's await_suspend. Returns the handle to transfer to: noop
@@ -116,6 +162,52 @@ class HookedAwaiter {
     return next;
   }
 
+  // Parks the fiber as ready; the executor resumes it through resume.
+  std::coroutine_handle<> park_ready(void (*resume)(void*), TraceKind kind) {
+    Fiber& fiber = *fiber_;
+    fiber.resume_point = ResumePoint{handle_, resume, this};
+    fiber.state = FiberState::ready;
+    fiber.executor->trace(kind, &fiber, 0, 0, &where_);
+    fiber.executor->enqueue(fiber);
+    return std::noop_coroutine();
+  }
+
+  void request_stop() {
+    fiber_->executor->trace(TraceKind::cancel, fiber_, 0, static_cast<std::uint64_t>(action_), &where_);
+    fiber_request_stop(*fiber_);
+  }
+
+  // drop and prompt: the fiber is given up to its owner, which destroys it at
+  // the end of this step (drop, or an operand that completed at once) or when
+  // the operand completes (prompt).
+  std::coroutine_handle<> suspend_to_cancel() {
+    Fiber& fiber = *fiber_;
+    fiber.executor->trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(action_), &where_);
+    if (completed_at_once_) return give_up();
+    std::coroutine_handle<> next = park();
+    if (!is_noop(next) && next != handle_) {
+      // A child Task starts in this fiber: drop the chain once it parks.
+      fiber.executor->defer_drop(fiber);
+      return next;
+    }
+    if (!is_noop(next)) return give_up();  // the operand declined to suspend: it completed
+    if (action_ == AwaitAction::cancel_drop) {
+      fiber.executor->defer_drop(fiber);
+    } else {
+      fiber.resume_point = ResumePoint{handle_, &resume_prompt, this};
+    }
+    return next;
+  }
+
+  // The operand has completed; the fiber never continues past this point.
+  std::coroutine_handle<> give_up() {
+    Fiber& fiber = *fiber_;
+    fiber.state = FiberState::waiting;
+    fiber.resume_point = ResumePoint{handle_};
+    fiber.executor->defer_drop(fiber);
+    return std::noop_coroutine();
+  }
+
   std::coroutine_handle<> suspend_inner() {
     using Result = decltype(inner_.await_suspend(handle_));
     if constexpr (std::is_void_v<Result>) {
@@ -139,11 +231,26 @@ class HookedAwaiter {
     self->park().resume();  // a no-op when the fiber parked
   }
 
+  static void resume_stopped(void* context) {
+    auto* self = static_cast<HookedAwaiter*>(context);
+    self->fiber_->resume_point = ResumePoint{self->handle_};
+    self->stopped_ = true;
+    self->handle_.resume();  // await_resume throws Cancelled
+  }
+
+  // The operand completed and woke the fiber: instead of continuing, give it up.
+  static void resume_prompt(void* context) {
+    auto* self = static_cast<HookedAwaiter*>(context);
+    self->give_up();
+  }
+
   Inner inner_;
   SourceLoc where_;
   Fiber* fiber_ = nullptr;
   std::coroutine_handle<> handle_;
   AwaitAction action_ = AwaitAction::proceed;
+  bool completed_at_once_ = false;
+  bool stopped_ = false;
 };
 
 template <class A>

@@ -1,6 +1,7 @@
 // fifo: the oldest ready fiber runs, operands are never pre-empted, equal
-// timers fire in arming order. Data randomness (corosim::random) still comes
-// from the seed. The schedule a plain event loop would produce.
+// timers fire in arming order: the schedule a plain event loop would produce.
+// Data randomness (corosim::random) and random cancellation still come from
+// the seed.
 #pragma once
 
 #include "runtime/detail/prng.h"
@@ -12,7 +13,14 @@ class FifoStrategy final : public Strategy {
  public:
   void begin_run(std::uint64_t seed) override { prng_.reseed(seed); }
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override {
-    return kind == DecisionKind::random ? prng_.below(n) : 0;
+    switch (kind) {
+      case DecisionKind::schedule:
+      case DecisionKind::yield:
+      case DecisionKind::timer_tie:
+        return 0;
+      default:
+        return seeded_choice(prng_, kind, n);
+    }
   }
   std::string describe() const override { return "fifo"; }
 

@@ -16,7 +16,7 @@ class RandomStrategy final : public Strategy {
   void begin_run(std::uint64_t seed) override { prng_.reseed(seed); }
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override {
     if (kind == DecisionKind::yield) return prng_.chance(yield_per_mille_, 1000) ? 1 : 0;
-    return prng_.below(n);
+    return seeded_choice(prng_, kind, n);
   }
   std::string describe() const override { return "random"; }
 

@@ -22,12 +22,23 @@ absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
       absl::StrCat("unknown strategy '", std::string(name), "' (choose one of: ", known, ")"));
 }
 
+std::uint64_t seeded_choice(detail::Prng& prng, DecisionKind kind, std::uint64_t n) {
+  switch (kind) {
+    case DecisionKind::cancel_arm: return prng.chance(1, 2) ? 1 : 0;
+    case DecisionKind::cancel_fire: return prng.chance(1, 8) ? 1 : 0;
+    default: return prng.below(n);
+  }
+}
+
 const char* decision_kind_name(DecisionKind kind) noexcept {
   switch (kind) {
     case DecisionKind::schedule: return "schedule";
     case DecisionKind::yield: return "yield";
     case DecisionKind::timer_tie: return "timer-tie";
     case DecisionKind::random: return "random";
+    case DecisionKind::cancel_arm: return "cancel-arm";
+    case DecisionKind::cancel_fire: return "cancel-fire";
+    case DecisionKind::cancel_mode: return "cancel-mode";
   }
   return "?";
 }

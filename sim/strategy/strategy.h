@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "runtime/detail/prng.h"
 #include "sim/decision.h"
 
 namespace corosim {
@@ -24,6 +25,12 @@ class Strategy {
   // The name and parameters, as written on the command line ("random").
   virtual std::string describe() const = 0;
 };
+
+// The seeded choice every strategy makes for data (random) and for random
+// cancellation injection: a site is armed with probability 1/2 per run, an
+// armed site fires with probability 1/8 per visit (FoundationDB's BUGGIFY
+// shape), modes are uniform.
+std::uint64_t seeded_choice(detail::Prng& prng, DecisionKind kind, std::uint64_t n);
 
 // The strategies `corosim run --strategy` accepts.
 std::vector<std::string_view> strategy_names();

@@ -1,0 +1,58 @@
+// Injected cancellation: which modes exist, and the plan a run follows.
+//
+// A cancellation point is a suspension point reached by a fiber that is a
+// cancellation boundary (spawned with a JoinHandle, a TaskScope child, a select
+// arm, cancellable()): those are the fibers an owner can cancel. Points are
+// numbered in the order a run reaches them; with the same seed and strategy,
+// a run reaches the same points in the same order, so "point k" names one
+// place in one schedule. docs/cancellation.md explains the modes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/executor.h"
+#include "runtime/source_loc.h"
+
+namespace corosim {
+
+enum class CancelMode : std::uint8_t { drop, stop, prompt };
+
+const char* cancel_mode_name(CancelMode mode) noexcept;
+AwaitAction cancel_action(CancelMode mode) noexcept;
+// "drop,stop,prompt" (any non-empty subset, in any order, no repeats).
+absl::StatusOr<std::vector<CancelMode>> parse_cancel_modes(std::string_view text);
+std::string cancel_modes_string(const std::vector<CancelMode>& modes);
+
+struct CancelPlan {
+  enum class Kind : std::uint8_t {
+    none,      // never inject
+    at_point,  // inject `mode` at point `point` (one run of a sweep)
+    random,    // arm sites per run, fire with a probability (decisions)
+  };
+  Kind kind = Kind::none;
+  std::uint64_t point = 0;
+  CancelMode mode = CancelMode::drop;
+  std::vector<CancelMode> modes;  // random: the modes to choose among
+
+  static CancelPlan at(std::uint64_t point, CancelMode mode) {
+    return CancelPlan{Kind::at_point, point, mode, {}};
+  }
+  static CancelPlan random(std::vector<CancelMode> modes) {
+    return CancelPlan{Kind::random, 0, CancelMode::drop, std::move(modes)};
+  }
+};
+
+// One cancellation a run injected.
+struct CancelInjection {
+  std::uint64_t point = 0;
+  CancelMode mode = CancelMode::drop;
+  SourceLoc where;
+  std::uint32_t fiber = 0;
+};
+
+}  // namespace corosim

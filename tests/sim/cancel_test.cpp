@@ -1,0 +1,360 @@
+// Injected cancellation: the exact semantics of each mode, the numbering of
+// cancellation points, boundaries, and random injection.
+#include "sim/cancel.h"
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "runtime/corosim.h"
+#include "tests/common/sim_helpers.h"
+
+using corosim::CancelMode;
+using corosim::CancelPlan;
+using corosim::Task;
+using corosim::testing::checker_of;
+using corosim::testing::DropFlag;
+using namespace std::chrono_literals;
+
+namespace {
+
+corosim::RunResult run_with(const corosim::MainFactory& body, CancelPlan plan, std::uint64_t seed = 0) {
+  corosim::FifoStrategy strategy;
+  corosim::SimOptions options;
+  options.cancel = std::move(plan);
+  corosim::Simulator simulator(strategy, options);
+  return simulator.run(body, seed);
+}
+
+// What an operation under test did; filled in by the operation itself.
+struct Log {
+  std::vector<std::string> lines;
+  void add(std::string line) { lines.push_back(std::move(line)); }
+  bool has(const std::string& line) const {
+    for (const auto& l : lines) {
+      if (l == line) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("cancellation points are numbered in boundary fibers only", "[cancel]") {
+  auto body = []() -> Task<void> {
+    co_await corosim::yield_now();  // main: not a boundary, not a point
+    auto child = corosim::spawn([]() -> Task<void> {
+      co_await corosim::yield_now();         // point 0
+      co_await corosim::sleep_for(1ms);      // point 1
+      co_await corosim::this_stop_token();   // not a suspension point
+    });
+    co_await child;
+    corosim::spawn([]() -> Task<void> { co_await corosim::yield_now(); }).detach();  // detached: no point
+    co_await corosim::sleep_for(1ms);
+  };
+  auto reference = run_with(body, CancelPlan{});
+  REQUIRE(reference.passed());
+  REQUIRE(reference.cancel_points == 2);
+  REQUIRE(reference.injections.empty());
+}
+
+TEST_CASE("drop: the chain is destroyed while the operand is pending", "[cancel][drop]") {
+  Log log;
+  bool flag_dropped = false;
+  auto body = [&]() -> Task<void> {
+    corosim::Event never;
+    auto child = corosim::spawn([&]() -> Task<void> {
+      DropFlag flag(&flag_dropped);
+      log.add("before");
+      co_await never.wait();  // point 0
+      log.add("after");
+    });
+    try {
+      co_await child;
+      log.add("joined");
+    } catch (const corosim::Cancelled&) {
+      log.add("owner saw Cancelled");
+    }
+    never.set();  // no waiter is left registered: this wakes nobody
+  };
+  auto result = run_with(body, CancelPlan::at(0, CancelMode::drop));
+  REQUIRE(result.passed());
+  REQUIRE(result.injections.size() == 1);
+  CHECK(result.injections[0].mode == CancelMode::drop);
+  CHECK(std::string(result.injections[0].where.base_name()) == "cancel_test.cpp");
+  CHECK(log.has("before"));
+  CHECK_FALSE(log.has("after"));
+  CHECK(log.has("owner saw Cancelled"));
+  CHECK(flag_dropped);
+}
+
+TEST_CASE("drop at an operand that completes at once loses its result", "[cancel][drop]") {
+  bool second_locked = false;
+  auto body = [&]() -> Task<void> {
+    corosim::Mutex mutex;
+    auto child = corosim::spawn([&]() -> Task<void> {
+      auto guard = co_await mutex.lock();  // point 0: free, acquired at once
+      CORO_CHECK(false);                   // never runs
+    });
+    co_await corosim::cancellable([&]() -> Task<void> { co_return; }());
+    try {
+      co_await child;
+    } catch (const corosim::Cancelled&) {
+    }
+    // The dropped awaiter held the lock unconsumed: it was released.
+    auto guard = co_await mutex.lock();
+    second_locked = true;
+  };
+  auto result = run_with(body, CancelPlan::at(0, CancelMode::drop));
+  INFO(corosim::testing::message_of(result));
+  REQUIRE(result.passed());
+  REQUIRE(second_locked);
+}
+
+TEST_CASE("stop: the operand throws Cancelled and the fiber may clean up, awaiting", "[cancel][stop]") {
+  Log log;
+  auto body = [&]() -> Task<void> {
+    auto child = corosim::spawn([&]() -> Task<int> {
+      std::stop_token token = co_await corosim::this_stop_token();
+      std::stop_callback on_stop(token, [&] { log.add("stop callback"); });
+      bool cancelled = false;
+      try {
+        co_await corosim::sleep_for(1s);  // point 0
+        log.add("slept");
+      } catch (const corosim::Cancelled&) {
+        log.add(token.stop_requested() ? "caught, token stopped" : "caught, token not stopped");
+        cancelled = true;
+      }
+      if (cancelled) {  // C++ forbids co_await inside a handler: clean up after it
+        co_await corosim::sleep_for(1ms);  // point 1
+        log.add("cleaned up");
+      }
+      co_return 7;
+    });
+    const int value = co_await child;
+    log.add("joined " + std::to_string(value));
+  };
+  auto result = run_with(body, CancelPlan::at(0, CancelMode::stop));
+  REQUIRE(result.passed());
+  CHECK(log.lines == std::vector<std::string>{"stop callback", "caught, token stopped", "cleaned up",
+                                              "joined 7"});
+  CHECK(result.time_ns == 1'000'000);  // the 1s sleep never started
+}
+
+TEST_CASE("stop left uncaught unwinds the fiber: its owner sees Cancelled, no failure",
+          "[cancel][stop]") {
+  bool owner_saw = false;
+  auto body = [&]() -> Task<void> {
+    auto result = co_await corosim::cancellable([]() -> Task<int> {
+      co_await corosim::yield_now();
+      co_return 1;
+    }());
+    owner_saw = !result.has_value();
+  };
+  auto result = run_with(body, CancelPlan::at(0, CancelMode::stop));
+  REQUIRE(result.passed());
+  REQUIRE(owner_saw);
+}
+
+TEST_CASE("prompt: the operation completes, then the fiber is dropped before it resumes",
+          "[cancel][prompt]") {
+  SECTION("a mutex granted to a prompt-cancelled waiter is passed on") {
+    bool waiter_ran_on = false;
+    bool next_got_lock = false;
+    auto body = [&]() -> Task<void> {
+      corosim::Mutex mutex;
+      auto held = co_await mutex.lock();
+      auto waiter = corosim::spawn([&]() -> Task<void> {
+        auto guard = co_await mutex.lock();  // point 0: pending, then granted
+        waiter_ran_on = true;
+      });
+      co_await corosim::yield_now();
+      held.unlock();  // grants the lock to `waiter`, which is then dropped
+      auto mine = co_await mutex.lock();
+      next_got_lock = true;
+      try {
+        co_await waiter;
+      } catch (const corosim::Cancelled&) {
+      }
+    };
+    auto result = run_with(body, CancelPlan::at(0, CancelMode::prompt));
+    REQUIRE(result.passed());
+    CHECK_FALSE(waiter_ran_on);
+    CHECK(next_got_lock);
+  }
+  SECTION("a channel item is not lost: recv takes it only when it resumes") {
+    std::vector<int> seen;
+    auto body = [&]() -> Task<void> {
+      auto [tx, rx] = corosim::channel<int>(4);
+      auto reader = corosim::spawn([&]() -> Task<void> {
+        auto item = co_await rx.recv();  // point 0: pending until the send
+        seen.push_back(*item);
+      });
+      co_await corosim::yield_now();
+      co_await tx.send(5);
+      try {
+        co_await reader;
+      } catch (const corosim::Cancelled&) {
+      }
+      CORO_CHECK(rx.size() == 1);
+      seen.push_back(*rx.try_recv());
+    };
+    auto result = run_with(body, CancelPlan::at(0, CancelMode::prompt));
+    REQUIRE(result.passed());
+    CHECK(seen == std::vector<int>{5});
+  }
+  SECTION("a sleep that fired is consumed by nobody") {
+    Log log;
+    auto body = [&]() -> Task<void> {
+      auto sleeper = corosim::spawn([&]() -> Task<void> {
+        co_await corosim::sleep_for(5ms);  // point 0
+        log.add("woke");
+      });
+      try {
+        co_await sleeper;
+      } catch (const corosim::Cancelled&) {
+        log.add("cancelled at " + std::to_string(corosim::now().count()) + "ns");
+      }
+    };
+    auto result = run_with(body, CancelPlan::at(0, CancelMode::prompt));
+    REQUIRE(result.passed());
+    CHECK(log.lines == std::vector<std::string>{"cancelled at 5000000ns"});
+  }
+}
+
+TEST_CASE("a sweep over every point and mode leaks nothing and never fails a safe operation",
+          "[cancel][sweep]") {
+  auto body = []() -> Task<void> {
+    corosim::Mutex mutex;
+    corosim::Semaphore permits(1);
+    auto [tx, rx] = corosim::channel<int>(1);
+    corosim::TaskScope scope;
+    // The producer owns its sender: if it is cancelled, the channel closes and
+    // the consumer is not left waiting forever.
+    scope.spawn([&](corosim::Sender<int> out) -> Task<void> {
+      auto guard = co_await mutex.lock();
+      auto permit = co_await permits.acquire();
+      co_await out.send(1);
+      co_await corosim::sleep_for(1ms);
+    }, std::move(tx));
+    scope.spawn([&]() -> Task<void> {
+      auto item = co_await rx.recv();
+      CORO_CHECK(!item || *item == 1);
+      auto guard = co_await mutex.lock();
+      co_await corosim::yield_now();
+    });
+    co_await scope.join();
+    CORO_CHECK(!mutex.is_locked());
+    CORO_CHECK(permits.available() == 1);
+  };
+  auto reference = run_with(body, CancelPlan{});
+  REQUIRE(reference.passed());
+  REQUIRE(reference.cancel_points >= 6);
+  const auto frames_before = corosim::detail::frames_live();
+  for (CancelMode mode : {CancelMode::drop, CancelMode::stop, CancelMode::prompt}) {
+    for (std::uint64_t point = 0; point < reference.cancel_points; ++point) {
+      auto result = run_with(body, CancelPlan::at(point, mode));
+      INFO(corosim::cancel_mode_name(mode) << " at point " << point << ": "
+                                           << corosim::testing::message_of(result));
+      REQUIRE(result.passed());
+      REQUIRE(result.injections.size() == 1);
+      REQUIRE(result.injections[0].point == point);
+    }
+  }
+  REQUIRE(corosim::detail::frames_live() == frames_before);
+}
+
+TEST_CASE("a sweep finds an operation that is not cancel safe", "[cancel][sweep]") {
+  // A transfer debits, awaits, then credits: cancelled in between, money vanishes.
+  auto body = []() -> Task<void> {
+    int from = 100;
+    int to = 0;
+    co_await corosim::cancellable([&]() -> Task<void> {
+      from -= 10;
+      co_await corosim::sleep_for(1ms);
+      to += 10;
+    }());
+    CORO_CHECK_MSG(from + to == 100, "money is not conserved");
+  };
+  auto reference = run_with(body, CancelPlan{});
+  REQUIRE(reference.passed());
+  REQUIRE(reference.cancel_points == 1);
+  auto dropped = run_with(body, CancelPlan::at(0, CancelMode::drop));
+  REQUIRE(checker_of(dropped) == "check");
+  auto past_the_end = run_with(body, CancelPlan::at(1, CancelMode::drop));
+  REQUIRE(past_the_end.passed());
+  REQUIRE(past_the_end.injections.empty());
+}
+
+TEST_CASE("a cancelled select arm loses and the other arms race on", "[cancel][select]") {
+  auto body = []() -> Task<void> {
+    auto winner = co_await corosim::select(
+        []() -> Task<int> {
+          co_await corosim::sleep_for(1ms);  // point 0: dropped
+          co_return 1;
+        }(),
+        []() -> Task<int> {
+          co_await corosim::sleep_for(5ms);  // point 1
+          co_return 2;
+        }());
+    CORO_CHECK(winner.index() == 1);
+    CORO_CHECK(corosim::now() == 5ms);
+  };
+  REQUIRE(run_with(body, CancelPlan::at(0, CancelMode::drop)).passed());
+
+  auto both = run_with([]() -> Task<void> {
+    bool cancelled = false;
+    try {
+      co_await corosim::select([]() -> Task<void> { co_await corosim::yield_now(); }());
+    } catch (const corosim::Cancelled&) {
+      cancelled = true;
+    }
+    CORO_CHECK(cancelled);
+  }, CancelPlan::at(0, CancelMode::drop));
+  REQUIRE(both.passed());
+}
+
+TEST_CASE("random injection is a recorded, replayable decision", "[cancel][random]") {
+  auto body = []() -> Task<void> {
+    corosim::TaskScope scope;
+    for (int i = 0; i < 4; ++i) {
+      scope.spawn([]() -> Task<void> {
+        for (int j = 0; j < 5; ++j) co_await corosim::sleep_for(1ms);
+      });
+    }
+    co_await scope.join();
+  };
+  const auto plan = CancelPlan::random({CancelMode::drop, CancelMode::stop, CancelMode::prompt});
+  std::set<std::string> modes_seen;
+  int runs_with_injection = 0;
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    auto first = run_with(body, plan, seed);
+    auto again = run_with(body, plan, seed);
+    REQUIRE(first.passed());
+    REQUIRE(first.decisions == again.decisions);
+    REQUIRE(first.trace_hash == again.trace_hash);
+    REQUIRE(first.injections.size() == again.injections.size());
+    if (!first.injections.empty()) ++runs_with_injection;
+    for (const auto& injection : first.injections) modes_seen.insert(corosim::cancel_mode_name(injection.mode));
+    bool armed_decision = false;
+    for (const auto& decision : first.decisions) {
+      armed_decision = armed_decision || decision.kind == corosim::DecisionKind::cancel_arm;
+    }
+    REQUIRE(armed_decision);
+  }
+  CHECK(runs_with_injection > 5);
+  CHECK(runs_with_injection < 40);
+  CHECK(modes_seen.size() == 3);
+}
+
+TEST_CASE("cancel modes parse from the command line form", "[cancel]") {
+  auto all = corosim::parse_cancel_modes("drop,stop,prompt");
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 3);
+  REQUIRE(corosim::cancel_modes_string(*all) == "drop,stop,prompt");
+  REQUIRE_FALSE(corosim::parse_cancel_modes("drop,teleport").ok());
+  REQUIRE_FALSE(corosim::parse_cancel_modes("drop,drop").ok());
+  REQUIRE_FALSE(corosim::parse_cancel_modes("").ok());
+}
