@@ -142,6 +142,10 @@ bool is_cancelled(const std::exception_ptr& error) noexcept {
   }
 }
 
+bool fiber_was_cancelled(const Fiber& fiber) noexcept {
+  return fiber.dropped || is_cancelled(fiber_exception(fiber));
+}
+
 std::exception_ptr fiber_exception(const Fiber& fiber) noexcept {
   if (fiber.dropped || !fiber.root) return nullptr;
   return fiber.root_promise->error;

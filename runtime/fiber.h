@@ -129,6 +129,8 @@ std::stop_token fiber_stop_token(Fiber& fiber);
 void fiber_request_stop(Fiber& fiber);
 // True if error holds a corosim::Cancelled: cancellation, not a failure.
 bool is_cancelled(const std::exception_ptr& error) noexcept;
+// A finished fiber ended by cancellation: dropped, or unwound by Cancelled.
+bool fiber_was_cancelled(const Fiber& fiber) noexcept;
 
 }  // namespace detail
 }  // namespace corosim

@@ -9,7 +9,7 @@
 //   — its chain destroyed, destructors run — before select returns: losers are
 //   drained, never left running. If the winner threw, select rethrows after
 //   draining. Arms that finish on the same step: the lowest index wins. An arm
-//   that is cancelled (dropped by injected cancellation) loses and the others
+//   that is cancelled (dropped, or unwound by Cancelled) loses and the others
 //   race on; if every arm is cancelled, select throws Cancelled.
 // - join_all(tasks) waits for all and returns their values in order; if one
 //   throws, the rest are dropped and the exception is rethrown.
@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -51,7 +52,7 @@ class WaitAny final : public CompletionListener, public WaitTarget {
 
   bool await_ready() noexcept {
     for (std::size_t i = 0; i < N; ++i) {
-      if (fibers_[i]->state == FiberState::done && !fibers_[i]->dropped) {
+      if (fibers_[i]->state == FiberState::done && !fiber_was_cancelled(*fibers_[i])) {
         winner_ = i;
         return true;
       }
@@ -70,9 +71,9 @@ class WaitAny final : public CompletionListener, public WaitTarget {
     for (std::size_t i = 0; i < N; ++i) {
       if (fibers_[i] == &done) winner_ = i;
     }
-    // An arm that was cancelled (dropped) loses; the others race on, unless
-    // every arm is gone.
-    if (done.dropped && !all_done()) {
+    // An arm that was cancelled (dropped, or unwound by Cancelled) loses; the
+    // others race on, unless every arm is gone.
+    if (fiber_was_cancelled(done) && !all_done()) {
       done.listener = nullptr;
       return;
     }
@@ -126,22 +127,36 @@ inline Task<void> sleep_until_task(Duration deadline) { co_await sleep_until(dea
 
 }  // namespace detail
 
+namespace detail {
+
+// select, with the arms whose bit is set in internal_arms marked as runtime
+// machinery (timeout's timer): not cancellation boundaries.
 template <class... T>
-Task<std::variant<detail::SelectSlot<T>...>> select(Task<T>... arms) {
+Task<std::variant<SelectSlot<T>...>> select_arms(std::uint32_t internal_arms, Task<T>... arms) {
   static_assert(sizeof...(T) >= 1, "select needs at least one arm");
-  using Variant = std::variant<detail::SelectSlot<T>...>;
+  using Variant = std::variant<SelectSlot<T>...>;
   std::tuple<JoinHandle<T>...> handles{spawn(std::move(arms))...};
   std::array<Fiber*, sizeof...(T)> fibers = std::apply(
       [](auto&... handle) { return std::array<Fiber*, sizeof...(T)>{&handle.fiber_record()...}; },
       handles);
-  const std::size_t winner = co_await detail::WaitAny<sizeof...(T)>(fibers);
+  for (std::size_t i = 0; i < fibers.size(); ++i) {
+    if ((internal_arms >> i) & 1U) fibers[i]->boundary = false;
+  }
+  const std::size_t winner = co_await WaitAny<sizeof...(T)>(fibers);
   std::apply(
       [winner](auto&... handle) {
         std::size_t index = 0;
         ((index++ != winner ? handle.cancel() : void()), ...);
       },
       handles);
-  co_return detail::take_winner<Variant>(handles, winner, std::index_sequence_for<T...>{});
+  co_return take_winner<Variant>(handles, winner, std::index_sequence_for<T...>{});
+}
+
+}  // namespace detail
+
+template <class... T>
+Task<std::variant<detail::SelectSlot<T>...>> select(Task<T>... arms) {
+  return detail::select_arms(0, std::move(arms)...);
 }
 
 template <class T>
@@ -187,7 +202,9 @@ template <class T, class Rep, class Period>
 Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> timeout(
     std::chrono::duration<Rep, Period> limit, Task<T> operation) {
   const Duration deadline = now() + std::chrono::duration_cast<Duration>(limit);
-  auto result = co_await select(std::move(operation), detail::sleep_until_task(deadline));
+  // The timer arm is machinery, not a cancellation boundary: only the
+  // operation is cancelled by injection.
+  auto result = co_await detail::select_arms(0b10, std::move(operation), detail::sleep_until_task(deadline));
   if constexpr (std::is_void_v<T>) {
     co_return result.index() == 0;
   } else {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -40,9 +41,78 @@ struct RunFlags {
   std::string json_path;
   std::uint64_t steps_max = SimOptions{}.steps_max;
   std::uint64_t trace_tail = 60;
+  std::optional<std::string> cancel;
+  std::optional<std::string> cancel_modes_text;
+  std::optional<std::uint64_t> cancel_at;
   bool trace = false;
   bool quiet = false;
 };
+
+// The cancellation a scenario is explored with: its own default, unless the
+// command line names one.
+struct CancelChoice {
+  CancelExploration exploration = CancelExploration::none;
+  std::vector<CancelMode> modes;
+  std::uint64_t at = 0;
+};
+
+// Validates the cancellation flags; nullopt when none was given.
+absl::StatusOr<std::optional<CancelChoice>> cancel_override(const RunFlags& flags) {
+  if (!flags.cancel && !flags.cancel_modes_text && !flags.cancel_at) return std::nullopt;
+  CancelChoice choice;
+  auto modes = parse_cancel_modes(flags.cancel_modes_text.value_or("drop,stop,prompt"));
+  if (!modes.ok()) return modes.status();
+  choice.modes = *modes;
+  if (flags.cancel_at) {
+    if (flags.cancel) {
+      return absl::InvalidArgumentError("--cancel-at reruns one point: it excludes --cancel " +
+                                        *flags.cancel);
+    }
+    if (choice.modes.size() != 1) {
+      return absl::InvalidArgumentError("--cancel-at needs exactly one --cancel-modes mode");
+    }
+    choice.exploration = CancelExploration::at;
+    choice.at = *flags.cancel_at;
+    return choice;
+  }
+  const std::string name = flags.cancel.value_or("sweep");
+  if (name == "none") {
+    choice.exploration = CancelExploration::none;
+  } else if (name == "sweep") {
+    choice.exploration = CancelExploration::sweep;
+  } else if (name == "random") {
+    choice.exploration = CancelExploration::random;
+  } else {
+    return absl::InvalidArgumentError("unknown --cancel '" + name +
+                                      "' (choose one of: none, sweep, random)");
+  }
+  return choice;
+}
+
+CancelChoice cancel_for(const Scenario& scenario, const std::optional<CancelChoice>& override) {
+  if (override) return *override;
+  return CancelChoice{scenario.expect.cancel, scenario.expect.cancel_modes, 0};
+}
+
+// The plan that reproduces one run explored with choice.
+CancelPlan plan_for_run(const CancelChoice& choice, const RunResult& run) {
+  if (choice.exploration == CancelExploration::random) return CancelPlan::random(choice.modes);
+  if (run.injections.empty()) return CancelPlan{};
+  return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
+}
+
+std::string describe_cancel(const CancelChoice& choice) {
+  switch (choice.exploration) {
+    case CancelExploration::none: return "none";
+    case CancelExploration::sweep:
+    case CancelExploration::random:
+      return absl::StrCat(cancel_exploration_name(choice.exploration), " (",
+                          cancel_modes_string(choice.modes), ")");
+    case CancelExploration::at:
+      return absl::StrCat(cancel_mode_name(choice.modes.front()), " at point ", choice.at);
+  }
+  return "?";
+}
 
 // Selects scenarios by exact name or glob; every pattern must match something.
 absl::StatusOr<std::vector<const Scenario*>> select_scenarios(const std::vector<std::string>& patterns) {
@@ -114,40 +184,71 @@ std::string indent(const std::string& text, const std::string& prefix) {
   return out;
 }
 
+// The exact command that reruns one failing run: its seed and, for a run
+// with injected cancellation, its first injection.
 std::string rerun_command(const char* argv0, const Scenario& scenario, const RunFlags& flags,
-                          std::uint64_t seed) {
-  return absl::StrCat(argv0, " run ", scenario.name, " --strategy ", flags.strategy, " --seed ",
-                      seed, " --trace");
+                          const CancelChoice& choice, const RunResult& run) {
+  std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ",
+                                     flags.strategy, " --seed ", run.seed);
+  if (choice.exploration == CancelExploration::random) {
+    absl::StrAppend(&command, " --cancel random --cancel-modes ", cancel_modes_string(choice.modes));
+  } else if (run.injections.empty()) {
+    // A failure without injection (a sweep's reference run): turn off the
+    // scenario's own cancellation, if it has one.
+    if (scenario.expect.cancel != CancelExploration::none) absl::StrAppend(&command, " --cancel none");
+  } else {
+    absl::StrAppend(&command, " --cancel-at ", run.injections.front().point, " --cancel-modes ",
+                    cancel_mode_name(run.injections.front().mode));
+  }
+  return command + " --trace";
+}
+
+std::string describe_injection(const CancelInjection& injection) {
+  return absl::StrCat(cancel_mode_name(injection.mode), " at cancellation point ", injection.point,
+                      " (fiber ", injection.fiber, ", ", injection.where.str(), ")");
 }
 
 nlohmann::json failure_json(const RunResult& run) {
   const Failure& failure = *run.failure;
-  return {{"seed", run.seed},
-          {"checker", failure.checker},
-          {"message", failure.message},
-          {"location", failure.location.str()},
-          {"step", failure.step},
-          {"time_ns", failure.time_ns},
-          {"trace_hash", hex(run.trace_hash)}};
+  nlohmann::json json = {{"seed", run.seed},
+                         {"checker", failure.checker},
+                         {"message", failure.message},
+                         {"location", failure.location.str()},
+                         {"step", failure.step},
+                         {"time_ns", failure.time_ns},
+                         {"trace_hash", hex(run.trace_hash)}};
+  if (!run.injections.empty()) {
+    const CancelInjection& injection = run.injections.front();
+    json["cancel_point"] = injection.point;
+    json["cancel_mode"] = cancel_mode_name(injection.mode);
+    json["cancel_location"] = injection.where.str();
+    json["cancel_injections"] = run.injections.size();
+  }
+  return json;
 }
 
-nlohmann::json report_json(const ScenarioReport& report) {
+nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& choice) {
   return {{"name", report.scenario->name},
           {"expect", report.scenario->expect.str()},
+          {"cancel", describe_cancel(choice)},
           {"outcome", report.outcome()},
           {"met", report.met},
           {"runs", report.runs},
           {"failures", report.failures},
+          {"cancel_points", report.cancel_points},
           {"first_failure", report.first_failure ? failure_json(*report.first_failure) : nullptr},
           {"first_unexpected",
            report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
           {"trace_hash", hex(report.trace_hash)}};
 }
 
-void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64_t seed) {
+// Reruns one run (same seed, same cancellation plan) to print its trace.
+void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64_t seed,
+                    const CancelPlan& plan) {
   auto strategy = make_strategy(flags.strategy);
   SimOptions options;
   options.steps_max = flags.steps_max;
+  options.cancel = plan;
   Simulator simulator(**strategy, options);
   RunResult run = simulator.run(scenario.body, seed);
   std::cout << "\n  trace of " << scenario.name << " seed " << seed << " (" << run.steps
@@ -161,13 +262,19 @@ void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
+  // total == 0: not known in advance (a sweep).
   void update(const std::string& scenario, std::uint64_t done, std::uint64_t total) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
     if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
-    std::fprintf(stderr, "\r\033[K  %s: %llu/%llu runs", scenario.c_str(),
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
+    if (total == 0) {
+      std::fprintf(stderr, "\r\033[K  %s: %llu runs", scenario.c_str(),
+                   static_cast<unsigned long long>(done));
+    } else {
+      std::fprintf(stderr, "\r\033[K  %s: %llu/%llu runs", scenario.c_str(),
+                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
+    }
   }
   void clear() {
     if (enabled_) std::fprintf(stderr, "\r\033[K");
@@ -196,6 +303,11 @@ int command_run(const char* argv0, RunFlags& flags) {
     std::cerr << "corosim run: " << strategy.status().message() << "\n";
     return kExitUsage;
   }
+  auto override = cancel_override(flags);
+  if (!override.ok()) {
+    std::cerr << "corosim run: " << override.status().message() << "\n";
+    return kExitUsage;
+  }
   std::ofstream json_file;
   if (!flags.json_path.empty()) {
     json_file.open(flags.json_path);
@@ -205,26 +317,39 @@ int command_run(const char* argv0, RunFlags& flags) {
     }
   }
 
-  std::cout << absl::StrFormat("corosim run: %d scenario(s), strategy %s, seeds %d..%d\n\n",
+  std::cout << absl::StrFormat("corosim run: %d scenario(s), strategy %s, seeds %d..%d%s\n\n",
                                selected->size(), flags.strategy, flags.seed,
-                               flags.seed + flags.seeds - 1);
+                               flags.seed + flags.seeds - 1,
+                               *override ? ", cancel " + describe_cancel(**override) : "");
   Progress progress(!flags.quiet);
   std::vector<ScenarioReport> reports;
+  std::vector<CancelChoice> choices;
   std::size_t met = 0;
   for (const Scenario* scenario : *selected) {
+    const CancelChoice choice = cancel_for(*scenario, *override);
     ExploreOptions options;
     options.strategy = flags.strategy;
     options.first_seed = flags.seed;
     options.seed_count = flags.seeds;
     options.sim.steps_max = flags.steps_max;
-    options.on_run = [&](std::uint64_t done) { progress.update(scenario->name, done, flags.seeds); };
+    options.cancel = choice.exploration;
+    options.cancel_modes = choice.modes;
+    options.cancel_at = choice.at;
+    const bool runs_known = choice.exploration != CancelExploration::sweep;
+    options.on_run = [&](std::uint64_t done) {
+      progress.update(scenario->name, done, runs_known ? flags.seeds : 0);
+    };
     ScenarioReport report = explore_scenario(*scenario, options);
     progress.clear();
     if (report.met) ++met;
 
-    std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s), %d failure(s)%s\n",
+    const std::string cancelled =
+        choice.exploration == CancelExploration::none
+            ? std::string()
+            : absl::StrFormat(", %d with cancellation", report.cancel_points);
+    std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s)%s, %d failure(s)%s\n",
                                  report.met ? "ok" : "FAIL", scenario->name,
-                                 scenario->expect.str(), report.runs, report.failures,
+                                 scenario->expect.str(), report.runs, cancelled, report.failures,
                                  report.met && report.failures > 0 ? " (expected)" : "");
     const std::optional<RunResult>& shown =
         report.first_unexpected ? report.first_unexpected : report.first_failure;
@@ -233,24 +358,34 @@ int command_run(const char* argv0, RunFlags& flags) {
       std::cout << "        " << (report.first_unexpected ? "unexpected failure" : "first failure")
                 << ": seed " << shown->seed << ", " << failure.checker << " at "
                 << failure.location.str() << "\n"
-                << indent(failure.message, "          ") << "\n"
-                << "        rerun: " << rerun_command(argv0, *scenario, flags, shown->seed) << "\n";
-      if (flags.trace) print_trace_of(*scenario, flags, shown->seed);
+                << indent(failure.message, "          ") << "\n";
+      for (const CancelInjection& injection : shown->injections) {
+        std::cout << "          cancelled: " << describe_injection(injection) << "\n";
+      }
+      std::cout << "        rerun: " << rerun_command(argv0, *scenario, flags, choice, *shown) << "\n";
+      if (flags.trace) print_trace_of(*scenario, flags, shown->seed, plan_for_run(choice, *shown));
     } else if (!report.met) {
       std::cout << "        expected " << scenario->expect.str() << " but every run passed\n";
-    } else if (flags.trace && flags.seeds == 1) {
-      print_trace_of(*scenario, flags, flags.seed);
+    } else if (flags.trace && flags.seeds == 1 && choice.exploration != CancelExploration::sweep) {
+      CancelPlan plan;
+      if (choice.exploration == CancelExploration::at) plan = CancelPlan::at(choice.at, choice.modes.front());
+      if (choice.exploration == CancelExploration::random) plan = CancelPlan::random(choice.modes);
+      print_trace_of(*scenario, flags, flags.seed, plan);
     }
     reports.push_back(std::move(report));
+    choices.push_back(choice);
   }
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n",
                                reports.size(), met, reports.size() - met);
 
   if (json_file.is_open()) {
     nlohmann::json scenarios = nlohmann::json::array();
-    for (const ScenarioReport& report : reports) scenarios.push_back(report_json(report));
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      scenarios.push_back(report_json(reports[i], choices[i]));
+    }
     nlohmann::json document = {
         {"strategy", flags.strategy},
+        {"cancel", *override ? describe_cancel(**override) : "per scenario"},
         {"seeds", {{"first", flags.seed}, {"count", flags.seeds}}},
         {"scenarios", scenarios},
         {"summary", {{"scenarios", reports.size()}, {"met", met}, {"not_met", reports.size() - met}}}};
@@ -293,6 +428,15 @@ int main(int argc, char** argv) {
   run->add_option("--trace-tail", flags.trace_tail,
                   "Events of the trace to print, from the end (0: all)")
       ->capture_default_str();
+  run->add_option("--cancel", flags.cancel,
+                  "Injected cancellation for every selected scenario (default: each scenario's "
+                  "own): none; sweep (per seed, every cancellation point in every mode); random "
+                  "(sites armed per run, fired with a probability)");
+  run->add_option("--cancel-modes", flags.cancel_modes_text,
+                  "Modes to inject, comma separated: drop, stop, prompt (default: all three)");
+  run->add_option("--cancel-at", flags.cancel_at,
+                  "Inject at this cancellation point only, in the one mode --cancel-modes names "
+                  "(reruns one run of a sweep)");
   run->add_flag("--quiet", flags.quiet, "No progress display");
 
   try {

@@ -4,32 +4,81 @@
 
 namespace corosim {
 
+namespace {
+
+class Explorer {
+ public:
+  Explorer(const Scenario& scenario, const ExploreOptions& options, Strategy& strategy)
+      : options_(options), simulator_(strategy, options.sim), main_(scenario.body) {
+    report_.scenario = &scenario;
+  }
+
+  ScenarioReport explore() {
+    for (std::uint64_t i = 0; i < options_.seed_count; ++i) explore_seed(options_.first_seed + i);
+    const Expectation& expect = report_.scenario->expect;
+    report_.met = !report_.first_unexpected &&
+                  (expect.expects_failure() ? report_.failures > 0 : report_.failures == 0);
+    return std::move(report_);
+  }
+
+ private:
+  void explore_seed(std::uint64_t seed) {
+    switch (options_.cancel) {
+      case CancelExploration::none:
+        run(seed, CancelPlan{});
+        return;
+      case CancelExploration::random:
+        run(seed, CancelPlan::random(options_.cancel_modes));
+        return;
+      case CancelExploration::at:
+        assert(options_.cancel_modes.size() == 1);
+        run(seed, CancelPlan::at(options_.cancel_at, options_.cancel_modes.front()));
+        return;
+      case CancelExploration::sweep: {
+        const RunResult reference = run(seed, CancelPlan{});
+        for (std::uint64_t point = 0; point < reference.cancel_points; ++point) {
+          for (CancelMode mode : options_.cancel_modes) run(seed, CancelPlan::at(point, mode));
+        }
+        return;
+      }
+    }
+  }
+
+  RunResult run(std::uint64_t seed, CancelPlan plan) {
+    SimOptions sim = options_.sim;
+    sim.cancel = std::move(plan);
+    simulator_.set_options(sim);
+    RunResult result = simulator_.run(main_, seed);
+    ++report_.runs;
+    if (!result.injections.empty()) ++report_.cancel_points;
+    if (report_.runs == 1) report_.trace_hash = result.trace_hash;
+    if (!result.passed()) record_failure(result);
+    if (options_.on_run) options_.on_run(report_.runs);
+    return result;
+  }
+
+  void record_failure(const RunResult& result) {
+    ++report_.failures;
+    const bool allowed = result.failure->checker == report_.scenario->expect.checker;
+    if (!allowed && !report_.first_unexpected) report_.first_unexpected = result;
+    if (!report_.first_failure) {
+      report_.trace_hash = result.trace_hash;
+      report_.first_failure = result;
+    }
+  }
+
+  const ExploreOptions& options_;
+  Simulator simulator_;
+  MainFactory main_;
+  ScenarioReport report_;
+};
+
+}  // namespace
+
 ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options) {
   auto strategy = make_strategy(options.strategy);
   assert(strategy.ok());
-  Simulator simulator(**strategy, options.sim);
-  const MainFactory main = scenario.body;
-
-  ScenarioReport report;
-  report.scenario = &scenario;
-  for (std::uint64_t i = 0; i < options.seed_count; ++i) {
-    RunResult result = simulator.run(main, options.first_seed + i);
-    ++report.runs;
-    if (report.runs == 1) report.trace_hash = result.trace_hash;
-    if (!result.passed()) {
-      ++report.failures;
-      const bool allowed = result.failure->checker == scenario.expect.checker;
-      if (!allowed && !report.first_unexpected) report.first_unexpected = result;
-      if (!report.first_failure) {
-        report.trace_hash = result.trace_hash;
-        report.first_failure = std::move(result);
-      }
-    }
-    if (options.on_run) options.on_run(report.runs);
-  }
-  report.met = !report.first_unexpected &&
-               (scenario.expect.expects_failure() ? report.failures > 0 : report.failures == 0);
-  return report;
+  return Explorer(scenario, options, **strategy).explore();
 }
 
 }  // namespace corosim

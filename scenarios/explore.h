@@ -1,4 +1,5 @@
-// Exploring a scenario: run it once per seed under a strategy and judge the
+// Exploring a scenario: run it once per seed under a strategy — and, with
+// injected cancellation, once per cancellation point and mode — and judge the
 // runs against its expectation.
 #pragma once
 
@@ -6,8 +7,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "scenarios/registry.h"
+#include "sim/cancel.h"
 #include "sim/simulator.h"
 
 namespace corosim {
@@ -17,6 +20,9 @@ struct ExploreOptions {
   std::uint64_t first_seed = 0;
   std::uint64_t seed_count = 100;
   SimOptions sim;
+  CancelExploration cancel = CancelExploration::none;
+  std::vector<CancelMode> cancel_modes = {CancelMode::drop, CancelMode::stop, CancelMode::prompt};
+  std::uint64_t cancel_at = 0;
   // Called after every run (progress display); may be empty.
   std::function<void(std::uint64_t runs_done)> on_run;
 };
@@ -25,7 +31,8 @@ struct ScenarioReport {
   const Scenario* scenario = nullptr;
   std::uint64_t runs = 0;
   std::uint64_t failures = 0;
-  std::optional<RunResult> first_failure;     // the lowest failing seed
+  std::uint64_t cancel_points = 0;            // runs that injected a cancellation
+  std::optional<RunResult> first_failure;     // the lowest failing seed (and point)
   std::optional<RunResult> first_unexpected;  // the first failure the expectation does not allow
   std::uint64_t trace_hash = 0;               // of the first failure, else of the first run
   bool met = false;

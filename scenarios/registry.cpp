@@ -6,6 +6,16 @@
 
 namespace corosim {
 
+const char* cancel_exploration_name(CancelExploration exploration) noexcept {
+  switch (exploration) {
+    case CancelExploration::none: return "none";
+    case CancelExploration::sweep: return "sweep";
+    case CancelExploration::random: return "random";
+    case CancelExploration::at: return "at";
+  }
+  return "?";
+}
+
 ScenarioRegistry& ScenarioRegistry::global() {
   static ScenarioRegistry registry;
   return registry;

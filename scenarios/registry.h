@@ -16,21 +16,51 @@
 #include <vector>
 
 #include "runtime/task.h"
+#include "sim/cancel.h"
 #include "sim/simulator.h"
 
 namespace corosim {
 
-// What a scenario must do across every run: pass, or fail with one checker.
+// How a scenario's runs are explored by default; `corosim run --cancel`
+// overrides it for every selected scenario.
+enum class CancelExploration : std::uint8_t {
+  none,    // no injected cancellation
+  sweep,   // per seed: a reference run counts N points, then one run per point and mode
+  random,  // per seed: one run with random per-site injection
+  at,      // per seed: one run cancelling at one point (reproduces a sweep run)
+};
+
+const char* cancel_exploration_name(CancelExploration exploration) noexcept;
+
+// What a scenario must do across every run — pass, or fail with one checker —
+// and under which exploration by default:
+//
+//   corosim::passes()
+//   corosim::fails_with("check").under_cancel(corosim::CancelExploration::sweep)
 struct Expectation {
   std::string checker;  // empty: every run passes
+  CancelExploration cancel = CancelExploration::none;
+  std::vector<CancelMode> cancel_modes = {CancelMode::drop, CancelMode::stop, CancelMode::prompt};
 
   bool expects_failure() const noexcept { return !checker.empty(); }
   // "passes" or "fails:deadlock"
   std::string str() const { return checker.empty() ? "passes" : "fails:" + checker; }
+
+  Expectation under_cancel(CancelExploration exploration,
+                           std::vector<CancelMode> modes = {CancelMode::drop, CancelMode::stop,
+                                                            CancelMode::prompt}) && {
+    cancel = exploration;
+    cancel_modes = std::move(modes);
+    return std::move(*this);
+  }
 };
 
 inline Expectation passes() { return Expectation{}; }
-inline Expectation fails_with(std::string checker) { return Expectation{std::move(checker)}; }
+inline Expectation fails_with(std::string checker) {
+  Expectation expect;
+  expect.checker = std::move(checker);
+  return expect;
+}
 
 struct Scenario {
   std::string name;

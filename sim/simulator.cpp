@@ -263,8 +263,8 @@ std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
 
 void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                       const SourceLoc* where) {
-  const bool at_await =
-      kind == TraceKind::suspend || kind == TraceKind::yield || kind == TraceKind::drop;
+  const bool at_await = kind == TraceKind::suspend || kind == TraceKind::yield ||
+                        kind == TraceKind::drop || kind == TraceKind::cancel;
   trace_.add(kind, fiber != nullptr ? fiber->id : kNoFiber, arg, value, now_ns_, where,
              at_await && fiber != nullptr ? fiber->waiting_what : "");
 }

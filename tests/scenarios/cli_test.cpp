@@ -167,3 +167,46 @@ TEST_CASE("environment variables set run defaults", "[cli]") {
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("COROSIM_SEEDS='lots'"));
 }
+
+TEST_CASE("--cancel sweep injects at every point and reports where", "[cli][cancel]") {
+  const std::string path = temp_path("cancel.json");
+  // structure/scope_joins_children asserts that all children finished: a
+  // cancelled child breaks that, so the sweep finds failures at known points.
+  auto result = run_cli({"run", "structure/scope_joins_children", "--cancel", "sweep",
+                         "--cancel-modes", "drop", "--seeds", "1", "--quiet", "--json", path});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 1);
+  REQUIRE_THAT(result.out, Catch::Contains("cancelled: drop at cancellation point 0"));
+  REQUIRE_THAT(result.out, Catch::Contains("--cancel-at 0 --cancel-modes drop"));
+  const auto doc = read_json(path);
+  const auto& entry = scenario_entry(doc, "structure/scope_joins_children");
+  CHECK(entry["cancel"] == "sweep (drop)");
+  CHECK(entry["cancel_points"].get<int>() >= 4);  // one drop per point, each child awaits once
+  CHECK(entry["runs"].get<int>() == entry["cancel_points"].get<int>() + 1);
+  const auto& failure = entry["first_unexpected"];
+  CHECK(failure["cancel_point"] == 0);
+  CHECK(failure["cancel_mode"] == "drop");
+  CHECK_THAT(failure["cancel_location"].get<std::string>(),
+             Catch::StartsWith("scenarios/bundled/structure.cpp:"));
+  std::remove(path.c_str());
+
+  // The printed rerun command reproduces that one run.
+  auto rerun = run_cli({"run", "structure/scope_joins_children", "--seed", "0", "--cancel-at", "0",
+                        "--cancel-modes", "drop", "--quiet"});
+  REQUIRE(rerun.exit_code == 1);
+  REQUIRE_THAT(rerun.out, Catch::Contains("1 run(s), 1 with cancellation, 1 failure(s)"));
+}
+
+TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
+  auto mode = run_cli({"run", "--cancel", "sweep", "--cancel-modes", "drop,explode"});
+  CHECK(mode.exit_code == 2);
+  CHECK_THAT(mode.err, Catch::Contains("unknown cancellation mode 'explode'"));
+  auto kind = run_cli({"run", "--cancel", "sometimes"});
+  CHECK(kind.exit_code == 2);
+  CHECK_THAT(kind.err, Catch::Contains("unknown --cancel 'sometimes'"));
+  auto at_two_modes = run_cli({"run", "--cancel-at", "3"});
+  CHECK(at_two_modes.exit_code == 2);
+  CHECK_THAT(at_two_modes.err, Catch::Contains("exactly one --cancel-modes"));
+  auto at_and_sweep = run_cli({"run", "--cancel-at", "3", "--cancel-modes", "drop", "--cancel", "sweep"});
+  CHECK(at_and_sweep.exit_code == 2);
+}
