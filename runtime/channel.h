@@ -11,9 +11,15 @@
 // - co_await rx.recv() returns the oldest item, or nullopt once the channel is
 //   closed (close(), or every Sender destroyed) and empty: the end of the stream.
 // - Wake-ups go through the executor; nothing resumes inline.
+// - co_await tx.reserve() waits for a free slot and returns a SendPermit
+//   (nullopt if the channel is closed); permit.send(v) then sends without
+//   suspending. Reserve-then-send is how a sender stays cancel safe when the
+//   value must not be lost: nothing is consumed until the slot is there.
 // - Cancel-safety: recv() is total — the item stays in the channel until the
-//   receiver resumes and takes it. send() is total while parked (the value goes
-//   back with the dropped frame) and complete once it returned true.
+//   receiver resumes and takes it. reserve() is total (a dropped reservation
+//   frees its slot). send() is not: dropped while parked, the value is
+//   destroyed with the frame; dropped after the hand-off (prompt), it was sent
+//   although the sender never learns it.
 // - Ledger: sent() == received() + size() + (items still buffered when the
 //   receiver went away).
 #pragma once
@@ -43,7 +49,22 @@ class ChannelState final : public WaitTarget {
 
   bool accepting() const noexcept { return !closed_ && receiver_alive_; }
   bool has_room() const noexcept {
-    return send_waiters_.empty() && (capacity_ == 0 || buffer_.size() < capacity_);
+    return send_waiters_.empty() && (capacity_ == 0 || buffer_.size() + reserved_ < capacity_);
+  }
+  // A reservation made by reserve(): counted as a used slot until released.
+  void reserve_slot() noexcept { ++reserved_; }
+  void release_slot() {
+    assert(reserved_ > 0);
+    --reserved_;
+    serve_one_sender();
+  }
+  // Sends on a reserved slot; false (value dropped) if the channel closed meanwhile.
+  bool send_reserved(T value) {
+    assert(reserved_ > 0);
+    --reserved_;
+    if (!accepting()) return false;
+    push(std::move(value));
+    return true;
   }
 
   void push(T value) {
@@ -52,6 +73,8 @@ class ChannelState final : public WaitTarget {
     trace_current(TraceKind::channel_send, id_, sent_);
     if (!receiver_.empty()) fiber_wake(*receiver_.pop_front().fiber);
   }
+  // push() on behalf of a parked sender being served (traced as its send).
+  void push_from(Fiber& sender, T value);
 
   std::optional<T> pop() {
     if (buffer_.empty()) return std::nullopt;
@@ -92,7 +115,7 @@ class ChannelState final : public WaitTarget {
   std::uint64_t received() const noexcept { return received_; }
 
   WaiterList receiver_;       // at most one: single consumer
-  WaiterList send_waiters_;   // nodes owned by SendAwaiter<T>
+  WaiterList send_waiters_;   // nodes owned by SlotWaiter<T>s (send and reserve)
 
  private:
   void serve_one_sender();
@@ -101,6 +124,7 @@ class ChannelState final : public WaitTarget {
   std::deque<T> buffer_;
   std::size_t capacity_;  // 0: unbounded
   std::size_t senders_ = 0;
+  std::size_t reserved_ = 0;
   std::uint64_t sent_ = 0;
   std::uint64_t received_ = 0;
   std::uint32_t id_;
@@ -108,13 +132,24 @@ class ChannelState final : public WaitTarget {
   bool receiver_alive_ = true;
 };
 
+// A sender parked for a free slot; given one, in order, by serve_one_sender.
 template <class T>
-class SendAwaiter {
+class SlotWaiter {
+ public:
+  virtual void take_slot() = 0;
+  WaiterNode node_;
+
+ protected:
+  ~SlotWaiter() = default;
+};
+
+template <class T>
+class SendAwaiter final : public SlotWaiter<T> {
  public:
   static constexpr const char* corosim_what = "channel.send";
   SendAwaiter(ChannelState<T>& state, T value) : state_(state), value_(std::move(value)) {}
   SendAwaiter(const SendAwaiter&) = delete;
-  ~SendAwaiter() { unlink_if_queued(node_); }
+  ~SendAwaiter() { unlink_if_queued(this->node_); }
 
   bool await_ready() {
     if (!state_.accepting()) return true;  // result_ stays false
@@ -124,30 +159,107 @@ class SendAwaiter {
     return true;
   }
   void await_suspend(std::coroutine_handle<>) {
-    node_.owner = this;
-    state_.send_waiters_.push_back(node_, *current_fiber());
+    this->node_.owner = static_cast<SlotWaiter<T>*>(this);
+    state_.send_waiters_.push_back(this->node_, *current_fiber());
     set_waiting_on(&state_);
   }
   bool await_resume() noexcept { return result_; }
 
+  void take_slot() override {
+    Fiber& fiber = *this->node_.fiber;
+    state_.push_from(fiber, std::move(*value_));
+    result_ = true;
+  }
+
  private:
-  friend class ChannelState<T>;
-  WaiterNode node_;
   ChannelState<T>& state_;
   std::optional<T> value_;
   bool result_ = false;
 };
 
 template <class T>
+class SendPermit {
+ public:
+  explicit SendPermit(ChannelState<T>& state) noexcept : state_(&state) {}
+  SendPermit(SendPermit&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  SendPermit& operator=(SendPermit&& other) noexcept {
+    if (this != &other) {
+      release();
+      state_ = std::exchange(other.state_, nullptr);
+    }
+    return *this;
+  }
+  ~SendPermit() { release(); }
+
+  // Sends on the reserved slot, without suspending. False if the channel
+  // closed since the reservation (the value is dropped).
+  bool send(T value) {
+    assert(state_ != nullptr && "a SendPermit sends once");
+    return std::exchange(state_, nullptr)->send_reserved(std::move(value));
+  }
+
+ private:
+  void release() {
+    if (state_ != nullptr) std::exchange(state_, nullptr)->release_slot();
+  }
+  ChannelState<T>* state_;
+};
+
+template <class T>
+class ReserveAwaiter final : public SlotWaiter<T> {
+ public:
+  static constexpr const char* corosim_what = "channel.reserve";
+  explicit ReserveAwaiter(ChannelState<T>& state) noexcept : state_(state) {}
+  ReserveAwaiter(const ReserveAwaiter&) = delete;
+  ~ReserveAwaiter() {
+    unlink_if_queued(this->node_);
+    if (granted_ && !taken_) state_.release_slot();  // dropped holding a slot: give it back
+  }
+
+  bool await_ready() {
+    if (!state_.accepting()) return true;  // nullopt
+    if (!state_.has_room()) return false;
+    state_.reserve_slot();
+    granted_ = true;
+    return true;
+  }
+  void await_suspend(std::coroutine_handle<>) {
+    this->node_.owner = static_cast<SlotWaiter<T>*>(this);
+    state_.send_waiters_.push_back(this->node_, *current_fiber());
+    set_waiting_on(&state_);
+  }
+  std::optional<SendPermit<T>> await_resume() {
+    if (!granted_) return std::nullopt;
+    taken_ = true;
+    return SendPermit<T>(state_);
+  }
+
+  void take_slot() override {
+    state_.reserve_slot();
+    granted_ = true;
+  }
+
+ private:
+  ChannelState<T>& state_;
+  bool granted_ = false;
+  bool taken_ = false;
+};
+
+template <class T>
 void ChannelState<T>::serve_one_sender() {
   if (send_waiters_.empty() || !accepting()) return;
-  auto& sender = *static_cast<SendAwaiter<T>*>(send_waiters_.pop_front().owner);
-  Fiber& fiber = *sender.node_.fiber;
-  buffer_.push_back(std::move(*sender.value_));
+  if (capacity_ != 0 && buffer_.size() + reserved_ >= capacity_) return;
+  WaiterNode& node = send_waiters_.pop_front();
+  static_cast<SlotWaiter<T>*>(node.owner)->take_slot();
+  fiber_wake(*node.fiber);
+}
+
+template <class T>
+void ChannelState<T>::push_from(Fiber& sender, T value) {
+  buffer_.push_back(std::move(value));
   ++sent_;
-  fiber.executor->trace(TraceKind::channel_send, &fiber, id_, sent_);
-  sender.result_ = true;
-  fiber_wake(fiber);
+  sender.executor->trace(TraceKind::channel_send, &sender, id_, sent_);
+  if (!receiver_.empty()) fiber_wake(*receiver_.pop_front().fiber);
 }
 
 template <class T>
@@ -196,6 +308,7 @@ class Sender {
   }
 
   [[nodiscard]] detail::SendAwaiter<T> send(T value) { return {*state_, std::move(value)}; }
+  [[nodiscard]] detail::ReserveAwaiter<T> reserve() noexcept { return detail::ReserveAwaiter<T>(*state_); }
   // Sends without waiting; false if full, closed or the receiver is gone.
   bool try_send(T value) {
     if (!state_->accepting() || !state_->has_room()) return false;

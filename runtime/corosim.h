@@ -12,6 +12,7 @@
 #include "runtime/scope.h"
 #include "runtime/select.h"
 #include "runtime/semaphore.h"
+#include "runtime/sim_file.h"
 #include "runtime/spawn.h"
 #include "runtime/stop.h"
 #include "runtime/task.h"

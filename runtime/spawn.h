@@ -121,6 +121,18 @@ class [[nodiscard]] JoinHandle {
     detail::fiber_drop(*fiber_);
   }
 
+  // Shields the fiber from injected cancellation: its owner never cancels it
+  // (a long-lived consumer or writer that is harness, not the code under
+  // test). It can still be dropped through this handle.
+  JoinHandle& shield() & noexcept {
+    fiber_->boundary = false;
+    return *this;
+  }
+  JoinHandle&& shield() && noexcept {
+    fiber_->boundary = false;
+    return std::move(*this);
+  }
+
   // The fiber record, for the runtime's own combinators.
   Fiber& fiber_record() const noexcept { return *fiber_; }
 

@@ -127,3 +127,42 @@ TEST_CASE("oneshot delivers one value, or nullopt if the sender is dropped", "[o
   });
   REQUIRE(result.passed());
 }
+
+TEST_CASE("reserve waits for a slot; the permit sends without suspending", "[channel][reserve]") {
+  std::vector<int> received;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto [tx, rx] = corosim::channel<int>(1);
+    auto permit = co_await tx.reserve();
+    CORO_CHECK(permit.has_value());
+    CORO_CHECK(!tx.try_send(9));  // the reserved slot counts as used
+    auto waiting = corosim::spawn([&tx]() -> Task<bool> {
+      auto second = co_await tx.reserve();  // parks: the only slot is reserved
+      co_return second.has_value() && second->send(2);
+    });
+    co_await corosim::yield_now();
+    CORO_CHECK(!waiting.is_finished());
+    CORO_CHECK(permit->send(1));
+    received.push_back(*co_await rx.recv());  // frees the slot: `waiting` gets it
+    CORO_CHECK(co_await waiting);
+    received.push_back(*co_await rx.recv());
+  });
+  REQUIRE(result.passed());
+  REQUIRE(received == std::vector<int>{1, 2});
+}
+
+TEST_CASE("an unused or dropped reservation gives its slot back", "[channel][reserve][drop]") {
+  auto result = run_fifo([&]() -> Task<void> {
+    auto [tx, rx] = corosim::channel<int>(1);
+    { auto unused = co_await tx.reserve(); }
+    CORO_CHECK(tx.try_send(1));  // the slot came back
+    auto parked = corosim::spawn([&tx]() -> Task<void> { auto p = co_await tx.reserve(); });
+    co_await corosim::yield_now();
+    CORO_CHECK(*rx.try_recv() == 1);  // the slot goes to `parked`...
+    parked.cancel();                  // ...which is dropped before it resumes
+    CORO_CHECK(tx.try_send(2));       // and the slot is free again
+    tx.close();
+    auto closed = co_await tx.reserve();
+    CORO_CHECK(!closed.has_value());
+  });
+  REQUIRE(result.passed());
+}

@@ -210,3 +210,24 @@ TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
   auto at_and_sweep = run_cli({"run", "--cancel-at", "3", "--cancel-modes", "drop", "--cancel", "sweep"});
   CHECK(at_and_sweep.exit_code == 2);
 }
+
+TEST_CASE("select/read_send: the sweep loses records inside read_send; the fix loses none",
+          "[cli][cancel][seed]") {
+  const std::string path = temp_path("read_send.json");
+  auto result = run_cli({"run", "select/read_send*", "--cancel", "sweep", "--seeds", "20", "--quiet",
+                         "--json", path});
+  INFO(result.out);
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  const auto& buggy = scenario_entry(doc, "select/read_send");
+  CHECK(buggy["outcome"] == "failed");
+  CHECK(buggy["first_failure"]["checker"] == "check");
+  // read_send is lines 31-34 of the scenario source.
+  const std::string where = buggy["first_failure"]["cancel_location"].get<std::string>();
+  CHECK_THAT(where, Catch::StartsWith("scenarios/bundled/read_send.cpp:3"));
+  const auto& fixed = scenario_entry(doc, "select/read_send_owned_batch");
+  CHECK(fixed["outcome"] == "passed");
+  CHECK(fixed["cancel_points"].get<int>() > 1000);  // every point, every mode, 20 seeds
+  CHECK(fixed["cancel"] == "sweep (drop,stop,prompt)");
+  std::remove(path.c_str());
+}
