@@ -1,6 +1,7 @@
 // The corosim runtime: everything user code is written with.
 #pragma once
 
+#include "runtime/cancel_safety.h"
 #include "runtime/cancelled.h"
 #include "runtime/channel.h"
 #include "runtime/check.h"
@@ -12,6 +13,7 @@
 #include "runtime/scope.h"
 #include "runtime/select.h"
 #include "runtime/semaphore.h"
+#include "runtime/shield.h"
 #include "runtime/sim_file.h"
 #include "runtime/spawn.h"
 #include "runtime/stop.h"

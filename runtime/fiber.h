@@ -80,6 +80,9 @@ struct Fiber {
   // An owner can cancel it (JoinHandle, TaskScope child, select arm,
   // cancellable()): injected cancellation targets only such fibers.
   bool boundary = false;
+  // Inside shielded(op): no cancellation is injected here, and fibers spawned
+  // from here are not boundaries (and are shielded themselves).
+  std::uint16_t shield_depth = 0;
 
   std::coroutine_handle<> root;                  // the fiber's root frame
   detail::RootPromiseBase* root_promise = nullptr;

@@ -183,7 +183,11 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at) {
   fiber.root_promise = &handle.promise();
   fiber.resume_point = ResumePoint{handle};
   fiber.state = FiberState::ready;
-  fiber.boundary = true;  // its handle's owner can cancel it
+  // Its handle's owner can cancel it, unless it was spawned from shielded code.
+  const Fiber* parent = current_fiber();
+  const bool shielded = parent != nullptr && parent->shield_depth > 0;
+  fiber.boundary = !shielded;
+  fiber.shield_depth = shielded ? 1 : 0;
   executor->enqueue(fiber);
   return JoinHandle<T>(fiber);
 }

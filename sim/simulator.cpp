@@ -215,7 +215,7 @@ void Simulator::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
 void Simulator::retire(Fiber& fiber) { fibers_.retire(fiber); }
 
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
-  if (fiber.boundary) {
+  if (fiber.boundary && fiber.shield_depth == 0) {
     const std::uint64_t point = cancel_points_++;
     if (std::optional<CancelMode> mode = cancel_here(point, where)) {
       injections_.push_back(CancelInjection{point, *mode, where, fiber.id});

@@ -1,0 +1,29 @@
+#include "runtime/cancel_safety.h"
+
+namespace corosim {
+
+const char* cancel_safety_name(CancelSafety verdict) noexcept {
+  switch (verdict) {
+    case CancelSafety::total: return "total";
+    case CancelSafety::partial: return "partial";
+    case CancelSafety::terminal: return "terminal";
+    case CancelSafety::unsafe: return "unsafe";
+  }
+  return "?";
+}
+
+namespace detail {
+
+void report_cancel_safety(CancelSafety claim, CancelSafety verdict, const std::string& expected,
+                          const std::string& observed, const std::string& retry_error,
+                          const std::source_location& where) {
+  std::string message = std::string("claimed ") + cancel_safety_name(claim) + ", but this run is " +
+                        cancel_safety_name(verdict) +
+                        ": after the cancellation and a retry the state is \"" + observed +
+                        "\", the uncancelled operation leaves \"" + expected + "\"";
+  if (!retry_error.empty()) message += "; the retry threw: " + retry_error;
+  current_executor()->report_failure("cancel-safety", std::move(message), SourceLoc::from(where));
+}
+
+}  // namespace detail
+}  // namespace corosim

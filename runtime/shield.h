@@ -1,0 +1,36 @@
+// shielded(op): runs op inline, shielded from injected cancellation.
+//
+// Contract: while op runs, no cancellation is injected at its suspension
+// points, and fibers it spawns are not cancellation boundaries (nor are theirs).
+// It does not stop an owner from dropping the fiber through its handle; it
+// marks code that the exploration should treat as not under test (a reference
+// run, harness work, cleanup that must not itself be cancelled).
+#pragma once
+
+#include <utility>
+
+#include "runtime/executor.h"
+#include "runtime/fiber.h"
+#include "runtime/task.h"
+
+namespace corosim {
+
+namespace detail {
+class ShieldGuard {
+ public:
+  explicit ShieldGuard(Fiber& fiber) noexcept : fiber_(fiber) { ++fiber_.shield_depth; }
+  ShieldGuard(const ShieldGuard&) = delete;
+  ~ShieldGuard() { --fiber_.shield_depth; }
+
+ private:
+  Fiber& fiber_;
+};
+}  // namespace detail
+
+template <class T>
+Task<T> shielded(Task<T> operation) {
+  detail::ShieldGuard guard(*current_fiber());
+  co_return co_await std::move(operation);
+}
+
+}  // namespace corosim
