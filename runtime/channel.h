@@ -20,8 +20,9 @@
 //   frees its slot). send() is not: dropped while parked, the value is
 //   destroyed with the frame; dropped after the hand-off (prompt), it was sent
 //   although the sender never learns it.
-// - Ledger: sent() == received() + size() + (items still buffered when the
-//   receiver went away).
+// - Ledger (audited after injected cancellations and at the end of a run):
+//   sent() == received() + size(); items still buffered when the receiver
+//   went away count as returned undelivered.
 #pragma once
 
 #include <cassert>
@@ -34,18 +35,37 @@
 #include <string>
 #include <utility>
 
+#include <source_location>
+
 #include "runtime/detail/object_id.h"
 #include "runtime/detail/waiter_list.h"
 #include "runtime/fiber.h"
+#include "runtime/ledger.h"
 
 namespace corosim {
 
 namespace detail {
 
 template <class T>
-class ChannelState final : public WaitTarget {
+class ChannelState final : public WaitTarget, public Ledger {
  public:
-  explicit ChannelState(std::size_t capacity) : capacity_(capacity), id_(new_object_id()) {}
+  ChannelState(std::size_t capacity, const std::source_location& created_at)
+      : Ledger(SourceLoc::from(created_at)), capacity_(capacity), id_(new_object_id()) {}
+
+  // Every item sent is received, still buffered, or was in the buffer when
+  // the receiver went away (returned undelivered); a bounded channel never
+  // holds more than its capacity, reservations included.
+  void audit(const FiberAlive&, std::string& out) const override {
+    const std::uint64_t accounted = received_ + buffer_.size();
+    if (sent_ != accounted) {
+      out += "channel#" + std::to_string(id_) + " sent " + std::to_string(sent_) +
+             " items but accounts for " + std::to_string(accounted) + " (received + buffered)";
+    } else if (capacity_ != 0 && buffer_.size() + reserved_ > capacity_) {
+      out += "channel#" + std::to_string(id_) + " holds " + std::to_string(buffer_.size()) +
+             " items and " + std::to_string(reserved_) + " reservations beyond its capacity " +
+             std::to_string(capacity_);
+    }
+  }
 
   bool accepting() const noexcept { return !closed_ && receiver_alive_; }
   bool has_room() const noexcept {
@@ -354,15 +374,16 @@ struct ChannelPair {
 
 // A bounded channel with capacity slots (capacity > 0).
 template <class T>
-ChannelPair<T> channel(std::size_t capacity) {
+ChannelPair<T> channel(std::size_t capacity,
+                       std::source_location created_at = std::source_location::current()) {
   assert(capacity > 0 && "a bounded channel needs at least one slot");
-  auto state = std::make_shared<detail::ChannelState<T>>(capacity);
+  auto state = std::make_shared<detail::ChannelState<T>>(capacity, created_at);
   return ChannelPair<T>{Sender<T>(state), Receiver<T>(state)};
 }
 
 template <class T>
-ChannelPair<T> unbounded_channel() {
-  auto state = std::make_shared<detail::ChannelState<T>>(0);
+ChannelPair<T> unbounded_channel(std::source_location created_at = std::source_location::current()) {
+  auto state = std::make_shared<detail::ChannelState<T>>(0, created_at);
   return ChannelPair<T>{Sender<T>(state), Receiver<T>(state)};
 }
 

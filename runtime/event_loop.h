@@ -69,6 +69,9 @@ class EventLoop final : public Executor {
   std::uint64_t random_below(std::uint64_t bound) override;
   std::uint32_t new_object_id() override;
   void trace(TraceKind, const Fiber*, std::uint32_t, std::uint64_t, const SourceLoc*) override {}
+  // Production runs keep no ledgers.
+  void register_ledger(Ledger&) override {}
+  void unregister_ledger(Ledger&) override {}
   void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
 
  private:

@@ -17,6 +17,7 @@
 namespace corosim {
 
 struct Fiber;
+class Ledger;
 
 // What the await hook does at a suspension point, asked before the operand's
 // own await_ready. The cancel_* actions are injected cancellation
@@ -71,6 +72,9 @@ class Executor {
   virtual std::uint32_t new_object_id() = 0;
   virtual void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg,
                      std::uint64_t value, const SourceLoc* where = nullptr) = 0;
+  // Conservation ledgers of live primitives (runtime/ledger.h).
+  virtual void register_ledger(Ledger& ledger) = 0;
+  virtual void unregister_ledger(Ledger& ledger) = 0;
   // A checker failed (checker is a stable name such as "deadlock"). The first
   // failure of a run is kept; the run stops at the end of the current step.
   virtual void report_failure(std::string checker, std::string message,

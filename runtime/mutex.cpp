@@ -6,7 +6,14 @@
 
 namespace corosim {
 
-Mutex::Mutex() : id_(detail::new_object_id()) {}
+Mutex::Mutex(std::source_location created_at)
+    : Ledger(SourceLoc::from(created_at)), id_(detail::new_object_id()) {}
+
+void Mutex::audit(const FiberAlive& alive, std::string& out) const {
+  if (!locked_ || holder_id_ == kNoFiber || alive(holder_id_)) return;
+  out += "mutex#" + std::to_string(id_) + " is still locked by fiber " + std::to_string(holder_id_) +
+         ", which has ended: a lock taken without a guard was never released";
+}
 
 void Mutex::acquired_by(const Fiber* fiber) {
   locked_ = true;

@@ -11,6 +11,9 @@
 //   on to the next waiter.
 // - The holder is tracked by fiber id for deadlock reports (the fiber that
 //   acquired, even if the guard is later moved).
+// - Ledger: a locked mutex is held by a fiber that still runs. A lock whose
+//   holder ended (dropped or returned) without unlocking — a manual
+//   try_lock()/unlock() pair cut by a cancellation — is a "ledger" failure.
 #pragma once
 
 #include <coroutine>
@@ -18,14 +21,17 @@
 #include <string>
 #include <utility>
 
+#include <source_location>
+
 #include "runtime/detail/waiter_list.h"
 #include "runtime/fiber.h"
+#include "runtime/ledger.h"
 
 namespace corosim {
 
-class Mutex final : public WaitTarget {
+class Mutex final : public WaitTarget, public Ledger {
  public:
-  Mutex();
+  explicit Mutex(std::source_location created_at = std::source_location::current());
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
@@ -87,6 +93,7 @@ class Mutex final : public WaitTarget {
   std::uint32_t id() const noexcept { return id_; }
   void describe(std::string& out) const override;
   std::uint32_t holder_id() const noexcept override { return holder_id_; }
+  void audit(const FiberAlive& alive, std::string& out) const override;
 
  private:
   void acquired_by(const Fiber* fiber);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/detail/root_task.h"
 #include "runtime/fiber.h"
+#include "runtime/ledger.h"
 #include "runtime/spawn.h"
 #include "sim/wait_graph.h"
 
@@ -28,6 +29,7 @@ void Simulator::reset(std::uint64_t seed) {
   steps_ = 0;
   next_object_id_ = 0;
   cancel_points_ = 0;
+  dropped_this_step_ = false;
   injections_.clear();
   armed_sites_.clear();
   strategy_.begin_run(seed);
@@ -47,9 +49,11 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
     explore(main_fiber);
     check_main(main_fiber);
     check_leaked_fibers(main_fiber);
+    if (main_fiber.state == FiberState::done) audit_ledgers();
     if (handle.is_finished() && !main_fiber.dropped) handle.fiber_record().exception_seen = true;
     fibers_spawned = fibers_.spawned();
     teardown();
+    dropped_this_step_ = false;  // the ledgers were audited before teardown
   }  // main's handle is released here, after the others are gone
   end_of_step();
   const std::int64_t frames_left = detail::frames_live() - frames_before;
@@ -60,6 +64,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
                                 "created but never awaited nor destroyed?"),
                    SourceLoc{});
   }
+  forget_ledgers();
   fibers_.clear();
   timers_.clear();
   ready_.clear();
@@ -157,7 +162,51 @@ void Simulator::report_stray_suspend(Fiber& fiber) {
 void Simulator::end_of_step() {
   for (std::size_t i = 0; i < deferred_drops_.size(); ++i) detail::fiber_drop(*deferred_drops_[i]);
   deferred_drops_.clear();
+  if (dropped_this_step_) {
+    dropped_this_step_ = false;
+    audit_ledgers();
+  }
   fibers_.free_retired();
+}
+
+void Simulator::register_ledger(Ledger& ledger) {
+  ledger.ledger_prev = ledgers_tail_;
+  ledger.ledger_next = nullptr;
+  (ledgers_tail_ != nullptr ? ledgers_tail_->ledger_next : ledgers_head_) = &ledger;
+  ledgers_tail_ = &ledger;
+  ledger.registered = true;
+}
+
+void Simulator::unregister_ledger(Ledger& ledger) {
+  (ledger.ledger_prev != nullptr ? ledger.ledger_prev->ledger_next : ledgers_head_) = ledger.ledger_next;
+  (ledger.ledger_next != nullptr ? ledger.ledger_next->ledger_prev : ledgers_tail_) = ledger.ledger_prev;
+  ledger.ledger_prev = ledger.ledger_next = nullptr;
+  ledger.registered = false;
+}
+
+void Simulator::forget_ledgers() {
+  while (ledgers_head_ != nullptr) unregister_ledger(*ledgers_head_);
+}
+
+// Audits every live primitive's ledger, in creation order; the first
+// imbalance fails the run.
+void Simulator::audit_ledgers() {
+  if (failure_ || ledgers_head_ == nullptr) return;
+  std::vector<bool> alive(fibers_.spawned(), false);
+  for (const Fiber* fiber = fibers_.first_alive(); fiber != nullptr; fiber = fiber->alive_next) {
+    if (fiber->state != FiberState::done) alive[fiber->id] = true;
+  }
+  const Ledger::FiberAlive is_alive = [&alive](std::uint32_t id) {
+    return id < alive.size() && alive[id];
+  };
+  std::string violation;
+  for (const Ledger* ledger = ledgers_head_; ledger != nullptr; ledger = ledger->ledger_next) {
+    ledger->audit(is_alive, violation);
+    if (violation.empty()) continue;
+    report_failure("ledger", violation + " (created at " + ledger->created_at().str() + ")",
+                   ledger->created_at());
+    return;
+  }
 }
 
 void Simulator::check_main(const Fiber& main) {
@@ -263,6 +312,7 @@ std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
 
 void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                       const SourceLoc* where) {
+  if (kind == TraceKind::drop) dropped_this_step_ = true;
   const bool at_await = kind == TraceKind::suspend || kind == TraceKind::yield ||
                         kind == TraceKind::drop || kind == TraceKind::cancel;
   trace_.add(kind, fiber != nullptr ? fiber->id : kNoFiber, arg, value, now_ns_, where,

@@ -7,7 +7,8 @@
 // Time is virtual, in nanoseconds from 0; when no fiber is ready it jumps to
 // the next timer. A run ends when main returns, a checker fails, or nothing
 // can run. Checkers: deadlock, escaped-exception, leak, check (CORO_CHECK),
-// dangling-wait, stray-suspend, budget (steps or virtual time).
+// dangling-wait, stray-suspend, ledger (after every drop and at the end),
+// cancel-safety (check_cancel_safety), budget (steps or virtual time).
 #pragma once
 
 #include <cstdint>
@@ -90,8 +91,12 @@ class Simulator final : public Executor {
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
              const SourceLoc* where) override;
   void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
+  void register_ledger(Ledger& ledger) override;
+  void unregister_ledger(Ledger& ledger) override;
 
  private:
+  void audit_ledgers();
+  void forget_ledgers();
   std::uint64_t decide(DecisionKind kind, std::uint64_t n);
   std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where);
   void reset(std::uint64_t seed);
@@ -115,6 +120,9 @@ class Simulator final : public Executor {
   Trace trace_;
   DecisionStream decisions_;
   std::optional<Failure> failure_;
+  Ledger* ledgers_head_ = nullptr;
+  Ledger* ledgers_tail_ = nullptr;
+  bool dropped_this_step_ = false;  // a fiber was dropped: audit the ledgers
   std::uint64_t cancel_points_ = 0;
   std::vector<CancelInjection> injections_;
   // Random injection: armed or not, per site (base name + line hash). Lookup

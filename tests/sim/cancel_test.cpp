@@ -358,3 +358,39 @@ TEST_CASE("cancel modes parse from the command line form", "[cancel]") {
   REQUIRE_FALSE(corosim::parse_cancel_modes("drop,drop").ok());
   REQUIRE_FALSE(corosim::parse_cancel_modes("").ok());
 }
+
+TEST_CASE("ledger: a lock taken without a guard and cut by a cancellation is reported",
+          "[cancel][ledger]") {
+  auto careless = []() -> Task<void> {
+    corosim::Mutex mutex;  // the ledger names this line
+    co_await corosim::cancellable([&mutex]() -> Task<void> {
+      if (mutex.try_lock()) {
+        co_await corosim::sleep_for(1ms);  // cancelled here: unlock never runs
+        mutex.unlock();
+      }
+    }());
+    co_await corosim::sleep_for(1ms);
+  };
+  auto reference = run_with(careless, CancelPlan{});
+  REQUIRE(reference.passed());
+  auto dropped = run_with(careless, CancelPlan::at(0, CancelMode::drop));
+  REQUIRE(checker_of(dropped) == "ledger");
+  CHECK_THAT(dropped.failure->message,
+             Catch::Contains("mutex#0 is still locked by fiber 1, which has ended"));
+  CHECK_THAT(dropped.failure->message, Catch::Contains("created at tests/sim/cancel_test.cpp:"));
+  // Checked right after the drop: the run stops there, before main goes on.
+  CHECK(dropped.time_ns == 0);
+
+  auto guarded = []() -> Task<void> {
+    corosim::Mutex mutex;
+    co_await corosim::cancellable([&mutex]() -> Task<void> {
+      auto guard = co_await mutex.lock();
+      co_await corosim::sleep_for(1ms);
+    }());
+  };
+  for (CancelMode mode : {CancelMode::drop, CancelMode::stop, CancelMode::prompt}) {
+    for (std::uint64_t point = 0; point < 2; ++point) {
+      REQUIRE(run_with(guarded, CancelPlan::at(point, mode)).passed());
+    }
+  }
+}
