@@ -221,13 +221,20 @@ TEST_CASE("select/read_send: the sweep loses records inside read_send; the fix l
   const auto doc = read_json(path);
   const auto& buggy = scenario_entry(doc, "select/read_send");
   CHECK(buggy["outcome"] == "failed");
-  CHECK(buggy["first_failure"]["checker"] == "check");
-  // read_send is lines 31-34 of the scenario source.
+  CHECK(buggy["met"] == true);
+  CHECK(buggy["first_failure"]["checker"] == "cancel-safety");
+  CHECK_THAT(buggy["first_failure"]["message"].get<std::string>(),
+             Catch::Contains("claimed total, but this run is unsafe"));
+  // read_send is lines 33-36 of the scenario source.
   const std::string where = buggy["first_failure"]["cancel_location"].get<std::string>();
   CHECK_THAT(where, Catch::StartsWith("scenarios/bundled/read_send.cpp:3"));
-  const auto& fixed = scenario_entry(doc, "select/read_send_owned_batch");
-  CHECK(fixed["outcome"] == "passed");
-  CHECK(fixed["cancel_points"].get<int>() > 1000);  // every point, every mode, 20 seeds
-  CHECK(fixed["cancel"] == "sweep (drop,stop,prompt)");
+  const auto& loop = scenario_entry(doc, "select/read_send_loop");
+  CHECK(loop["first_failure"]["checker"] == "check");
+  for (const char* fixed_name : {"select/read_send_owned_batch", "select/read_send_loop_owned_batch"}) {
+    const auto& fixed = scenario_entry(doc, fixed_name);
+    CHECK(fixed["outcome"] == "passed");
+    CHECK(fixed["cancel_points"].get<int>() > 200);  // every point, every mode, 20 seeds
+    CHECK(fixed["cancel"] == "sweep (drop,stop,prompt)");
+  }
   std::remove(path.c_str());
 }
