@@ -4,7 +4,8 @@
 // - spawn(task) and spawn(callable, args...) create a fiber that the executor
 //   starts on a later step (never inline). A callable and its arguments are
 //   moved into the fiber's root frame and live as long as the fiber, so a
-//   capturing lambda coroutine is safe to spawn.
+//   capturing lambda coroutine is safe to spawn. Arguments reach the callable
+//   as rvalues (as with std::thread), so move-only arguments work.
 // - co_await handle gives the fiber's value, rethrows its exception, or throws
 //   corosim::Cancelled if it was dropped. The waiter is woken by the fiber's
 //   completion and resumed by the executor on a later step.
@@ -45,7 +46,7 @@ template <class T>
 JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at);
 
 template <class F, class... Args>
-using InvokeTask = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>>;
+using InvokeTask = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>...>>;
 
 template <class T>
 class JoinAwaiter final : public CompletionListener, public WaitTarget {
@@ -210,7 +211,7 @@ auto spawn(F&& function, std::source_location where = std::source_location::curr
 
 template <class F, class Arg, class... Args>
   requires(!std::same_as<std::remove_cvref_t<Arg>, std::source_location> &&
-           std::invocable<std::decay_t<F>&, std::decay_t<Arg>&, std::decay_t<Args>&...>)
+           std::invocable<std::decay_t<F>&, std::decay_t<Arg>, std::decay_t<Args>...>)
 auto spawn(F&& function, Arg&& arg, Args&&... args) {
   using T = typename detail::InvokeTask<F, Arg, Args...>::value_type;
   return detail::start_fiber(

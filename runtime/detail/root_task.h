@@ -85,7 +85,12 @@ template <class T, class F, class... Args>
 RootTask<T> invoke_as_root(F function, Args... args) {
   F owned_function = std::move(function);
   std::tuple<Args...> owned_args{std::move(args)...};
-  co_return co_await std::apply(owned_function, owned_args);
+  // Arguments are handed over as rvalues, as std::thread does: a move-only
+  // argument moves into the callee; a const& parameter binds to the copy
+  // kept here for the fiber's life.
+  co_return co_await std::apply(
+      [&owned_function](Args&... owned) { return std::invoke(owned_function, std::move(owned)...); },
+      owned_args);
 }
 
 template <class T>

@@ -238,3 +238,20 @@ TEST_CASE("select/read_send: the sweep loses records inside read_send; the fix l
   }
   std::remove(path.c_str());
 }
+
+TEST_CASE("timeout/partial_write: cut frames are found; whole frames through a queue pass",
+          "[cli][cancel][seed]") {
+  const std::string path = temp_path("partial_write.json");
+  auto result = run_cli({"run", "timeout/partial_write*", "--cancel", "sweep", "--seeds", "20",
+                         "--quiet", "--json", path});
+  INFO(result.out);
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  const auto& buggy = scenario_entry(doc, "timeout/partial_write");
+  CHECK(buggy["first_failure"]["checker"] == "check");
+  CHECK_THAT(buggy["first_failure"]["message"].get<std::string>(), Catch::Contains("the peer reads"));
+  const auto& fixed = scenario_entry(doc, "timeout/partial_write_queued");
+  CHECK(fixed["outcome"] == "passed");
+  CHECK(fixed["cancel_points"].get<int>() > 100);
+  std::remove(path.c_str());
+}
