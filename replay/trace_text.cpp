@@ -15,6 +15,7 @@ const char* cancel_action_name(AwaitAction action) {
     case AwaitAction::cancel_drop: return "drop";
     case AwaitAction::cancel_stop: return "stop";
     case AwaitAction::cancel_prompt: return "prompt";
+    case AwaitAction::cancel_interrupt: return "interrupt";
     case AwaitAction::proceed:
     case AwaitAction::suspend_first: break;
   }

@@ -54,8 +54,8 @@ void EventLoop::teardown() {
     if (fiber == nullptr) break;
     detail::fiber_drop(*fiber);
   }
+  ready_.clear();  // before the records it points to go
   fibers_.clear();
-  ready_.clear();
   timers_.clear();
   deferred_drops_.clear();
   detail::set_current(nullptr, nullptr);

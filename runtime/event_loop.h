@@ -61,6 +61,8 @@ class EventLoop final : public Executor {
   void enqueue(Fiber& fiber) override;
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
+  // The real-time loop never injects cancellation.
+  void defer_interrupt(Fiber&) override {}
   void retire(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
   std::uint64_t now_ns() override;

@@ -28,6 +28,7 @@ enum class AwaitAction : std::uint8_t {
   cancel_drop,    // evaluate the operand, then destroy the fiber's chain while it is parked
   cancel_stop,    // request the fiber's stop token; the operand completes with Cancelled
   cancel_prompt,  // let the operand complete, then destroy the chain before it resumes
+  cancel_interrupt,  // evaluate the operand; resume the awaiter with Cancelled while it runs on
 };
 
 // A pending sleep. Lives in the sleeping fiber's frame; the executor holds a
@@ -54,6 +55,9 @@ class Executor {
   // Drops f at the end of the current step (f is running and cannot destroy
   // its own frame).
   virtual void defer_drop(Fiber& f) = 0;
+  // Makes the parked f ready at the end of the current step, interrupted: its
+  // resume point throws Cancelled (the interrupt mode of cancellation).
+  virtual void defer_interrupt(Fiber& f) = 0;
   // f's record is no longer needed; freed once the current step ends.
   virtual void retire(Fiber& f) = 0;
 

@@ -68,6 +68,7 @@ void set_waiting_on(const WaitTarget* target) noexcept {
 }
 
 void fiber_wake(Fiber& fiber) {
+  if (fiber.interrupted && fiber.state != FiberState::waiting) return;
   assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");
   fiber.state = FiberState::ready;
   fiber.waiting_on = nullptr;

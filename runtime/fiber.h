@@ -80,6 +80,10 @@ struct Fiber {
   // An owner can cancel it (JoinHandle, TaskScope child, select arm,
   // cancellable()): injected cancellation targets only such fibers.
   bool boundary = false;
+  // Woken by an interrupt while still registered with what it awaited: a
+  // later wake-up from that primitive is ignored (the awaiter's destructor
+  // gives back whatever the primitive granted it).
+  bool interrupted = false;
   // Inside shielded(op): no cancellation is injected here, and fibers spawned
   // from here are not boundaries (and are shielded themselves).
   std::uint16_t shield_depth = 0;
@@ -96,7 +100,7 @@ struct Fiber {
   // Executor's intrusive list of alive fibers, in id order.
   Fiber* alive_prev = nullptr;
   Fiber* alive_next = nullptr;
-  std::uint32_t queue_slot = 0;  // executor's bookkeeping while ready
+  bool queued = false;  // in the executor's run queue (guards against a double enqueue)
 
   // Created on first use: most fibers never ask for their token.
   std::stop_source stop_source{std::nostopstate};

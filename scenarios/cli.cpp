@@ -60,7 +60,8 @@ struct CancelChoice {
 absl::StatusOr<std::optional<CancelChoice>> cancel_override(const RunFlags& flags) {
   if (!flags.cancel && !flags.cancel_modes_text && !flags.cancel_at) return std::nullopt;
   CancelChoice choice;
-  auto modes = parse_cancel_modes(flags.cancel_modes_text.value_or("drop,stop,prompt"));
+  auto modes = parse_cancel_modes(
+      flags.cancel_modes_text.value_or(cancel_modes_string(all_cancel_modes())));
   if (!modes.ok()) return modes.status();
   choice.modes = *modes;
   if (flags.cancel_at) {
@@ -433,7 +434,7 @@ int main(int argc, char** argv) {
                   "own): none; sweep (per seed, every cancellation point in every mode); random "
                   "(sites armed per run, fired with a probability)");
   run->add_option("--cancel-modes", flags.cancel_modes_text,
-                  "Modes to inject, comma separated: drop, stop, prompt (default: all three)");
+                  "Modes to inject, comma separated: drop, stop, prompt, interrupt (default: all four)");
   run->add_option("--cancel-at", flags.cancel_at,
                   "Inject at this cancellation point only, in the one mode --cancel-modes names "
                   "(reruns one run of a sweep)");

@@ -21,7 +21,7 @@ struct ExploreOptions {
   std::uint64_t seed_count = 100;
   SimOptions sim;
   CancelExploration cancel = CancelExploration::none;
-  std::vector<CancelMode> cancel_modes = {CancelMode::drop, CancelMode::stop, CancelMode::prompt};
+  std::vector<CancelMode> cancel_modes = all_cancel_modes();
   std::uint64_t cancel_at = 0;
   // Called after every run (progress display); may be empty.
   std::function<void(std::uint64_t runs_done)> on_run;

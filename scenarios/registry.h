@@ -40,15 +40,14 @@ const char* cancel_exploration_name(CancelExploration exploration) noexcept;
 struct Expectation {
   std::string checker;  // empty: every run passes
   CancelExploration cancel = CancelExploration::none;
-  std::vector<CancelMode> cancel_modes = {CancelMode::drop, CancelMode::stop, CancelMode::prompt};
+  std::vector<CancelMode> cancel_modes = all_cancel_modes();
 
   bool expects_failure() const noexcept { return !checker.empty(); }
   // "passes" or "fails:deadlock"
   std::string str() const { return checker.empty() ? "passes" : "fails:" + checker; }
 
   Expectation under_cancel(CancelExploration exploration,
-                           std::vector<CancelMode> modes = {CancelMode::drop, CancelMode::stop,
-                                                            CancelMode::prompt}) && {
+                           std::vector<CancelMode> modes = all_cancel_modes()) && {
     cancel = exploration;
     cancel_modes = std::move(modes);
     return std::move(*this);

@@ -9,6 +9,7 @@ const char* cancel_mode_name(CancelMode mode) noexcept {
     case CancelMode::drop: return "drop";
     case CancelMode::stop: return "stop";
     case CancelMode::prompt: return "prompt";
+    case CancelMode::interrupt: return "interrupt";
   }
   return "?";
 }
@@ -18,6 +19,7 @@ AwaitAction cancel_action(CancelMode mode) noexcept {
     case CancelMode::drop: return AwaitAction::cancel_drop;
     case CancelMode::stop: return AwaitAction::cancel_stop;
     case CancelMode::prompt: return AwaitAction::cancel_prompt;
+    case CancelMode::interrupt: return AwaitAction::cancel_interrupt;
   }
   return AwaitAction::proceed;
 }
@@ -30,12 +32,13 @@ absl::StatusOr<std::vector<CancelMode>> parse_cancel_modes(std::string_view text
     const std::string_view name =
         text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     std::optional<CancelMode> mode;
-    for (CancelMode candidate : {CancelMode::drop, CancelMode::stop, CancelMode::prompt}) {
+    for (CancelMode candidate :
+         {CancelMode::drop, CancelMode::stop, CancelMode::prompt, CancelMode::interrupt}) {
       if (name == cancel_mode_name(candidate)) mode = candidate;
     }
     if (!mode) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown cancellation mode '", std::string(name), "' (modes: drop, stop, prompt)"));
+          "unknown cancellation mode '", std::string(name), "' (modes: drop, stop, prompt, interrupt)"));
     }
     for (CancelMode seen : modes) {
       if (seen == *mode) {

@@ -20,11 +20,18 @@
 
 namespace corosim {
 
-enum class CancelMode : std::uint8_t { drop, stop, prompt };
+enum class CancelMode : std::uint8_t { drop, stop, prompt, interrupt };
+
+// Every mode, in the order sweeps try them.
+inline const std::vector<CancelMode>& all_cancel_modes() {
+  static const std::vector<CancelMode> modes = {CancelMode::drop, CancelMode::stop,
+                                                CancelMode::prompt, CancelMode::interrupt};
+  return modes;
+}
 
 const char* cancel_mode_name(CancelMode mode) noexcept;
 AwaitAction cancel_action(CancelMode mode) noexcept;
-// "drop,stop,prompt" (any non-empty subset, in any order, no repeats).
+// "drop,stop,prompt,interrupt" (any non-empty subset, in any order, no repeats).
 absl::StatusOr<std::vector<CancelMode>> parse_cancel_modes(std::string_view text);
 std::string cancel_modes_string(const std::vector<CancelMode>& modes);
 

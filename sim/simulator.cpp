@@ -65,9 +65,9 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
                    SourceLoc{});
   }
   forget_ledgers();
+  ready_.clear();  // empty after teardown; cleared before the records go
   fibers_.clear();
   timers_.clear();
-  ready_.clear();
   detail::set_current(nullptr, nullptr);
 
   RunResult result;
@@ -160,6 +160,15 @@ void Simulator::report_stray_suspend(Fiber& fiber) {
 }
 
 void Simulator::end_of_step() {
+  for (Fiber* fiber : deferred_interrupts_) {
+    // Still registered with its operand (the primitive may yet wake it: ignored).
+    if (fiber->state != FiberState::waiting) continue;
+    fiber->state = FiberState::ready;
+    fiber->waiting_on = nullptr;
+    trace(TraceKind::wake, fiber, kNoFiber, 0, nullptr);
+    enqueue(*fiber);
+  }
+  deferred_interrupts_.clear();
   for (std::size_t i = 0; i < deferred_drops_.size(); ++i) detail::fiber_drop(*deferred_drops_[i]);
   deferred_drops_.clear();
   if (dropped_this_step_) {
@@ -261,6 +270,7 @@ Fiber& Simulator::create_fiber(const SourceLoc& spawned_at) {
 void Simulator::enqueue(Fiber& fiber) { ready_.push(fiber); }
 void Simulator::dequeue(Fiber& fiber) { ready_.remove(fiber); }
 void Simulator::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
+void Simulator::defer_interrupt(Fiber& fiber) { deferred_interrupts_.push_back(&fiber); }
 void Simulator::retire(Fiber& fiber) { fibers_.retire(fiber); }
 
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {

@@ -81,6 +81,7 @@ class Simulator final : public Executor {
   void enqueue(Fiber& fiber) override;
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
+  void defer_interrupt(Fiber& fiber) override;
   void retire(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
   std::uint64_t now_ns() override { return now_ns_; }
@@ -117,6 +118,7 @@ class Simulator final : public Executor {
   detail::TimerHeap timers_;
   std::vector<TimerNode*> due_timers_;
   std::vector<Fiber*> deferred_drops_;
+  std::vector<Fiber*> deferred_interrupts_;
   Trace trace_;
   DecisionStream decisions_;
   std::optional<Failure> failure_;

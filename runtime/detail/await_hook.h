@@ -16,6 +16,11 @@
 //   woken, the executor destroys the chain instead of resuming it: the value is
 //   produced and lost. An operand that transfers to a child Task completes by
 //   symmetric transfer, out of the executor's reach: there prompt acts as drop.
+// - cancel_interrupt: evaluate the operand; at the end of the step the
+//   awaiter is resumed with Cancelled while the operation itself runs on (a
+//   joined fiber keeps running; a granted lock is passed on by the awaiter's
+//   destructor). An operand that completed at once is interrupted all the
+//   same: its result is discarded.
 #pragma once
 
 #include <cassert>
@@ -108,6 +113,7 @@ class HookedAwaiter {
           return false;
         case AwaitAction::cancel_drop:
         case AwaitAction::cancel_prompt:
+        case AwaitAction::cancel_interrupt:
           completed_at_once_ = inner_.await_ready();
           return false;  // always reach await_suspend, where the fiber is given up
       }
@@ -128,6 +134,8 @@ class HookedAwaiter {
       case AwaitAction::cancel_drop:
       case AwaitAction::cancel_prompt:
         return suspend_to_cancel();
+      case AwaitAction::cancel_interrupt:
+        return suspend_to_interrupt();
     }
     return park();
   }
@@ -199,6 +207,26 @@ class HookedAwaiter {
     return next;
   }
 
+  // interrupt: park on the operand (or as if it had parked, if it completed at
+  // once); the executor makes the fiber ready at the end of the step and it
+  // resumes through resume_stopped, throwing Cancelled.
+  std::coroutine_handle<> suspend_to_interrupt() {
+    Fiber& fiber = *fiber_;
+    fiber.executor->trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(action_), &where_);
+    std::coroutine_handle<> next = completed_at_once_ ? handle_ : park();
+    if (!is_noop(next) && next != handle_) {
+      // A child Task starts in this fiber: interrupting it means dropping it.
+      fiber.executor->defer_drop(fiber);
+      return next;
+    }
+    fiber.resume_point = ResumePoint{handle_, &resume_stopped, this};
+    if (fiber.state == FiberState::ready) return std::noop_coroutine();  // already queued (a yield)
+    fiber.state = FiberState::waiting;
+    fiber.interrupted = true;
+    fiber.executor->defer_interrupt(fiber);
+    return std::noop_coroutine();
+  }
+
   // The operand has completed; the fiber never continues past this point.
   std::coroutine_handle<> give_up() {
     Fiber& fiber = *fiber_;
@@ -234,6 +262,7 @@ class HookedAwaiter {
   static void resume_stopped(void* context) {
     auto* self = static_cast<HookedAwaiter*>(context);
     self->fiber_->resume_point = ResumePoint{self->handle_};
+    self->fiber_->interrupted = false;
     self->stopped_ = true;
     self->handle_.resume();  // await_resume throws Cancelled
   }

@@ -16,9 +16,14 @@ class RunQueue {
  public:
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
-  void clear() noexcept { head_ = size_ = 0; }
+  void clear() noexcept {
+    for (std::size_t i = 0; i < size_; ++i) slots_[(head_ + i) & (slots_.size() - 1)]->queued = false;
+    head_ = size_ = 0;
+  }
 
   void push(Fiber& fiber) {
+    assert(!fiber.queued && "a fiber was queued twice");
+    fiber.queued = true;
     if (size_ == slots_.size()) grow();
     slots_[(head_ + size_) & (slots_.size() - 1)] = &fiber;
     ++size_;
@@ -36,10 +41,11 @@ class RunQueue {
     slots_[(head_ + index) & mask] = slots_[head_];
     head_ = (head_ + 1) & mask;
     --size_;
+    chosen->queued = false;
     return *chosen;
   }
 
-  void remove(const Fiber& fiber) noexcept {
+  void remove(Fiber& fiber) noexcept {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = 0; i < size_; ++i) {
       if (slots_[(head_ + i) & mask] != &fiber) continue;
@@ -47,6 +53,7 @@ class RunQueue {
         slots_[(head_ + j) & mask] = slots_[(head_ + j + 1) & mask];
       }
       --size_;
+      fiber.queued = false;
       return;
     }
     assert(false && "removed a fiber that was not queued");

@@ -28,6 +28,7 @@ struct Classes {
   CancelSafety drop;
   CancelSafety stop;
   CancelSafety prompt;
+  CancelSafety interrupt;
 };
 
 template <class State>
@@ -41,13 +42,17 @@ Classes classify(std::function<CancelSafetySpec<State>()> make_spec) {
   };
   return Classes{strongest_class(body_for, CancelMode::drop),
                  strongest_class(body_for, CancelMode::stop),
-                 strongest_class(body_for, CancelMode::prompt)};
+                 strongest_class(body_for, CancelMode::prompt),
+                 strongest_class(body_for, CancelMode::interrupt)};
 }
 
-void require_classes(const Classes& got, CancelSafety drop, CancelSafety stop, CancelSafety prompt) {
+void require_classes(const Classes& got, CancelSafety drop, CancelSafety stop, CancelSafety prompt,
+                     CancelSafety interrupt) {
   CHECK(corosim::cancel_safety_name(got.drop) == std::string(corosim::cancel_safety_name(drop)));
   CHECK(corosim::cancel_safety_name(got.stop) == std::string(corosim::cancel_safety_name(stop)));
   CHECK(corosim::cancel_safety_name(got.prompt) == std::string(corosim::cancel_safety_name(prompt)));
+  CHECK(corosim::cancel_safety_name(got.interrupt) ==
+        std::string(corosim::cancel_safety_name(interrupt)));
 }
 
 // Runs `release` after 1ms in a fiber that is harness, not under test.
@@ -89,7 +94,7 @@ TEST_CASE("cancel-safety table: Mutex::lock", "[cancel_safety][table]") {
                     };
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 TEST_CASE("cancel-safety table: Semaphore::acquire", "[cancel_safety][table]") {
@@ -115,7 +120,7 @@ TEST_CASE("cancel-safety table: Semaphore::acquire", "[cancel_safety][table]") {
                     };
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 TEST_CASE("cancel-safety table: Event::wait", "[cancel_safety][table]") {
@@ -138,7 +143,7 @@ TEST_CASE("cancel-safety table: Event::wait", "[cancel_safety][table]") {
                     spec.observe = [](const State& state) { return std::to_string(state.woken); };
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 namespace {
@@ -170,7 +175,7 @@ TEST_CASE("cancel-safety table: Receiver::recv", "[cancel_safety][table]") {
                     spec.observe = channel_ledger;
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 TEST_CASE("cancel-safety table: Sender::send", "[cancel_safety][table]") {
@@ -191,7 +196,7 @@ TEST_CASE("cancel-safety table: Sender::send", "[cancel_safety][table]") {
                     spec.observe = channel_ledger;
                     return spec;
                   }),
-                  kTotal, kTotal, kUnsafe);
+                  kTotal, kTotal, kUnsafe, kTotal);
 }
 
 TEST_CASE("cancel-safety table: Sender::reserve then SendPermit::send", "[cancel_safety][table]") {
@@ -210,7 +215,7 @@ TEST_CASE("cancel-safety table: Sender::reserve then SendPermit::send", "[cancel
                     spec.observe = channel_ledger;
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 TEST_CASE("cancel-safety table: oneshot recv", "[cancel_safety][table]") {
@@ -234,7 +239,7 @@ TEST_CASE("cancel-safety table: oneshot recv", "[cancel_safety][table]") {
                     spec.observe = [](const State& state) { return std::to_string(state.got.size()); };
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 TEST_CASE("cancel-safety table: sleep_for", "[cancel_safety][table]") {
@@ -251,7 +256,7 @@ TEST_CASE("cancel-safety table: sleep_for", "[cancel_safety][table]") {
                     spec.observe = [](const State& state) { return std::to_string(state.slept); };
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 TEST_CASE("cancel-safety table: JoinHandle await", "[cancel_safety][table]") {
@@ -275,7 +280,7 @@ TEST_CASE("cancel-safety table: JoinHandle await", "[cancel_safety][table]") {
                     spec.observe = [](const State& state) { return std::to_string(state.value); };
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }
 
 TEST_CASE("cancel-safety table: SimFile::read_batch", "[cancel_safety][table]") {
@@ -296,5 +301,5 @@ TEST_CASE("cancel-safety table: SimFile::read_batch", "[cancel_safety][table]") 
                     };
                     return spec;
                   }),
-                  kTotal, kTotal, kTotal);
+                  kTotal, kTotal, kTotal, kTotal);
 }

@@ -224,6 +224,53 @@ TEST_CASE("prompt: the operation completes, then the fiber is dropped before it 
   }
 }
 
+TEST_CASE("interrupt: the awaiter gets Cancelled while the operation runs on", "[cancel][interrupt]") {
+  SECTION("a joined fiber keeps running after its joiner is interrupted") {
+    Log log;
+    auto body = [&]() -> Task<void> {
+      auto worker = corosim::spawn([&]() -> Task<int> {
+        co_await corosim::sleep_for(5ms);
+        log.add("worker finished");
+        co_return 3;
+      }).shield();
+      auto joiner = corosim::spawn([&]() -> Task<void> {
+        try {
+          co_await worker;  // point 0: interrupted while the worker sleeps
+          log.add("joined");
+        } catch (const corosim::Cancelled&) {
+          log.add("join interrupted at " + std::to_string(corosim::now().count()));
+        }
+      });
+      co_await joiner;
+      CORO_CHECK(co_await worker == 3);  // the worker ran on, and can still be joined
+    };
+    auto result = run_with(body, CancelPlan::at(0, CancelMode::interrupt));
+    REQUIRE(result.passed());
+    CHECK(log.lines == std::vector<std::string>{"join interrupted at 0", "worker finished"});
+  }
+  SECTION("an interrupted lock waiter passes a later grant on") {
+    bool next_got_lock = false;
+    auto body = [&]() -> Task<void> {
+      corosim::Mutex mutex;
+      auto held = co_await mutex.lock();
+      auto waiter = corosim::spawn([&]() -> Task<void> {
+        auto guard = co_await mutex.lock();  // point 0: pending, interrupted
+      });
+      co_await corosim::yield_now();
+      held.unlock();
+      auto mine = co_await mutex.lock();
+      next_got_lock = true;
+      try {
+        co_await waiter;
+      } catch (const corosim::Cancelled&) {
+      }
+    };
+    auto result = run_with(body, CancelPlan::at(0, CancelMode::interrupt));
+    REQUIRE(result.passed());
+    CHECK(next_got_lock);
+  }
+}
+
 TEST_CASE("a sweep over every point and mode leaks nothing and never fails a safe operation",
           "[cancel][sweep]") {
   auto body = []() -> Task<void> {
@@ -253,7 +300,7 @@ TEST_CASE("a sweep over every point and mode leaks nothing and never fails a saf
   REQUIRE(reference.passed());
   REQUIRE(reference.cancel_points >= 6);
   const auto frames_before = corosim::detail::frames_live();
-  for (CancelMode mode : {CancelMode::drop, CancelMode::stop, CancelMode::prompt}) {
+  for (CancelMode mode : corosim::all_cancel_modes()) {
     for (std::uint64_t point = 0; point < reference.cancel_points; ++point) {
       auto result = run_with(body, CancelPlan::at(point, mode));
       INFO(corosim::cancel_mode_name(mode) << " at point " << point << ": "
@@ -350,10 +397,10 @@ TEST_CASE("random injection is a recorded, replayable decision", "[cancel][rando
 }
 
 TEST_CASE("cancel modes parse from the command line form", "[cancel]") {
-  auto all = corosim::parse_cancel_modes("drop,stop,prompt");
+  auto all = corosim::parse_cancel_modes("drop,stop,prompt,interrupt");
   REQUIRE(all.ok());
-  REQUIRE(all->size() == 3);
-  REQUIRE(corosim::cancel_modes_string(*all) == "drop,stop,prompt");
+  REQUIRE(all->size() == 4);
+  REQUIRE(corosim::cancel_modes_string(*all) == "drop,stop,prompt,interrupt");
   REQUIRE_FALSE(corosim::parse_cancel_modes("drop,teleport").ok());
   REQUIRE_FALSE(corosim::parse_cancel_modes("drop,drop").ok());
   REQUIRE_FALSE(corosim::parse_cancel_modes("").ok());
