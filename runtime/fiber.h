@@ -84,6 +84,10 @@ struct Fiber {
   // later wake-up from that primitive is ignored (the awaiter's destructor
   // gives back whatever the primitive granted it).
   bool interrupted = false;
+  bool started = false;        // the executor has resumed it at least once
+  // Pre-cancelled start: its token was stopped before it first ran; its first
+  // suspension point completes with Cancelled.
+  bool pre_cancelled = false;
   // Inside shielded(op): no cancellation is injected here, and fibers spawned
   // from here are not boundaries (and are shielded themselves).
   std::uint16_t shield_depth = 0;

@@ -205,6 +205,10 @@ std::string rerun_command(const char* argv0, const Scenario& scenario, const Run
 }
 
 std::string describe_injection(const CancelInjection& injection) {
+  if (injection.mode == CancelMode::prestart) {
+    return absl::StrCat("prestart of the boundary fiber started ", injection.point, "th (fiber ",
+                        injection.fiber, ", spawned at ", injection.where.str(), ")");
+  }
   return absl::StrCat(cancel_mode_name(injection.mode), " at cancellation point ", injection.point,
                       " (fiber ", injection.fiber, ", ", injection.where.str(), ")");
 }
@@ -434,7 +438,7 @@ int main(int argc, char** argv) {
                   "own): none; sweep (per seed, every cancellation point in every mode); random "
                   "(sites armed per run, fired with a probability)");
   run->add_option("--cancel-modes", flags.cancel_modes_text,
-                  "Modes to inject, comma separated: drop, stop, prompt, interrupt (default: all four)");
+                  "Modes to inject, comma separated: drop, stop, prompt, interrupt, prestart (default: all five)");
   run->add_option("--cancel-at", flags.cancel_at,
                   "Inject at this cancellation point only, in the one mode --cancel-modes names "
                   "(reruns one run of a sweep)");

@@ -36,8 +36,13 @@ class Explorer {
         return;
       case CancelExploration::sweep: {
         const RunResult reference = run(seed, CancelPlan{});
-        for (std::uint64_t point = 0; point < reference.cancel_points; ++point) {
-          for (CancelMode mode : options_.cancel_modes) run(seed, CancelPlan::at(point, mode));
+        for (CancelMode mode : options_.cancel_modes) {
+          // prestart targets the fibers that start; every other mode, the points.
+          const std::uint64_t targets =
+              mode == CancelMode::prestart ? reference.cancel_starts : reference.cancel_points;
+          for (std::uint64_t target = 0; target < targets; ++target) {
+            run(seed, CancelPlan::at(target, mode));
+          }
         }
         return;
       }

@@ -10,6 +10,7 @@ const char* cancel_mode_name(CancelMode mode) noexcept {
     case CancelMode::stop: return "stop";
     case CancelMode::prompt: return "prompt";
     case CancelMode::interrupt: return "interrupt";
+    case CancelMode::prestart: return "prestart";
   }
   return "?";
 }
@@ -20,6 +21,7 @@ AwaitAction cancel_action(CancelMode mode) noexcept {
     case CancelMode::stop: return AwaitAction::cancel_stop;
     case CancelMode::prompt: return AwaitAction::cancel_prompt;
     case CancelMode::interrupt: return AwaitAction::cancel_interrupt;
+    case CancelMode::prestart: return AwaitAction::cancel_stop;  // at a point, prestart is a stop
   }
   return AwaitAction::proceed;
 }
@@ -33,12 +35,13 @@ absl::StatusOr<std::vector<CancelMode>> parse_cancel_modes(std::string_view text
         text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     std::optional<CancelMode> mode;
     for (CancelMode candidate :
-         {CancelMode::drop, CancelMode::stop, CancelMode::prompt, CancelMode::interrupt}) {
+         {CancelMode::drop, CancelMode::stop, CancelMode::prompt, CancelMode::interrupt,
+          CancelMode::prestart}) {
       if (name == cancel_mode_name(candidate)) mode = candidate;
     }
     if (!mode) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown cancellation mode '", std::string(name), "' (modes: drop, stop, prompt, interrupt)"));
+          "unknown cancellation mode '", std::string(name), "' (modes: drop, stop, prompt, interrupt, prestart)"));
     }
     for (CancelMode seen : modes) {
       if (seen == *mode) {

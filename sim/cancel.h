@@ -20,12 +20,16 @@
 
 namespace corosim {
 
-enum class CancelMode : std::uint8_t { drop, stop, prompt, interrupt };
+// prestart is pre-cancelled start: it acts on the k-th boundary fiber to start
+// (not on the k-th point): its stop token is requested before it first runs,
+// and its first suspension point completes with Cancelled.
+enum class CancelMode : std::uint8_t { drop, stop, prompt, interrupt, prestart };
 
 // Every mode, in the order sweeps try them.
 inline const std::vector<CancelMode>& all_cancel_modes() {
   static const std::vector<CancelMode> modes = {CancelMode::drop, CancelMode::stop,
-                                                CancelMode::prompt, CancelMode::interrupt};
+                                                CancelMode::prompt, CancelMode::interrupt,
+                                                CancelMode::prestart};
   return modes;
 }
 
@@ -38,7 +42,7 @@ std::string cancel_modes_string(const std::vector<CancelMode>& modes);
 struct CancelPlan {
   enum class Kind : std::uint8_t {
     none,      // never inject
-    at_point,  // inject `mode` at point `point` (one run of a sweep)
+    at_point,  // inject `mode` at point `point` (prestart: at start `point`)
     random,    // arm sites per run, fire with a probability (decisions)
   };
   Kind kind = Kind::none;
@@ -56,7 +60,7 @@ struct CancelPlan {
 
 // One cancellation a run injected.
 struct CancelInjection {
-  std::uint64_t point = 0;
+  std::uint64_t point = 0;  // for prestart: the ordinal of the boundary fiber's start
   CancelMode mode = CancelMode::drop;
   SourceLoc where;
   std::uint32_t fiber = 0;

@@ -29,6 +29,7 @@ void Simulator::reset(std::uint64_t seed) {
   steps_ = 0;
   next_object_id_ = 0;
   cancel_points_ = 0;
+  cancel_starts_ = 0;
   dropped_this_step_ = false;
   injections_.clear();
   armed_sites_.clear();
@@ -79,6 +80,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.fibers = fibers_spawned;
   result.decisions = decisions_;
   result.cancel_points = cancel_points_;
+  result.cancel_starts = cancel_starts_;
   result.injections = injections_;
   return result;
 }
@@ -135,10 +137,28 @@ void Simulator::step() {
   ++steps_;
   detail::set_current_fiber(&fiber);
   trace(TraceKind::resume, &fiber, 0, 0, nullptr);
+  if (!fiber.started) on_first_resume(fiber);
   fiber.resume_point.resume();
   detail::set_current_fiber(nullptr);
   if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   end_of_step();
+}
+
+// A boundary fiber starts: the target of a pre-cancelled start.
+void Simulator::on_first_resume(Fiber& fiber) {
+  fiber.started = true;
+  if (!fiber.boundary || fiber.shield_depth != 0) return;
+  const std::uint64_t start = cancel_starts_++;
+  const CancelPlan& plan = options_.cancel;
+  if (plan.kind != CancelPlan::Kind::at_point || plan.mode != CancelMode::prestart ||
+      plan.point != start) {
+    return;
+  }
+  injections_.push_back(CancelInjection{start, CancelMode::prestart, fiber.spawned_at, fiber.id});
+  trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(AwaitAction::cancel_stop),
+        &fiber.spawned_at);
+  detail::fiber_request_stop(fiber);
+  fiber.pre_cancelled = true;
 }
 
 // The fiber gave control back without parking at a hooked suspension point or
@@ -274,6 +294,10 @@ void Simulator::defer_interrupt(Fiber& fiber) { deferred_interrupts_.push_back(&
 void Simulator::retire(Fiber& fiber) { fibers_.retire(fiber); }
 
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
+  if (fiber.pre_cancelled) {
+    fiber.pre_cancelled = false;
+    return AwaitAction::cancel_stop;  // the first point of a pre-cancelled fiber
+  }
   if (fiber.boundary && fiber.shield_depth == 0) {
     const std::uint64_t point = cancel_points_++;
     if (std::optional<CancelMode> mode = cancel_here(point, where)) {
@@ -299,6 +323,7 @@ std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const Sour
     case CancelPlan::Kind::none:
       return std::nullopt;
     case CancelPlan::Kind::at_point:
+      if (plan.mode == CancelMode::prestart) return std::nullopt;  // acts at starts, not points
       if (point == plan.point) return plan.mode;
       return std::nullopt;
     case CancelPlan::Kind::random: {

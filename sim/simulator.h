@@ -53,6 +53,7 @@ struct RunResult {
   std::uint32_t fibers = 0;  // spawned, main included
   DecisionStream decisions;
   std::uint64_t cancel_points = 0;          // cancellation points the run reached
+  std::uint64_t cancel_starts = 0;          // boundary fibers that started (prestart targets)
   std::vector<CancelInjection> injections;  // what was injected, in order
 
   bool passed() const noexcept { return !failure.has_value(); }
@@ -106,6 +107,7 @@ class Simulator final : public Executor {
   void step();
   void end_of_step();
   void report_stray_suspend(Fiber& fiber);
+  void on_first_resume(Fiber& fiber);
   void check_main(const Fiber& main);
   void check_leaked_fibers(const Fiber& main);
   void report_deadlock();
@@ -126,6 +128,7 @@ class Simulator final : public Executor {
   Ledger* ledgers_tail_ = nullptr;
   bool dropped_this_step_ = false;  // a fiber was dropped: audit the ledgers
   std::uint64_t cancel_points_ = 0;
+  std::uint64_t cancel_starts_ = 0;
   std::vector<CancelInjection> injections_;
   // Random injection: armed or not, per site (base name + line hash). Lookup
   // only; each site's decision is made at its first visit.

@@ -234,7 +234,7 @@ TEST_CASE("select/read_send: the sweep loses records inside read_send; the fix l
     const auto& fixed = scenario_entry(doc, fixed_name);
     CHECK(fixed["outcome"] == "passed");
     CHECK(fixed["cancel_points"].get<int>() > 200);  // every point, every mode, 20 seeds
-    CHECK(fixed["cancel"] == "sweep (drop,stop,prompt,interrupt)");
+    CHECK(fixed["cancel"] == "sweep (drop,stop,prompt,interrupt,prestart)");
   }
   std::remove(path.c_str());
 }

@@ -271,6 +271,41 @@ TEST_CASE("interrupt: the awaiter gets Cancelled while the operation runs on", "
   }
 }
 
+TEST_CASE("prestart: the token is stopped before the fiber runs; its first await is cancelled",
+          "[cancel][prestart]") {
+  Log log;
+  auto body = [&]() -> Task<void> {
+    auto first = corosim::spawn([&]() -> Task<void> {
+      std::stop_token token = co_await corosim::this_stop_token();
+      log.add(token.stop_requested() ? "first: stopped at start" : "first: running");
+      co_await corosim::yield_now();
+      log.add("first: done");
+    });
+    auto second = corosim::spawn([&]() -> Task<void> {
+      std::stop_token token = co_await corosim::this_stop_token();
+      log.add(token.stop_requested() ? "second: stopped at start" : "second: running");
+      try {
+        co_await corosim::yield_now();  // its first point: completes with Cancelled
+        log.add("second: done");
+      } catch (const corosim::Cancelled&) {
+        log.add("second: cancelled");
+      }
+    });
+    co_await first;
+    co_await second;
+  };
+  auto reference = run_with(body, CancelPlan{});
+  REQUIRE(reference.cancel_starts == 2);
+  log.lines.clear();
+  auto result = run_with(body, CancelPlan::at(1, CancelMode::prestart));
+  REQUIRE(result.passed());
+  REQUIRE(result.injections.size() == 1);
+  CHECK(result.injections[0].mode == CancelMode::prestart);
+  CHECK(result.injections[0].fiber == 2);
+  CHECK(log.lines == std::vector<std::string>{"first: running", "second: stopped at start",
+                                              "first: done", "second: cancelled"});
+}
+
 TEST_CASE("a sweep over every point and mode leaks nothing and never fails a safe operation",
           "[cancel][sweep]") {
   auto body = []() -> Task<void> {
@@ -300,8 +335,11 @@ TEST_CASE("a sweep over every point and mode leaks nothing and never fails a saf
   REQUIRE(reference.passed());
   REQUIRE(reference.cancel_points >= 6);
   const auto frames_before = corosim::detail::frames_live();
+  REQUIRE(reference.cancel_starts == 2);  // the two scope children
   for (CancelMode mode : corosim::all_cancel_modes()) {
-    for (std::uint64_t point = 0; point < reference.cancel_points; ++point) {
+    const std::uint64_t targets =
+        mode == CancelMode::prestart ? reference.cancel_starts : reference.cancel_points;
+    for (std::uint64_t point = 0; point < targets; ++point) {
       auto result = run_with(body, CancelPlan::at(point, mode));
       INFO(corosim::cancel_mode_name(mode) << " at point " << point << ": "
                                            << corosim::testing::message_of(result));
