@@ -294,9 +294,9 @@ void Simulator::defer_interrupt(Fiber& fiber) { deferred_interrupts_.push_back(&
 void Simulator::retire(Fiber& fiber) { fibers_.retire(fiber); }
 
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
-  if (fiber.pre_cancelled) {
+  if (fiber.pre_cancelled && fiber.shield_depth == 0) {
     fiber.pre_cancelled = false;
-    return AwaitAction::cancel_stop;  // the first point of a pre-cancelled fiber
+    return AwaitAction::cancel_stop;  // the first (unshielded) point of a pre-cancelled fiber
   }
   if (fiber.boundary && fiber.shield_depth == 0) {
     const std::uint64_t point = cancel_points_++;

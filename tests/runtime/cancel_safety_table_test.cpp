@@ -303,3 +303,106 @@ TEST_CASE("cancel-safety table: SimFile::read_batch", "[cancel_safety][table]") 
                   }),
                   kTotal, kTotal, kTotal, kTotal);
 }
+
+TEST_CASE("cancel-safety table: yield_now", "[cancel_safety][table]") {
+  struct State {
+    int yielded = 0;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] { return State{}; };
+                    spec.operation = [](State& state) -> Task<void> {
+                      co_await corosim::yield_now();
+                      ++state.yielded;
+                    };
+                    spec.observe = [](const State& state) { return std::to_string(state.yielded); };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
+
+TEST_CASE("cancel-safety table: TaskScope::join", "[cancel_safety][table]") {
+  // The scope's child is harness (shielded); the operation joins it.
+  struct State {
+    std::shared_ptr<corosim::TaskScope> scope = std::make_shared<corosim::TaskScope>();
+    std::shared_ptr<int> finished = std::make_shared<int>(0);
+    int joined = 0;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] {
+                      State state;
+                      state.scope->spawn(corosim::shielded([](std::shared_ptr<int> finished) -> Task<void> {
+                        co_await corosim::sleep_for(1ms);
+                        ++*finished;
+                      }(state.finished)));
+                      return state;
+                    };
+                    spec.operation = [](State& state) -> Task<void> {
+                      co_await state.scope->join();
+                      ++state.joined;
+                    };
+                    spec.observe = [](const State& state) {
+                      return std::to_string(*state.finished) + " " + std::to_string(state.joined);
+                    };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
+
+TEST_CASE("cancel-safety table: select and timeout", "[cancel_safety][table]") {
+  // The await of select/timeout itself: its arms are shielded here, since a
+  // cancelled arm simply loses (docs/cancellation.md). Cancelled anywhere, a
+  // retry races anew and the same arm wins.
+  struct State {
+    int winner = -1;
+    int timed_out = 0;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] { return State{}; };
+                    spec.operation = [](State& state) -> Task<void> {
+                      auto slow = []() -> Task<int> {
+                        co_await corosim::sleep_for(3ms);
+                        co_return 0;
+                      };
+                      auto fast = []() -> Task<int> {
+                        co_await corosim::sleep_for(1ms);
+                        co_return 1;
+                      };
+                      auto winner =
+                          co_await corosim::select(corosim::shielded(slow()), corosim::shielded(fast()));
+                      state.winner = static_cast<int>(winner.index());
+                      auto late = co_await corosim::timeout(1ms, corosim::shielded(slow()));
+                      if (!late) ++state.timed_out;
+                    };
+                    spec.observe = [](const State& state) {
+                      return std::to_string(state.winner) + " " + std::to_string(state.timed_out);
+                    };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
+
+TEST_CASE("cancel-safety table: PacketSource::next", "[cancel_safety][table]") {
+  struct State {
+    std::shared_ptr<corosim::PacketSource> packets =
+        std::make_shared<corosim::PacketSource>(std::vector<corosim::Duration>{1ms, 2ms});
+    std::vector<int> got;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] { return State{}; };
+                    spec.operation = [](State& state) -> Task<void> {
+                      auto packet = co_await state.packets->next();
+                      if (packet) state.got.push_back(*packet);
+                    };
+                    spec.observe = [](const State& state) {
+                      std::string out;
+                      for (int packet : state.got) out += std::to_string(packet) + " ";
+                      return out;
+                    };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
