@@ -248,8 +248,13 @@ TEST_CASE("timeout/partial_write: cut frames are found; whole frames through a q
   REQUIRE(result.exit_code == 0);
   const auto doc = read_json(path);
   const auto& buggy = scenario_entry(doc, "timeout/partial_write");
-  CHECK(buggy["first_failure"]["checker"] == "check");
-  CHECK_THAT(buggy["first_failure"]["message"].get<std::string>(), Catch::Contains("the peer reads"));
+  CHECK(buggy["first_failure"]["checker"] == "cancel-safety");
+  CHECK_THAT(buggy["first_failure"]["message"].get<std::string>(), Catch::Contains("corrupt stream"));
+  CHECK_THAT(buggy["first_failure"]["cancel_location"].get<std::string>(),
+             Catch::StartsWith("scenarios/bundled/partial_write.cpp:"));
+  const auto& loop = scenario_entry(doc, "timeout/partial_write_loop");
+  CHECK(loop["first_failure"]["checker"] == "check");
+  CHECK_THAT(loop["first_failure"]["message"].get<std::string>(), Catch::Contains("the peer reads"));
   const auto& fixed = scenario_entry(doc, "timeout/partial_write_queued");
   CHECK(fixed["outcome"] == "passed");
   CHECK(fixed["cancel_points"].get<int>() > 100);
