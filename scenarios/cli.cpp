@@ -233,7 +233,12 @@ nlohmann::json failure_json(const RunResult& run) {
 }
 
 nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& choice) {
+  nlohmann::json sites = nlohmann::json::array();
+  for (const auto& [where, points] : report.cancel_sites) {
+    sites.push_back({{"location", where}, {"points", points}});
+  }
   return {{"name", report.scenario->name},
+          {"cancel_sites", sites},
           {"expect", report.scenario->expect.str()},
           {"cancel", describe_cancel(choice)},
           {"outcome", report.outcome()},

@@ -1,6 +1,8 @@
 #include "scenarios/explore.h"
 
+#include <algorithm>
 #include <cassert>
+#include <string>
 
 namespace corosim {
 
@@ -36,6 +38,7 @@ class Explorer {
         return;
       case CancelExploration::sweep: {
         const RunResult reference = run(seed, CancelPlan{});
+        if (seed == options_.first_seed) record_sites(reference);
         for (CancelMode mode : options_.cancel_modes) {
           // prestart targets the fibers that start; every other mode, the points.
           const std::uint64_t targets =
@@ -60,6 +63,19 @@ class Explorer {
     if (!result.passed()) record_failure(result);
     if (options_.on_run) options_.on_run(report_.runs);
     return result;
+  }
+
+  void record_sites(const RunResult& reference) {
+    for (const SourceLoc& site : reference.cancel_sites) {
+      const std::string where = site.str();
+      auto known = std::find_if(report_.cancel_sites.begin(), report_.cancel_sites.end(),
+                                [&](const auto& entry) { return entry.first == where; });
+      if (known == report_.cancel_sites.end()) {
+        report_.cancel_sites.emplace_back(where, 1);
+      } else {
+        ++known->second;
+      }
+    }
   }
 
   void record_failure(const RunResult& result) {

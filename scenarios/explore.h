@@ -32,6 +32,9 @@ struct ScenarioReport {
   std::uint64_t runs = 0;
   std::uint64_t failures = 0;
   std::uint64_t cancel_points = 0;            // runs that injected a cancellation
+  // The cancellation points of the first seed's reference run, by site
+  // (file:line, in order of first appearance) and how many points each holds.
+  std::vector<std::pair<std::string, std::uint64_t>> cancel_sites;
   std::optional<RunResult> first_failure;     // the lowest failing seed (and point)
   std::optional<RunResult> first_unexpected;  // the first failure the expectation does not allow
   std::uint64_t trace_hash = 0;               // of the first failure, else of the first run

@@ -30,6 +30,7 @@ void Simulator::reset(std::uint64_t seed) {
   next_object_id_ = 0;
   cancel_points_ = 0;
   cancel_starts_ = 0;
+  cancel_sites_.clear();
   dropped_this_step_ = false;
   injections_.clear();
   armed_sites_.clear();
@@ -81,6 +82,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.decisions = decisions_;
   result.cancel_points = cancel_points_;
   result.cancel_starts = cancel_starts_;
+  result.cancel_sites = cancel_sites_;
   result.injections = injections_;
   return result;
 }
@@ -300,6 +302,7 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   }
   if (fiber.boundary && fiber.shield_depth == 0) {
     const std::uint64_t point = cancel_points_++;
+    if (cancel_sites_.size() < kSitesMax) cancel_sites_.push_back(where);
     if (std::optional<CancelMode> mode = cancel_here(point, where)) {
       injections_.push_back(CancelInjection{point, *mode, where, fiber.id});
       return cancel_action(*mode);

@@ -54,6 +54,8 @@ struct RunResult {
   DecisionStream decisions;
   std::uint64_t cancel_points = 0;          // cancellation points the run reached
   std::uint64_t cancel_starts = 0;          // boundary fibers that started (prestart targets)
+  // Where each cancellation point stood, in order (the first kSitesMax).
+  std::vector<SourceLoc> cancel_sites;
   std::vector<CancelInjection> injections;  // what was injected, in order
 
   bool passed() const noexcept { return !failure.has_value(); }
@@ -63,6 +65,9 @@ using MainFactory = std::function<Task<void>()>;
 
 class Simulator final : public Executor {
  public:
+  // Cancellation point locations kept per run (a limit on memory).
+  static constexpr std::size_t kSitesMax = 100'000;
+
   explicit Simulator(Strategy& strategy, SimOptions options = {});
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
@@ -129,6 +134,7 @@ class Simulator final : public Executor {
   bool dropped_this_step_ = false;  // a fiber was dropped: audit the ledgers
   std::uint64_t cancel_points_ = 0;
   std::uint64_t cancel_starts_ = 0;
+  std::vector<SourceLoc> cancel_sites_;
   std::vector<CancelInjection> injections_;
   // Random injection: armed or not, per site (base name + line hash). Lookup
   // only; each site's decision is made at its first visit.

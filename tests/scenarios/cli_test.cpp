@@ -228,6 +228,13 @@ TEST_CASE("select/read_send: the sweep loses records inside read_send; the fix l
   // read_send is lines 33-36 of the scenario source.
   const std::string where = buggy["first_failure"]["cancel_location"].get<std::string>();
   CHECK_THAT(where, Catch::StartsWith("scenarios/bundled/read_send.cpp:3"));
+  // The reference run enumerates the points of the operation, with file:line.
+  bool send_site = false;
+  for (const auto& site : buggy["cancel_sites"]) {
+    send_site = send_site || (site["location"] == "scenarios/bundled/read_send.cpp:35" &&
+                              site["points"].get<int>() == 4);  // one send per batch record
+  }
+  CHECK(send_site);
   const auto& loop = scenario_entry(doc, "select/read_send_loop");
   CHECK(loop["first_failure"]["checker"] == "check");
   for (const char* fixed_name : {"select/read_send_owned_batch", "select/read_send_loop_owned_batch"}) {
