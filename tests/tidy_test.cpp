@@ -101,3 +101,28 @@ TEST_CASE("tidy: dependencies point one way (runtime <- sim <- replay <- scenari
   REQUIRE(runtime.empty());
   REQUIRE(sim.empty());
 }
+
+TEST_CASE("tidy: test names survive ctest discovery", "[tidy]") {
+  // catch_discover_tests passes each name back to Catch as a test spec: a
+  // leading '-' reads as a flag and ';' splits the CMake list, so such a test
+  // would silently match nothing under ctest. ',' is Catch's "or".
+  std::vector<std::string> bad;
+  for (const fs::path& file : sources_under("tests")) {
+    std::istringstream lines(read(file));
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+      const auto at = line.find("TEST_CASE(\"");
+      if (at == std::string::npos) continue;
+      const auto start = at + 11;
+      const std::string name = line.substr(start, line.find('"', start) - start);
+      if (name.empty() || name[0] == '-' || name.find_first_of(";,*\\[]") != std::string::npos) {
+        bad.push_back(fs::relative(file, COROSIM_SOURCE_DIR).string() + ":" + std::to_string(number) +
+                      ": " + name);
+      }
+    }
+  }
+  std::string report;
+  for (const auto& line : bad) report += line + "\n";
+  INFO(report);
+  REQUIRE(bad.empty());
+}

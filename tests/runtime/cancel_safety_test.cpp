@@ -90,7 +90,7 @@ TEST_CASE("an operation that loses state between awaits is found unsafe", "[canc
         "cancel_safety_test.cpp");
 }
 
-TEST_CASE("the verdict classes: total, partial, terminal, unsafe", "[cancel_safety]") {
+TEST_CASE("the verdict classes total partial terminal and unsafe", "[cancel_safety]") {
   auto careless = [](CancelSafety claim) {
     return bank_check(careless_transfer, claim, true, false);
   };

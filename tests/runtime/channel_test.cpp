@@ -89,7 +89,7 @@ TEST_CASE("recv is cancel safe: a receiver dropped after the wake-up loses nothi
   REQUIRE(result.passed());
 }
 
-TEST_CASE("property: every item arrives exactly once, in order per sender", "[channel]") {
+TEST_CASE("property: every item arrives exactly once and in order per sender", "[channel]") {
   auto body = []() -> Task<void> {
     auto [tx, rx] = corosim::channel<std::pair<int, int>>(2);
     corosim::TaskScope scope;
@@ -112,7 +112,7 @@ TEST_CASE("property: every item arrives exactly once, in order per sender", "[ch
   for (std::uint64_t seed = 0; seed < 50; ++seed) REQUIRE(run_random(body, seed).passed());
 }
 
-TEST_CASE("oneshot delivers one value, or nullopt if the sender is dropped", "[oneshot]") {
+TEST_CASE("oneshot delivers one value or nullopt if the sender is dropped", "[oneshot]") {
   auto result = run_fifo([&]() -> Task<void> {
     auto [tx, rx] = corosim::oneshot<int>();
     auto waiter = corosim::spawn([&rx]() -> Task<std::optional<int>> { co_return co_await rx.recv(); });
@@ -128,7 +128,7 @@ TEST_CASE("oneshot delivers one value, or nullopt if the sender is dropped", "[o
   REQUIRE(result.passed());
 }
 
-TEST_CASE("reserve waits for a slot; the permit sends without suspending", "[channel][reserve]") {
+TEST_CASE("reserve waits for a slot and the permit sends without suspending", "[channel][reserve]") {
   std::vector<int> received;
   auto result = run_fifo([&]() -> Task<void> {
     auto [tx, rx] = corosim::channel<int>(1);

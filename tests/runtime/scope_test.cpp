@@ -55,7 +55,7 @@ TEST_CASE("a child's exception drops its siblings and is rethrown by join", "[sc
   REQUIRE(caught == "child broke");
 }
 
-TEST_CASE("cancelling a scope drops its children; destroying one does too", "[scope]") {
+TEST_CASE("cancelling a scope drops its children and so does destroying it", "[scope]") {
   bool first_dropped = false;
   bool second_dropped = false;
   auto result = run_fifo([&]() -> Task<void> {

@@ -28,7 +28,7 @@ TEST_CASE("spawn runs a fiber and the JoinHandle gives its value", "[spawn]") {
   REQUIRE(result.fibers == 2);
 }
 
-TEST_CASE("spawn starts the fiber on a later step, never inline", "[spawn]") {
+TEST_CASE("spawn starts the fiber on a later step and never inline", "[spawn]") {
   std::vector<std::string> order;
   auto result = run_fifo([&]() -> Task<void> {
     auto handle = corosim::spawn([&]() -> Task<void> {

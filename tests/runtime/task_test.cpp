@@ -80,7 +80,7 @@ TEST_CASE("exceptions propagate across awaits and nested Tasks", "[task]") {
   REQUIRE(caught == "deep failure");
 }
 
-TEST_CASE("deep chains of Tasks use symmetric transfer, not the stack", "[task]") {
+TEST_CASE("deep chains of Tasks use symmetric transfer and not the stack", "[task]") {
   int depth = 0;
   auto result = run_fifo([&]() -> Task<void> { depth = co_await count_down(100000); });
   REQUIRE(result.passed());

@@ -38,7 +38,7 @@ const nlohmann::json& scenario_entry(const nlohmann::json& doc, const std::strin
 
 }  // namespace
 
-TEST_CASE("corosim list prints one scenario a line, name first", "[cli]") {
+TEST_CASE("corosim list prints one scenario a line with the name first", "[cli]") {
   auto result = run_cli({"list"});
   REQUIRE(result.exit_code == 0);
   std::istringstream lines(result.out);
@@ -139,7 +139,7 @@ TEST_CASE("usage errors exit 2 with a clear message", "[cli]") {
   CHECK_THAT(bad_json.err, Catch::Contains("cannot write --json file"));
 }
 
-TEST_CASE("--help documents every run flag", "[cli]") {
+TEST_CASE("run --help documents every run flag", "[cli]") {
   auto help = run_cli({"run", "--help"});
   REQUIRE(help.exit_code == 0);
   for (const char* flag : {"--seed", "--seeds", "--strategy", "--json", "--steps-max", "--trace",
@@ -168,7 +168,7 @@ TEST_CASE("environment variables set run defaults", "[cli]") {
   CHECK_THAT(bad.err, Catch::Contains("COROSIM_SEEDS='lots'"));
 }
 
-TEST_CASE("--cancel sweep injects at every point and reports where", "[cli][cancel]") {
+TEST_CASE("run --cancel sweep injects at every point and reports where", "[cli][cancel]") {
   const std::string path = temp_path("cancel.json");
   // structure/scope_joins_children asserts that all children finished: a
   // cancelled child breaks that, so the sweep finds failures at known points.
@@ -211,7 +211,7 @@ TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
   CHECK(at_and_sweep.exit_code == 2);
 }
 
-TEST_CASE("select/read_send: the sweep loses records inside read_send; the fix loses none",
+TEST_CASE("select/read_send: the sweep loses records inside read_send and the fix loses none",
           "[cli][cancel][seed]") {
   const std::string path = temp_path("read_send.json");
   auto result = run_cli({"run", "select/read_send*", "--cancel", "sweep", "--seeds", "20", "--quiet",
@@ -246,7 +246,7 @@ TEST_CASE("select/read_send: the sweep loses records inside read_send; the fix l
   std::remove(path.c_str());
 }
 
-TEST_CASE("timeout/partial_write: cut frames are found; whole frames through a queue pass",
+TEST_CASE("timeout/partial_write: cut frames are found and whole frames through a queue pass",
           "[cli][cancel][seed]") {
   const std::string path = temp_path("partial_write.json");
   auto result = run_cli({"run", "timeout/partial_write*", "--cancel", "sweep", "--seeds", "20",

@@ -113,7 +113,7 @@ TEST_CASE("drop at an operand that completes at once loses its result", "[cancel
   REQUIRE(second_locked);
 }
 
-TEST_CASE("stop: the operand throws Cancelled and the fiber may clean up, awaiting", "[cancel][stop]") {
+TEST_CASE("stop: the operand throws Cancelled and the fiber may clean up with awaits", "[cancel][stop]") {
   Log log;
   auto body = [&]() -> Task<void> {
     auto child = corosim::spawn([&]() -> Task<int> {
@@ -143,7 +143,7 @@ TEST_CASE("stop: the operand throws Cancelled and the fiber may clean up, awaiti
   CHECK(result.time_ns == 1'000'000);  // the 1s sleep never started
 }
 
-TEST_CASE("stop left uncaught unwinds the fiber: its owner sees Cancelled, no failure",
+TEST_CASE("stop left uncaught unwinds the fiber and its owner sees Cancelled without a failure",
           "[cancel][stop]") {
   bool owner_saw = false;
   auto body = [&]() -> Task<void> {
@@ -158,7 +158,7 @@ TEST_CASE("stop left uncaught unwinds the fiber: its owner sees Cancelled, no fa
   REQUIRE(owner_saw);
 }
 
-TEST_CASE("prompt: the operation completes, then the fiber is dropped before it resumes",
+TEST_CASE("prompt: the operation completes and then the fiber is dropped before it resumes",
           "[cancel][prompt]") {
   SECTION("a mutex granted to a prompt-cancelled waiter is passed on") {
     bool waiter_ran_on = false;
@@ -271,7 +271,7 @@ TEST_CASE("interrupt: the awaiter gets Cancelled while the operation runs on", "
   }
 }
 
-TEST_CASE("prestart: the token is stopped before the fiber runs; its first await is cancelled",
+TEST_CASE("prestart: the token is stopped before the fiber runs and its first await is cancelled",
           "[cancel][prestart]") {
   Log log;
   auto body = [&]() -> Task<void> {
@@ -401,7 +401,7 @@ TEST_CASE("a cancelled select arm loses and the other arms race on", "[cancel][s
   REQUIRE(both.passed());
 }
 
-TEST_CASE("random injection is a recorded, replayable decision", "[cancel][random]") {
+TEST_CASE("random injection is a recorded and replayable decision", "[cancel][random]") {
   auto body = []() -> Task<void> {
     corosim::TaskScope scope;
     for (int i = 0; i < 4; ++i) {

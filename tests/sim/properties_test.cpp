@@ -106,7 +106,7 @@ Program draw_program() {
 
 }  // namespace
 
-TEST_CASE("property: same seed, same decisions and trace hash", "[sim][property]") {
+TEST_CASE("property: same seed gives the same decisions and trace hash", "[sim][property]") {
   rc::prop("replays exactly", [] {
     const Program program = draw_program();
     const auto seed = *rc::gen::arbitrary<std::uint64_t>();
@@ -121,7 +121,7 @@ TEST_CASE("property: same seed, same decisions and trace hash", "[sim][property]
   });
 }
 
-TEST_CASE("property: a channel delivers every item exactly once, in order per sender",
+TEST_CASE("property: a channel delivers every item exactly once and in order per sender",
           "[sim][property]") {
   rc::prop("exactly once, in order", [] {
     const Program program = draw_program();

@@ -56,7 +56,7 @@ Task<void> racy_counter() {
 
 }  // namespace
 
-TEST_CASE("deadlock report names every blocked fiber, the holder and the cycle", "[sim][deadlock]") {
+TEST_CASE("deadlock report names every blocked fiber with the holder and the cycle", "[sim][deadlock]") {
   auto result = run_fifo(opposite_locks);
   REQUIRE(checker_of(result) == "deadlock");
   const std::string& message = result.failure->message;
@@ -93,7 +93,7 @@ TEST_CASE("different seeds explore different schedules", "[sim][determinism]") {
   REQUIRE(failures < 40);  // and not on every schedule
 }
 
-TEST_CASE("only real choices are recorded, each in range", "[sim][decisions]") {
+TEST_CASE("only real choices are recorded and each is in range", "[sim][decisions]") {
   auto result = run_random(racy_counter, 3);
   REQUIRE_FALSE(result.decisions.empty());
   for (const auto& decision : result.decisions) {
@@ -154,7 +154,7 @@ TEST_CASE("timers with equal deadlines fire in an order the strategy decides", "
   REQUIRE(order == std::vector<int>{0, 1, 2});
 }
 
-TEST_CASE("a fiber alive when main returns is a leak, named with where it waits", "[sim][leak]") {
+TEST_CASE("a fiber alive when main returns is a leak named with where it waits", "[sim][leak]") {
   auto result = run_fifo([]() -> Task<void> {
     corosim::spawn([]() -> Task<void> { co_await corosim::sleep_for(1h); }).detach();
     co_await corosim::yield_now();
@@ -295,7 +295,7 @@ Task<int> forty_two() {
 
 }  // namespace
 
-TEST_CASE("a fiber that suspends outside the hook is reported, not hung", "[sim][stray]") {
+TEST_CASE("a fiber that suspends outside the hook is reported and does not hang", "[sim][stray]") {
   auto result = run_fifo([]() -> Task<void> {
     Foreign foreign = foreign_body();
     co_await foreign;
