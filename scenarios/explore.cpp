@@ -37,8 +37,9 @@ class Explorer {
         run(seed, CancelPlan::at(options_.cancel_at, options_.cancel_modes.front()));
         return;
       case CancelExploration::sweep: {
-        const RunResult reference = run(seed, CancelPlan{});
-        if (seed == options_.first_seed) record_sites(reference);
+        const bool first = seed == options_.first_seed;
+        const RunResult reference = run(seed, CancelPlan{}, first);
+        if (first) record_sites(reference);
         for (CancelMode mode : options_.cancel_modes) {
           // prestart targets the fibers that start; every other mode, the points.
           const std::uint64_t targets =
@@ -52,9 +53,10 @@ class Explorer {
     }
   }
 
-  RunResult run(std::uint64_t seed, CancelPlan plan) {
+  RunResult run(std::uint64_t seed, CancelPlan plan, bool record_sites = false) {
     SimOptions sim = options_.sim;
     sim.cancel = std::move(plan);
+    sim.record_cancel_sites = record_sites;
     simulator_.set_options(sim);
     RunResult result = simulator_.run(main_, seed);
     ++report_.runs;

@@ -302,7 +302,9 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   }
   if (fiber.boundary && fiber.shield_depth == 0) {
     const std::uint64_t point = cancel_points_++;
-    if (cancel_sites_.size() < kSitesMax) cancel_sites_.push_back(where);
+    if (options_.record_cancel_sites && cancel_sites_.size() < kSitesMax) {
+      cancel_sites_.push_back(where);
+    }
     if (std::optional<CancelMode> mode = cancel_here(point, where)) {
       injections_.push_back(CancelInjection{point, *mode, where, fiber.id});
       return cancel_action(*mode);

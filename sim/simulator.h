@@ -34,6 +34,7 @@ struct SimOptions {
   std::uint64_t steps_max = 1'000'000;                 // scheduler steps per run
   std::uint64_t time_max_ns = 24ULL * 3600 * 1'000'000'000;  // virtual time per run
   CancelPlan cancel;                                    // injected cancellation
+  bool record_cancel_sites = false;                     // fill RunResult::cancel_sites
 };
 
 struct Failure {
@@ -54,7 +55,8 @@ struct RunResult {
   DecisionStream decisions;
   std::uint64_t cancel_points = 0;          // cancellation points the run reached
   std::uint64_t cancel_starts = 0;          // boundary fibers that started (prestart targets)
-  // Where each cancellation point stood, in order (the first kSitesMax).
+  // Where each cancellation point stood, in order (the first kSitesMax), if
+  // SimOptions::record_cancel_sites.
   std::vector<SourceLoc> cancel_sites;
   std::vector<CancelInjection> injections;  // what was injected, in order
 
