@@ -65,7 +65,12 @@ class TimerHeap {
     return node;
   }
 
+  // Forgets every timer. Nodes still armed (frames that outlived the run)
+  // are disarmed, so their destructors do not reach back into this heap.
   void clear() noexcept {
+    for (Slot& slot : slots_) {
+      if (slot.node != nullptr) slot.node->armed = false;
+    }
     heap_.clear();
     slots_.clear();
     free_.clear();
