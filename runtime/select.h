@@ -177,8 +177,9 @@ Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(
 
 // cancellable(op): runs op as a cancellation boundary (a fiber of its own)
 // and awaits it: nullopt (false for void) if op was cancelled — dropped, or
-// unwound by Cancelled from a stop request — else its value. The explicit
-// boundary tests wrap the operation under test in.
+// unwound by Cancelled from a stop request — else its value. If the await of
+// cancellable itself is cancelled, Cancelled propagates to the caller and op
+// is dropped. The explicit boundary tests wrap the operation under test in.
 template <class T>
 Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> cancellable(Task<T> operation) {
   JoinHandle<T> handle = spawn(std::move(operation));
@@ -190,6 +191,10 @@ Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> cancellable(
       co_return std::optional<T>(co_await handle);
     }
   } catch (const Cancelled&) {
+    // The operation was cancelled: report it. But if this await itself was
+    // cancelled (stop or interrupt) while the operation runs on, the caller
+    // is being cancelled: propagate (the operation is dropped with the handle).
+    if (!handle.is_finished()) throw;
   }
   if constexpr (std::is_void_v<T>) {
     co_return false;

@@ -406,3 +406,55 @@ TEST_CASE("cancel-safety table: PacketSource::next", "[cancel_safety][table]") {
                   }),
                   kTotal, kTotal, kTotal, kTotal);
 }
+
+TEST_CASE("cancel-safety table: join_all and cancellable", "[cancel_safety][table]") {
+  // As select: the awaits themselves, with the member Tasks shielded.
+  struct State {
+    int sum = 0;
+    int completed = 0;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] { return State{}; };
+                    spec.operation = [](State& state) -> Task<void> {
+                      auto value = [](int v) -> Task<int> {
+                        co_await corosim::sleep_for(std::chrono::milliseconds(v));
+                        co_return v;
+                      };
+                      std::vector<Task<int>> members;
+                      members.push_back(corosim::shielded(value(1)));
+                      members.push_back(corosim::shielded(value(2)));
+                      const std::vector<int> values = co_await corosim::join_all(std::move(members));
+                      int sum = 0;
+                      for (int v : values) sum += v;
+                      auto inner = co_await corosim::cancellable(corosim::shielded(value(3)));
+                      state.sum = sum + inner.value_or(0);
+                      ++state.completed;
+                    };
+                    spec.observe = [](const State& state) {
+                      return std::to_string(state.sum) + " " + std::to_string(state.completed);
+                    };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
+
+TEST_CASE("cancel-safety table: awaiting a child Task", "[cancel_safety][table]") {
+  struct State {
+    int done = 0;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] { return State{}; };
+                    spec.operation = [](State& state) -> Task<void> {
+                      auto child = [](State& s) -> Task<void> {
+                        co_await corosim::sleep_for(1ms);
+                        ++s.done;
+                      };
+                      co_await child(state);
+                    };
+                    spec.observe = [](const State& state) { return std::to_string(state.done); };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
