@@ -104,11 +104,11 @@ void fiber_drop(Fiber& fiber) {
   fiber.waiting_on = nullptr;
   fiber.executor->trace(TraceKind::drop, &fiber, 0, 0, &fiber.suspended_at);
   // Destructors of the dropped chain run as the dropped fiber, so what they do
-  // (unlock, send, spawn) is attributed to it.
+  // (unlock, send, spawn) is attributed to it; so is waking its joiner.
   Fiber* previous = std::exchange(tls_fiber, &fiber);
   destroy_root(fiber);
-  tls_fiber = previous;
   after_done(fiber);
+  tls_fiber = previous;
 }
 
 void fiber_release(Fiber& fiber) {
