@@ -44,6 +44,7 @@ struct RunFlags {
   std::optional<std::string> cancel;
   std::optional<std::string> cancel_modes_text;
   std::optional<std::uint64_t> cancel_at;
+  std::uint64_t determinism_check_every = ExploreOptions{}.determinism_check_every;
   bool trace = false;
   bool quiet = false;
 };
@@ -246,6 +247,7 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
           {"runs", report.runs},
           {"failures", report.failures},
           {"cancel_points", report.cancel_points},
+          {"determinism_checks", report.determinism_checks},
           {"first_failure", report.first_failure ? failure_json(*report.first_failure) : nullptr},
           {"first_unexpected",
            report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
@@ -345,6 +347,7 @@ int command_run(const char* argv0, RunFlags& flags) {
     options.cancel = choice.exploration;
     options.cancel_modes = choice.modes;
     options.cancel_at = choice.at;
+    options.determinism_check_every = flags.determinism_check_every;
     const bool runs_known = choice.exploration != CancelExploration::sweep;
     options.on_run = [&](std::uint64_t done) {
       progress.update(scenario->name, done, runs_known ? flags.seeds : 0);
@@ -447,6 +450,10 @@ int main(int argc, char** argv) {
   run->add_option("--cancel-at", flags.cancel_at,
                   "Inject at this cancellation point only, in the one mode --cancel-modes names "
                   "(reruns one run of a sweep)");
+  run->add_option("--determinism-check", flags.determinism_check_every,
+                  "Run every Nth run twice and compare the traces event by event (0: never, 1: "
+                  "every run; a difference fails with the nondeterminism checker)")
+      ->capture_default_str();
   run->add_flag("--quiet", flags.quiet, "No progress display");
 
   try {

@@ -59,12 +59,63 @@ class Explorer {
     sim.record_cancel_sites = record_sites;
     simulator_.set_options(sim);
     RunResult result = simulator_.run(main_, seed);
+    const std::uint64_t every = options_.determinism_check_every;
+    if (every != 0 && report_.runs % every == 0 && result.passed()) check_determinism(seed, result);
     ++report_.runs;
     if (!result.injections.empty()) ++report_.cancel_points;
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
     if (!result.passed()) record_failure(result);
     if (options_.on_run) options_.on_run(report_.runs);
     return result;
+  }
+
+  // Runs the same seed and plan again and compares the traces; on a
+  // difference, turns result into a nondeterminism failure naming the first
+  // diverging event on both sides.
+  void check_determinism(std::uint64_t seed, RunResult& result) {
+    ++report_.determinism_checks;
+    const std::vector<TraceEvent> first = simulator_.trace().events();
+    const RunResult again = simulator_.run(main_, seed);
+    if (again.trace_hash == result.trace_hash) return;
+    const std::vector<TraceEvent>& second = simulator_.trace().events();
+    std::size_t at = 0;
+    while (at < first.size() && at < second.size() && same_event(first[at], second[at])) ++at;
+    Failure failure;
+    failure.checker = "nondeterminism";
+    failure.message = "the same seed and decisions gave two different runs (trace hashes " +
+                      hex(result.trace_hash) + " and " + hex(again.trace_hash) +
+                      "); first difference at event " + std::to_string(at) + ":\n  first run:  " +
+                      describe_event(first, at) + "\n  second run: " + describe_event(second, at) +
+                      "\nThe code under test read something the simulator does not control: real "
+                      "time, an unseeded random source, addresses, or state kept from a previous run.";
+    if (at < first.size() && first[at].location != kNoLocation) {
+      failure.location = simulator_.trace().location(first[at].location).where;
+    }
+    result.failure = std::move(failure);
+  }
+
+  static bool same_event(const TraceEvent& a, const TraceEvent& b) {
+    return a.kind == b.kind && a.fiber == b.fiber && a.arg == b.arg && a.value == b.value &&
+           a.time_ns == b.time_ns && a.location == b.location;
+  }
+
+  std::string describe_event(const std::vector<TraceEvent>& events, std::size_t at) const {
+    if (at >= events.size()) return "(the run had ended)";
+    const TraceEvent& event = events[at];
+    std::string text = std::string(trace_kind_name(event.kind)) + " of fiber " +
+                       (event.fiber == kNoFiber ? std::string("-") : std::to_string(event.fiber)) +
+                       " at t=" + std::to_string(event.time_ns) + "ns";
+    if (event.location != kNoLocation) {
+      text += " (" + simulator_.trace().location(event.location).where.str() + ")";
+    }
+    return text;
+  }
+
+  static std::string hex(std::uint64_t value) {
+    static const char* digits = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = digits[value & 15];
+    return out;
   }
 
   void record_sites(const RunResult& reference) {

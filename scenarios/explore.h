@@ -23,6 +23,10 @@ struct ExploreOptions {
   CancelExploration cancel = CancelExploration::none;
   std::vector<CancelMode> cancel_modes = all_cancel_modes();
   std::uint64_t cancel_at = 0;
+  // Every Nth run is run twice and the two traces compared event by event
+  // (0: never, 1: every run). A difference is a "nondeterminism" failure: the
+  // code under test read something the simulator does not control.
+  std::uint64_t determinism_check_every = 16;
   // Called after every run (progress display); may be empty.
   std::function<void(std::uint64_t runs_done)> on_run;
 };
@@ -32,6 +36,7 @@ struct ScenarioReport {
   std::uint64_t runs = 0;
   std::uint64_t failures = 0;
   std::uint64_t cancel_points = 0;            // runs that injected a cancellation
+  std::uint64_t determinism_checks = 0;       // runs replayed to compare their traces
   // The cancellation points of the first seed's reference run, by site
   // (file:line, in order of first appearance) and how many points each holds.
   std::vector<std::pair<std::string, std::uint64_t>> cancel_sites;

@@ -143,7 +143,8 @@ TEST_CASE("run --help documents every run flag", "[cli]") {
   auto help = run_cli({"run", "--help"});
   REQUIRE(help.exit_code == 0);
   for (const char* flag : {"--seed", "--seeds", "--strategy", "--json", "--steps-max", "--trace",
-                           "--trace-tail", "--quiet"}) {
+                           "--trace-tail", "--quiet", "--cancel", "--cancel-modes", "--cancel-at",
+                           "--determinism-check"}) {
     CHECK_THAT(help.out, Catch::Contains(flag));
   }
 }
