@@ -158,6 +158,13 @@ std::string channel_ledger(const ChannelState& state) {
   for (int item : state.got) out += " " + std::to_string(item);
   return out;
 }
+// The channel starts full; a helper frees the slot after 1ms, so a sender parks.
+ChannelState full_channel_drained_after_1ms() {
+  ChannelState state;
+  state.channel->sender.try_send(1);
+  state.helper = after_1ms([channel = state.channel] { channel->receiver.try_recv(); });
+  return state;
+}
 }  // namespace
 
 TEST_CASE("cancel-safety table: Receiver::recv", "[cancel_safety][table]") {
@@ -184,12 +191,7 @@ TEST_CASE("cancel-safety table: Sender::send", "[cancel_safety][table]") {
   // second time.
   require_classes(classify<ChannelState>([] {
                     CancelSafetySpec<ChannelState> spec;
-                    spec.make = [] {
-                      ChannelState state;
-                      state.channel->sender.try_send(1);
-                      state.helper = after_1ms([channel = state.channel] { channel->receiver.try_recv(); });
-                      return state;
-                    };
+                    spec.make = full_channel_drained_after_1ms;
                     spec.operation = [](ChannelState& state) -> Task<void> {
                       co_await state.channel->sender.send(2);
                     };
@@ -202,12 +204,7 @@ TEST_CASE("cancel-safety table: Sender::send", "[cancel_safety][table]") {
 TEST_CASE("cancel-safety table: Sender::reserve then SendPermit::send", "[cancel_safety][table]") {
   require_classes(classify<ChannelState>([] {
                     CancelSafetySpec<ChannelState> spec;
-                    spec.make = [] {
-                      ChannelState state;
-                      state.channel->sender.try_send(1);
-                      state.helper = after_1ms([channel = state.channel] { channel->receiver.try_recv(); });
-                      return state;
-                    };
+                    spec.make = full_channel_drained_after_1ms;
                     spec.operation = [](ChannelState& state) -> Task<void> {
                       auto permit = co_await state.channel->sender.reserve();
                       if (permit) permit->send(2);

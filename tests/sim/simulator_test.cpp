@@ -54,6 +54,18 @@ Task<void> racy_counter() {
   CORO_CHECK(counter == 3);
 }
 
+// Three fibers that sleep until the same deadline, then record their index.
+Task<void> three_sleepers(std::vector<int>& order) {
+  corosim::TaskScope scope;
+  for (int i = 0; i < 3; ++i) {
+    scope.spawn([&order, i]() -> Task<void> {
+      co_await corosim::sleep_for(5ms);
+      order.push_back(i);
+    });
+  }
+  co_await scope.join();
+}
+
 }  // namespace
 
 TEST_CASE("deadlock report names every blocked fiber with the holder and the cycle", "[sim][deadlock]") {
@@ -112,14 +124,7 @@ TEST_CASE("only real choices are recorded and each is in range", "[sim][decision
 TEST_CASE("timers with equal deadlines fire in an order the strategy decides", "[sim][time]") {
   auto body = []() -> Task<void> {
     std::vector<int> order;
-    corosim::TaskScope scope;
-    for (int i = 0; i < 3; ++i) {
-      scope.spawn([&order, i]() -> Task<void> {
-        co_await corosim::sleep_for(5ms);
-        order.push_back(i);
-      });
-    }
-    co_await scope.join();
+    co_await three_sleepers(order);
     // Every fiber still wakes at exactly 5ms.
     CORO_CHECK(corosim::now() == 5ms);
   };
@@ -140,16 +145,7 @@ TEST_CASE("timers with equal deadlines fire in an order the strategy decides", "
   REQUIRE(hashes.size() > 1);
   // fifo fires equal timers in arming order.
   std::vector<int> order;
-  auto fifo = run_fifo([&]() -> Task<void> {
-    corosim::TaskScope scope;
-    for (int i = 0; i < 3; ++i) {
-      scope.spawn([&order, i]() -> Task<void> {
-        co_await corosim::sleep_for(5ms);
-        order.push_back(i);
-      });
-    }
-    co_await scope.join();
-  });
+  auto fifo = run_fifo([&]() -> Task<void> { co_await three_sleepers(order); });
   REQUIRE(fifo.passed());
   REQUIRE(order == std::vector<int>{0, 1, 2});
 }
