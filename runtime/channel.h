@@ -161,6 +161,12 @@ class SlotWaiter {
 
  protected:
   ~SlotWaiter() = default;
+  // Parks the current fiber in the channel's queue of senders.
+  void wait_for_slot(ChannelState<T>& state) {
+    node_.owner = this;
+    state.send_waiters_.push_back(node_, *current_fiber());
+    set_waiting_on(&state);
+  }
 };
 
 template <class T>
@@ -178,11 +184,7 @@ class SendAwaiter final : public SlotWaiter<T> {
     result_ = true;
     return true;
   }
-  void await_suspend(std::coroutine_handle<>) {
-    this->node_.owner = static_cast<SlotWaiter<T>*>(this);
-    state_.send_waiters_.push_back(this->node_, *current_fiber());
-    set_waiting_on(&state_);
-  }
+  void await_suspend(std::coroutine_handle<>) { this->wait_for_slot(state_); }
   bool await_resume() noexcept { return result_; }
 
   void take_slot() override {
@@ -243,11 +245,7 @@ class ReserveAwaiter final : public SlotWaiter<T> {
     granted_ = true;
     return true;
   }
-  void await_suspend(std::coroutine_handle<>) {
-    this->node_.owner = static_cast<SlotWaiter<T>*>(this);
-    state_.send_waiters_.push_back(this->node_, *current_fiber());
-    set_waiting_on(&state_);
-  }
+  void await_suspend(std::coroutine_handle<>) { this->wait_for_slot(state_); }
   std::optional<SendPermit<T>> await_resume() {
     if (!granted_) return std::nullopt;
     taken_ = true;

@@ -48,12 +48,7 @@ void EventLoop::drive(const Fiber& main) {
 }
 
 void EventLoop::teardown() {
-  // Whatever outlived main is dropped, oldest first.
-  while (Fiber* fiber = fibers_.first_alive()) {
-    while (fiber != nullptr && fiber->state == FiberState::done) fiber = fiber->alive_next;
-    if (fiber == nullptr) break;
-    detail::fiber_drop(*fiber);
-  }
+  fibers_.drop_unfinished();  // whatever outlived main
   ready_.clear();  // before the records it points to go
   fibers_.clear();
   timers_.clear();

@@ -174,8 +174,6 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
   return absl::OkStatus();
 }
 
-std::string hex(std::uint64_t value) { return absl::StrFormat("%016x", value); }
-
 // Prefixes every line of text (a trailing newline gets no prefix after it).
 std::string indent(const std::string& text, const std::string& prefix) {
   std::string out = prefix;
@@ -222,7 +220,7 @@ nlohmann::json failure_json(const RunResult& run) {
                          {"location", failure.location.str()},
                          {"step", failure.step},
                          {"time_ns", failure.time_ns},
-                         {"trace_hash", hex(run.trace_hash)}};
+                         {"trace_hash", hash_hex(run.trace_hash)}};
   if (!run.injections.empty()) {
     const CancelInjection& injection = run.injections.front();
     json["cancel_point"] = injection.point;
@@ -251,7 +249,7 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
           {"first_failure", report.first_failure ? failure_json(*report.first_failure) : nullptr},
           {"first_unexpected",
            report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
-          {"trace_hash", hex(report.trace_hash)}};
+          {"trace_hash", hash_hex(report.trace_hash)}};
 }
 
 // Reruns one run (same seed, same cancellation plan) to print its trace.
@@ -264,7 +262,7 @@ void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64
   Simulator simulator(**strategy, options);
   RunResult run = simulator.run(scenario.body, seed);
   std::cout << "\n  trace of " << scenario.name << " seed " << seed << " (" << run.steps
-            << " steps, hash " << hex(run.trace_hash) << "):\n";
+            << " steps, hash " << hash_hex(run.trace_hash) << "):\n";
   std::ostringstream text;
   print_trace_text(simulator.trace(), text, TextTraceOptions{flags.trace_tail});
   std::cout << indent(text.str(), "    ");

@@ -83,7 +83,7 @@ class Explorer {
     Failure failure;
     failure.checker = "nondeterminism";
     failure.message = "the same seed and decisions gave two different runs (trace hashes " +
-                      hex(result.trace_hash) + " and " + hex(again.trace_hash) +
+                      hash_hex(result.trace_hash) + " and " + hash_hex(again.trace_hash) +
                       "); first difference at event " + std::to_string(at) + ":\n  first run:  " +
                       describe_event(first, at) + "\n  second run: " + describe_event(second, at) +
                       "\nThe code under test read something the simulator does not control: real "
@@ -109,13 +109,6 @@ class Explorer {
       text += " (" + simulator_.trace().location(event.location).where.str() + ")";
     }
     return text;
-  }
-
-  static std::string hex(std::uint64_t value) {
-    static const char* digits = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = digits[value & 15];
-    return out;
   }
 
   void record_sites(const RunResult& reference) {

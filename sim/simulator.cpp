@@ -54,7 +54,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
     if (main_fiber.state == FiberState::done) audit_ledgers();
     if (handle.is_finished() && !main_fiber.dropped) handle.fiber_record().exception_seen = true;
     fibers_spawned = fibers_.spawned();
-    teardown();
+    fibers_.drop_unfinished();  // step() parks stray fibers, so none is running
     dropped_this_step_ = false;  // the ledgers were audited before teardown
   }  // main's handle is released here, after the others are gone
   end_of_step();
@@ -267,19 +267,6 @@ void Simulator::check_leaked_fibers(const Fiber& main) {
 void Simulator::report_deadlock() {
   WaitGraphReport report = describe_wait_graph(fibers_.first_alive(), fibers_.spawned());
   report_failure("deadlock", std::move(report.message), report.location);
-}
-
-void Simulator::teardown() {
-  // Whatever is still alive is dropped, oldest first; destructors may wake or
-  // drop others, so rescan from the front each time.
-  for (;;) {
-    Fiber* fiber = fibers_.first_alive();
-    while (fiber != nullptr && fiber->state == FiberState::done) fiber = fiber->alive_next;
-    if (fiber == nullptr) break;
-    // Between steps no fiber runs (step() parks stray ones), so no drop is deferred.
-    assert(fiber->state != FiberState::running);
-    detail::fiber_drop(*fiber);
-  }
 }
 
 Fiber& Simulator::create_fiber(const SourceLoc& spawned_at) {

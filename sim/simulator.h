@@ -118,7 +118,6 @@ class Simulator final : public Executor {
   void check_main(const Fiber& main);
   void check_leaked_fibers(const Fiber& main);
   void report_deadlock();
-  void teardown();
 
   Strategy& strategy_;
   SimOptions options_;

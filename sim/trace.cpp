@@ -4,6 +4,13 @@
 
 namespace corosim {
 
+std::string hash_hex(std::uint64_t hash) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (std::size_t i = 16; i-- > 0; hash >>= 4) out[i] = kDigits[hash & 15];
+  return out;
+}
+
 void Trace::clear() noexcept {
   events_.clear();
   hash_ = detail::kHashSeed;

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,6 +19,9 @@
 namespace corosim {
 
 inline constexpr std::uint32_t kNoLocation = 0xffffffffu;
+
+// A trace hash as the 16 hex digits reports and JSON show.
+std::string hash_hex(std::uint64_t hash);
 
 struct TraceEvent {
   std::uint64_t time_ns;

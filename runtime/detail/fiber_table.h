@@ -5,6 +5,7 @@
 // that fiber's call stack.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -57,6 +58,19 @@ class FiberTable {
   }
 
   Fiber* first_alive() const noexcept { return alive_head_; }
+
+  // Drops every fiber that has not ended, oldest first. Destructors may wake or
+  // drop others, so the list is rescanned from the front each time. Called
+  // between steps, when no fiber runs (so no drop is deferred).
+  void drop_unfinished() {
+    for (;;) {
+      Fiber* fiber = alive_head_;
+      while (fiber != nullptr && fiber->state == FiberState::done) fiber = fiber->alive_next;
+      if (fiber == nullptr) return;
+      assert(fiber->state != FiberState::running);
+      fiber_drop(*fiber);
+    }
+  }
   std::size_t alive_count() const noexcept { return alive_count_; }
   std::uint32_t spawned() const noexcept { return next_id_; }
 
