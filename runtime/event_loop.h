@@ -74,6 +74,8 @@ class EventLoop final : public Executor {
   // Production runs keep no ledgers.
   void register_ledger(Ledger&) override {}
   void unregister_ledger(Ledger&) override {}
+  void register_driver(Driver&) override {}
+  void unregister_driver(Driver&) override {}
   void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
 
  private:

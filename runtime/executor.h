@@ -17,6 +17,7 @@
 namespace corosim {
 
 struct Fiber;
+class Driver;
 class Ledger;
 
 // What the await hook does at a suspension point, asked before the operand's
@@ -79,6 +80,9 @@ class Executor {
   // Conservation ledgers of live primitives (runtime/ledger.h).
   virtual void register_ledger(Ledger& ledger) = 0;
   virtual void unregister_ledger(Ledger& ledger) = 0;
+  // Poll-driven combinators (runtime/driver.h), for the snooze checker.
+  virtual void register_driver(Driver& driver) = 0;
+  virtual void unregister_driver(Driver& driver) = 0;
   // A checker failed (checker is a stable name such as "deadlock"). The first
   // failure of a run is kept; the run stops at the end of the current step.
   virtual void report_failure(std::string checker, std::string message,

@@ -10,6 +10,7 @@
 
 #include "runtime/cancelled.h"
 #include "runtime/detail/root_task.h"
+#include "runtime/driver.h"
 #include "runtime/scope.h"
 
 namespace corosim {
@@ -39,6 +40,7 @@ void report_escaped(Fiber& fiber) {
 // Common to every way a fiber ends: tell its joiner and scope, and free it if
 // no handle refers to it any more.
 void after_done(Fiber& fiber) {
+  if (fiber.driver != nullptr) fiber.driver->member_done(fiber);
   if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
     listener->on_fiber_done(fiber);
   }
@@ -74,6 +76,18 @@ void fiber_wake(Fiber& fiber) {
   fiber.waiting_on = nullptr;
   const Fiber* waker = tls_fiber;
   fiber.executor->trace(TraceKind::wake, &fiber, waker != nullptr ? waker->id : kNoFiber, 0);
+  fiber_schedule(fiber);
+}
+
+void fiber_schedule(Fiber& fiber) {
+  if (fiber.driver != nullptr) {
+    fiber.ready_since_ns = fiber.executor->now_ns();
+    fiber.held_steps = 0;
+    if (!fiber.driver->polling()) {
+      fiber.driver->hold(fiber);
+      return;
+    }
+  }
   fiber.executor->enqueue(fiber);
 }
 
@@ -94,7 +108,11 @@ void fiber_drop(Fiber& fiber) {
       fiber.executor->defer_drop(fiber);
       return;
     case FiberState::ready:
-      fiber.executor->dequeue(fiber);
+      if (fiber.held) {
+        fiber.driver->unhold(fiber);
+      } else {
+        fiber.executor->dequeue(fiber);
+      }
       break;
     case FiberState::waiting:
       break;

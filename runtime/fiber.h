@@ -18,6 +18,7 @@
 namespace corosim {
 
 class TaskScope;
+class Driver;
 
 enum class FiberState : std::uint8_t {
   ready,    // in the executor's run queue
@@ -106,6 +107,20 @@ struct Fiber {
   Fiber* alive_next = nullptr;
   bool queued = false;  // in the executor's run queue (guards against a double enqueue)
 
+  // A member of a poll-driven combinator: it runs only while the combinator's
+  // owner awaits it (runtime/driver.h). held: ready, but waiting for that.
+  Driver* driver = nullptr;
+  bool held = false;
+  // Operations awaited since the fiber last really parked (a forced
+  // suspension does not count: a real executor would not have switched; nor
+  // does awaiting a Task, which is a call): the hogging checker's measure.
+  std::uint32_t unparked_awaits = 0;
+  bool awaiting_call = false;  // the current await only calls a Task (not counted)
+  // When a driven fiber last became ready, and for how many steps its driver
+  // has left it held since (the snooze checker's measures).
+  std::uint64_t ready_since_ns = 0;
+  std::uint64_t held_steps = 0;
+
   // Created on first use: most fibers never ask for their token.
   std::stop_source stop_source{std::nostopstate};
 
@@ -120,6 +135,9 @@ namespace detail {
 // Makes a waiting fiber ready (a primitive's wake-up). waker is the fiber that
 // caused it, or null (timer).
 void fiber_wake(Fiber& fiber);
+// Queues a ready fiber with its executor, or with its driver if that is not
+// being polled (every way a fiber becomes ready goes through here).
+void fiber_schedule(Fiber& fiber);
 // Called by the root frame's final awaiter: the fiber returned or threw.
 void fiber_finish(Fiber& fiber);
 // Destroys the fiber's suspended chain: destructors run, awaiters unregister,

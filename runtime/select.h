@@ -2,13 +2,19 @@
 //
 // Each Task given to a combinator runs as a fiber of its own (the spawned,
 // scope-like variant: members progress whether or not the caller is awaiting).
+// A select arm may instead be a borrowed Pollable (runtime/pollable.h): polled
+// only while select waits, and left pending, not dropped, when it loses.
+// Fibers these combinators start belong to the caller's driver, if the
+// caller is itself a member of a poll-driven combinator (spawn_part).
 //
 // Contract:
 // - select(a, b, ...) returns a std::variant whose index is the arm that
-//   finished first (void arms hold std::monostate). Every other arm is dropped
+//   finished first (void arms hold std::monostate). Every other owned arm is dropped
 //   — its chain destroyed, destructors run — before select returns: losers are
-//   drained, never left running. If the winner threw, select rethrows after
-//   draining. Arms that finish on the same step: the lowest index wins. An arm
+//   drained, never left running. Arms run only while select waits: once one
+//   has finished, no other arm runs again, so a loser never completes with a
+//   value that select then throws away. If the winner threw, select rethrows
+//   after draining. An arm
 //   that is cancelled (dropped, or unwound by Cancelled) loses and the others
 //   race on; if every arm is cancelled, select throws Cancelled.
 // - join_all(tasks) waits for all and returns their values in order; if one
@@ -30,6 +36,7 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/pollable.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
 #include "runtime/time.h"
@@ -41,12 +48,16 @@ namespace detail {
 template <class T>
 using SelectSlot = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
-// Parks until the first of N fibers finishes; returns its index.
+// Parks until the first of N fibers finishes; returns its index. The arms run
+// only while it waits (it polls their drivers): once one has finished, the
+// others are held where they are, so no second arm completes — and loses its
+// value — before the loser is dropped.
 template <std::size_t N>
 class WaitAny final : public CompletionListener, public WaitTarget {
  public:
   static constexpr const char* corosim_what = "select";
-  explicit WaitAny(std::array<Fiber*, N> fibers) noexcept : fibers_(fibers) {}
+  WaitAny(std::array<Fiber*, N> fibers, std::array<Driver*, N> drivers) noexcept
+      : fibers_(fibers), drivers_(drivers) {}
   WaitAny(const WaitAny&) = delete;
   ~WaitAny() { unregister(); }
 
@@ -60,10 +71,11 @@ class WaitAny final : public CompletionListener, public WaitTarget {
     if (all_done()) winner_ = 0;  // every arm was cancelled: select throws Cancelled
     return all_done();
   }
-  void await_suspend(std::coroutine_handle<>) noexcept {
+  void await_suspend(std::coroutine_handle<>) {
     waiter_ = current_fiber();
     for (Fiber* fiber : fibers_) fiber->listener = this;
     set_waiting_on(this);
+    for (Driver* driver : drivers_) driver->begin_poll(*waiter_);
   }
   std::size_t await_resume() const noexcept { return winner_; }
 
@@ -99,64 +111,127 @@ class WaitAny final : public CompletionListener, public WaitTarget {
     for (Fiber* fiber : fibers_) {
       if (fiber->listener == this) fiber->listener = nullptr;
     }
+    if (waiter_ != nullptr) {
+      for (Driver* driver : drivers_) driver->end_poll();
+    }
   }
 
   std::array<Fiber*, N> fibers_;
+  std::array<Driver*, N> drivers_;
   Fiber* waiter_ = nullptr;
   std::size_t winner_ = 0;
 };
 
-template <std::size_t I, class Variant, class T>
-Variant take_slot(JoinHandle<T>& handle) {
-  if constexpr (std::is_void_v<T>) {
-    handle.take_result();
-    return Variant(std::in_place_index<I>);
+// An arm of select: an owned Task (a fiber of its own, dropped if it loses)
+// or a borrowed Pollable (polled while select waits, left pending if it loses).
+template <class Source>
+class SelectArm;
+
+template <class T>
+class SelectArm<Task<T>> {
+ public:
+  using value_type = T;
+  SelectArm(Task<T> task, Driver& driver)
+      : handle_(start_fiber(await_as_root<T>(std::move(task)), SourceLoc::here(), &driver)),
+        driver_(&driver) {}
+  Fiber& fiber() const noexcept { return handle_.fiber_record(); }
+  Driver* driver() const noexcept { return driver_; }
+  void lose() { handle_.cancel(); }
+  T take() { return handle_.take_result(); }
+
+ private:
+  JoinHandle<T> handle_;
+  Driver* driver_;
+};
+
+template <class T>
+class SelectArm<Pollable<T>*> {
+ public:
+  using value_type = T;
+  SelectArm(Pollable<T>* pollable, Driver&) noexcept : pollable_(pollable) {}
+  Fiber& fiber() const noexcept { return pollable_->handle().fiber_record(); }
+  Driver* driver() const noexcept { return &pollable_->driver(); }
+  void lose() noexcept {}  // borrowed: it stays pending where it was
+  T take() { return pollable_->handle().take_result(); }
+
+ private:
+  Pollable<T>* pollable_;
+};
+
+// What select stores for an argument: a Task by value, a Pollable by address.
+template <class A>
+using ArmSource = std::conditional_t<corosim::IsTask<A>, std::remove_cvref_t<A>, std::remove_reference_t<A>*>;
+
+template <class A>
+ArmSource<A> arm_source(A&& arm) {
+  if constexpr (corosim::IsTask<A>) {
+    return std::move(arm);
   } else {
-    return Variant(std::in_place_index<I>, handle.take_result());
+    return &arm;
   }
 }
 
-template <class Variant, class Handles, std::size_t... I>
-Variant take_winner(Handles& handles, std::size_t winner, std::index_sequence<I...>) {
+template <class A>
+concept SelectArgument = (corosim::IsTask<A> && !std::is_lvalue_reference_v<A>) || requires(A& a) {
+  { a.driver() } -> std::same_as<Driver&>;
+  a.handle();
+};
+
+template <std::size_t I, class Variant, class Arm>
+Variant take_slot(Arm& arm) {
+  if constexpr (std::is_void_v<typename Arm::value_type>) {
+    arm.take();
+    return Variant(std::in_place_index<I>);
+  } else {
+    return Variant(std::in_place_index<I>, arm.take());
+  }
+}
+
+template <class Variant, class Arms, std::size_t... I>
+Variant take_winner(Arms& arms, std::size_t winner, std::index_sequence<I...>) {
   std::optional<Variant> result;
-  ((I == winner ? (void)result.emplace(take_slot<I, Variant>(std::get<I>(handles))) : void()), ...);
+  ((I == winner ? (void)result.emplace(take_slot<I, Variant>(std::get<I>(arms))) : void()), ...);
   return std::move(*result);
 }
 
 inline Task<void> sleep_until_task(Duration deadline) { co_await sleep_until(deadline); }
 
-}  // namespace detail
-
-namespace detail {
-
 // select, with the arms whose bit is set in internal_arms marked as runtime
 // machinery (timeout's timer): not cancellation boundaries.
-template <class... T>
-Task<std::variant<SelectSlot<T>...>> select_arms(std::uint32_t internal_arms, Task<T>... arms) {
-  static_assert(sizeof...(T) >= 1, "select needs at least one arm");
-  using Variant = std::variant<SelectSlot<T>...>;
-  std::tuple<JoinHandle<T>...> handles{spawn(std::move(arms))...};
-  std::array<Fiber*, sizeof...(T)> fibers = std::apply(
-      [](auto&... handle) { return std::array<Fiber*, sizeof...(T)>{&handle.fiber_record()...}; },
-      handles);
+template <class... Source>
+Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select_arms(
+    std::uint32_t internal_arms, Source... sources) {
+  static_assert(sizeof...(Source) >= 1, "select needs at least one arm");
+  using Variant = std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>;
+  constexpr std::size_t kArms = sizeof...(Source);
+  // Owned arms run only while select waits (declared first: it outlives them).
+  Driver driver("select", SourceLoc::here());
+  std::tuple<SelectArm<Source>...> arms{SelectArm<Source>(std::move(sources), driver)...};
+  std::array<Fiber*, kArms> fibers =
+      std::apply([](auto&... arm) { return std::array<Fiber*, kArms>{&arm.fiber()...}; }, arms);
+  std::array<Driver*, kArms> drivers =
+      std::apply([](auto&... arm) { return std::array<Driver*, kArms>{arm.driver()...}; }, arms);
   for (std::size_t i = 0; i < fibers.size(); ++i) {
     if ((internal_arms >> i) & 1U) fibers[i]->boundary = false;
   }
-  const std::size_t winner = co_await WaitAny<sizeof...(T)>(fibers);
+  const std::size_t winner = co_await WaitAny<kArms>(fibers, drivers);
   std::apply(
-      [winner](auto&... handle) {
+      [winner](auto&... arm) {
         std::size_t index = 0;
-        ((index++ != winner ? handle.cancel() : void()), ...);
+        ((index++ != winner ? arm.lose() : void()), ...);
       },
-      handles);
-  co_return take_winner<Variant>(handles, winner, std::index_sequence_for<T...>{});
+      arms);
+  co_return take_winner<Variant>(arms, winner, std::index_sequence_for<Source...>{});
 }
 
 }  // namespace detail
 
-template <class... T>
-Task<std::variant<detail::SelectSlot<T>...>> select(Task<T>... arms) {
-  return detail::select_arms(0, std::move(arms)...);
+// Arms are Tasks (owned: started as fibers, dropped if they lose) or
+// Pollables (borrowed: polled while select waits, left pending if they lose).
+template <class... A>
+  requires(detail::SelectArgument<A> && ...)
+auto select(A&&... arms) {
+  return detail::select_arms(0, detail::arm_source(std::forward<A>(arms))...);
 }
 
 template <class T>
@@ -164,7 +239,7 @@ Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(
     std::vector<Task<T>> tasks) {
   std::vector<JoinHandle<T>> handles;
   handles.reserve(tasks.size());
-  for (Task<T>& task : tasks) handles.push_back(spawn(std::move(task)));
+  for (Task<T>& task : tasks) handles.push_back(detail::spawn_part(std::move(task), SourceLoc::here()));
   if constexpr (std::is_void_v<T>) {
     for (JoinHandle<T>& handle : handles) co_await handle;
   } else {
@@ -182,7 +257,7 @@ Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(
 // is dropped. The explicit boundary tests wrap the operation under test in.
 template <class T>
 Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> cancellable(Task<T> operation) {
-  JoinHandle<T> handle = spawn(std::move(operation));
+  JoinHandle<T> handle = detail::spawn_part(std::move(operation), SourceLoc::here());
   try {
     if constexpr (std::is_void_v<T>) {
       co_await handle;

@@ -30,6 +30,7 @@
 
 #include "runtime/cancelled.h"
 #include "runtime/detail/root_task.h"
+#include "runtime/driver.h"
 #include "runtime/executor.h"
 #include "runtime/fiber.h"
 #include "runtime/task.h"
@@ -42,8 +43,9 @@ class JoinHandle;
 
 namespace detail {
 
+// driver: the poll-driven combinator the fiber belongs to, if any.
 template <class T>
-JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at);
+JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver* driver = nullptr);
 
 template <class F, class... Args>
 using InvokeTask = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>...>>;
@@ -161,7 +163,7 @@ class [[nodiscard]] JoinHandle {
   template <class U>
   friend class detail::JoinAwaiter;
   template <class U>
-  friend JoinHandle<U> detail::start_fiber(detail::RootTask<U>, const SourceLoc&);
+  friend JoinHandle<U> detail::start_fiber(detail::RootTask<U>, const SourceLoc&, Driver*);
 
   explicit JoinHandle(Fiber& fiber) noexcept : fiber_(&fiber) {}
   void reset() noexcept {
@@ -174,7 +176,7 @@ class [[nodiscard]] JoinHandle {
 namespace detail {
 
 template <class T>
-JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at) {
+JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver* driver) {
   Executor* executor = current_executor();
   assert(executor != nullptr && "spawn() called outside a corosim executor");
   Fiber& fiber = executor->create_fiber(spawned_at);
@@ -189,8 +191,20 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at) {
   const bool shielded = parent != nullptr && parent->shield_depth > 0;
   fiber.boundary = !shielded;
   fiber.shield_depth = shielded ? 1 : 0;
-  executor->enqueue(fiber);
+  if (driver != nullptr) driver->adopt(fiber);
+  fiber_schedule(fiber);
   return JoinHandle<T>(fiber);
+}
+
+// A fiber that is part of the current fiber's operation (a select arm, a
+// timeout's operand): in Rust it would be a sub-future polled inline, so it
+// belongs to the same driver as its parent, if the parent is a combinator's
+// member. User-level spawn() makes independent fibers (like tokio::spawn).
+template <class T>
+JoinHandle<T> spawn_part(Task<T> task, const SourceLoc& spawned_at) {
+  const Fiber* parent = current_fiber();
+  return start_fiber(await_as_root<T>(std::move(task)), spawned_at,
+                     parent != nullptr ? parent->driver : nullptr);
 }
 
 }  // namespace detail

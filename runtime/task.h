@@ -86,6 +86,7 @@ struct TaskPromise<void> : TaskPromiseBase {
 template <class T>
 struct TaskAwaiter {
   static constexpr const char* corosim_what = "task";
+  static constexpr bool corosim_call = true;
   std::coroutine_handle<TaskPromise<T>> child;
 
   bool await_ready() const noexcept { return false; }

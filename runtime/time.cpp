@@ -28,7 +28,7 @@ void SleepAwaiter::await_suspend(std::coroutine_handle<>) {
 void YieldAwaiter::await_suspend(std::coroutine_handle<>) const {
   Fiber& fiber = *current_fiber();
   fiber.state = FiberState::ready;
-  fiber.executor->enqueue(fiber);
+  fiber_schedule(fiber);
 }
 
 }  // namespace detail

@@ -1,10 +1,12 @@
 #include "sim/simulator.h"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/detail/root_task.h"
+#include "runtime/driver.h"
 #include "runtime/fiber.h"
 #include "runtime/ledger.h"
 #include "runtime/spawn.h"
@@ -96,6 +98,7 @@ void Simulator::explore(const Fiber& main) {
         return;
       }
       const std::uint64_t next = timers_.next_deadline();
+      if (drivers_head_ != nullptr && snoozed_before(next)) return;
       if (next > options_.time_max_ns) {
         report_failure("budget",
                        absl::StrCat("virtual time budget of ", options_.time_max_ns,
@@ -144,6 +147,7 @@ void Simulator::step() {
   detail::set_current_fiber(nullptr);
   if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   end_of_step();
+  if (drivers_head_ != nullptr && options_.snooze_max_steps != 0) count_snoozed_steps();
 }
 
 // A boundary fiber starts: the target of a pre-cancelled start.
@@ -188,7 +192,7 @@ void Simulator::end_of_step() {
     fiber->state = FiberState::ready;
     fiber->waiting_on = nullptr;
     trace(TraceKind::wake, fiber, kNoFiber, 0, nullptr);
-    enqueue(*fiber);
+    detail::fiber_schedule(*fiber);
   }
   deferred_interrupts_.clear();
   for (std::size_t i = 0; i < deferred_drops_.size(); ++i) detail::fiber_drop(*deferred_drops_[i]);
@@ -217,6 +221,104 @@ void Simulator::unregister_ledger(Ledger& ledger) {
 
 void Simulator::forget_ledgers() {
   while (ledgers_head_ != nullptr) unregister_ledger(*ledgers_head_);
+  while (drivers_head_ != nullptr) unregister_driver(*drivers_head_);
+}
+
+void Simulator::register_driver(Driver& driver) {
+  driver.driver_prev = drivers_tail_;
+  driver.driver_next = nullptr;
+  (drivers_tail_ != nullptr ? drivers_tail_->driver_next : drivers_head_) = &driver;
+  drivers_tail_ = &driver;
+  driver.registered = true;
+}
+
+void Simulator::unregister_driver(Driver& driver) {
+  (driver.driver_prev != nullptr ? driver.driver_prev->driver_next : drivers_head_) = driver.driver_next;
+  (driver.driver_next != nullptr ? driver.driver_next->driver_prev : drivers_tail_) = driver.driver_prev;
+  driver.driver_prev = driver.driver_next = nullptr;
+  driver.registered = false;
+}
+
+// Before virtual time jumps to next_ns: does a held member pass its snooze
+// bound first? Then time stops at that moment and the run fails there. The
+// earliest such moment wins (ties: the first driver, then the first held).
+bool Simulator::snoozed_before(std::uint64_t next_ns) {
+  const Fiber* late_member = nullptr;
+  const Driver* late_driver = nullptr;
+  std::uint64_t late_at = 0;
+  std::uint64_t late_bound = 0;
+  for (const Driver* driver = drivers_head_; driver != nullptr; driver = driver->driver_next) {
+    const Driver* blocking = driver->blocking();
+    if (blocking == nullptr) continue;
+    const auto own = static_cast<std::uint64_t>(blocking->snooze_limit().count());
+    const std::uint64_t bound = own != 0 ? own : options_.snooze_max_ns;
+    if (bound == 0) continue;
+    for (const Fiber* member : driver->held()) {
+      if (!member->started) continue;  // never polled yet: lazy, not snoozed
+      const std::uint64_t at = member->ready_since_ns + bound;
+      if (at >= next_ns || (late_member != nullptr && at >= late_at)) continue;
+      late_member = member;
+      late_driver = blocking;
+      late_at = at;
+      late_bound = bound;
+    }
+  }
+  if (late_member == nullptr) return false;
+  now_ns_ = std::max(now_ns_, late_at);
+  report_snooze(*late_member, *late_driver, absl::StrCat(late_bound / 1'000'000, "ms"));
+  return true;
+}
+
+// A step passed: every held member whose owner is blocked elsewhere (not
+// merely waiting for its turn) counts it.
+void Simulator::count_snoozed_steps() {
+  for (const Driver* driver = drivers_head_; driver != nullptr; driver = driver->driver_next) {
+    if (driver->held().empty()) continue;
+    const Driver* blocking = driver->blocking();
+    if (blocking == nullptr) continue;
+    const Fiber* owner = fibers_.find_alive(blocking->owner_id());
+    if (owner == nullptr || owner->state != FiberState::waiting) continue;
+    for (Fiber* member : driver->held()) {
+      if (!member->started) continue;
+      if (++member->held_steps <= options_.snooze_max_steps) continue;
+      report_snooze(*member, *blocking, absl::StrCat(options_.snooze_max_steps, " steps"));
+      return;
+    }
+  }
+}
+
+// driver: the one whose owner is not polling (the member may belong to a
+// combinator nested inside it).
+void Simulator::report_snooze(const Fiber& member, const Driver& driver, std::string bound) {
+  std::string where;
+  driver.describe(where);
+  std::string message = absl::StrCat(
+      "fiber ", member.id, " (spawned at ", member.spawned_at.str(), ") is ready but has not been polled for ",
+      bound, " (ready since t=", member.ready_since_ns / 1'000'000, "ms): it is driven by ", where,
+      ", which runs it only while its owner awaits it");
+  SourceLoc location = driver.created_at();
+  if (const Fiber* owner = fibers_.find_alive(driver.owner_id())) {
+    const std::string owner_name = owner->id == 0 ? "fiber 0 (main)" : absl::StrCat("fiber ", owner->id);
+    if (owner->state == FiberState::done) {
+      absl::StrAppend(&message, ", and its owner, ", owner_name, ", has finished");
+    } else {
+      absl::StrAppend(&message, "; its owner, ", owner_name, ", is awaiting ", owner->waiting_what,
+                      " at ", owner->suspended_at.str(), " instead");
+      location = owner->suspended_at;
+    }
+  }
+  report_failure("snooze", std::move(message), location);
+}
+
+void Simulator::report_hogging(const Fiber& fiber, const SourceLoc& where) {
+  report_failure("hogging",
+                 absl::StrCat("fiber ", fiber.id, " (spawned at ", fiber.spawned_at.str(), ") passed ",
+                              fiber.unparked_awaits,
+                              " operations in one resumption without parking (every one was "
+                              "already complete), so no other fiber ran; "
+                              "the last at ",
+                              where.str(), ". A loop that never yields: add co_await yield_now()"),
+                 where);
 }
 
 // Audits every live primitive's ledger, in creation order; the first
@@ -266,7 +368,8 @@ void Simulator::check_leaked_fibers(const Fiber& main) {
 
 void Simulator::report_deadlock() {
   WaitGraphReport report = describe_wait_graph(fibers_.first_alive(), fibers_.spawned());
-  report_failure("deadlock", std::move(report.message), report.location);
+  report_failure(report.futurelock ? "futurelock" : "deadlock", std::move(report.message),
+                 report.location);
 }
 
 Fiber& Simulator::create_fiber(const SourceLoc& spawned_at) {
@@ -283,6 +386,11 @@ void Simulator::defer_interrupt(Fiber& fiber) { deferred_interrupts_.push_back(&
 void Simulator::retire(Fiber& fiber) { fibers_.retire(fiber); }
 
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
+  if (!fiber.awaiting_call && ++fiber.unparked_awaits > options_.hog_max_awaits &&
+      options_.hog_max_awaits != 0) {
+    report_hogging(fiber, where);
+    return AwaitAction::suspend_first;  // ends the step, which the loop may never do
+  }
   if (fiber.pre_cancelled && fiber.shield_depth == 0) {
     fiber.pre_cancelled = false;
     return AwaitAction::cancel_stop;  // the first (unshielded) point of a pre-cancelled fiber

@@ -8,7 +8,9 @@
 // the next timer. A run ends when main returns, a checker fails, or nothing
 // can run. Checkers: deadlock, escaped-exception, leak, check (CORO_CHECK),
 // dangling-wait, stray-suspend, ledger (after every drop and at the end),
-// cancel-safety (check_cancel_safety), budget (steps or virtual time).
+// cancel-safety (check_cancel_safety), budget (steps or virtual time),
+// snooze and futurelock (members of poll-driven combinators that their owner
+// leaves unpolled), hogging (a resumption that never gives the executor back).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,18 @@ struct SimOptions {
   std::uint64_t time_max_ns = 24ULL * 3600 * 1'000'000'000;  // virtual time per run
   CancelPlan cancel;                                    // injected cancellation
   bool record_cancel_sites = false;                     // fill RunResult::cancel_sites
+  // Snooze: a member of a poll-driven combinator left ready and unpolled for
+  // longer than this much virtual time (a Driver may set its own bound), or
+  // for this many steps during which its owner was blocked elsewhere. Zero
+  // turns a bound off. Time only advances when no fiber is ready and steps
+  // count only while the owner waits, so scheduling unfairness alone never
+  // trips either: only the program's structure does.
+  std::uint64_t snooze_max_ns = 1'000'000'000;
+  std::uint64_t snooze_max_steps = 100'000;
+  // Hogging: operations one resumption awaits without really parking (every
+  // one was already complete; awaiting a Task is a call and does not count).
+  // Zero: off.
+  std::uint32_t hog_max_awaits = 10'000;
 };
 
 struct Failure {
@@ -102,6 +116,8 @@ class Simulator final : public Executor {
   void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
   void register_ledger(Ledger& ledger) override;
   void unregister_ledger(Ledger& ledger) override;
+  void register_driver(Driver& driver) override;
+  void unregister_driver(Driver& driver) override;
 
  private:
   void audit_ledgers();
@@ -118,6 +134,10 @@ class Simulator final : public Executor {
   void check_main(const Fiber& main);
   void check_leaked_fibers(const Fiber& main);
   void report_deadlock();
+  bool snoozed_before(std::uint64_t next_ns);
+  void count_snoozed_steps();
+  void report_snooze(const Fiber& member, const Driver& driver, std::string bound);
+  void report_hogging(const Fiber& fiber, const SourceLoc& where);
 
   Strategy& strategy_;
   SimOptions options_;
@@ -132,6 +152,8 @@ class Simulator final : public Executor {
   std::optional<Failure> failure_;
   Ledger* ledgers_head_ = nullptr;
   Ledger* ledgers_tail_ = nullptr;
+  Driver* drivers_head_ = nullptr;
+  Driver* drivers_tail_ = nullptr;
   bool dropped_this_step_ = false;  // a fiber was dropped: audit the ledgers
   std::uint64_t cancel_points_ = 0;
   std::uint64_t cancel_starts_ = 0;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/driver.h"
 
 namespace corosim {
 
@@ -13,17 +14,48 @@ std::string fiber_name(const Fiber& fiber) {
   return absl::StrCat("fiber ", fiber.id, " (spawned at ", fiber.spawned_at.str(), ")");
 }
 
-// The fiber that holds what f waits on, if it is alive and known.
+// The fiber that must act for f to progress, if it is alive and known: the
+// holder of what f waits on, or, for a member its driver holds (ready, not
+// polled), the driver's owner.
+const Driver* blocking_driver(const Fiber& fiber) {
+  return fiber.held && fiber.driver != nullptr ? fiber.driver->blocking() : nullptr;
+}
+
+std::uint32_t holder_id_of(const Fiber& fiber) {
+  if (const Driver* driver = blocking_driver(fiber)) return driver->owner_id();
+  if (fiber.waiting_on == nullptr) return kNoFiber;
+  return fiber.waiting_on->holder_id();
+}
+
 const Fiber* holder_of(const Fiber& fiber, const std::vector<const Fiber*>& by_id) {
-  if (fiber.waiting_on == nullptr) return nullptr;
-  const std::uint32_t id = fiber.waiting_on->holder_id();
+  const std::uint32_t id = holder_id_of(fiber);
   return id < by_id.size() ? by_id[id] : nullptr;
+}
+
+// The edge from f to its holder, as the cycle line shows it.
+std::string edge_name(const Fiber& fiber) {
+  std::string out;
+  if (const Driver* driver = blocking_driver(fiber)) {
+    out = "(ready, but polled only by its owner through ";
+    driver->describe(out);
+    out += ")";
+  } else {
+    fiber.waiting_on->describe(out);
+  }
+  return out;
 }
 
 }  // namespace
 
 std::string describe_blocked_fiber(const Fiber& fiber) {
   std::string out = fiber_name(fiber);
+  if (const Driver* driver = blocking_driver(fiber)) {
+    out += " is ready but not polled: it is driven by ";
+    driver->describe(out);
+    absl::StrAppend(&out, ", which runs it only while fiber ", driver->owner_id(),
+                    " awaits it, and fiber ", driver->owner_id(), " is awaiting something else");
+    return out;
+  }
   if (fiber.state == FiberState::ready) return out + " is ready but was never run again";
   absl::StrAppend(&out, " waits at ", fiber.suspended_at.str(), " in ", fiber.waiting_what);
   if (fiber.waiting_on != nullptr) {
@@ -66,13 +98,22 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
     std::string cycle = absl::StrCat("fiber ", start->id);
     const Fiber* node = start;
     do {
-      std::string target;
-      node->waiting_on->describe(target);
+      report.futurelock = report.futurelock || blocking_driver(*node) != nullptr;
+      const std::string edge = edge_name(*node);
       node = holder_of(*node, by_id);
-      absl::StrAppend(&cycle, " -> ", target, " -> fiber ", node->id);
+      absl::StrAppend(&cycle, " -> ", edge, " -> fiber ", node->id);
     } while (node != start);
+    if (report.futurelock) {
+      report.message = absl::StrCat(
+          "futurelock: a fiber waits for something that one of its own sub-futures holds, and "
+          "that sub-future only runs while the fiber polls it; ",
+          report.message);
+    }
     absl::StrAppend(&report.message, "\n  cycle: ", cycle);
-    report.location = start->suspended_at;
+    // Point at a real wait: for futurelock, the owner's, not the held member's.
+    const Fiber* waiter = start;
+    while (blocking_driver(*waiter) != nullptr) waiter = holder_of(*waiter, by_id);
+    report.location = waiter->suspended_at;
     break;
   }
   return report;

@@ -16,6 +16,8 @@ std::string describe_blocked_fiber(const Fiber& fiber);
 struct WaitGraphReport {
   std::string message;
   SourceLoc location;  // where the first fiber on a cycle (or the first blocked one) waits
+  // The cycle passes through a sub-future its driver does not poll.
+  bool futurelock = false;
 };
 
 // alive: the executor's alive list (id order); ids_end: one past the largest id.

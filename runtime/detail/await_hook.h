@@ -80,6 +80,19 @@ constexpr bool is_suspension_point() noexcept {
   }
 }
 
+// Awaiters that only transfer to another coroutine of the same fiber (a Task,
+// a Stream's body) declare `static constexpr bool corosim_call = true`: a
+// call, not an operation that could have parked, so the hogging checker does
+// not count it.
+template <class T>
+constexpr bool is_call() noexcept {
+  if constexpr (requires { { T::corosim_call } -> std::convertible_to<bool>; }) {
+    return T::corosim_call;
+  } else {
+    return false;
+  }
+}
+
 inline bool is_noop(std::coroutine_handle<> h) noexcept {
   return h.address() == std::noop_coroutine().address();
 }
@@ -104,6 +117,7 @@ class HookedAwaiter {
       assert(fiber_ != nullptr && "a corosim::Task was awaited outside a corosim executor");
       fiber_->suspended_at = where_;
       fiber_->waiting_what = awaiter_what<Bare>();
+      fiber_->awaiting_call = is_call<Bare>();
       action_ = fiber_->executor->before_await(*fiber_, where_);
       switch (action_) {
         case AwaitAction::proceed:
@@ -161,6 +175,7 @@ class HookedAwaiter {
       throw;
     }
     if (is_noop(next)) {
+      fiber.unparked_awaits = 0;  // a real park: the fiber gave the executor back
       fiber.executor->trace(TraceKind::suspend, &fiber, 0, 0, &where_);
       return next;
     }
@@ -176,7 +191,7 @@ class HookedAwaiter {
     fiber.resume_point = ResumePoint{handle_, resume, this};
     fiber.state = FiberState::ready;
     fiber.executor->trace(kind, &fiber, 0, 0, &where_);
-    fiber.executor->enqueue(fiber);
+    fiber_schedule(fiber);
     return std::noop_coroutine();
   }
 

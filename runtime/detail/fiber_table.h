@@ -58,6 +58,13 @@ class FiberTable {
   }
 
   Fiber* first_alive() const noexcept { return alive_head_; }
+  // The alive fiber with this id, or null (a linear walk: for reports).
+  Fiber* find_alive(std::uint32_t id) const noexcept {
+    for (Fiber* fiber = alive_head_; fiber != nullptr; fiber = fiber->alive_next) {
+      if (fiber->id == id) return fiber;
+    }
+    return nullptr;
+  }
 
   // Drops every fiber that has not ended, oldest first. Destructors may wake or
   // drop others, so the list is rescanned from the front each time. Called
