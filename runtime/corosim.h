@@ -3,6 +3,7 @@
 
 #include "runtime/cancel_safety.h"
 #include "runtime/cancelled.h"
+#include "runtime/async_drop.h"
 #include "runtime/buffered.h"
 #include "runtime/channel.h"
 #include "runtime/check.h"

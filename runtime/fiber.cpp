@@ -2,6 +2,8 @@
 
 #include <cxxabi.h>
 
+#include <exception>
+
 #include <cassert>
 #include <cstdlib>
 #include <memory>
@@ -37,9 +39,30 @@ void report_escaped(Fiber& fiber) {
       fiber.spawned_at);
 }
 
+void after_done(Fiber& fiber);
+
+// The last pending cleanup of a closing fiber finished: it completes now.
+void finish_closing(Fiber& fiber) {
+  fiber.closing = false;
+  fiber.state = FiberState::done;
+  fiber.waiting_what = "";
+  after_done(fiber);
+}
+
 // Common to every way a fiber ends: tell its joiner and scope, and free it if
-// no handle refers to it any more.
+// no handle refers to it any more. A fiber with async cleanups still running
+// completes only once they have finished (it waits as `closing`).
 void after_done(Fiber& fiber) {
+  if (fiber.cleanups_pending > 0) {
+    fiber.state = FiberState::waiting;
+    fiber.closing = true;
+    fiber.waiting_what = "async cleanup";
+    fiber.waiting_on = nullptr;
+    return;
+  }
+  if (Fiber* owner = std::exchange(fiber.cleanup_of, nullptr)) {
+    if (--owner->cleanups_pending == 0 && owner->closing) finish_closing(*owner);
+  }
   if (fiber.driver != nullptr) fiber.driver->member_done(fiber);
   if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
     listener->on_fiber_done(fiber);
@@ -101,6 +124,7 @@ void fiber_finish(Fiber& fiber) {
 }
 
 void fiber_drop(Fiber& fiber) {
+  if (fiber.closing) return;  // already ended; only its shielded cleanups run
   switch (fiber.state) {
     case FiberState::done:
       return;
@@ -124,7 +148,9 @@ void fiber_drop(Fiber& fiber) {
   // Destructors of the dropped chain run as the dropped fiber, so what they do
   // (unlock, send, spawn) is attributed to it; so is waking its joiner.
   Fiber* previous = std::exchange(tls_fiber, &fiber);
+  fiber.dropping = true;
   destroy_root(fiber);
+  fiber.dropping = false;
   after_done(fiber);
   tls_fiber = previous;
 }
@@ -138,6 +164,31 @@ void fiber_release(Fiber& fiber) {
   report_escaped(fiber);
   destroy_root(fiber);
   fiber.executor->retire(fiber);
+}
+
+void check_spawn_context(const SourceLoc& where) {
+  Fiber* fiber = tls_fiber;
+  if (fiber == nullptr || !in_destructor(*fiber)) return;
+  std::string context;
+  if (fiber->dropping) {
+    context = "its chain was being dropped (cancelled at " + fiber->suspended_at.str() + ")";
+  } else if (fiber->returning_frames > 0) {
+    context = "a Task it ran was destroying its locals on return";
+  } else {
+    context = "an exception was unwinding it";
+  }
+  fiber->executor->report_failure(
+      "detached-cleanup",
+      "spawn at " + where.str() + " was made while a destructor ran on fiber " +
+          std::to_string(fiber->id) + " (" + context +
+          "): that cleanup runs detached, nobody can await it, and whatever follows the "
+          "destructor races with it. Hold the resource with corosim::scoped(...) or "
+          "with_resource(...) so its async_close is awaited, or spawn into a TaskScope",
+      where);
+}
+
+bool in_destructor(const Fiber& fiber) noexcept {
+  return fiber.dropping || fiber.returning_frames > 0 || std::uncaught_exceptions() > 0;
 }
 
 std::stop_token fiber_stop_token(Fiber& fiber) {

@@ -121,6 +121,30 @@ struct Fiber {
   std::uint64_t ready_since_ns = 0;
   std::uint64_t held_steps = 0;
 
+  // Async drop: cleanup fibers handed to this one by resource guards
+  // (runtime/async_drop.h). Its completion — what its joiner, scope and
+  // select see — waits until they have finished; meanwhile it is `closing`
+  // (state waiting, its own frame finished or destroyed).
+  std::uint32_t cleanups_pending = 0;
+  bool closing = false;
+  Fiber* cleanup_of = nullptr;  // set on a cleanup fiber: whose completion waits for it
+
+  // Destructor context, for the detached-cleanup and unjoined-scope checkers:
+  // the fiber's chain is being destroyed (dropped), or a Task of it has
+  // returned and its locals are being destroyed.
+  bool dropping = false;
+  std::uint16_t returning_frames = 0;
+  // The last fiber this one spawned since it last parked: what a resource
+  // destroyed open reports as its destructor's detached cleanup.
+  std::uint32_t last_spawned_id = kNoFiber;
+  SourceLoc last_spawned_at;
+
+  // Detached fibers must not outlive the fiber that detached them, unless
+  // allowed (Outlive::allowed); checked when that fiber ends.
+  std::uint32_t detached_by = kNoFiber;
+  bool may_outlive = false;
+  bool detached_some = false;  // this fiber detached another (worth a check at its end)
+
   // Created on first use: most fibers never ask for their token.
   std::stop_source stop_source{std::nostopstate};
 
@@ -152,6 +176,10 @@ std::exception_ptr fiber_exception(const Fiber& fiber) noexcept;
 std::string describe_exception(const std::exception_ptr& error);
 // Marks the current fiber as waiting on target (for deadlock reports).
 void set_waiting_on(const WaitTarget* target) noexcept;
+// True while a destructor runs on the current fiber: its chain is being
+// dropped, a Task of it is destroying its locals on return, or an exception is
+// unwinding.
+bool in_destructor(const Fiber& fiber) noexcept;
 // The fiber's stop token (its stop source is created on first use).
 std::stop_token fiber_stop_token(Fiber& fiber);
 // Requests the fiber's stop: stop callbacks registered on its token run now.

@@ -9,7 +9,12 @@
 //   step). Cancel-safety of join(): total — cancelling the join leaves the
 //   children running; joining again waits for them.
 // - Destroying a scope drops its live children, so no child outlives the frame
-//   that owns the scope.
+//   that owns the scope. Destroying it un-joined on the normal path (not while
+//   its owner is cancelled or unwinding an exception), with children still
+//   running or a child's exception never rethrown, is reported by the
+//   unjoined-scope checker.
+// - Spawning into a scope from a destructor is fine (the scope joins the child):
+//   the structured way to hand off cleanup.
 #pragma once
 
 #include <concepts>
@@ -26,7 +31,7 @@ namespace corosim {
 
 class TaskScope final : public WaitTarget {
  public:
-  TaskScope();
+  explicit TaskScope(std::source_location where = std::source_location::current());
   TaskScope(const TaskScope&) = delete;
   TaskScope& operator=(const TaskScope&) = delete;
   ~TaskScope();
@@ -35,13 +40,14 @@ class TaskScope final : public WaitTarget {
   // is discarded.
   template <class F>
   void spawn(F&& body, std::source_location where = std::source_location::current()) {
-    adopt(corosim::spawn(std::forward<F>(body), where));
+    adopt(detail::spawn_owned(std::forward<F>(body), SourceLoc::from(where)));
   }
   // Spawns a child from a callable and its arguments (moved into the child).
   template <class F, class Arg, class... Args>
     requires(!std::same_as<std::remove_cvref_t<Arg>, std::source_location>)
   void spawn(F&& body, Arg&& arg, Args&&... args) {
-    adopt(corosim::spawn(std::forward<F>(body), std::forward<Arg>(arg), std::forward<Args>(args)...));
+    adopt(detail::spawn_owned_with(where_, std::forward<F>(body), std::forward<Arg>(arg),
+                                   std::forward<Args>(args)...));
   }
 
   class JoinAwaiter {
@@ -83,6 +89,7 @@ class TaskScope final : public WaitTarget {
   std::size_t live_ = 0;
   Fiber* joiner_ = nullptr;
   std::exception_ptr error_;
+  SourceLoc where_;
   std::uint32_t id_ = 0;
 };
 

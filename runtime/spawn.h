@@ -17,6 +17,14 @@
 // - A spawned fiber is a cancellation boundary: the simulator may inject
 //   cancellation at its suspension points (docs/cancellation.md). A detached
 //   fiber is not (nobody owns it).
+// - A detached fiber (detach(), spawn_detached) must finish before the fiber
+//   that detached it does, unless Outlive::allowed says otherwise: the
+//   detached-fiber checker (main's leftovers are the leak checker's).
+// - spawn() called while a destructor runs — the spawning fiber's chain is
+//   being dropped, a Task's locals are being destroyed on return, or an
+//   exception unwinds — starts cleanup that nobody can await: the
+//   detached-cleanup checker reports it at the spawn. Use corosim::scoped /
+//   with_resource (runtime/async_drop.h), or spawn into a TaskScope.
 #pragma once
 
 #include <cassert>
@@ -40,6 +48,9 @@ namespace corosim {
 class TaskScope;
 template <class T>
 class JoinHandle;
+
+// Whether a detached fiber may outlive the fiber that detached it.
+enum class Outlive : std::uint8_t { forbidden, allowed };
 
 namespace detail {
 
@@ -108,11 +119,17 @@ class [[nodiscard]] JoinHandle {
   }
   std::uint32_t fiber_id() const noexcept { return fiber_->id; }
 
-  // Lets the fiber run on without a handle; it must not outlive the run.
-  void detach() noexcept {
+  // Lets the fiber run on without a handle. It must finish before the fiber
+  // calling detach() does (unless Outlive::allowed), and before the run ends.
+  void detach(Outlive outlive = Outlive::forbidden) noexcept {
     assert(fiber_ != nullptr);
     fiber_->detached = true;
     fiber_->boundary = false;  // no owner is left to cancel it
+    fiber_->may_outlive = outlive == Outlive::allowed;
+    if (Fiber* detacher = current_fiber()) {
+      fiber_->detached_by = detacher->id;
+      detacher->detached_some = true;
+    }
     detail::fiber_release(*std::exchange(fiber_, nullptr));
   }
   // Drops the fiber now (at the end of this step if it is the running fiber)
@@ -187,8 +204,12 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver*
   fiber.resume_point = ResumePoint{handle};
   fiber.state = FiberState::ready;
   // Its handle's owner can cancel it, unless it was spawned from shielded code.
-  const Fiber* parent = current_fiber();
+  Fiber* parent = current_fiber();
   const bool shielded = parent != nullptr && parent->shield_depth > 0;
+  if (parent != nullptr) {
+    parent->last_spawned_id = fiber.id;
+    parent->last_spawned_at = spawned_at;
+  }
   fiber.boundary = !shielded;
   fiber.shield_depth = shielded ? 1 : 0;
   if (driver != nullptr) driver->adopt(fiber);
@@ -207,31 +228,57 @@ JoinHandle<T> spawn_part(Task<T> task, const SourceLoc& spawned_at) {
                      parent != nullptr ? parent->driver : nullptr);
 }
 
+// Reports a spawn made while a destructor runs (the detached-cleanup checker).
+void check_spawn_context(const SourceLoc& where);
+
+// spawn() without that check: for owners that will await the fiber (TaskScope).
+template <class T>
+JoinHandle<T> spawn_owned(Task<T> task, const SourceLoc& where) {
+  return start_fiber(await_as_root<T>(std::move(task)), where);
+}
+template <class F>
+auto spawn_owned(F&& function, const SourceLoc& where) {
+  using T = typename InvokeTask<F>::value_type;
+  return start_fiber(invoke_as_root<T, std::decay_t<F>>(std::forward<F>(function)), where);
+}
+template <class F, class Arg, class... Args>
+auto spawn_owned_with(const SourceLoc& where, F&& function, Arg&& arg, Args&&... args) {
+  using T = typename InvokeTask<F, Arg, Args...>::value_type;
+  return start_fiber(
+      invoke_as_root<T, std::decay_t<F>, std::decay_t<Arg>, std::decay_t<Args>...>(
+          std::forward<F>(function), std::forward<Arg>(arg), std::forward<Args>(args)...),
+      where);
+}
+
 }  // namespace detail
 
 template <class T>
 JoinHandle<T> spawn(Task<T> task, std::source_location where = std::source_location::current()) {
-  return detail::start_fiber(detail::await_as_root<T>(std::move(task)), SourceLoc::from(where));
+  detail::check_spawn_context(SourceLoc::from(where));
+  return detail::spawn_owned(std::move(task), SourceLoc::from(where));
 }
 
 template <class F>
   requires(!IsTask<F> && std::invocable<std::decay_t<F>&>)
 auto spawn(F&& function, std::source_location where = std::source_location::current()) {
-  using T = typename detail::InvokeTask<F>::value_type;
-  return detail::start_fiber(
-      detail::invoke_as_root<T, std::decay_t<F>>(std::forward<F>(function)),
-      SourceLoc::from(where));
+  detail::check_spawn_context(SourceLoc::from(where));
+  return detail::spawn_owned(std::forward<F>(function), SourceLoc::from(where));
 }
 
 template <class F, class Arg, class... Args>
   requires(!std::same_as<std::remove_cvref_t<Arg>, std::source_location> &&
            std::invocable<std::decay_t<F>&, std::decay_t<Arg>, std::decay_t<Args>...>)
 auto spawn(F&& function, Arg&& arg, Args&&... args) {
-  using T = typename detail::InvokeTask<F, Arg, Args...>::value_type;
-  return detail::start_fiber(
-      detail::invoke_as_root<T, std::decay_t<F>, std::decay_t<Arg>, std::decay_t<Args>...>(
-          std::forward<F>(function), std::forward<Arg>(arg), std::forward<Args>(args)...),
-      SourceLoc{});
+  detail::check_spawn_context(SourceLoc{});
+  return detail::spawn_owned_with(SourceLoc{}, std::forward<F>(function), std::forward<Arg>(arg),
+                                  std::forward<Args>(args)...);
+}
+
+// spawn(task) and detach() in one call; traced like any spawn.
+template <class T>
+void spawn_detached(Task<T> task, Outlive outlive = Outlive::forbidden,
+                    std::source_location where = std::source_location::current()) {
+  spawn(std::move(task), where).detach(outlive);
 }
 
 }  // namespace corosim

@@ -51,7 +51,7 @@ class [[nodiscard]] Stream {
       current.emplace(std::forward<U>(item));
       return {};
     }
-    void return_void() noexcept {}
+    void return_void() noexcept { mark_returning(); }
   };
 
   Stream() noexcept = default;

@@ -34,8 +34,16 @@ namespace detail {
 struct TaskPromiseBase : FrameCounted {
   std::coroutine_handle<> continuation;
   std::exception_ptr error;
+  // From co_return until final_suspend the frame destroys its locals: a
+  // destructor context (see fiber.h, returning_frames).
+  Fiber* returning = nullptr;
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
+
+  void mark_returning() noexcept {
+    returning = current_fiber();
+    if (returning != nullptr) ++returning->returning_frames;
+  }
 
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
@@ -46,7 +54,10 @@ struct TaskPromiseBase : FrameCounted {
     }
     void await_resume() const noexcept {}
   };
-  FinalAwaiter final_suspend() const noexcept { return {}; }
+  FinalAwaiter final_suspend() noexcept {
+    if (returning != nullptr) --std::exchange(returning, nullptr)->returning_frames;
+    return {};
+  }
 
   void unhandled_exception() noexcept { error = std::current_exception(); }
 
@@ -66,6 +77,7 @@ struct TaskPromise : TaskPromiseBase {
     requires std::is_convertible_v<U&&, T>
   void return_value(U&& result) {
     value.emplace(std::forward<U>(result));
+    mark_returning();
   }
   T take_result() {
     if (error) std::rethrow_exception(error);
@@ -77,7 +89,7 @@ struct TaskPromise : TaskPromiseBase {
 template <>
 struct TaskPromise<void> : TaskPromiseBase {
   Task<void> get_return_object() noexcept;
-  void return_void() noexcept {}
+  void return_void() noexcept { mark_returning(); }
   void take_result() {
     if (error) std::rethrow_exception(error);
   }

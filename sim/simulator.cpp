@@ -366,6 +366,27 @@ void Simulator::check_leaked_fibers(const Fiber& main) {
                  first);
 }
 
+// A fiber ended: no fiber it detached may still run, unless allowed to
+// outlive it (main's leftovers are the leak checker's, at the end of the run).
+void Simulator::check_detached_children(const Fiber& ended) {
+  for (const Fiber* child = fibers_.first_alive(); child != nullptr; child = child->alive_next) {
+    if (child->detached_by != ended.id || child->may_outlive || child->state == FiberState::done) {
+      continue;
+    }
+    report_failure("detached-fiber",
+                   absl::StrCat("fiber ", child->id, " (spawned at ", child->spawned_at.str(),
+                                ") was detached by fiber ", ended.id, " (spawned at ",
+                                ended.spawned_at.str(), ") and is still running after fiber ",
+                                ended.id,
+                                " ended: it outlives the scope that started it (now at ",
+                                child->suspended_at.str(),
+                                "). Join it, spawn it into a TaskScope, or detach(Outlive::allowed) "
+                                "if it may"),
+                   child->spawned_at);
+    return;
+  }
+}
+
 void Simulator::report_deadlock() {
   WaitGraphReport report = describe_wait_graph(fibers_.first_alive(), fibers_.spawned());
   report_failure(report.futurelock ? "futurelock" : "deadlock", std::move(report.message),
@@ -448,6 +469,11 @@ std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
 void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                       const SourceLoc* where) {
   if (kind == TraceKind::drop) dropped_this_step_ = true;
+  // Every fiber's end is traced here: the moment to check what it detached.
+  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr &&
+      fiber->detached_some && fiber->id != 0) {
+    check_detached_children(*fiber);
+  }
   const bool at_await = kind == TraceKind::suspend || kind == TraceKind::yield ||
                         kind == TraceKind::drop || kind == TraceKind::cancel;
   trace_.add(kind, fiber != nullptr ? fiber->id : kNoFiber, arg, value, now_ns_, where,

@@ -10,7 +10,9 @@
 // dangling-wait, stray-suspend, ledger (after every drop and at the end),
 // cancel-safety (check_cancel_safety), budget (steps or virtual time),
 // snooze and futurelock (members of poll-driven combinators that their owner
-// leaves unpolled), hogging (a resumption that never gives the executor back).
+// leaves unpolled), hogging (a resumption that never gives the executor back),
+// detached-fiber, detached-cleanup, unjoined-scope, async-drop and
+// use-after-close (structured concurrency and async drop).
 #pragma once
 
 #include <cstdint>
@@ -134,6 +136,7 @@ class Simulator final : public Executor {
   void check_main(const Fiber& main);
   void check_leaked_fibers(const Fiber& main);
   void report_deadlock();
+  void check_detached_children(const Fiber& ended);
   bool snoozed_before(std::uint64_t next_ns);
   void count_snoozed_steps();
   void report_snooze(const Fiber& member, const Driver& driver, std::string bound);

@@ -176,6 +176,7 @@ class HookedAwaiter {
     }
     if (is_noop(next)) {
       fiber.unparked_awaits = 0;  // a real park: the fiber gave the executor back
+      fiber.last_spawned_id = kNoFiber;
       fiber.executor->trace(TraceKind::suspend, &fiber, 0, 0, &where_);
       return next;
     }

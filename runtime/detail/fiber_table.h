@@ -68,11 +68,14 @@ class FiberTable {
 
   // Drops every fiber that has not ended, oldest first. Destructors may wake or
   // drop others, so the list is rescanned from the front each time. Called
-  // between steps, when no fiber runs (so no drop is deferred).
+  // between steps, when no fiber runs (so no drop is deferred). A closing
+  // fiber ends when its cleanup fibers (found later in the list) are dropped.
   void drop_unfinished() {
     for (;;) {
       Fiber* fiber = alive_head_;
-      while (fiber != nullptr && fiber->state == FiberState::done) fiber = fiber->alive_next;
+      while (fiber != nullptr && (fiber->state == FiberState::done || fiber->closing)) {
+        fiber = fiber->alive_next;
+      }
       if (fiber == nullptr) return;
       assert(fiber->state != FiberState::running);
       fiber_drop(*fiber);
