@@ -455,3 +455,110 @@ TEST_CASE("cancel-safety table: awaiting a child Task", "[cancel_safety][table]"
                   }),
                   kTotal, kTotal, kTotal, kTotal);
 }
+
+namespace {
+Task<int> value_after_1ms(int value) {
+  co_await corosim::sleep_for(1ms);
+  co_return value;
+}
+corosim::Stream<int> one_item_after_1ms(int value) {
+  co_await corosim::sleep_for(1ms);
+  co_yield value;
+}
+}  // namespace
+
+TEST_CASE("cancel-safety table: PolledSet::next", "[cancel_safety][table]") {
+  struct State {
+    std::shared_ptr<corosim::PolledSet<int>> set = std::make_shared<corosim::PolledSet<int>>();
+    std::vector<int> got;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] {
+                      State state;
+                      state.set->push(value_after_1ms(5));
+                      return state;
+                    };
+                    spec.operation = [](State& state) -> Task<void> {
+                      std::optional<int> value = co_await state.set->next();
+                      if (value) state.got.push_back(*value);
+                    };
+                    spec.observe = [](const State& state) {
+                      return std::to_string(state.got.size()) + " got, " + std::to_string(state.set->size()) + " left";
+                    };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
+
+TEST_CASE("cancel-safety table: merge next", "[cancel_safety][table]") {
+  struct State {
+    std::shared_ptr<corosim::Merged<int>> merged;
+    std::vector<int> got;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] {
+                      std::vector<corosim::Stream<int>> inputs;
+                      inputs.push_back(one_item_after_1ms(1));
+                      inputs.push_back(one_item_after_1ms(2));
+                      return State{std::make_shared<corosim::Merged<int>>(
+                                       std::move(inputs), corosim::Polling::driven, corosim::SourceLoc{}),
+                                   {}};
+                    };
+                    spec.operation = [](State& state) -> Task<void> {
+                      std::optional<int> item = co_await state.merged->next();
+                      if (item) state.got.push_back(*item);
+                    };
+                    spec.observe = [](const State& state) { return std::to_string(state.got.size()) + " got"; };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
+
+TEST_CASE("cancel-safety table: Pollable await", "[cancel_safety][table]") {
+  struct State {
+    std::shared_ptr<corosim::Pollable<int>> pollable;
+    int value = 0;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] {
+                      return State{std::make_shared<corosim::Pollable<int>>(value_after_1ms(42)), 0};
+                    };
+                    spec.operation = [](State& state) -> Task<void> { state.value = co_await *state.pollable; };
+                    spec.observe = [](const State& state) { return std::to_string(state.value); };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
+
+namespace {
+struct Connection {
+  std::shared_ptr<int> closes;
+  Task<void> async_close() {
+    co_await corosim::sleep_for(1ms);
+    ++*closes;
+  }
+};
+}  // namespace
+
+TEST_CASE("cancel-safety table: Scoped::close", "[cancel_safety][table]") {
+  struct State {
+    std::shared_ptr<int> closes = std::make_shared<int>(0);
+    std::shared_ptr<corosim::Scoped<Connection>> guard;
+  };
+  require_classes(classify<State>([] {
+                    CancelSafetySpec<State> spec;
+                    spec.make = [] {
+                      State state;
+                      state.guard = std::make_shared<corosim::Scoped<Connection>>(
+                          std::make_shared<Connection>(Connection{state.closes}), corosim::SourceLoc{});
+                      return state;
+                    };
+                    spec.operation = [](State& state) -> Task<void> { co_await state.guard->close(); };
+                    spec.observe = [](const State& state) { return std::to_string(*state.closes) + " close(s)"; };
+                    return spec;
+                  }),
+                  kTotal, kTotal, kTotal, kTotal);
+}
