@@ -80,6 +80,12 @@ void print_details(const Trace& trace, const TraceEvent& event, std::ostream& ou
 
 }  // namespace
 
+std::string event_details(const Trace& trace, const TraceEvent& event) {
+  std::ostringstream out;
+  print_details(trace, event, out);
+  return out.str();
+}
+
 void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options) {
   const auto& events = trace.events();
   std::size_t first = 0;

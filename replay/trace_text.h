@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <ostream>
+#include <string>
 
 #include "sim/trace.h"
 
@@ -20,5 +21,9 @@ struct TextTraceOptions {
 };
 
 void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options = {});
+
+// What the text form shows after the event's name: "by fiber 2",
+// "mutex.lock at a.cpp:30", "deadline 5000000ns".
+std::string event_details(const Trace& trace, const TraceEvent& event);
 
 }  // namespace corosim

@@ -22,6 +22,8 @@
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "replay/trace_text.h"
+#include "replay/replay.h"
+#include "scenarios/cli_replay.h"
 #include "scenarios/explore.h"
 #include "scenarios/registry.h"
 
@@ -29,9 +31,9 @@ namespace corosim {
 
 namespace {
 
-constexpr int kExitMet = 0;
-constexpr int kExitNotMet = 1;
-constexpr int kExitUsage = 2;
+using cli::kExitMet;
+using cli::kExitNotMet;
+using cli::kExitUsage;
 
 struct RunFlags {
   std::vector<std::string> patterns;
@@ -45,6 +47,9 @@ struct RunFlags {
   std::optional<std::string> cancel_modes_text;
   std::optional<std::uint64_t> cancel_at;
   std::uint64_t determinism_check_every = ExploreOptions{}.determinism_check_every;
+  std::optional<std::string> check_determinism;  // a fraction of runs, "" for all
+  std::string out_dir;
+  std::string regressions_dir;
   bool trace = false;
   bool quiet = false;
 };
@@ -171,6 +176,20 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
     flags.seed = 0;
   }
   if (flags.seeds == 0) return absl::InvalidArgumentError("--seeds must be at least 1");
+  if (flags.out_dir.empty()) {
+    if (const char* out = std::getenv("COROSIM_OUT"); out != nullptr) flags.out_dir = out;
+  }
+  if (flags.check_determinism) {
+    // A fraction of runs, checked as every Nth run: 1 is every run, 0 none.
+    double fraction = 1.0;
+    if (!flags.check_determinism->empty() &&
+        (!absl::SimpleAtod(*flags.check_determinism, &fraction) || fraction < 0 || fraction > 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("--check-determinism '", *flags.check_determinism,
+                                                     "' is not a fraction from 0 to 1"));
+    }
+    flags.determinism_check_every =
+        fraction == 0 ? 0 : static_cast<std::uint64_t>(1.0 / fraction + 0.5);
+  }
   return absl::OkStatus();
 }
 
@@ -318,6 +337,14 @@ int command_run(const char* argv0, RunFlags& flags) {
     std::cerr << "corosim run: " << override.status().message() << "\n";
     return kExitUsage;
   }
+  std::optional<cli::ReproWriter> repros;
+  if (!flags.out_dir.empty()) {
+    repros.emplace(flags.out_dir);
+    if (absl::Status status = repros->prepare(); !status.ok()) {
+      std::cerr << "corosim run: --out: " << status.message() << "\n";
+      return kExitUsage;
+    }
+  }
   std::ofstream json_file;
   if (!flags.json_path.empty()) {
     json_file.open(flags.json_path);
@@ -331,6 +358,15 @@ int command_run(const char* argv0, RunFlags& flags) {
                                selected->size(), flags.strategy, flags.seed,
                                flags.seed + flags.seeds - 1,
                                *override ? ", cancel " + describe_cancel(**override) : "");
+  std::size_t regressions_not_met = 0;
+  if (!flags.regressions_dir.empty()) {
+    auto replayed = cli::replay_regressions(flags.regressions_dir, *selected);
+    if (!replayed.ok()) {
+      std::cerr << "corosim run: " << replayed.status().message() << "\n";
+      return kExitUsage;
+    }
+    regressions_not_met = *replayed;
+  }
   Progress progress(!flags.quiet);
   std::vector<ScenarioReport> reports;
   std::vector<CancelChoice> choices;
@@ -350,6 +386,23 @@ int command_run(const char* argv0, RunFlags& flags) {
     options.on_run = [&](std::uint64_t done) {
       progress.update(scenario->name, done, runs_known ? flags.seeds : 0);
     };
+    // One repro per failure signature; the first run of each is the one kept.
+    std::vector<std::pair<std::string, std::string>> repro_paths;  // failure key -> path
+    std::string write_error;
+    if (repros) {
+      options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
+        const std::string key = failure_key(failed);
+        for (const auto& known : repro_paths) {
+          if (known.first == key) return;
+        }
+        auto path = repros->write(make_repro(scenario->name, flags.strategy, sim, failed));
+        if (!path.ok()) {
+          if (write_error.empty()) write_error = std::string(path.status().message());
+          return;
+        }
+        repro_paths.emplace_back(key, *path);
+      };
+    }
     ScenarioReport report = explore_scenario(*scenario, options);
     progress.clear();
     if (report.met) ++met;
@@ -374,6 +427,12 @@ int command_run(const char* argv0, RunFlags& flags) {
         std::cout << "          cancelled: " << describe_injection(injection) << "\n";
       }
       std::cout << "        rerun: " << rerun_command(argv0, *scenario, flags, choice, *shown) << "\n";
+      for (const auto& [key, path] : repro_paths) {
+        if (key == failure_key(*shown)) std::cout << "        replay: " << argv0 << " replay " << path << "\n";
+      }
+      if (repro_paths.size() > 1) {
+        std::cout << "        " << repro_paths.size() << " distinct failures written to " << flags.out_dir << "\n";
+      }
       if (flags.trace) print_trace_of(*scenario, flags, shown->seed, plan_for_run(choice, *shown));
     } else if (!report.met) {
       std::cout << "        expected " << scenario->expect.str() << " but every run passed\n";
@@ -382,6 +441,10 @@ int command_run(const char* argv0, RunFlags& flags) {
       if (choice.exploration == CancelExploration::at) plan = CancelPlan::at(choice.at, choice.modes.front());
       if (choice.exploration == CancelExploration::random) plan = CancelPlan::random(choice.modes);
       print_trace_of(*scenario, flags, flags.seed, plan);
+    }
+    if (!write_error.empty()) {
+      std::cerr << "corosim run: --out: " << write_error << "\n";
+      return kExitUsage;
     }
     reports.push_back(std::move(report));
     choices.push_back(choice);
@@ -406,7 +469,7 @@ int command_run(const char* argv0, RunFlags& flags) {
       return kExitUsage;
     }
   }
-  return met == reports.size() ? kExitMet : kExitNotMet;
+  return met == reports.size() && regressions_not_met == 0 ? kExitMet : kExitNotMet;
 }
 
 }  // namespace
@@ -452,7 +515,43 @@ int main(int argc, char** argv) {
                   "Run every Nth run twice and compare the traces event by event (0: never, 1: "
                   "every run; a difference fails with the nondeterminism checker)")
       ->capture_default_str();
+  run->add_option("--check-determinism", flags.check_determinism,
+                  "Check this fraction of runs for determinism (0 to 1; no value: every run). "
+                  "Sets --determinism-check to every 1/FRACTION-th run")
+      ->expected(0, 1);
+  run->add_option("--out", flags.out_dir,
+                  "Write a repro file per distinct failure (scenario, checker, location) into "
+                  "DIR (env COROSIM_OUT)");
+  run->add_option("--regressions", flags.regressions_dir,
+                  "Replay every *.repro in DIR whose scenario is selected, before exploring; each "
+                  "must meet its scenario's expectation");
   run->add_flag("--quiet", flags.quiet, "No progress display");
+
+  cli::ReplayFlags replay_flags;
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Replay a repro file exactly, verify its trace hash and print the trace (exit 0: "
+                "the run passed, 1: it failed, 2: usage or malformed file, 3: it diverged from "
+                "the recording)");
+  replay->add_option("file", replay_flags.path, "The repro file")->required();
+  replay->add_option("--trace", replay_flags.trace_format,
+                     "Trace format: text, columns, jsonl, perfetto (Chrome trace JSON)")
+      ->capture_default_str();
+  replay->add_option("--out", replay_flags.out, "Write the trace to FILE instead of the terminal");
+  replay->add_flag("--full", replay_flags.full, "The whole text trace, not its tail");
+  replay->add_option("--trace-tail", replay_flags.trace_tail, "Events of the text trace, from the end")
+      ->capture_default_str();
+  replay->add_option("--continue", replay_flags.continue_with,
+                     "If the run diverges (or outlives the recording), let this strategy make the "
+                     "remaining decisions instead of stopping");
+
+  cli::MinimizeFlags minimize_flags;
+  CLI::App* minimize = app.add_subcommand(
+      "minimize", "Shrink a repro's decision stream and cancellation point while the same "
+                  "failure (checker and location) persists");
+  minimize->add_option("file", minimize_flags.path, "The repro file")->required();
+  minimize->add_option("--out", minimize_flags.out, "Where to write the result (default: FILE.min.repro)");
+  minimize->add_option("--max-replays", minimize_flags.max_replays, "Replays allowed")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -466,6 +565,8 @@ int main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("list")) return command_list();
+  if (app.got_subcommand("replay")) return cli::command_replay(argv[0], replay_flags);
+  if (app.got_subcommand("minimize")) return cli::command_minimize(argv[0], minimize_flags);
   if (absl::Status status = apply_environment(flags, seed_option->count() > 0,
                                               seeds_option->count() > 0,
                                               strategy_option->count() > 0);

@@ -64,7 +64,10 @@ class Explorer {
     ++report_.runs;
     if (!result.injections.empty()) ++report_.cancel_points;
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
-    if (!result.passed()) record_failure(result);
+    if (!result.passed()) {
+      record_failure(result);
+      if (options_.on_failure) options_.on_failure(result, sim);
+    }
     if (options_.on_run) options_.on_run(report_.runs);
     return result;
   }

@@ -29,6 +29,9 @@ struct ExploreOptions {
   std::uint64_t determinism_check_every = 16;
   // Called after every run (progress display); may be empty.
   std::function<void(std::uint64_t runs_done)> on_run;
+  // Called for every failing run with the options it ran under (--out writes
+  // repros); may be empty.
+  std::function<void(const RunResult& run, const SimOptions& sim)> on_failure;
 };
 
 struct ScenarioReport {

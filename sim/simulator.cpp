@@ -462,6 +462,11 @@ std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const Sour
 std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
   const std::uint64_t value = strategy_.choose(kind, n);
   assert(value < n && "a strategy chose out of range");
+  if (strategy_.halted() && !failure_) {
+    const Fiber* fiber = current_fiber();
+    report_failure("replay-diverged", strategy_.halt_message(),
+                   fiber != nullptr ? fiber->suspended_at : SourceLoc{});
+  }
   decisions_.push_back(Decision{kind, n, value});
   return value;
 }
@@ -483,8 +488,9 @@ void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std
 void Simulator::report_failure(std::string checker, std::string message, const SourceLoc& where) {
   if (failure_) return;
   const Fiber* fiber = current_fiber();
+  const std::uint64_t event = trace_.events_seen();
   trace(TraceKind::check_failed, fiber, 0, 0, &where);
-  failure_ = Failure{std::move(checker), std::move(message), where, steps_, now_ns_};
+  failure_ = Failure{std::move(checker), std::move(message), where, steps_, now_ns_, event};
 }
 
 }  // namespace corosim

@@ -59,6 +59,7 @@ struct Failure {
   SourceLoc location;
   std::uint64_t step = 0;
   std::uint64_t time_ns = 0;
+  std::uint64_t event = 0;  // index of its check_failed event in the trace
 };
 
 struct RunResult {

@@ -94,12 +94,15 @@ TEST_CASE("tidy: dependencies point one way (runtime <- sim <- replay <- scenari
                              {"#include \"scenarios/", "runtime is the bottom layer"}});
   auto sim = violations(sources_under("sim"), {{"#include \"replay/", "sim is below replay"},
                                                {"#include \"scenarios/", "sim is below scenarios"}});
+  auto replay = violations(sources_under("replay"), {{"#include \"scenarios/", "replay is below scenarios"}});
   std::string report;
   for (const auto& line : runtime) report += line + "\n";
   for (const auto& line : sim) report += line + "\n";
+  for (const auto& line : replay) report += line + "\n";
   INFO(report);
   REQUIRE(runtime.empty());
   REQUIRE(sim.empty());
+  REQUIRE(replay.empty());
 }
 
 TEST_CASE("tidy: test names survive ctest discovery", "[tidy]") {

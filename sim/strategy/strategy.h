@@ -24,6 +24,10 @@ class Strategy {
   virtual std::uint64_t choose(DecisionKind kind, std::uint64_t n) = 0;
   // The name and parameters, as written on the command line ("random").
   virtual std::string describe() const = 0;
+  // A strategy that cannot go on (a replay that left its recording) says so;
+  // the simulator then fails the run with the replay-diverged checker.
+  virtual bool halted() const noexcept { return false; }
+  virtual std::string halt_message() const { return {}; }
 };
 
 // The seeded choice every strategy makes for data (random) and for random

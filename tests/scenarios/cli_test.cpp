@@ -144,7 +144,7 @@ TEST_CASE("run --help documents every run flag", "[cli]") {
   REQUIRE(help.exit_code == 0);
   for (const char* flag : {"--seed", "--seeds", "--strategy", "--json", "--steps-max", "--trace",
                            "--trace-tail", "--quiet", "--cancel", "--cancel-modes", "--cancel-at",
-                           "--determinism-check"}) {
+                           "--determinism-check", "--check-determinism", "--out", "--regressions"}) {
     CHECK_THAT(help.out, Catch::Contains(flag));
   }
 }

@@ -1,0 +1,298 @@
+#include "replay/repro.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "sim/trace.h"
+
+namespace corosim {
+
+namespace {
+
+// Debian's Abseil has its own string_view, so absl::StrSplit does not take ours.
+std::vector<std::string_view> split(std::string_view text, char separator, bool skip_empty = false) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = text.find(separator, start);
+    const std::string_view part = text.substr(start, end == std::string_view::npos ? end : end - start);
+    if (!part.empty() || !skip_empty) parts.push_back(part);
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+constexpr std::array<std::pair<DecisionKind, char>, 7> kKindLetters = {{
+    {DecisionKind::schedule, 's'},
+    {DecisionKind::yield, 'y'},
+    {DecisionKind::timer_tie, 't'},
+    {DecisionKind::random, 'r'},
+    {DecisionKind::cancel_arm, 'a'},
+    {DecisionKind::cancel_fire, 'f'},
+    {DecisionKind::cancel_mode, 'm'},
+}};
+
+char kind_letter(DecisionKind kind) {
+  for (const auto& [known, letter] : kKindLetters) {
+    if (known == kind) return letter;
+  }
+  return '?';
+}
+
+std::string decision_token(const Decision& decision) {
+  return absl::StrCat(std::string(1, kind_letter(decision.kind)), decision.value, "/", decision.n);
+}
+
+bool parse_number(std::string_view text, std::uint64_t& out) {
+  if (text.empty() || text.size() > 20) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(std::string(text), &out);
+}
+
+std::string format_cancel(const CancelPlan& plan) {
+  switch (plan.kind) {
+    case CancelPlan::Kind::none: return "none";
+    case CancelPlan::Kind::at_point:
+      return absl::StrCat("point=", plan.point, " mode=", cancel_mode_name(plan.mode));
+    case CancelPlan::Kind::random: return "random modes=" + cancel_modes_string(plan.modes);
+  }
+  return "none";
+}
+
+absl::StatusOr<CancelPlan> parse_cancel(std::string_view text) {
+  if (text == "none") return CancelPlan{};
+  if (text.substr(0, 13) == "random modes=") {
+    auto modes = parse_cancel_modes(text.substr(13));
+    if (!modes.ok()) return modes.status();
+    return CancelPlan::random(*modes);
+  }
+  std::vector<std::string_view> parts = split(text, ' ');
+  if (parts.size() != 2 || parts[0].substr(0, 6) != "point=" || parts[1].substr(0, 5) != "mode=") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected 'none', 'point=K mode=M' or 'random modes=M,...', got '", std::string(text), "'"));
+  }
+  std::uint64_t point = 0;
+  if (!parse_number(parts[0].substr(6), point)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cancellation point '", std::string(parts[0].substr(6)), "' is not a whole number"));
+  }
+  auto mode = parse_cancel_modes(parts[1].substr(5));
+  if (!mode.ok()) return mode.status();
+  if (mode->size() != 1) return absl::InvalidArgumentError("a cancellation point takes one mode");
+  return CancelPlan::at(point, mode->front());
+}
+
+}  // namespace
+
+std::string encode_decisions(const DecisionStream& decisions) {
+  std::string out;
+  for (std::size_t i = 0; i < decisions.size();) {
+    std::size_t repeat = 1;
+    while (i + repeat < decisions.size() && decisions[i + repeat] == decisions[i]) ++repeat;
+    if (!out.empty()) out += ' ';
+    out += decision_token(decisions[i]);
+    if (repeat > 1) absl::StrAppend(&out, "*", repeat);
+    i += repeat;
+  }
+  return out;
+}
+
+absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
+  DecisionStream decisions;
+  std::size_t index = 0;
+  for (std::string_view token : split(text, ' ', true)) {
+    ++index;
+    auto bad = [&](const std::string& why) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("decision token ", index, " '", std::string(token), "': ", why));
+    };
+    Decision decision{};
+    bool known = false;
+    for (const auto& [kind, letter] : kKindLetters) {
+      if (token[0] == letter) {
+        decision.kind = kind;
+        known = true;
+      }
+    }
+    if (!known) return bad("unknown kind letter (expected one of s y t r a f m)");
+    std::string_view rest = token.substr(1);
+    std::uint64_t repeat = 1;
+    if (std::size_t star = rest.find('*'); star != std::string_view::npos) {
+      if (!parse_number(rest.substr(star + 1), repeat) || repeat == 0 || repeat > 100'000'000) {
+        return bad("the repeat count after '*' must be a whole number from 1");
+      }
+      rest = rest.substr(0, star);
+    }
+    const std::size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return bad("expected <value>/<n>");
+    if (!parse_number(rest.substr(0, slash), decision.value) || !parse_number(rest.substr(slash + 1), decision.n)) {
+      return bad("value and n must be whole numbers");
+    }
+    if (decision.n < 2) return bad("n must be at least 2 (single choices are not recorded)");
+    if (decision.value >= decision.n) return bad("the value must be below n");
+    decisions.insert(decisions.end(), repeat, decision);
+  }
+  return decisions;
+}
+
+std::string format_repro(const Repro& repro) {
+  std::string out = absl::StrCat("corosim-repro ", kReproVersion, "\n");
+  absl::StrAppend(&out, "scenario: ", repro.scenario, "\n");
+  absl::StrAppend(&out, "strategy: ", repro.strategy, " seed=", repro.seed, "\n");
+  absl::StrAppend(&out, "cancel: ", format_cancel(repro.cancel), "\n");
+  absl::StrAppend(&out, "steps-max: ", repro.steps_max, "\n");
+  absl::StrAppend(&out, "decisions: ", encode_decisions(repro.decisions), "\n");
+  if (repro.checker.empty()) {
+    out += "failure: none\n";
+  } else {
+    absl::StrAppend(&out, "failure: ", repro.checker, ": ", repro.message, "\n");
+    absl::StrAppend(&out, "location: ", repro.location, "\n");
+  }
+  absl::StrAppend(&out, "trace-hash: ", hash_hex(repro.trace_hash), "\n");
+  return out;
+}
+
+absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin) {
+  std::vector<std::pair<std::size_t, std::string_view>> lines;  // (line number, text)
+  std::size_t number = 0;
+  for (std::string_view line : split(text, '\n')) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    lines.emplace_back(number, line);
+  }
+  const std::string where = std::string(origin);
+  auto error = [&](std::size_t line, const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ":", line, ": ", why));
+  };
+  if (lines.empty()) return absl::InvalidArgumentError(where + ": empty file: not a corosim repro");
+  const auto [header_line, header] = lines.front();
+  if (header.substr(0, 14) != "corosim-repro ") {
+    return error(header_line, "not a corosim repro: the first line must be 'corosim-repro 1'");
+  }
+  std::uint64_t version = 0;
+  if (!parse_number(header.substr(14), version)) return error(header_line, "bad version number");
+  if (version != kReproVersion) {
+    return error(header_line, absl::StrCat("repro version ", version, " is not supported (this corosim reads version ",
+                                           kReproVersion, ")"));
+  }
+
+  Repro repro;
+  const std::vector<std::string_view> order = {"scenario", "strategy", "cancel", "steps-max",
+                                               "decisions", "failure", "location", "trace-hash"};
+  std::size_t next = 0;  // index into order
+  bool passed = false;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto [line_number, line] = lines[i];
+    const std::size_t colon = line.find(": ");
+    if (colon == std::string_view::npos) return error(line_number, "expected 'field: value'");
+    const std::string_view field = line.substr(0, colon);
+    const std::string_view value = line.substr(colon + 2);
+    std::size_t at = next;
+    while (at < order.size() && order[at] != field) ++at;
+    if (at == order.size()) {
+      for (std::size_t seen = 0; seen < next; ++seen) {
+        if (order[seen] == field) return error(line_number, absl::StrCat("field '", std::string(field), "' appears twice"));
+      }
+      return error(line_number, absl::StrCat("unknown field '", std::string(field), "'"));
+    }
+    // Every field before this one must have been given (location only with a failure).
+    for (std::size_t skipped = next; skipped < at; ++skipped) {
+      if (order[skipped] == "location" && passed) continue;
+      return error(line_number, absl::StrCat("missing field '", std::string(order[skipped]), "' before '",
+                                             std::string(field), "'"));
+    }
+    next = at + 1;
+    if (field == "scenario") {
+      if (value.empty()) return error(line_number, "empty scenario name");
+      repro.scenario = std::string(value);
+    } else if (field == "strategy") {
+      std::vector<std::string_view> parts = split(value, ' ');
+      if (parts.size() != 2 || parts[1].substr(0, 5) != "seed=" || !parse_number(parts[1].substr(5), repro.seed)) {
+        return error(line_number, "expected 'strategy: NAME seed=N'");
+      }
+      repro.strategy = std::string(parts[0]);
+    } else if (field == "cancel") {
+      auto plan = parse_cancel(value);
+      if (!plan.ok()) return error(line_number, std::string(plan.status().message()));
+      repro.cancel = *plan;
+    } else if (field == "steps-max") {
+      if (!parse_number(value, repro.steps_max) || repro.steps_max == 0) {
+        return error(line_number, "steps-max must be a whole number from 1");
+      }
+    } else if (field == "decisions") {
+      auto decisions = decode_decisions(value);
+      if (!decisions.ok()) return error(line_number, std::string(decisions.status().message()));
+      repro.decisions = std::move(*decisions);
+    } else if (field == "failure") {
+      if (value == "none") {
+        passed = true;
+      } else {
+        const std::size_t split = value.find(": ");
+        const std::string_view checker = value.substr(0, split);
+        if (split == std::string_view::npos || split == 0 ||
+            checker.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos) {
+          return error(line_number,
+                       "expected 'failure: none' or 'failure: CHECKER: MESSAGE' (a checker name is "
+                       "lowercase letters and '-')");
+        }
+        repro.checker = std::string(value.substr(0, split));
+        repro.message = std::string(value.substr(split + 2));
+      }
+    } else if (field == "location") {
+      if (passed) return error(line_number, "a passing run ('failure: none') has no location");
+      repro.location = std::string(value);
+    } else if (field == "trace-hash") {
+      if (value.size() != 16 || value.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+        return error(line_number, "trace-hash must be 16 lowercase hex digits");
+      }
+      repro.trace_hash = std::stoull(std::string(value), nullptr, 16);
+    }
+  }
+  for (std::size_t k = next; k < order.size(); ++k) {
+    if (order[k] == "location" && passed) continue;
+    return error(lines.back().first,
+                 absl::StrCat("the file ends before field '", std::string(order[k]), "'"));
+  }
+  return repro;
+}
+
+absl::Status write_file_atomically(const std::string& path, const std::string& contents) {
+  const std::string temporary = absl::StrCat(path, ".tmp.", ::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write '", temporary, "'"));
+    out << contents;
+    out.flush();
+    if (!out) return absl::UnavailableError(absl::StrCat("writing '", temporary, "' failed"));
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(temporary.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot rename '", temporary, "' to '", path, "': ", why));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read '", path, "'"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace corosim

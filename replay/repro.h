@@ -1,0 +1,64 @@
+// Repro files: one run, written down so that it replays exactly.
+//
+//   corosim-repro 1
+//   scenario: select/read_send
+//   strategy: random seed=1234
+//   cancel: point=2 mode=drop
+//   steps-max: 1000000
+//   decisions: s0/2 y1/2*3 t1/2 r7/10
+//   failure: cancel-safety: claimed total, but this run is unsafe: ...
+//   location: scenarios/bundled/read_send.cpp:119
+//   trace-hash: 24ece248525b840a
+//
+// One field a line, in this order; a line starting with '#' is a comment.
+// The decision stream is what replays the run; strategy and seed say where it
+// came from. Each decision is <kind letter><value>/<n> (s schedule, y yield,
+// t timer tie, r random, a cancel-arm, f cancel-fire, m cancel-mode), and
+// "*k" repeats a decision k times. `cancel` is none, point=K mode=M, or
+// random modes=M,N,... A passing run has `failure: none` and no location.
+//
+// The failure signature — scenario, checker and location (file:line) — is
+// what deduplicates repros and what minimisation preserves.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "sim/cancel.h"
+#include "sim/decision.h"
+
+namespace corosim {
+
+struct Repro {
+  std::string scenario;
+  std::string strategy = "random";
+  std::uint64_t seed = 0;
+  CancelPlan cancel;
+  std::uint64_t steps_max = 1'000'000;
+  DecisionStream decisions;
+  std::string checker;   // empty: the run passed
+  std::string message;   // the failure message's first line
+  std::string location;  // file:line of the failure
+  std::uint64_t trace_hash = 0;
+
+  // "scenario|checker|location": equal for the same bug.
+  std::string signature() const { return scenario + "|" + checker + "|" + location; }
+};
+
+inline constexpr int kReproVersion = 1;
+
+std::string format_repro(const Repro& repro);
+// Errors name the line and what was wrong with it; `origin` (a path) prefixes them.
+absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin = "repro");
+
+std::string encode_decisions(const DecisionStream& decisions);
+absl::StatusOr<DecisionStream> decode_decisions(std::string_view text);
+
+// Writes path through a temporary file and a rename, so a reader never sees
+// half a repro.
+absl::Status write_file_atomically(const std::string& path, const std::string& contents);
+absl::StatusOr<std::string> read_file(const std::string& path);
+
+}  // namespace corosim

@@ -1,0 +1,61 @@
+// The repro side of the command line: `replay`, `minimize`, and the pieces
+// `run` uses to write repros (--out) and replay a regression corpus
+// (--regressions). Internal to scenarios/cli*.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "replay/repro.h"
+#include "scenarios/registry.h"
+
+namespace corosim::cli {
+
+constexpr int kExitMet = 0;
+constexpr int kExitNotMet = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitDiverged = 3;
+
+struct ReplayFlags {
+  std::string path;
+  std::string trace_format = "text";
+  std::string out;  // the trace goes here instead of stdout
+  bool full = false;
+  std::uint64_t trace_tail = 60;
+  std::optional<std::string> continue_with;
+};
+
+struct MinimizeFlags {
+  std::string path;
+  std::string out;  // default: PATH with .min.repro
+  std::uint64_t max_replays = 2000;
+};
+
+int command_replay(const char* argv0, const ReplayFlags& flags);
+int command_minimize(const char* argv0, const MinimizeFlags& flags);
+
+// Writes repros into a folder, one per failure signature (atomically).
+class ReproWriter {
+ public:
+  explicit ReproWriter(std::string folder) : folder_(std::move(folder)) {}
+  // Creates the folder if needed.
+  absl::Status prepare() const;
+  // The path written, or the path already written for this signature.
+  absl::StatusOr<std::string> write(const Repro& repro);
+
+ private:
+  std::string folder_;
+  std::vector<std::pair<std::string, std::string>> written_;  // signature -> path
+};
+
+// Replays every *.repro in folder whose scenario is among selected (sorted by
+// file name), prints a line each, and judges it against its scenario's
+// expectation. Returns how many did not meet it; an error for an unreadable
+// folder, a malformed repro or an unknown scenario.
+absl::StatusOr<std::size_t> replay_regressions(const std::string& folder,
+                                               const std::vector<const Scenario*>& selected);
+
+}  // namespace corosim::cli

@@ -1,0 +1,256 @@
+// Repro files: the format, its parser's errors, exact replay, divergence,
+// minimisation, and the trace exporters.
+#include "replay/repro.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "replay/export.h"
+#include "replay/minimize.h"
+#include "replay/replay.h"
+#include "scenarios/explore.h"
+#include "scenarios/registry.h"
+
+using corosim::Decision;
+using corosim::DecisionKind;
+using corosim::Repro;
+
+namespace {
+
+Repro sample() {
+  Repro repro;
+  repro.scenario = "race/lost_update";
+  repro.strategy = "random";
+  repro.seed = 12;
+  repro.cancel = corosim::CancelPlan::at(3, corosim::CancelMode::prompt);
+  repro.steps_max = 5000;
+  repro.decisions = {{DecisionKind::schedule, 3, 2}, {DecisionKind::yield, 2, 1},
+                     {DecisionKind::yield, 2, 1},    {DecisionKind::yield, 2, 1},
+                     {DecisionKind::timer_tie, 2, 0}, {DecisionKind::random, 10, 7},
+                     {DecisionKind::cancel_arm, 2, 1}, {DecisionKind::cancel_fire, 2, 0},
+                     {DecisionKind::cancel_mode, 4, 3}};
+  repro.checker = "check";
+  repro.message = "CORO_CHECK(balance == 30) failed: balance is 10";
+  repro.location = "scenarios/bundled/races.cpp:39";
+  repro.trace_hash = 0x3af4f66d92317a67ULL;
+  return repro;
+}
+
+// The first failing run of a scenario over seeds 0..199, under its own exploration.
+std::optional<std::pair<corosim::RunResult, corosim::SimOptions>> first_failure(const corosim::Scenario& scenario) {
+  std::optional<std::pair<corosim::RunResult, corosim::SimOptions>> found;
+  corosim::ExploreOptions options;
+  options.seed_count = 200;
+  options.cancel = scenario.expect.cancel;
+  options.cancel_modes = scenario.expect.cancel_modes;
+  options.determinism_check_every = 0;
+  options.on_failure = [&](const corosim::RunResult& run, const corosim::SimOptions& sim) {
+    if (!found) found.emplace(run, sim);
+  };
+  corosim::explore_scenario(scenario, options);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("a repro survives format and parse unchanged", "[repro]") {
+  const Repro repro = sample();
+  const std::string text = corosim::format_repro(repro);
+  CHECK_THAT(text, Catch::Contains("decisions: s2/3 y1/2*3 t0/2 r7/10 a1/2 f0/2 m3/4\n"));
+  CHECK_THAT(text, Catch::Contains("cancel: point=3 mode=prompt\n"));
+  auto parsed = corosim::parse_repro(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->scenario == repro.scenario);
+  CHECK(parsed->seed == 12);
+  CHECK(parsed->cancel.kind == corosim::CancelPlan::Kind::at_point);
+  CHECK(parsed->cancel.point == 3);
+  CHECK(parsed->cancel.mode == corosim::CancelMode::prompt);
+  CHECK(parsed->steps_max == 5000);
+  CHECK(parsed->decisions == repro.decisions);
+  CHECK(parsed->signature() == repro.signature());
+  CHECK(parsed->message == repro.message);
+  CHECK(parsed->trace_hash == repro.trace_hash);
+
+  Repro passing = repro;
+  passing.checker.clear();
+  passing.location.clear();
+  passing.cancel = corosim::CancelPlan::random({corosim::CancelMode::drop, corosim::CancelMode::stop});
+  auto again = corosim::parse_repro("# a comment first\n" + corosim::format_repro(passing));
+  REQUIRE(again.ok());
+  CHECK(again->checker.empty());
+  CHECK(again->cancel.kind == corosim::CancelPlan::Kind::random);
+  CHECK(again->cancel.modes.size() == 2);
+}
+
+TEST_CASE("malformed repros are rejected with the line and the reason", "[repro]") {
+  const std::string good = corosim::format_repro(sample());
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    return text;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "empty file"},
+      {"hello\n", "repro:1: not a corosim repro"},
+      {replace("corosim-repro 1", "corosim-repro 9"), "repro version 9 is not supported"},
+      {replace("corosim-repro 1", "corosim-repro x"), "repro:1: bad version number"},
+      {replace("scenario: race/lost_update\n", ""), "missing field 'scenario' before 'strategy'"},
+      {replace("strategy: random seed=12", "strategy: random"), "expected 'strategy: NAME seed=N'"},
+      {replace("cancel: point=3 mode=prompt", "cancel: point=x mode=prompt"), "'x' is not a whole number"},
+      {replace("mode=prompt", "mode=explode"), "explode"},
+      {replace("s2/3", "q2/3"), "unknown kind letter"},
+      {replace("s2/3", "s3/3"), "the value must be below n"},
+      {replace("s2/3", "s0/1"), "n must be at least 2"},
+      {replace("y1/2*3", "y1/2*0"), "repeat count"},
+      {replace("s2/3", "s2-3"), "expected <value>/<n>"},
+      {replace("trace-hash: 3af4f66d92317a67", "trace-hash: 3AF4"), "16 lowercase hex digits"},
+      {replace("steps-max: 5000", "steps-max: 0"), "steps-max must be a whole number from 1"},
+      {good + "extra: field\n", "unknown field 'extra'"},
+      {replace("steps-max: 5000\n", "steps-max: 5000\nsteps-max: 5000\n"), "appears twice"},
+      {replace("location: scenarios/bundled/races.cpp:39\n", ""), "missing field 'location'"},
+      {replace("trace-hash: 3af4f66d92317a67\n", ""), "the file ends before field 'trace-hash'"},
+      {replace("failure: check: ", "failure: "), "expected 'failure: none' or 'failure: CHECKER: MESSAGE'"},
+      {replace("cancel: point=3 mode=prompt", "cancel: sometimes"), "expected 'none', 'point=K mode=M'"},
+      {replace("scenario: race/lost_update", "scenario no colon"), "expected 'field: value'"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto parsed = corosim::parse_repro(text);
+    INFO("text:\n" << text);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK_THAT(std::string(parsed.status().message()), Catch::Contains(expected));
+  }
+}
+
+TEST_CASE("every bundled failure replays exactly and minimises to no more decisions", "[repro][replay]") {
+  std::size_t checked = 0;
+  for (const corosim::Scenario& scenario : corosim::ScenarioRegistry::global().all()) {
+    if (!scenario.expect.expects_failure()) continue;
+    INFO(scenario.name);
+    auto failure = first_failure(scenario);
+    REQUIRE(failure.has_value());
+    const Repro repro = corosim::make_repro(scenario.name, "random", failure->second, failure->first);
+    auto parsed = corosim::parse_repro(corosim::format_repro(repro));
+    REQUIRE(parsed.ok());
+    auto outcome = corosim::replay_repro(*parsed, scenario.body);
+    REQUIRE(outcome.ok());
+    CHECK_FALSE(outcome->divergence.has_value());
+    CHECK(outcome->hash_matches);
+    CHECK(outcome->signature_matches);
+    CHECK(outcome->run.failure->checker == scenario.expect.checker);
+
+    auto minimal = corosim::minimize_repro(*parsed, scenario.body, 300);
+    REQUIRE(minimal.ok());
+    CHECK(minimal->decisions_after <= minimal->decisions_before);
+    CHECK(minimal->repro.signature() == parsed->signature());
+    auto replayed = corosim::replay_repro(minimal->repro, scenario.body);
+    REQUIRE(replayed.ok());
+    CHECK_FALSE(replayed->divergence.has_value());
+    CHECK(replayed->hash_matches);
+    CHECK(replayed->signature_matches);
+    ++checked;
+  }
+  CHECK(checked >= 10);
+}
+
+TEST_CASE("minimisation removes what the failure does not need", "[repro][minimize]") {
+  const corosim::Scenario* race = corosim::ScenarioRegistry::global().find("race/lost_update");
+  REQUIRE(race != nullptr);
+  auto failure = first_failure(*race);
+  REQUIRE(failure.has_value());
+  Repro repro = corosim::make_repro(race->name, "random", failure->second, failure->first);
+  // Pad the stream with noise the failure does not need: a lenient replay
+  // would still fail, and the minimiser must throw it away again.
+  auto minimal = corosim::minimize_repro(repro, race->body);
+  REQUIRE(minimal.ok());
+  CHECK(minimal->nonzero_after < minimal->nonzero_before);
+  CHECK(minimal->replays > 1);
+}
+
+TEST_CASE("a replay that leaves its recording stops at the first divergent decision", "[repro][replay]") {
+  const corosim::Scenario* race = corosim::ScenarioRegistry::global().find("race/lost_update");
+  auto failure = first_failure(*race);
+  REQUIRE(failure.has_value());
+  Repro repro = corosim::make_repro(race->name, "random", failure->second, failure->first);
+  REQUIRE(repro.decisions.size() > 2);
+  repro.decisions[1].n += 1;  // as if the code now had one more ready fiber there
+  auto outcome = corosim::replay_repro(repro, race->body);
+  REQUIRE(outcome.ok());
+  REQUIRE(outcome->divergence.has_value());
+  CHECK(outcome->run.failure->checker == "replay-diverged");
+  CHECK_THAT(*outcome->divergence, Catch::Contains("decision 1: the recording has"));
+  CHECK_THAT(*outcome->divergence, Catch::Contains("this run's events just before it"));
+
+  // Truncated: the run asks for more than was recorded.
+  Repro truncated = corosim::make_repro(race->name, "random", failure->second, failure->first);
+  truncated.decisions.resize(1);
+  auto short_outcome = corosim::replay_repro(truncated, race->body);
+  REQUIRE(short_outcome.ok());
+  CHECK_THAT(*short_outcome->divergence, Catch::Contains("the recording has only 1 decisions"));
+
+  // --continue: a strategy takes over and the run goes on to its own end.
+  corosim::ReplayOptions options;
+  options.mode = corosim::ReplayStrategy::Mode::continue_with;
+  options.continue_with = "fifo";
+  auto continued = corosim::replay_repro(truncated, race->body, options);
+  REQUIRE(continued.ok());
+  CHECK(continued->divergence.has_value());
+  CHECK((continued->run.passed() || continued->run.failure->checker != "replay-diverged"));
+}
+
+TEST_CASE("trace exporters: Perfetto has a track per fiber and wake-up flows and JSON Lines one event a line",
+          "[repro][export]") {
+  const corosim::Scenario* deadlock = corosim::ScenarioRegistry::global().find("futurelock/mutex");
+  REQUIRE(deadlock != nullptr);
+  auto failure = first_failure(*deadlock);
+  REQUIRE(failure.has_value());
+  Repro repro = corosim::make_repro(deadlock->name, "random", failure->second, failure->first);
+  auto outcome = corosim::replay_repro(repro, deadlock->body);
+  REQUIRE(outcome.ok());
+  const corosim::Trace& trace = outcome->trace;
+  std::set<std::uint32_t> fibers;
+  for (const auto& event : trace.events()) {
+    if (event.fiber != corosim::kNoFiber) fibers.insert(event.fiber);
+  }
+
+  std::ostringstream perfetto;
+  corosim::write_trace_perfetto(trace, perfetto);
+  const auto doc = nlohmann::json::parse(perfetto.str());
+  std::set<std::int64_t> named;
+  std::set<std::uint64_t> flow_starts;
+  std::set<std::uint64_t> flow_ends;
+  bool failure_marked = false;
+  for (const auto& event : doc["traceEvents"]) {
+    const std::string phase = event["ph"];
+    if (phase == "M" && event["args"]["name"].get<std::string>().rfind("fiber ", 0) == 0) {
+      named.insert(event["tid"].get<std::int64_t>());
+    }
+    if (phase == "s") flow_starts.insert(event["id"].get<std::uint64_t>());
+    if (phase == "f") flow_ends.insert(event["id"].get<std::uint64_t>());
+    if (phase == "i" && event["name"].get<std::string>().rfind("FAILED", 0) == 0) failure_marked = true;
+  }
+  CHECK(named.size() == fibers.size());
+  CHECK_FALSE(flow_ends.empty());
+  for (std::uint64_t id : flow_ends) CHECK(flow_starts.count(id) == 1);
+  CHECK(failure_marked);
+
+  std::ostringstream jsonl;
+  corosim::write_trace_jsonl(trace, jsonl);
+  std::istringstream lines(jsonl.str());
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    const auto event = nlohmann::json::parse(line);
+    CHECK(event["i"] == count);
+  }
+  CHECK(count == trace.events().size());
+
+  std::ostringstream columns;
+  corosim::write_trace_columns(trace, columns);
+  CHECK_THAT(columns.str(), Catch::StartsWith("time"));
+  CHECK_THAT(columns.str(), Catch::Contains("fiber 1"));
+}
