@@ -111,6 +111,8 @@ std::string encode_decisions(const DecisionStream& decisions) {
 }
 
 absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
+  // A hostile "s0/2*99999999999" must not allocate gigabytes.
+  constexpr std::uint64_t kDecisionsMax = kReproDecisionsMax;
   DecisionStream decisions;
   std::size_t index = 0;
   for (std::string_view token : split(text, ' ', true)) {
@@ -131,7 +133,7 @@ absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
     std::string_view rest = token.substr(1);
     std::uint64_t repeat = 1;
     if (std::size_t star = rest.find('*'); star != std::string_view::npos) {
-      if (!parse_number(rest.substr(star + 1), repeat) || repeat == 0 || repeat > 100'000'000) {
+      if (!parse_number(rest.substr(star + 1), repeat) || repeat == 0) {
         return bad("the repeat count after '*' must be a whole number from 1");
       }
       rest = rest.substr(0, star);
@@ -143,6 +145,9 @@ absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
     }
     if (decision.n < 2) return bad("n must be at least 2 (single choices are not recorded)");
     if (decision.value >= decision.n) return bad("the value must be below n");
+    if (repeat > kDecisionsMax - decisions.size()) {
+      return bad(absl::StrCat("more than ", kDecisionsMax, " decisions in all: not a run corosim records"));
+    }
     decisions.insert(decisions.end(), repeat, decision);
   }
   return decisions;
@@ -230,8 +235,9 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
       if (!plan.ok()) return error(line_number, std::string(plan.status().message()));
       repro.cancel = *plan;
     } else if (field == "steps-max") {
-      if (!parse_number(value, repro.steps_max) || repro.steps_max == 0) {
-        return error(line_number, "steps-max must be a whole number from 1");
+      if (!parse_number(value, repro.steps_max) || repro.steps_max == 0 ||
+          repro.steps_max > kReproStepsMax) {
+        return error(line_number, absl::StrCat("steps-max must be a whole number from 1 to ", kReproStepsMax));
       }
     } else if (field == "decisions") {
       auto decisions = decode_decisions(value);

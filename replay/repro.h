@@ -48,6 +48,9 @@ struct Repro {
 };
 
 inline constexpr int kReproVersion = 1;
+// Limits that keep a hostile file from exhausting memory or time.
+inline constexpr std::uint64_t kReproDecisionsMax = 10'000'000;
+inline constexpr std::uint64_t kReproStepsMax = 1'000'000'000;
 
 std::string format_repro(const Repro& repro);
 // Errors name the line and what was wrong with it; `origin` (a path) prefixes them.

@@ -1,6 +1,8 @@
 #include "replay/trace_text.h"
 
 #include <iomanip>
+#include <map>
+#include <vector>
 #include <sstream>
 
 #include "runtime/executor.h"
@@ -87,14 +89,29 @@ std::string event_details(const Trace& trace, const TraceEvent& event) {
 }
 
 void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options) {
-  const auto& events = trace.events();
-  std::size_t first = 0;
-  if (options.tail_events != 0 && events.size() > options.tail_events) {
-    first = events.size() - options.tail_events;
-    out << "... " << first << " earlier event(s) not shown\n";
+  const auto& all_events = trace.events();
+  const std::size_t end =
+      options.end != 0 && options.end < all_events.size() ? options.end : all_events.size();
+  const std::vector<TraceEvent> events(all_events.begin(), all_events.begin() + static_cast<std::ptrdiff_t>(end));
+  std::vector<bool> shown(events.size(), true);
+  if (options.tail_events != 0 && options.per_fiber) {
+    // Walk back, keeping each fiber's last tail_events events.
+    std::map<std::uint32_t, std::size_t> kept;
+    for (std::size_t i = events.size(); i-- > 0;) shown[i] = ++kept[events[i].fiber] <= options.tail_events;
+  } else if (options.tail_events != 0 && events.size() > options.tail_events) {
+    for (std::size_t i = 0; i + options.tail_events < events.size(); ++i) shown[i] = false;
   }
   std::ostringstream line;
-  for (std::size_t i = first; i < events.size(); ++i) {
+  std::size_t hidden = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!shown[i]) {
+      ++hidden;
+      continue;
+    }
+    if (hidden != 0) {
+      out << "... " << hidden << (i == hidden ? " earlier" : "") << " event(s) not shown\n";
+      hidden = 0;
+    }
     const TraceEvent& event = events[i];
     line.str("");
     line << "t=" << std::left << std::setw(14) << (std::to_string(event.time_ns) + "ns")
@@ -104,6 +121,9 @@ void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions op
     std::string text = line.str();
     text.erase(text.find_last_not_of(' ') + 1);
     out << text << '\n';
+  }
+  if (end < all_events.size()) {
+    out << "... " << (all_events.size() - end) << " later event(s) (the teardown after the failure) not shown\n";
   }
   if (trace.truncated()) {
     out << "... " << (trace.events_seen() - events.size())

@@ -5,7 +5,7 @@
 //   t=0ns          fiber 2   wake     by fiber 1
 //
 // tail_events > 0 prints only the last that many events (with a note of how
-// many were left out); 0 prints all.
+// many were left out), overall or per fiber; 0 prints all.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +18,12 @@ namespace corosim {
 
 struct TextTraceOptions {
   std::size_t tail_events = 0;
+  // With tail_events: keep the last that many events of each fiber (and of
+  // the scheduler), not of the whole run, marking the gaps.
+  bool per_fiber = false;
+  // Print only events before this index (the failure's, plus one): the
+  // teardown that follows a failure is left out, with a note. 0: no limit.
+  std::size_t end = 0;
 };
 
 void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options = {});

@@ -538,7 +538,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   replay->add_option("--out", replay_flags.out, "Write the trace to FILE instead of the terminal");
   replay->add_flag("--full", replay_flags.full, "The whole text trace, not its tail");
-  replay->add_option("--trace-tail", replay_flags.trace_tail, "Events of the text trace, from the end")
+  replay->add_option("--trace-tail", replay_flags.trace_tail,
+                     "Events of each fiber the text trace shows, from the end (0 or --full: all)")
       ->capture_default_str();
   replay->add_option("--continue", replay_flags.continue_with,
                      "If the run diverges (or outlives the recording), let this strategy make the "

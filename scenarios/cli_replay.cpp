@@ -65,11 +65,15 @@ std::string describe_cancel(const CancelPlan& plan) {
   return "?";
 }
 
-void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& flags, std::ostream& out) {
+void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& flags,
+                  const RunResult& run, std::ostream& out) {
   switch (format) {
-    case TraceFormat::text:
-      print_trace_text(trace, out, TextTraceOptions{flags.full ? 0 : flags.trace_tail});
+    case TraceFormat::text: {
+      TextTraceOptions options{flags.full ? 0 : flags.trace_tail, true};
+      if (!flags.full && run.failure) options.end = run.failure->event + 1;
+      print_trace_text(trace, out, options);
       return;
+    }
     case TraceFormat::columns: write_trace_columns(trace, out); return;
     case TraceFormat::jsonl: write_trace_jsonl(trace, out); return;
     case TraceFormat::perfetto: write_trace_perfetto(trace, out); return;
@@ -134,7 +138,7 @@ int command_replay(const char* argv0, const ReplayFlags& flags) {
   }
   if (!flags.out.empty()) {
     std::ostringstream text;
-    export_trace(outcome->trace, *format, flags, text);
+    export_trace(outcome->trace, *format, flags, outcome->run, text);
     if (absl::Status status = write_file_atomically(flags.out, text.str()); !status.ok()) {
       std::cerr << "corosim replay: " << status.message() << "\n";
       return kExitUsage;
@@ -142,7 +146,7 @@ int command_replay(const char* argv0, const ReplayFlags& flags) {
     std::cout << "  trace (" << flags.trace_format << ") written to " << flags.out << "\n";
   } else {
     std::cout << "\n";
-    export_trace(outcome->trace, *format, flags, std::cout);
+    export_trace(outcome->trace, *format, flags, outcome->run, std::cout);
   }
   if (halted) {
     std::cout << "\n  to explore from the divergence: " << argv0 << " replay " << flags.path

@@ -24,7 +24,7 @@ struct ReplayFlags {
   std::string trace_format = "text";
   std::string out;  // the trace goes here instead of stdout
   bool full = false;
-  std::uint64_t trace_tail = 60;
+  std::uint64_t trace_tail = 20;  // per fiber
   std::optional<std::string> continue_with;
 };
 

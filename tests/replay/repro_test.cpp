@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "replay/export.h"
+#include "replay/trace_text.h"
+#include "tests/common/golden.h"
 #include "replay/minimize.h"
 #include "replay/replay.h"
 #include "scenarios/explore.h"
@@ -118,6 +120,10 @@ TEST_CASE("malformed repros are rejected with the line and the reason", "[repro]
       {replace("failure: check: ", "failure: "), "expected 'failure: none' or 'failure: CHECKER: MESSAGE'"},
       {replace("cancel: point=3 mode=prompt", "cancel: sometimes"), "expected 'none', 'point=K mode=M'"},
       {replace("scenario: race/lost_update", "scenario no colon"), "expected 'field: value'"},
+      {replace("y1/2*3", "y1/2*99999999999"), "more than 10000000 decisions"},
+      {replace("s2/3", "s2/99999999999999999999999"), "value and n must be whole numbers"},
+      {replace("steps-max: 5000", "steps-max: 18446744073709551615"), "steps-max must be a whole number from 1 to"},
+      {replace("s2/3", "\x01\xff"), "unknown kind letter"},
   };
   for (const auto& [text, expected] : cases) {
     auto parsed = corosim::parse_repro(text);
@@ -253,4 +259,29 @@ TEST_CASE("trace exporters: Perfetto has a track per fiber and wake-up flows and
   corosim::write_trace_columns(trace, columns);
   CHECK_THAT(columns.str(), Catch::StartsWith("time"));
   CHECK_THAT(columns.str(), Catch::Contains("fiber 1"));
+}
+
+TEST_CASE("golden: the repro format and every exporter's output for a bundled repro", "[repro][export][golden]") {
+  corosim::testing::check_golden("repro_format.repro", corosim::format_repro(sample()));
+  auto text = corosim::read_file(COROSIM_SOURCE_DIR "/scenarios/regressions/race_lost_update-check.repro");
+  REQUIRE(text.ok());
+  auto repro = corosim::parse_repro(*text);
+  REQUIRE(repro.ok());
+  const corosim::Scenario* race = corosim::ScenarioRegistry::global().find(repro->scenario);
+  REQUIRE(race != nullptr);
+  auto outcome = corosim::replay_repro(*repro, race->body);
+  REQUIRE(outcome.ok());
+  REQUIRE(outcome->hash_matches);
+  std::ostringstream plain;
+  corosim::print_trace_text(outcome->trace, plain);
+  corosim::testing::check_golden("export_race_text.txt", plain.str());
+  std::ostringstream columns;
+  corosim::write_trace_columns(outcome->trace, columns);
+  corosim::testing::check_golden("export_race_columns.txt", columns.str());
+  std::ostringstream jsonl;
+  corosim::write_trace_jsonl(outcome->trace, jsonl);
+  corosim::testing::check_golden("export_race.jsonl", jsonl.str());
+  std::ostringstream perfetto;
+  corosim::write_trace_perfetto(outcome->trace, perfetto);
+  corosim::testing::check_golden("export_race_perfetto.json", perfetto.str());
 }
