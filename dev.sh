@@ -74,15 +74,20 @@ case "$cmd" in
     ensure_packages; build_gcc
     log "bundled scenarios"
     build/corosim list
-    log "exploring every bundled scenario with 200 random seeds"
+    log "replaying the regression corpus, then exploring every bundled scenario with 200 random seeds"
+    rm -rf build/demo-repros
     set +e
-    build/corosim run --strategy random --seeds 200
+    build/corosim run --strategy random --seeds 200 --regressions scenarios/regressions \
+      --out build/demo-repros
     status=$?
     set -e
     echo
+    repro=$(ls build/demo-repros/race_lost_update-*.repro | head -n 1)
+    log "one failure replayed from its repro file ($repro), decision by decision"
+    build/corosim replay "$repro" --trace-tail 4 || true
     echo
-    log "one failure in full, with the tail of its trace: race/lost_update"
-    build/corosim run race/lost_update --strategy random --seeds 20 --trace --trace-tail 30 || true
+    log "the same failure, minimised"
+    build/corosim minimize "$repro" --out build/demo-repros/race_lost_update.min.repro
     exit $status ;;
   test)
     ensure_packages
