@@ -23,6 +23,7 @@
 #include "nlohmann/json.hpp"
 #include "replay/trace_text.h"
 #include "replay/replay.h"
+#include "sim/strategy/replay.h"
 #include "scenarios/cli_replay.h"
 #include "scenarios/explore.h"
 #include "scenarios/registry.h"
@@ -207,6 +208,11 @@ std::string indent(const std::string& text, const std::string& prefix) {
 // with injected cancellation, its first injection.
 std::string rerun_command(const char* argv0, const Scenario& scenario, const RunFlags& flags,
                           const CancelChoice& choice, const RunResult& run) {
+  if (auto strategy = make_strategy(flags.strategy); strategy.ok() && (*strategy)->stateful()) {
+    return absl::StrCat("(a ", flags.strategy,
+                        " run depends on the runs before it, not on its seed: write it with --out DIR "
+                        "and run `", argv0, " replay FILE`)");
+  }
   std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ",
                                      flags.strategy, " --seed ", run.seed);
   if (choice.exploration == CancelExploration::random) {
@@ -265,20 +271,23 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
           {"failures", report.failures},
           {"cancel_points", report.cancel_points},
           {"determinism_checks", report.determinism_checks},
+          {"exhausted", report.exhausted},
+          {"bound", report.exhausted ? nlohmann::json(report.bound) : nlohmann::json(nullptr)},
           {"first_failure", report.first_failure ? failure_json(*report.first_failure) : nullptr},
           {"first_unexpected",
            report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
           {"trace_hash", hash_hex(report.trace_hash)}};
 }
 
-// Reruns one run (same seed, same cancellation plan) to print its trace.
+// Replays one run (its decisions, its cancellation plan) to print its trace.
+// A replay, not a rerun of the seed: it holds for stateful strategies too.
 void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64_t seed,
-                    const CancelPlan& plan) {
-  auto strategy = make_strategy(flags.strategy);
+                    const CancelPlan& plan, const DecisionStream& decisions) {
+  ReplayStrategy strategy(decisions, ReplayStrategy::Mode::lenient);
   SimOptions options;
   options.steps_max = flags.steps_max;
   options.cancel = plan;
-  Simulator simulator(**strategy, options);
+  Simulator simulator(strategy, options);
   RunResult run = simulator.run(scenario.body, seed);
   std::cout << "\n  trace of " << scenario.name << " seed " << seed << " (" << run.steps
             << " steps, hash " << hash_hex(run.trace_hash) << "):\n";
@@ -415,6 +424,13 @@ int command_run(const char* argv0, RunFlags& flags) {
                                  report.met ? "ok" : "FAIL", scenario->name,
                                  scenario->expect.str(), report.runs, cancelled, report.failures,
                                  report.met && report.failures > 0 ? " (expected)" : "");
+    if (report.exhausted) {
+      std::cout << "        exhausted: "
+                << (report.failures == 0
+                        ? absl::StrFormat("the property holds for all %d schedules %s", report.runs, report.bound)
+                        : absl::StrFormat("all %d schedules %s were run", report.runs, report.bound))
+                << "\n";
+    }
     const std::optional<RunResult>& shown =
         report.first_unexpected ? report.first_unexpected : report.first_failure;
     if (shown) {
@@ -433,14 +449,22 @@ int command_run(const char* argv0, RunFlags& flags) {
       if (repro_paths.size() > 1) {
         std::cout << "        " << repro_paths.size() << " distinct failures written to " << flags.out_dir << "\n";
       }
-      if (flags.trace) print_trace_of(*scenario, flags, shown->seed, plan_for_run(choice, *shown));
+      if (flags.trace) {
+        print_trace_of(*scenario, flags, shown->seed, plan_for_run(choice, *shown), shown->decisions);
+      }
     } else if (!report.met) {
       std::cout << "        expected " << scenario->expect.str() << " but every run passed\n";
     } else if (flags.trace && flags.seeds == 1 && choice.exploration != CancelExploration::sweep) {
       CancelPlan plan;
       if (choice.exploration == CancelExploration::at) plan = CancelPlan::at(choice.at, choice.modes.front());
       if (choice.exploration == CancelExploration::random) plan = CancelPlan::random(choice.modes);
-      print_trace_of(*scenario, flags, flags.seed, plan);
+      auto strategy = make_strategy(flags.strategy);
+      SimOptions options;
+      options.steps_max = flags.steps_max;
+      options.cancel = plan;
+      Simulator simulator(**strategy, options);
+      const RunResult run = simulator.run(scenario->body, flags.seed);
+      print_trace_of(*scenario, flags, flags.seed, plan, run.decisions);
     }
     if (!write_error.empty()) {
       std::cerr << "corosim run: --out: " << write_error << "\n";
@@ -492,9 +516,12 @@ int main(int argc, char** argv) {
   auto* seeds_option =
       run->add_option("--seeds", flags.seeds, "Run seeds 0..N-1 (env COROSIM_SEEDS; default 100)");
   seed_option->excludes(seeds_option);
-  auto* strategy_option = run->add_option("--strategy", flags.strategy,
-                                          "Decision strategy: fifo or random (env "
-                                          "COROSIM_STRATEGY; default random)");
+  auto* strategy_option = run->add_option(
+      "--strategy", flags.strategy,
+      "Decision strategy (env COROSIM_STRATEGY; default random): fifo; random; pct or pct:DEPTH "
+      "(priority-based, default depth 3); dfs or dfs:BOUND (every schedule within a preemption "
+      "bound, default 2; stops and reports when exhausted; --seeds caps the runs); portfolio "
+      "(random, pct and dfs in turn)");
   run->add_option("--json", flags.json_path, "Write a JSON summary to FILE");
   run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")
       ->capture_default_str();

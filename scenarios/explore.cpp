@@ -4,6 +4,8 @@
 #include <cassert>
 #include <string>
 
+#include "sim/strategy/replay.h"
+
 namespace corosim {
 
 namespace {
@@ -11,12 +13,16 @@ namespace {
 class Explorer {
  public:
   Explorer(const Scenario& scenario, const ExploreOptions& options, Strategy& strategy)
-      : options_(options), simulator_(strategy, options.sim), main_(scenario.body) {
+      : options_(options), strategy_(strategy), simulator_(strategy, options.sim), main_(scenario.body) {
     report_.scenario = &scenario;
   }
 
   ScenarioReport explore() {
-    for (std::uint64_t i = 0; i < options_.seed_count; ++i) explore_seed(options_.first_seed + i);
+    for (std::uint64_t i = 0; i < options_.seed_count && !strategy_.exhausted(); ++i) {
+      explore_seed(options_.first_seed + i);
+    }
+    report_.exhausted = strategy_.exhausted();
+    if (report_.exhausted) report_.bound = strategy_.bound_description();
     const Expectation& expect = report_.scenario->expect;
     report_.met = !report_.first_unexpected &&
                   (expect.expects_failure() ? report_.failures > 0 : report_.failures == 0);
@@ -45,7 +51,13 @@ class Explorer {
           const std::uint64_t targets =
               mode == CancelMode::prestart ? reference.cancel_starts : reference.cancel_points;
           for (std::uint64_t target = 0; target < targets; ++target) {
-            run(seed, CancelPlan::at(target, mode));
+            if (strategy_.stateful()) {
+              // Rerunning the seed would advance the strategy: follow the
+              // reference run's decisions instead (plainest choices past them).
+              run_following(seed, CancelPlan::at(target, mode), reference.decisions);
+            } else {
+              run(seed, CancelPlan::at(target, mode));
+            }
           }
         }
         return;
@@ -59,8 +71,21 @@ class Explorer {
     sim.record_cancel_sites = record_sites;
     simulator_.set_options(sim);
     RunResult result = simulator_.run(main_, seed);
+    return judge(seed, std::move(result), sim, simulator_.trace());
+  }
+
+  RunResult run_following(std::uint64_t seed, CancelPlan plan, const DecisionStream& decisions) {
+    SimOptions sim = options_.sim;
+    sim.cancel = std::move(plan);
+    ReplayStrategy follow(decisions, ReplayStrategy::Mode::lenient);
+    Simulator simulator(follow, sim);
+    RunResult result = simulator.run(main_, seed);
+    return judge(seed, std::move(result), sim, simulator.trace());
+  }
+
+  RunResult judge(std::uint64_t seed, RunResult result, const SimOptions& sim, const Trace& trace) {
     const std::uint64_t every = options_.determinism_check_every;
-    if (every != 0 && report_.runs % every == 0 && result.passed()) check_determinism(seed, result);
+    if (every != 0 && report_.runs % every == 0 && result.passed()) check_determinism(seed, result, sim, trace);
     ++report_.runs;
     if (!result.injections.empty()) ++report_.cancel_points;
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
@@ -72,15 +97,20 @@ class Explorer {
     return result;
   }
 
-  // Runs the same seed and plan again and compares the traces; on a
+  // Replays the run's own decisions and compares the traces; on a
   // difference, turns result into a nondeterminism failure naming the first
-  // diverging event on both sides.
-  void check_determinism(std::uint64_t seed, RunResult& result) {
+  // diverging event on both sides. (A replay, not a rerun of the seed, so it
+  // holds for strategies whose runs depend on earlier ones.)
+  void check_determinism(std::uint64_t seed, RunResult& result, const SimOptions& sim,
+                         const Trace& first_trace) {
     ++report_.determinism_checks;
-    const std::vector<TraceEvent> first = simulator_.trace().events();
-    const RunResult again = simulator_.run(main_, seed);
+    const std::vector<TraceEvent>& first = first_trace.events();
+    ReplayStrategy replay(result.decisions, ReplayStrategy::Mode::lenient);
+    Simulator again_simulator(replay, sim);
+    const RunResult again = again_simulator.run(main_, seed);
     if (again.trace_hash == result.trace_hash) return;
-    const std::vector<TraceEvent>& second = simulator_.trace().events();
+    const Trace& second_trace = again_simulator.trace();
+    const std::vector<TraceEvent>& second = second_trace.events();
     std::size_t at = 0;
     while (at < first.size() && at < second.size() && same_event(first[at], second[at])) ++at;
     Failure failure;
@@ -88,11 +118,13 @@ class Explorer {
     failure.message = "the same seed and decisions gave two different runs (trace hashes " +
                       hash_hex(result.trace_hash) + " and " + hash_hex(again.trace_hash) +
                       "); first difference at event " + std::to_string(at) + ":\n  first run:  " +
-                      describe_event(first, at) + "\n  second run: " + describe_event(second, at) +
+                      describe_event(first_trace, at) + "\n  second run: " + describe_event(second_trace, at) +
                       "\nThe code under test read something the simulator does not control: real "
                       "time, an unseeded random source, addresses, or state kept from a previous run.";
-    if (at < first.size() && first[at].location != kNoLocation) {
-      failure.location = simulator_.trace().location(first[at].location).where;
+    if (const TraceLocation* near = nearest_location(first_trace, at)) {
+      failure.location = near->where;
+    } else if (const TraceLocation* other = nearest_location(second_trace, at)) {
+      failure.location = other->where;
     }
     result.failure = std::move(failure);
   }
@@ -102,14 +134,30 @@ class Explorer {
            a.time_ns == b.time_ns && a.location == b.location;
   }
 
-  std::string describe_event(const std::vector<TraceEvent>& events, std::size_t at) const {
+  // The location of event `at`, or of its fiber's last located event before
+  // it: where that fiber stood when the runs parted.
+  static const TraceLocation* nearest_location(const Trace& trace, std::size_t at) {
+    const std::vector<TraceEvent>& events = trace.events();
+    if (at >= events.size()) return nullptr;
+    for (std::size_t i = at + 1; i-- > 0;) {
+      if (events[i].fiber == events[at].fiber && events[i].location != kNoLocation) {
+        return &trace.location(events[i].location);
+      }
+    }
+    return nullptr;
+  }
+
+  static std::string describe_event(const Trace& trace, std::size_t at) {
+    const std::vector<TraceEvent>& events = trace.events();
     if (at >= events.size()) return "(the run had ended)";
     const TraceEvent& event = events[at];
     std::string text = std::string(trace_kind_name(event.kind)) + " of fiber " +
                        (event.fiber == kNoFiber ? std::string("-") : std::to_string(event.fiber)) +
                        " at t=" + std::to_string(event.time_ns) + "ns";
     if (event.location != kNoLocation) {
-      text += " (" + simulator_.trace().location(event.location).where.str() + ")";
+      text += " (" + trace.location(event.location).where.str() + ")";
+    } else if (const TraceLocation* near = nearest_location(trace, at)) {
+      text += " (the fiber was last at " + near->where.str() + ")";
     }
     return text;
   }
@@ -138,6 +186,7 @@ class Explorer {
   }
 
   const ExploreOptions& options_;
+  Strategy& strategy_;
   Simulator simulator_;
   MainFactory main_;
   ScenarioReport report_;

@@ -46,6 +46,10 @@ struct ScenarioReport {
   std::optional<RunResult> first_failure;     // the lowest failing seed (and point)
   std::optional<RunResult> first_unexpected;  // the first failure the expectation does not allow
   std::uint64_t trace_hash = 0;               // of the first failure, else of the first run
+  // An enumerating strategy (dfs) tried every schedule within its bound:
+  // with no failure, the property holds for all `runs` of them.
+  bool exhausted = false;
+  std::string bound;  // "within preemption bound 2"
   bool met = false;
 
   // "passed" when no run failed, else "failed".

@@ -74,6 +74,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   timers_.clear();
   detail::set_current(nullptr, nullptr);
 
+  strategy_.end_run(failure_.has_value(), steps_);
   RunResult result;
   result.failure = failure_;
   result.seed = seed;
@@ -136,7 +137,8 @@ void Simulator::fire_due_timers() {
 }
 
 void Simulator::step() {
-  const std::size_t index = ready_.size() > 1 ? decide(DecisionKind::schedule, ready_.size()) : 0;
+  const std::size_t index =
+      ready_.size() > 1 ? decide_fiber(DecisionKind::schedule, ready_.size(), kNoFiber) : 0;
   Fiber& fiber = ready_.take(index);
   fiber.state = FiberState::running;
   ++steps_;
@@ -428,7 +430,8 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   }
   // Parking first only matters when someone else could run meanwhile.
   if (ready_.empty()) return AwaitAction::proceed;
-  return decide(DecisionKind::yield, 2) == 1 ? AwaitAction::suspend_first : AwaitAction::proceed;
+  return decide_fiber(DecisionKind::yield, 2, fiber.id) == 1 ? AwaitAction::suspend_first
+                                                              : AwaitAction::proceed;
 }
 
 void Simulator::arm_timer(TimerNode& node) { timers_.arm(node); }
@@ -459,8 +462,20 @@ std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const Sour
   return std::nullopt;
 }
 
+std::uint64_t Simulator::decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running) {
+  if (!strategy_.wants_fibers()) return decide(kind, n);
+  ready_ids_.clear();
+  for (std::size_t i = 0; i < ready_.size(); ++i) ready_ids_.push_back(ready_.at(i).id);
+  const std::uint64_t value =
+      strategy_.choose_fiber(kind, n, FiberView{ready_ids_.data(), ready_ids_.size(), running});
+  return record(kind, n, value);
+}
+
 std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
-  const std::uint64_t value = strategy_.choose(kind, n);
+  return record(kind, n, strategy_.choose(kind, n));
+}
+
+std::uint64_t Simulator::record(DecisionKind kind, std::uint64_t n, std::uint64_t value) {
   assert(value < n && "a strategy chose out of range");
   if (strategy_.halted() && !failure_) {
     const Fiber* fiber = current_fiber();

@@ -126,6 +126,9 @@ class Simulator final : public Executor {
   void audit_ledgers();
   void forget_ledgers();
   std::uint64_t decide(DecisionKind kind, std::uint64_t n);
+  // A schedule or yield decision, shown the ready fibers if the strategy asks.
+  std::uint64_t decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running);
+  std::uint64_t record(DecisionKind kind, std::uint64_t n, std::uint64_t value);
   std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where);
   void reset(std::uint64_t seed);
   void explore(const Fiber& main);
@@ -149,6 +152,7 @@ class Simulator final : public Executor {
   detail::RunQueue ready_;
   detail::TimerHeap timers_;
   std::vector<TimerNode*> due_timers_;
+  std::vector<std::uint32_t> ready_ids_;  // for strategies that choose by fiber
   std::vector<Fiber*> deferred_drops_;
   std::vector<Fiber*> deferred_interrupts_;
   Trace trace_;

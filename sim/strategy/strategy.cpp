@@ -2,16 +2,38 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "sim/strategy/dfs.h"
 #include "sim/strategy/fifo.h"
+#include "sim/strategy/pct.h"
+#include "sim/strategy/portfolio.h"
 #include "sim/strategy/random.h"
 
 namespace corosim {
 
-std::vector<std::string_view> strategy_names() { return {"fifo", "random"}; }
+std::vector<std::string_view> strategy_names() {
+  return {"fifo", "random", "pct", "pct:DEPTH", "dfs", "dfs:PREEMPTION_BOUND", "portfolio"};
+}
 
 absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
   if (name == "fifo") return std::make_unique<FifoStrategy>();
   if (name == "random") return std::make_unique<RandomStrategy>();
+  if (name == "portfolio") return std::make_unique<PortfolioStrategy>();
+  // pct[:depth] and dfs[:preemption bound].
+  const std::string_view base = name.substr(0, name.find(':'));
+  if (base == "pct" || base == "dfs") {
+    std::uint32_t parameter = base == "pct" ? 3 : 2;
+    if (name.size() > base.size()) {
+      const std::string text(name.substr(base.size() + 1));
+      if (!absl::SimpleAtoi(text, &parameter) || parameter > 64 || (base == "pct" && parameter == 0)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bad strategy '", std::string(name), "': ",
+            base == "pct" ? "pct:DEPTH takes a depth from 1 to 64" : "dfs:BOUND takes a preemption bound from 0 to 64"));
+      }
+    }
+    if (base == "pct") return std::make_unique<PctStrategy>(parameter);
+    return std::make_unique<DfsStrategy>(parameter);
+  }
   // Debian's Abseil has its own string_view type: pass std::strings.
   std::string known;
   for (std::string_view known_name : strategy_names()) {

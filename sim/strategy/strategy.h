@@ -1,6 +1,6 @@
 // Strategy: where a run's decisions come from. The simulator asks; the
-// strategy answers; the simulator records the answer. Three calls, one
-// strategy per file; later strategies (pct, dfs, replay, fuzz) plug in here.
+// strategy answers; the simulator records the answer. One strategy per file:
+// fifo, random, pct, dfs, portfolio, replay.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,16 @@
 
 namespace corosim {
 
+// What a strategy that schedules by fiber (pct) sees at a schedule or yield
+// decision: the ready fibers' ids in run-queue index order (the decision's
+// value is an index into it) and the fiber running now (kNoFiber between
+// steps).
+struct FiberView {
+  const std::uint32_t* ready = nullptr;
+  std::size_t count = 0;
+  std::uint32_t running = 0xffffffffu;
+};
+
 class Strategy {
  public:
   virtual ~Strategy() = default;
@@ -28,6 +38,26 @@ class Strategy {
   // the simulator then fails the run with the replay-diverged checker.
   virtual bool halted() const noexcept { return false; }
   virtual std::string halt_message() const { return {}; }
+
+  // Strategies that choose by fiber identity say so; the simulator then calls
+  // choose_fiber (for schedule and yield decisions) with the ready fibers.
+  virtual bool wants_fibers() const noexcept { return false; }
+  virtual std::uint64_t choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) {
+    (void)view;
+    return choose(kind, n);
+  }
+  // Called after every run with how it went (dfs backtracks here).
+  virtual void end_run(bool failed, std::uint64_t steps) {
+    (void)failed;
+    (void)steps;
+  }
+  // A strategy whose runs depend on the runs before it (dfs) rather than on
+  // the seed alone: its runs cannot be re-made by rerunning a seed.
+  virtual bool stateful() const noexcept { return false; }
+  // An enumerating strategy that has tried every schedule within its bound.
+  virtual bool exhausted() const noexcept { return false; }
+  // "within preemption bound 2", for an exhaustion report.
+  virtual std::string bound_description() const { return {}; }
 };
 
 // The seeded choice every strategy makes for data (random) and for random

@@ -1,0 +1,71 @@
+#include "sim/strategy/pct.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace corosim {
+
+namespace {
+constexpr std::uint32_t kNone = 0xffffffffu;
+}
+
+PctStrategy::PctStrategy(std::uint32_t depth, std::uint64_t expected_steps)
+    : depth_(depth == 0 ? 1 : depth), expected_steps_(expected_steps) {}
+
+std::string PctStrategy::describe() const { return absl::StrCat("pct:", depth_); }
+
+void PctStrategy::begin_run(std::uint64_t seed) {
+  prng_.reseed(seed);
+  priorities_.clear();
+  change_points_.clear();
+  step_ = 0;
+  lowered_ = 0;
+  last_run_ = kNone;
+  const std::uint64_t k = expected_steps_ != 0 ? expected_steps_ : learned_steps_;
+  for (std::uint32_t i = 0; i + 1 < depth_; ++i) change_points_.push_back(1 + prng_.below(k));
+  std::sort(change_points_.begin(), change_points_.end());
+}
+
+void PctStrategy::end_run(bool, std::uint64_t) { learned_steps_ = std::max(learned_steps_, step_); }
+
+// Initial priorities lie above depth (so every lowered priority is below
+// them); the low bits keep them distinct and deterministic.
+std::uint64_t PctStrategy::priority(std::uint32_t fiber) {
+  if (fiber >= priorities_.size()) priorities_.resize(fiber + 1, 0);
+  if (priorities_[fiber] == 0) priorities_[fiber] = depth_ + 1 + (prng_.below(1ULL << 40) << 20) + fiber;
+  return priorities_[fiber];
+}
+
+void PctStrategy::lower(std::uint32_t fiber) {
+  if (fiber == kNone) return;
+  priority(fiber);
+  // The i-th change point gives priority depth - i: below all initial ones.
+  priorities_[fiber] = depth_ > lowered_ ? depth_ - lowered_ : 1;
+}
+
+std::uint64_t PctStrategy::choose(DecisionKind kind, std::uint64_t n) {
+  return seeded_choice(prng_, kind, n);
+}
+
+std::uint64_t PctStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) {
+  ++step_;
+  const bool change = std::binary_search(change_points_.begin(), change_points_.end(), step_);
+  if (change) {
+    ++lowered_;
+    lower(kind == DecisionKind::yield ? view.running : last_run_);
+  }
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < view.count; ++i) {
+    if (priority(view.ready[i]) > priority(view.ready[best])) best = i;
+  }
+  if (kind == DecisionKind::schedule) {
+    last_run_ = view.count > 0 ? view.ready[best] : kNone;
+    return best < n ? best : 0;
+  }
+  // yield: pre-empt the running fiber exactly when a ready one outranks it.
+  if (view.count == 0 || view.running == kNone) return 0;
+  return priority(view.ready[best]) > priority(view.running) ? 1 : 0;
+}
+
+}  // namespace corosim

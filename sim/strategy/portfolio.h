@@ -1,0 +1,43 @@
+// portfolio: several strategies in turn under one budget — run i goes to
+// random, pct (depth 3) and dfs (bound 2) in rotation, so shallow bugs fall to
+// random, deep ordering bugs to pct, and small programs are enumerated by dfs.
+// Once dfs is exhausted it drops out; its exhaustion (no failure in any of
+// its runs) is a proof within its bound, reported as the portfolio's.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/strategy/dfs.h"
+#include "sim/strategy/pct.h"
+#include "sim/strategy/random.h"
+#include "sim/strategy/strategy.h"
+
+namespace corosim {
+
+class PortfolioStrategy final : public Strategy {
+ public:
+  PortfolioStrategy();
+
+  void begin_run(std::uint64_t seed) override;
+  std::uint64_t choose(DecisionKind kind, std::uint64_t n) override { return current_->choose(kind, n); }
+  bool wants_fibers() const noexcept override { return true; }
+  std::uint64_t choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) override {
+    return current_->choose_fiber(kind, n, view);
+  }
+  void end_run(bool failed, std::uint64_t steps) override { current_->end_run(failed, steps); }
+  std::string describe() const override { return "portfolio"; }
+  bool stateful() const noexcept override { return true; }
+  bool exhausted() const noexcept override { return dfs_.exhausted(); }
+  std::string bound_description() const override { return dfs_.bound_description(); }
+
+ private:
+  RandomStrategy random_;
+  PctStrategy pct_;
+  DfsStrategy dfs_;
+  Strategy* current_ = &random_;
+  std::uint64_t runs_ = 0;
+};
+
+}  // namespace corosim

@@ -1,0 +1,143 @@
+// The exploration strategies: pct's priorities and change points, dfs's
+// bounded enumeration and its proof of exhaustion, portfolio's rotation.
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/corosim.h"
+#include "scenarios/explore.h"
+#include "sim/simulator.h"
+#include "sim/strategy/dfs.h"
+#include "sim/strategy/pct.h"
+#include "sim/strategy/portfolio.h"
+
+using corosim::Task;
+
+namespace {
+
+// n fibers each append their id after one await: the order is the schedule.
+corosim::MainFactory orderings(int fibers, std::vector<std::string>& seen) {
+  return [fibers, &seen]() -> Task<void> {
+    std::string order;
+    std::vector<corosim::JoinHandle<void>> handles;
+    for (int i = 0; i < fibers; ++i) {
+      handles.push_back(corosim::spawn([i, &order]() -> Task<void> {
+        co_await corosim::yield_now();
+        order += static_cast<char>('a' + i);
+      }));
+    }
+    for (auto& handle : handles) co_await handle;
+    seen.push_back(order);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("dfs enumerates every ordering once and then reports exhaustion", "[strategy][dfs]") {
+  std::vector<std::string> seen;
+  corosim::DfsStrategy dfs(0);  // no forced suspensions: only the schedule choices
+  corosim::Simulator simulator(dfs);
+  std::uint64_t runs = 0;
+  while (!dfs.exhausted() && runs < 10'000) {
+    REQUIRE(simulator.run(orderings(3, seen), runs).passed());
+    ++runs;
+  }
+  REQUIRE(dfs.exhausted());
+  const std::set<std::string> distinct(seen.begin(), seen.end());
+  CHECK(distinct.size() == 6);  // 3! orders of the appends
+  CHECK(distinct.count("abc") == 1);
+  CHECK(distinct.count("cba") == 1);
+  CHECK(dfs.bound_description() == "within preemption bound 0");
+}
+
+TEST_CASE("dfs with a larger preemption bound tries more schedules", "[strategy][dfs]") {
+  auto count = [](std::uint32_t bound) {
+    std::vector<std::string> seen;
+    corosim::DfsStrategy dfs(bound);
+    corosim::Simulator simulator(dfs);
+    std::uint64_t runs = 0;
+    while (!dfs.exhausted()) {
+      simulator.run(orderings(2, seen), runs);
+      ++runs;
+    }
+    return runs;
+  };
+  const std::uint64_t none = count(0);
+  const std::uint64_t one = count(1);
+  const std::uint64_t two = count(2);
+  CHECK(none < one);
+  CHECK(one < two);
+}
+
+TEST_CASE("dfs exhaustion is reported by explore and run prints the proof", "[strategy][dfs]") {
+  const corosim::Scenario* fixed = corosim::ScenarioRegistry::global().find("deadlock/lock_order_fixed");
+  REQUIRE(fixed != nullptr);
+  corosim::ExploreOptions options;
+  options.strategy = "dfs";
+  options.seed_count = 1'000'000;
+  const corosim::ScenarioReport report = corosim::explore_scenario(*fixed, options);
+  CHECK(report.met);
+  CHECK(report.exhausted);
+  CHECK(report.failures == 0);
+  CHECK(report.runs < 1'000'000);
+  CHECK(report.bound == "within preemption bound 2");
+
+  const corosim::Scenario* buggy = corosim::ScenarioRegistry::global().find("deadlock/lock_order");
+  const corosim::ScenarioReport found = corosim::explore_scenario(*buggy, options);
+  CHECK(found.met);  // dfs finds the deadlock
+  CHECK(found.failures > 0);
+}
+
+TEST_CASE("pct runs the highest-priority fiber and is deterministic per seed", "[strategy][pct]") {
+  std::vector<std::string> first;
+  std::vector<std::string> again;
+  std::set<std::string> orders;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    corosim::PctStrategy pct(1);  // depth 1: no change points, a fixed priority order
+    corosim::Simulator simulator(pct);
+    std::vector<std::string> seen;
+    REQUIRE(simulator.run(orderings(3, seen), seed).passed());
+    orders.insert(seen.front());
+    corosim::PctStrategy same(1);
+    corosim::Simulator rerun(same);
+    std::vector<std::string> seen_again;
+    rerun.run(orderings(3, seen_again), seed);
+    CHECK(seen == seen_again);
+  }
+  CHECK(orders.size() == 6);  // random priorities reach every order
+}
+
+TEST_CASE("pct finds the lock-order deadlock and passes its fix", "[strategy][pct]") {
+  corosim::ExploreOptions options;
+  options.strategy = "pct:2";
+  options.seed_count = 500;
+  const auto& registry = corosim::ScenarioRegistry::global();
+  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order"), options).failures > 0);
+  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order_fixed"), options).failures == 0);
+}
+
+TEST_CASE("portfolio rotates its strategies and reports dfs exhaustion as a proof", "[strategy][portfolio]") {
+  const corosim::Scenario* fixed = corosim::ScenarioRegistry::global().find("race/lost_update_fixed");
+  corosim::ExploreOptions options;
+  options.strategy = "portfolio";
+  options.seed_count = 100'000;
+  const corosim::ScenarioReport report = corosim::explore_scenario(*fixed, options);
+  CHECK(report.met);
+  CHECK(report.exhausted);
+  const corosim::Scenario* buggy = corosim::ScenarioRegistry::global().find("race/lost_update");
+  options.seed_count = 300;
+  CHECK(corosim::explore_scenario(*buggy, options).failures > 0);
+}
+
+TEST_CASE("strategy names are parsed with their parameters and bad ones rejected", "[strategy]") {
+  for (const char* name : {"fifo", "random", "pct", "pct:5", "dfs", "dfs:0", "portfolio"}) {
+    INFO(name);
+    CHECK(corosim::make_strategy(name).ok());
+  }
+  CHECK((*corosim::make_strategy("pct:5"))->describe() == "pct:5");
+  for (const char* bad : {"pct:0", "pct:x", "dfs:-1", "dfs:99", "chaos"}) {
+    INFO(bad);
+    CHECK_FALSE(corosim::make_strategy(bad).ok());
+  }
+}
