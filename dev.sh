@@ -100,6 +100,18 @@ case "$cmd" in
     log "building benchmarks in Release into build-release/"
     configure_and_build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
     build-release/bench/corosim_bench "${@:2}" ;;
+  bench-bugs)
+    ensure_packages
+    log "building the bug benchmark in Release into build-release/"
+    configure_and_build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+    log "running it (every bug x strategy, 20 trials); writing docs/bug-finding.md"
+    build-release/bench/corosim_bugbench > build-release/bug-finding.md
+    {
+      head -n 2 build-release/bug-finding.md
+      echo "Machine: $(nproc)-core $(uname -m), $(g++ --version | head -n 1), Release, $(date -u +%F)."
+      tail -n +2 build-release/bug-finding.md
+    } > docs/bug-finding.md
+    cat docs/bug-finding.md ;;
   help|-h|--help)
     cat <<'USAGE'
 usage: ./dev.sh COMMAND
@@ -108,6 +120,7 @@ usage: ./dev.sh COMMAND
           again, then build a find_package(corosim) consumer against an install
   build   build with g++ into build/ (CLI: build/corosim)
   bench   build in Release and run the Google Benchmark suite (extra args go to it)
+  bench-bugs  build in Release, run the bug benchmark, write docs/bug-finding.md
   deps    install the Debian packages corosim needs
 USAGE
     ;;

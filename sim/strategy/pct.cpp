@@ -8,6 +8,12 @@ namespace corosim {
 
 namespace {
 constexpr std::uint32_t kNone = 0xffffffffu;
+// Priority bands, high to low: initial priorities (above kInitialBase);
+// lowered at change points (kChangeBase + depth and under); fibers that
+// yielded (below kChangeBase, counting down), so a spinning fiber never
+// starves one that can progress.
+constexpr std::uint64_t kInitialBase = 1ULL << 62;
+constexpr std::uint64_t kChangeBase = 1ULL << 61;
 }
 
 PctStrategy::PctStrategy(std::uint32_t depth, std::uint64_t expected_steps)
@@ -22,6 +28,8 @@ void PctStrategy::begin_run(std::uint64_t seed) {
   step_ = 0;
   lowered_ = 0;
   last_run_ = kNone;
+  next_yielded_ = kChangeBase - 1;
+  preempted_ = kNone;
   const std::uint64_t k = expected_steps_ != 0 ? expected_steps_ : learned_steps_;
   for (std::uint32_t i = 0; i + 1 < depth_; ++i) change_points_.push_back(1 + prng_.below(k));
   std::sort(change_points_.begin(), change_points_.end());
@@ -29,11 +37,11 @@ void PctStrategy::begin_run(std::uint64_t seed) {
 
 void PctStrategy::end_run(bool, std::uint64_t) { learned_steps_ = std::max(learned_steps_, step_); }
 
-// Initial priorities lie above depth (so every lowered priority is below
+// Initial priorities lie in the top band (so every lowered priority is below
 // them); the low bits keep them distinct and deterministic.
 std::uint64_t PctStrategy::priority(std::uint32_t fiber) {
   if (fiber >= priorities_.size()) priorities_.resize(fiber + 1, 0);
-  if (priorities_[fiber] == 0) priorities_[fiber] = depth_ + 1 + (prng_.below(1ULL << 40) << 20) + fiber;
+  if (priorities_[fiber] == 0) priorities_[fiber] = kInitialBase + (prng_.below(1ULL << 40) << 20) + fiber;
   return priorities_[fiber];
 }
 
@@ -41,7 +49,7 @@ void PctStrategy::lower(std::uint32_t fiber) {
   if (fiber == kNone) return;
   priority(fiber);
   // The i-th change point gives priority depth - i: below all initial ones.
-  priorities_[fiber] = depth_ > lowered_ ? depth_ - lowered_ : 1;
+  priorities_[fiber] = kChangeBase + (depth_ > lowered_ ? depth_ - lowered_ : 0);
 }
 
 std::uint64_t PctStrategy::choose(DecisionKind kind, std::uint64_t n) {
@@ -55,17 +63,31 @@ std::uint64_t PctStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, cons
     ++lowered_;
     lower(kind == DecisionKind::yield ? view.running : last_run_);
   }
+  // A fiber that just yielded (it ran last and is ready again) goes below
+  // every fiber that has not: otherwise a spinning high-priority fiber would
+  // starve the rest. Yielders take turns (the latest is lowest).
+  // (A fiber pct itself pre-empted at a yield decision is not a yielder.)
+  if (kind == DecisionKind::schedule && last_run_ != kNone && last_run_ != preempted_) {
+    for (std::size_t i = 0; i < view.count; ++i) {
+      if (view.ready[i] != last_run_) continue;
+      priority(last_run_);
+      priorities_[last_run_] = next_yielded_--;
+    }
+  }
   std::size_t best = 0;
   for (std::size_t i = 1; i < view.count; ++i) {
     if (priority(view.ready[i]) > priority(view.ready[best])) best = i;
   }
   if (kind == DecisionKind::schedule) {
     last_run_ = view.count > 0 ? view.ready[best] : kNone;
+    preempted_ = kNone;
     return best < n ? best : 0;
   }
   // yield: pre-empt the running fiber exactly when a ready one outranks it.
   if (view.count == 0 || view.running == kNone) return 0;
-  return priority(view.ready[best]) > priority(view.running) ? 1 : 0;
+  if (priority(view.ready[best]) <= priority(view.running)) return 0;
+  preempted_ = view.running;
+  return 1;
 }
 
 }  // namespace corosim

@@ -7,6 +7,10 @@
 // that step below every initial priority. A bug of depth d among n fibers and
 // k steps is found with probability at least 1/(n * k^(d-1)) per run.
 //
+// A fiber that yields and is ready again at the next choice drops below every
+// other fiber (strict priorities would livelock a spin-wait loop); yielders
+// take turns.
+//
 // k: given, or learned — the most scheduling steps any earlier run took
 // (64 before the first run ends). Other decisions (timers, data, injected
 // cancellation) are drawn from the seed as random draws them.
@@ -45,6 +49,8 @@ class PctStrategy final : public Strategy {
   std::uint64_t step_ = 0;
   std::uint64_t lowered_ = 0;  // change points passed
   std::uint32_t last_run_ = 0xffffffffu;
+  std::uint64_t next_yielded_ = 0;
+  std::uint32_t preempted_ = 0xffffffffu;  // the fiber pct parked at its last yield decision
 };
 
 }  // namespace corosim
