@@ -33,7 +33,7 @@ std::vector<std::string_view> split(std::string_view text, char separator, bool 
   }
 }
 
-constexpr std::array<std::pair<DecisionKind, char>, 7> kKindLetters = {{
+constexpr std::array<std::pair<DecisionKind, char>, 9> kKindLetters = {{
     {DecisionKind::schedule, 's'},
     {DecisionKind::yield, 'y'},
     {DecisionKind::timer_tie, 't'},
@@ -41,6 +41,8 @@ constexpr std::array<std::pair<DecisionKind, char>, 7> kKindLetters = {{
     {DecisionKind::cancel_arm, 'a'},
     {DecisionKind::cancel_fire, 'f'},
     {DecisionKind::cancel_mode, 'm'},
+    {DecisionKind::buggify_arm, 'b'},
+    {DecisionKind::buggify_fire, 'g'},
 }};
 
 char kind_letter(DecisionKind kind) {
@@ -129,7 +131,7 @@ absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
         known = true;
       }
     }
-    if (!known) return bad("unknown kind letter (expected one of s y t r a f m)");
+    if (!known) return bad("unknown kind letter (expected one of s y t r a f m b g)");
     std::string_view rest = token.substr(1);
     std::uint64_t repeat = 1;
     if (std::size_t star = rest.find('*'); star != std::string_view::npos) {

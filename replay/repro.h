@@ -13,7 +13,8 @@
 // One field a line, in this order; a line starting with '#' is a comment.
 // The decision stream is what replays the run; strategy and seed say where it
 // came from. Each decision is <kind letter><value>/<n> (s schedule, y yield,
-// t timer tie, r random, a cancel-arm, f cancel-fire, m cancel-mode), and
+// t timer tie, r random, a cancel-arm, f cancel-fire, m cancel-mode,
+// b buggify-arm, g buggify-fire), and
 // "*k" repeats a decision k times. `cancel` is none, point=K mode=M, or
 // random modes=M,N,... A passing run has `failure: none` and no location.
 //

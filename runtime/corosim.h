@@ -5,6 +5,7 @@
 #include "runtime/cancelled.h"
 #include "runtime/async_drop.h"
 #include "runtime/buffered.h"
+#include "runtime/buggify.h"
 #include "runtime/channel.h"
 #include "runtime/check.h"
 #include "runtime/driver.h"

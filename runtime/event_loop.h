@@ -69,6 +69,8 @@ class EventLoop final : public Executor {
   void arm_timer(TimerNode& node) override;
   void cancel_timer(TimerNode& node) override;
   std::uint64_t random_below(std::uint64_t bound) override;
+  // Production runs never inject faults.
+  bool buggify(const SourceLoc&) override { return false; }
   std::uint32_t new_object_id() override;
   void trace(TraceKind, const Fiber*, std::uint32_t, std::uint64_t, const SourceLoc*) override {}
   // Production runs keep no ledgers.

@@ -73,6 +73,9 @@ class Executor {
   // --- randomness, objects, trace, failures -------------------------------
   // A value in [0, bound): a recorded decision under the simulator.
   virtual std::uint64_t random_below(std::uint64_t bound) = 0;
+  // Whether the corosim::buggify() call at `where` fires (recorded decisions
+  // under the simulator; never on the real-time loop).
+  virtual bool buggify(const SourceLoc& where) = 0;
   // Dense id for a primitive (mutex, channel, ...), in creation order.
   virtual std::uint32_t new_object_id() = 0;
   virtual void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg,

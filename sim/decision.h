@@ -16,6 +16,8 @@ enum class DecisionKind : std::uint8_t {
   cancel_arm,   // random injection: arm this suspension site for the run (1) or not (0)
   cancel_fire,  // random injection: cancel at this visit of an armed site (1) or not (0)
   cancel_mode,  // random injection: which of the n requested modes
+  buggify_arm,  // corosim::buggify(): arm this call site for the run (1) or not (0)
+  buggify_fire, // corosim::buggify(): an armed site fires at this call (1) or not (0)
 };
 
 const char* decision_kind_name(DecisionKind kind) noexcept;

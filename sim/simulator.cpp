@@ -36,6 +36,7 @@ void Simulator::reset(std::uint64_t seed) {
   dropped_this_step_ = false;
   injections_.clear();
   armed_sites_.clear();
+  buggify_sites_.clear();
   strategy_.begin_run(seed);
 }
 
@@ -439,6 +440,15 @@ void Simulator::cancel_timer(TimerNode& node) { timers_.cancel(node); }
 
 std::uint64_t Simulator::random_below(std::uint64_t bound) {
   return bound > 1 ? decide(DecisionKind::random, bound) : 0;
+}
+
+// FoundationDB's BUGGIFY: a call site is armed or not for the whole run (at
+// its first call); an armed site fires at a call with a probability. Both
+// are decisions, so a repro replays the same faults.
+bool Simulator::buggify(const SourceLoc& where) {
+  auto [site, first_visit] = buggify_sites_.try_emplace(where.stable_hash(), false);
+  if (first_visit) site->second = decide(DecisionKind::buggify_arm, 2) == 1;
+  return site->second && decide(DecisionKind::buggify_fire, 2) == 1;
 }
 
 std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const SourceLoc& where) {

@@ -113,6 +113,7 @@ class Simulator final : public Executor {
   void arm_timer(TimerNode& node) override;
   void cancel_timer(TimerNode& node) override;
   std::uint64_t random_below(std::uint64_t bound) override;
+  bool buggify(const SourceLoc& where) override;
   std::uint32_t new_object_id() override { return next_object_id_++; }
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
              const SourceLoc* where) override;
@@ -170,6 +171,7 @@ class Simulator final : public Executor {
   // Random injection: armed or not, per site (base name + line hash). Lookup
   // only; each site's decision is made at its first visit.
   absl::flat_hash_map<std::uint64_t, bool> armed_sites_;
+  absl::flat_hash_map<std::uint64_t, bool> buggify_sites_;  // the same, for buggify()
   std::uint64_t now_ns_ = 0;
   std::uint64_t steps_ = 0;
   std::uint32_t next_object_id_ = 0;

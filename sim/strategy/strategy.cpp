@@ -48,6 +48,8 @@ std::uint64_t seeded_choice(detail::Prng& prng, DecisionKind kind, std::uint64_t
   switch (kind) {
     case DecisionKind::cancel_arm: return prng.chance(1, 2) ? 1 : 0;
     case DecisionKind::cancel_fire: return prng.chance(1, 8) ? 1 : 0;
+    case DecisionKind::buggify_arm: return prng.chance(1, 2) ? 1 : 0;
+    case DecisionKind::buggify_fire: return prng.chance(1, 4) ? 1 : 0;
     default: return prng.below(n);
   }
 }
@@ -61,6 +63,8 @@ const char* decision_kind_name(DecisionKind kind) noexcept {
     case DecisionKind::cancel_arm: return "cancel-arm";
     case DecisionKind::cancel_fire: return "cancel-fire";
     case DecisionKind::cancel_mode: return "cancel-mode";
+    case DecisionKind::buggify_arm: return "buggify-arm";
+    case DecisionKind::buggify_fire: return "buggify-fire";
   }
   return "?";
 }

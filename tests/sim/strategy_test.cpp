@@ -11,6 +11,8 @@
 #include "sim/strategy/dfs.h"
 #include "sim/strategy/pct.h"
 #include "sim/strategy/portfolio.h"
+#include "sim/strategy/random.h"
+#include "sim/strategy/replay.h"
 
 using corosim::Task;
 
@@ -140,4 +142,44 @@ TEST_CASE("strategy names are parsed with their parameters and bad ones rejected
     INFO(bad);
     CHECK_FALSE(corosim::make_strategy(bad).ok());
   }
+}
+
+TEST_CASE("buggify: sites armed per run fire by recorded decisions and never on the real-time loop",
+          "[buggify]") {
+  // Two call sites, called many times per run.
+  auto program = [](int& slow, int& failed) {
+    return [&slow, &failed]() -> Task<void> {
+      for (int i = 0; i < 40; ++i) {
+        if (corosim::buggify()) ++slow;
+        if (corosim::buggify()) ++failed;
+        co_await corosim::yield_now();
+      }
+    };
+  };
+  int runs_with_faults = 0;
+  int runs_without = 0;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    int slow = 0;
+    int failed = 0;
+    corosim::RandomStrategy strategy;
+    corosim::Simulator simulator(strategy);
+    const corosim::RunResult run = simulator.run(program(slow, failed), seed);
+    REQUIRE(run.passed());
+    (slow + failed > 0 ? runs_with_faults : runs_without) += 1;
+    CHECK(slow <= 40);
+    // The same decisions give the same faults.
+    int slow_again = 0;
+    int failed_again = 0;
+    corosim::ReplayStrategy replay(run.decisions, corosim::ReplayStrategy::Mode::halt);
+    corosim::Simulator again(replay);
+    CHECK(again.run(program(slow_again, failed_again), seed).trace_hash == run.trace_hash);
+    CHECK(slow_again == slow);
+    CHECK(failed_again == failed);
+  }
+  CHECK(runs_with_faults > 50);  // armed half the time per site, firing a quarter of calls
+  CHECK(runs_without > 10);      // both sites unarmed: a quarter of the runs
+  int slow = 0;
+  int failed = 0;
+  corosim::run_realtime(program(slow, failed)());
+  CHECK(slow + failed == 0);
 }
