@@ -33,6 +33,7 @@ class Shrinker {
       : body_(body), budget_(budget), key_(repro.checker + "|" + repro.location),
         options_{}, best_(repro) {
     options_.steps_max = repro.steps_max;
+    options_.timer_jitter_ns = repro.timer_jitter_ns;
   }
 
   // Replays values under plan; the run's exact stream if it keeps the failure.

@@ -16,6 +16,7 @@ namespace {
 SimOptions options_for(const Repro& repro) {
   SimOptions options;
   options.steps_max = repro.steps_max;
+  options.timer_jitter_ns = repro.timer_jitter_ns;
   options.cancel = repro.cancel;
   return options;
 }
@@ -52,6 +53,7 @@ Repro make_repro(const std::string& scenario, const std::string& strategy, const
   repro.seed = run.seed;
   repro.cancel = options.cancel;
   repro.steps_max = options.steps_max;
+  repro.timer_jitter_ns = options.timer_jitter_ns;
   repro.decisions = run.decisions;
   if (run.failure) {
     repro.checker = run.failure->checker;

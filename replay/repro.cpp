@@ -33,7 +33,7 @@ std::vector<std::string_view> split(std::string_view text, char separator, bool 
   }
 }
 
-constexpr std::array<std::pair<DecisionKind, char>, 9> kKindLetters = {{
+constexpr std::array<std::pair<DecisionKind, char>, 10> kKindLetters = {{
     {DecisionKind::schedule, 's'},
     {DecisionKind::yield, 'y'},
     {DecisionKind::timer_tie, 't'},
@@ -43,6 +43,7 @@ constexpr std::array<std::pair<DecisionKind, char>, 9> kKindLetters = {{
     {DecisionKind::cancel_mode, 'm'},
     {DecisionKind::buggify_arm, 'b'},
     {DecisionKind::buggify_fire, 'g'},
+    {DecisionKind::timer_delay, 'd'},
 }};
 
 char kind_letter(DecisionKind kind) {
@@ -131,7 +132,7 @@ absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
         known = true;
       }
     }
-    if (!known) return bad("unknown kind letter (expected one of s y t r a f m b g)");
+    if (!known) return bad("unknown kind letter (expected one of s y t r a f m b g d)");
     std::string_view rest = token.substr(1);
     std::uint64_t repeat = 1;
     if (std::size_t star = rest.find('*'); star != std::string_view::npos) {
@@ -161,6 +162,7 @@ std::string format_repro(const Repro& repro) {
   absl::StrAppend(&out, "strategy: ", repro.strategy, " seed=", repro.seed, "\n");
   absl::StrAppend(&out, "cancel: ", format_cancel(repro.cancel), "\n");
   absl::StrAppend(&out, "steps-max: ", repro.steps_max, "\n");
+  if (repro.timer_jitter_ns != 0) absl::StrAppend(&out, "timer-jitter-ns: ", repro.timer_jitter_ns, "\n");
   absl::StrAppend(&out, "decisions: ", encode_decisions(repro.decisions), "\n");
   if (repro.checker.empty()) {
     out += "failure: none\n";
@@ -199,7 +201,8 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
 
   Repro repro;
   const std::vector<std::string_view> order = {"scenario", "strategy", "cancel", "steps-max",
-                                               "decisions", "failure", "location", "trace-hash"};
+                                               "timer-jitter-ns", "decisions", "failure", "location",
+                                               "trace-hash"};
   std::size_t next = 0;  // index into order
   bool passed = false;
   for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -219,6 +222,7 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
     // Every field before this one must have been given (location only with a failure).
     for (std::size_t skipped = next; skipped < at; ++skipped) {
       if (order[skipped] == "location" && passed) continue;
+      if (order[skipped] == "timer-jitter-ns") continue;  // optional: 0 when absent
       return error(line_number, absl::StrCat("missing field '", std::string(order[skipped]), "' before '",
                                              std::string(field), "'"));
     }
@@ -240,6 +244,10 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
       if (!parse_number(value, repro.steps_max) || repro.steps_max == 0 ||
           repro.steps_max > kReproStepsMax) {
         return error(line_number, absl::StrCat("steps-max must be a whole number from 1 to ", kReproStepsMax));
+      }
+    } else if (field == "timer-jitter-ns") {
+      if (!parse_number(value, repro.timer_jitter_ns) || repro.timer_jitter_ns > (1ULL << 62)) {
+        return error(line_number, "timer-jitter-ns must be a whole number of nanoseconds");
       }
     } else if (field == "decisions") {
       auto decisions = decode_decisions(value);
@@ -271,7 +279,7 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
     }
   }
   for (std::size_t k = next; k < order.size(); ++k) {
-    if (order[k] == "location" && passed) continue;
+    if ((order[k] == "location" && passed) || order[k] == "timer-jitter-ns") continue;
     return error(lines.back().first,
                  absl::StrCat("the file ends before field '", std::string(order[k]), "'"));
   }

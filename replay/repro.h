@@ -5,6 +5,7 @@
 //   strategy: random seed=1234
 //   cancel: point=2 mode=drop
 //   steps-max: 1000000
+//   timer-jitter-ns: 5000000        (only when the run jittered timers)
 //   decisions: s0/2 y1/2*3 t1/2 r7/10
 //   failure: cancel-safety: claimed total, but this run is unsafe: ...
 //   location: scenarios/bundled/read_send.cpp:119
@@ -14,7 +15,7 @@
 // The decision stream is what replays the run; strategy and seed say where it
 // came from. Each decision is <kind letter><value>/<n> (s schedule, y yield,
 // t timer tie, r random, a cancel-arm, f cancel-fire, m cancel-mode,
-// b buggify-arm, g buggify-fire), and
+// b buggify-arm, g buggify-fire, d timer-delay), and
 // "*k" repeats a decision k times. `cancel` is none, point=K mode=M, or
 // random modes=M,N,... A passing run has `failure: none` and no location.
 //
@@ -38,6 +39,7 @@ struct Repro {
   std::uint64_t seed = 0;
   CancelPlan cancel;
   std::uint64_t steps_max = 1'000'000;
+  std::uint64_t timer_jitter_ns = 0;  // optional line; 0: absent
   DecisionStream decisions;
   std::string checker;   // empty: the run passed
   std::string message;   // the failure message's first line

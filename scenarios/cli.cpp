@@ -43,6 +43,7 @@ struct RunFlags {
   std::uint64_t seeds = 0;
   std::string json_path;
   std::uint64_t steps_max = SimOptions{}.steps_max;
+  std::uint64_t timer_jitter_ms = 0;
   std::uint64_t trace_tail = 60;
   std::optional<std::string> cancel;
   std::optional<std::string> cancel_modes_text;
@@ -215,6 +216,7 @@ std::string rerun_command(const char* argv0, const Scenario& scenario, const Run
   }
   std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ",
                                      flags.strategy, " --seed ", run.seed);
+  if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
   if (choice.exploration == CancelExploration::random) {
     absl::StrAppend(&command, " --cancel random --cancel-modes ", cancel_modes_string(choice.modes));
   } else if (run.injections.empty()) {
@@ -286,6 +288,7 @@ void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64
   ReplayStrategy strategy(decisions, ReplayStrategy::Mode::lenient);
   SimOptions options;
   options.steps_max = flags.steps_max;
+  options.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
   options.cancel = plan;
   Simulator simulator(strategy, options);
   RunResult run = simulator.run(scenario.body, seed);
@@ -387,6 +390,7 @@ int command_run(const char* argv0, RunFlags& flags) {
     options.first_seed = flags.seed;
     options.seed_count = flags.seeds;
     options.sim.steps_max = flags.steps_max;
+    options.sim.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
     options.cancel = choice.exploration;
     options.cancel_modes = choice.modes;
     options.cancel_at = choice.at;
@@ -461,6 +465,7 @@ int command_run(const char* argv0, RunFlags& flags) {
       auto strategy = make_strategy(flags.strategy);
       SimOptions options;
       options.steps_max = flags.steps_max;
+      options.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
       options.cancel = plan;
       Simulator simulator(**strategy, options);
       const RunResult run = simulator.run(scenario->body, flags.seed);
@@ -525,6 +530,9 @@ int main(int argc, char** argv) {
   run->add_option("--json", flags.json_path, "Write a JSON summary to FILE");
   run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")
       ->capture_default_str();
+  run->add_option("--timer-jitter-ms", flags.timer_jitter_ms,
+                  "Fire every sleep up to this many ms late (a recorded decision per timer), so "
+                  "races between timers meet both orders (default 0: on time)");
   run->add_flag("--trace", flags.trace, "Print the trace of the first failure");
   run->add_option("--trace-tail", flags.trace_tail,
                   "Events of the trace to print, from the end (0: all)")

@@ -18,6 +18,7 @@ enum class DecisionKind : std::uint8_t {
   cancel_mode,  // random injection: which of the n requested modes
   buggify_arm,  // corosim::buggify(): arm this call site for the run (1) or not (0)
   buggify_fire, // corosim::buggify(): an armed site fires at this call (1) or not (0)
+  timer_delay,  // SimOptions::timer_jitter_ns: a timer fires k/10 of the jitter late (n = 11)
 };
 
 const char* decision_kind_name(DecisionKind kind) noexcept;

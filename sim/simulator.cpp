@@ -435,7 +435,12 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
                                                               : AwaitAction::proceed;
 }
 
-void Simulator::arm_timer(TimerNode& node) { timers_.arm(node); }
+void Simulator::arm_timer(TimerNode& node) {
+  if (options_.timer_jitter_ns != 0) {
+    node.deadline_ns += decide(DecisionKind::timer_delay, 11) * (options_.timer_jitter_ns / 10);
+  }
+  timers_.arm(node);
+}
 void Simulator::cancel_timer(TimerNode& node) { timers_.cancel(node); }
 
 std::uint64_t Simulator::random_below(std::uint64_t bound) {

@@ -51,6 +51,10 @@ struct SimOptions {
   // one was already complete; awaiting a Task is a call and does not count).
   // Zero: off.
   std::uint32_t hog_max_awaits = 10'000;
+  // Randomised timer delays: every sleep fires up to this much later (in
+  // tenths, a timer-delay decision each), so code that races two timers meets
+  // both orders. Zero: timers fire on time.
+  std::uint64_t timer_jitter_ns = 0;
 };
 
 struct Failure {

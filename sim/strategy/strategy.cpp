@@ -65,6 +65,7 @@ const char* decision_kind_name(DecisionKind kind) noexcept {
     case DecisionKind::cancel_mode: return "cancel-mode";
     case DecisionKind::buggify_arm: return "buggify-arm";
     case DecisionKind::buggify_fire: return "buggify-fire";
+    case DecisionKind::timer_delay: return "timer-delay";
   }
   return "?";
 }

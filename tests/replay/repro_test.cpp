@@ -77,6 +77,20 @@ TEST_CASE("a repro survives format and parse unchanged", "[repro]") {
   CHECK(parsed->message == repro.message);
   CHECK(parsed->trace_hash == repro.trace_hash);
 
+  Repro jittered = repro;
+  jittered.timer_jitter_ns = 5'000'000;
+  jittered.decisions.push_back({DecisionKind::timer_delay, 11, 4});
+  jittered.decisions.push_back({DecisionKind::buggify_arm, 2, 1});
+  jittered.decisions.push_back({DecisionKind::buggify_fire, 2, 0});
+  const std::string jittered_text = corosim::format_repro(jittered);
+  CHECK_THAT(jittered_text, Catch::Contains("timer-jitter-ns: 5000000\n"));
+  CHECK_THAT(jittered_text, Catch::Contains(" d4/11 b1/2 g0/2\n"));
+  auto jittered_parsed = corosim::parse_repro(jittered_text);
+  REQUIRE(jittered_parsed.ok());
+  CHECK(jittered_parsed->timer_jitter_ns == 5'000'000);
+  CHECK(jittered_parsed->decisions == jittered.decisions);
+  CHECK_THAT(text, !Catch::Contains("timer-jitter-ns"));  // optional: absent when 0
+
   Repro passing = repro;
   passing.checker.clear();
   passing.location.clear();

@@ -183,3 +183,38 @@ TEST_CASE("buggify: sites armed per run fire by recorded decisions and never on 
   corosim::run_realtime(program(slow, failed)());
   CHECK(slow + failed == 0);
 }
+
+TEST_CASE("timer jitter delays sleeps by recorded decisions so racing timers meet both orders",
+          "[strategy][timers]") {
+  // A 10ms timeout races a reply that takes 8ms: on time, the reply always wins.
+  auto race = [](bool& timed_out) {
+    return [&timed_out]() -> Task<void> {
+      auto reply = []() -> Task<int> {
+        co_await corosim::sleep_for(std::chrono::milliseconds(8));
+        co_return 1;
+      };
+      auto got = co_await corosim::timeout(std::chrono::milliseconds(10), reply());
+      timed_out = !got.has_value();
+    };
+  };
+  std::set<bool> outcomes;
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    bool timed_out = false;
+    corosim::RandomStrategy strategy;
+    corosim::SimOptions options;
+    corosim::Simulator on_time(strategy, options);
+    REQUIRE(on_time.run(race(timed_out), seed).passed());
+    CHECK_FALSE(timed_out);
+    options.timer_jitter_ns = 5'000'000;
+    corosim::Simulator jittered(strategy, options);
+    const corosim::RunResult run = jittered.run(race(timed_out), seed);
+    REQUIRE(run.passed());
+    outcomes.insert(timed_out);
+    bool replayed = false;
+    corosim::ReplayStrategy replay(run.decisions, corosim::ReplayStrategy::Mode::halt);
+    corosim::Simulator again(replay, options);
+    CHECK(again.run(race(replayed), seed).trace_hash == run.trace_hash);
+    CHECK(replayed == timed_out);
+  }
+  CHECK(outcomes.size() == 2);
+}
