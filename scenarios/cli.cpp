@@ -35,6 +35,7 @@ namespace {
 using cli::kExitMet;
 using cli::kExitNotMet;
 using cli::kExitUsage;
+using cli::indent;
 
 struct RunFlags {
   std::vector<std::string> patterns;
@@ -193,16 +194,6 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
         fraction == 0 ? 0 : static_cast<std::uint64_t>(1.0 / fraction + 0.5);
   }
   return absl::OkStatus();
-}
-
-// Prefixes every line of text (a trailing newline gets no prefix after it).
-std::string indent(const std::string& text, const std::string& prefix) {
-  std::string out = prefix;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    out += text[i];
-    if (text[i] == '\n' && i + 1 < text.size()) out += prefix;
-  }
-  return out;
 }
 
 // The exact command that reruns one failing run: its seed and, for a run

@@ -41,15 +41,6 @@ absl::StatusOr<Loaded> load(const std::string& path) {
   return Loaded{std::move(*repro), scenario};
 }
 
-std::string indent_lines(const std::string& text, const std::string& prefix) {
-  std::string out = prefix;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    out += text[i];
-    if (text[i] == '\n' && i + 1 < text.size()) out += prefix;
-  }
-  return out;
-}
-
 std::string describe_outcome(const RunResult& run) {
   if (run.passed()) return "passed";
   return absl::StrCat("failed: ", run.failure->checker, " at ", run.failure->location.str());
@@ -90,6 +81,15 @@ std::string file_stem(const std::string& path) {
 
 }  // namespace
 
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::string out = prefix;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '\n' && i + 1 < text.size()) out += prefix;
+  }
+  return out;
+}
+
 int command_replay(const char* argv0, const ReplayFlags& flags) {
   auto loaded = load(flags.path);
   if (!loaded.ok()) {
@@ -119,14 +119,11 @@ int command_replay(const char* argv0, const ReplayFlags& flags) {
     std::cout << (halted ? "  diverged: the code no longer makes the recorded run; stopped at the first "
                            "divergent decision\n"
                          : "  diverged, continued with " + *flags.continue_with + ":\n")
-              << indent_lines(*outcome->divergence, "    ") << "\n";
+              << indent(*outcome->divergence, "    ") << "\n";
   }
   if (!halted) {
     std::cout << "  outcome: " << describe_outcome(outcome->run) << "\n";
-    if (!outcome->run.passed()) {
-      std::istringstream message(outcome->run.failure->message);
-      for (std::string line; std::getline(message, line);) std::cout << "    " << line << "\n";
-    }
+    if (!outcome->run.passed()) std::cout << indent(outcome->run.failure->message, "    ") << "\n";
     const std::string recorded = repro.checker.empty() ? std::string("passed")
                                                        : absl::StrCat("failed: ", repro.checker, " at ", repro.location);
     std::cout << "  recorded: " << recorded

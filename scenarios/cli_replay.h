@@ -34,6 +34,9 @@ struct MinimizeFlags {
   std::uint64_t max_replays = 2000;
 };
 
+// Prefixes every line of text (a trailing newline gets no prefix after it).
+std::string indent(const std::string& text, const std::string& prefix);
+
 int command_replay(const char* argv0, const ReplayFlags& flags);
 int command_minimize(const char* argv0, const MinimizeFlags& flags);
 
