@@ -7,18 +7,13 @@
 #include <vector>
 
 #include "runtime/corosim.h"
+#include "scenarios/bugs/tick.h"
 #include "scenarios/registry.h"
 
 namespace {
 
 using corosim::Task;
-
-// A suspension point that completes at once.
-Task<void> tick() {
-  corosim::Event open;
-  open.set();
-  co_await open.wait();
-}
+using corosim::bugs::tick;
 
 // --- lost update: read, await, write -----------------------------------------
 Task<void> deposit(int& balance, corosim::Mutex* lock) {

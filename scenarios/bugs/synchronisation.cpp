@@ -4,17 +4,13 @@
 #include <vector>
 
 #include "runtime/corosim.h"
+#include "scenarios/bugs/tick.h"
 #include "scenarios/registry.h"
 
 namespace {
 
 using corosim::Task;
-
-Task<void> tick() {
-  corosim::Event open;
-  open.set();
-  co_await open.wait();
-}
+using corosim::bugs::tick;
 
 // --- lock-order deadlock -------------------------------------------------------
 Task<void> lock_both(corosim::Mutex& first, corosim::Mutex& second) {
