@@ -100,7 +100,7 @@ void Simulator::explore(const Fiber& main) {
         return;
       }
       const std::uint64_t next = timers_.next_deadline();
-      if (drivers_head_ != nullptr && snoozed_before(next)) return;
+      if (!drivers_.empty() && snoozed_before(next)) return;
       if (next > options_.time_max_ns) {
         report_failure("budget",
                        absl::StrCat("virtual time budget of ", options_.time_max_ns,
@@ -150,7 +150,7 @@ void Simulator::step() {
   detail::set_current_fiber(nullptr);
   if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   end_of_step();
-  if (drivers_head_ != nullptr && options_.snooze_max_steps != 0) count_snoozed_steps();
+  if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
 }
 
 // A boundary fiber starts: the target of a pre-cancelled start.
@@ -207,39 +207,14 @@ void Simulator::end_of_step() {
   fibers_.free_retired();
 }
 
-void Simulator::register_ledger(Ledger& ledger) {
-  ledger.ledger_prev = ledgers_tail_;
-  ledger.ledger_next = nullptr;
-  (ledgers_tail_ != nullptr ? ledgers_tail_->ledger_next : ledgers_head_) = &ledger;
-  ledgers_tail_ = &ledger;
-  ledger.registered = true;
-}
-
-void Simulator::unregister_ledger(Ledger& ledger) {
-  (ledger.ledger_prev != nullptr ? ledger.ledger_prev->ledger_next : ledgers_head_) = ledger.ledger_next;
-  (ledger.ledger_next != nullptr ? ledger.ledger_next->ledger_prev : ledgers_tail_) = ledger.ledger_prev;
-  ledger.ledger_prev = ledger.ledger_next = nullptr;
-  ledger.registered = false;
-}
+void Simulator::register_ledger(Ledger& ledger) { ledgers_.add(ledger); }
+void Simulator::unregister_ledger(Ledger& ledger) { ledgers_.remove(ledger); }
+void Simulator::register_driver(Driver& driver) { drivers_.add(driver); }
+void Simulator::unregister_driver(Driver& driver) { drivers_.remove(driver); }
 
 void Simulator::forget_ledgers() {
-  while (ledgers_head_ != nullptr) unregister_ledger(*ledgers_head_);
-  while (drivers_head_ != nullptr) unregister_driver(*drivers_head_);
-}
-
-void Simulator::register_driver(Driver& driver) {
-  driver.driver_prev = drivers_tail_;
-  driver.driver_next = nullptr;
-  (drivers_tail_ != nullptr ? drivers_tail_->driver_next : drivers_head_) = &driver;
-  drivers_tail_ = &driver;
-  driver.registered = true;
-}
-
-void Simulator::unregister_driver(Driver& driver) {
-  (driver.driver_prev != nullptr ? driver.driver_prev->driver_next : drivers_head_) = driver.driver_next;
-  (driver.driver_next != nullptr ? driver.driver_next->driver_prev : drivers_tail_) = driver.driver_prev;
-  driver.driver_prev = driver.driver_next = nullptr;
-  driver.registered = false;
+  ledgers_.clear();
+  drivers_.clear();
 }
 
 // Before virtual time jumps to next_ns: does a held member pass its snooze
@@ -250,7 +225,7 @@ bool Simulator::snoozed_before(std::uint64_t next_ns) {
   const Driver* late_driver = nullptr;
   std::uint64_t late_at = 0;
   std::uint64_t late_bound = 0;
-  for (const Driver* driver = drivers_head_; driver != nullptr; driver = driver->driver_next) {
+  for (const Driver* driver = drivers_.head(); driver != nullptr; driver = driver->driver_next) {
     const Driver* blocking = driver->blocking();
     if (blocking == nullptr) continue;
     const auto own = static_cast<std::uint64_t>(blocking->snooze_limit().count());
@@ -275,7 +250,7 @@ bool Simulator::snoozed_before(std::uint64_t next_ns) {
 // A step passed: every held member whose owner is blocked elsewhere (not
 // merely waiting for its turn) counts it.
 void Simulator::count_snoozed_steps() {
-  for (const Driver* driver = drivers_head_; driver != nullptr; driver = driver->driver_next) {
+  for (const Driver* driver = drivers_.head(); driver != nullptr; driver = driver->driver_next) {
     if (driver->held().empty()) continue;
     const Driver* blocking = driver->blocking();
     if (blocking == nullptr) continue;
@@ -327,7 +302,7 @@ void Simulator::report_hogging(const Fiber& fiber, const SourceLoc& where) {
 // Audits every live primitive's ledger, in creation order; the first
 // imbalance fails the run.
 void Simulator::audit_ledgers() {
-  if (failure_ || ledgers_head_ == nullptr) return;
+  if (failure_ || ledgers_.empty()) return;
   std::vector<bool> alive(fibers_.spawned(), false);
   for (const Fiber* fiber = fibers_.first_alive(); fiber != nullptr; fiber = fiber->alive_next) {
     if (fiber->state != FiberState::done) alive[fiber->id] = true;
@@ -336,7 +311,7 @@ void Simulator::audit_ledgers() {
     return id < alive.size() && alive[id];
   };
   std::string violation;
-  for (const Ledger* ledger = ledgers_head_; ledger != nullptr; ledger = ledger->ledger_next) {
+  for (const Ledger* ledger = ledgers_.head(); ledger != nullptr; ledger = ledger->ledger_next) {
     ledger->audit(is_alive, violation);
     if (violation.empty()) continue;
     report_failure("ledger", violation + " (created at " + ledger->created_at().str() + ")",

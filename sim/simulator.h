@@ -22,9 +22,12 @@
 #include <vector>
 
 #include "runtime/detail/fiber_table.h"
+#include "runtime/detail/registry.h"
 #include "runtime/detail/run_queue.h"
 #include "runtime/detail/timer_heap.h"
+#include "runtime/driver.h"
 #include "runtime/executor.h"
+#include "runtime/ledger.h"
 #include "runtime/task.h"
 #include "absl/container/flat_hash_map.h"
 #include "sim/cancel.h"
@@ -163,10 +166,8 @@ class Simulator final : public Executor {
   Trace trace_;
   DecisionStream decisions_;
   std::optional<Failure> failure_;
-  Ledger* ledgers_head_ = nullptr;
-  Ledger* ledgers_tail_ = nullptr;
-  Driver* drivers_head_ = nullptr;
-  Driver* drivers_tail_ = nullptr;
+  detail::Registry<Ledger, &Ledger::ledger_prev, &Ledger::ledger_next, &Ledger::registered> ledgers_;
+  detail::Registry<Driver, &Driver::driver_prev, &Driver::driver_next, &Driver::registered> drivers_;
   bool dropped_this_step_ = false;  // a fiber was dropped: audit the ledgers
   std::uint64_t cancel_points_ = 0;
   std::uint64_t cancel_starts_ = 0;
