@@ -70,7 +70,8 @@ std::string format_cancel(const CancelPlan& plan) {
     case CancelPlan::Kind::none: return "none";
     case CancelPlan::Kind::at_point:
       return absl::StrCat("point=", plan.point, " mode=", cancel_mode_name(plan.mode));
-    case CancelPlan::Kind::random: return "random modes=" + cancel_modes_string(plan.modes);
+    case CancelPlan::Kind::random:
+      return "random modes=" + cancel_modes_string(plan.modes) + (plan.once ? " once" : "");
   }
   return "none";
 }
@@ -78,14 +79,19 @@ std::string format_cancel(const CancelPlan& plan) {
 absl::StatusOr<CancelPlan> parse_cancel(std::string_view text) {
   if (text == "none") return CancelPlan{};
   if (text.substr(0, 13) == "random modes=") {
-    auto modes = parse_cancel_modes(text.substr(13));
+    std::string_view rest = text.substr(13);
+    const bool once = rest.size() > 5 && rest.substr(rest.size() - 5) == " once";
+    if (once) rest.remove_suffix(5);
+    auto modes = parse_cancel_modes(rest);
     if (!modes.ok()) return modes.status();
-    return CancelPlan::random(*modes);
+    CancelPlan plan = CancelPlan::random(*modes);
+    plan.once = once;
+    return plan;
   }
   std::vector<std::string_view> parts = split(text, ' ');
   if (parts.size() != 2 || parts[0].substr(0, 6) != "point=" || parts[1].substr(0, 5) != "mode=") {
     return absl::InvalidArgumentError(absl::StrCat(
-        "expected 'none', 'point=K mode=M' or 'random modes=M,...', got '", std::string(text), "'"));
+        "expected 'none', 'point=K mode=M' or 'random modes=M,... [once]', got '", std::string(text), "'"));
   }
   std::uint64_t point = 0;
   if (!parse_number(parts[0].substr(6), point)) {

@@ -24,6 +24,7 @@
 #include "replay/trace_text.h"
 #include "replay/replay.h"
 #include "sim/strategy/replay.h"
+#include "scenarios/cli_fuzz.h"
 #include "scenarios/cli_replay.h"
 #include "scenarios/explore.h"
 #include "scenarios/registry.h"
@@ -580,6 +581,24 @@ int main(int argc, char** argv) {
   minimize->add_option("--max-replays", minimize_flags.max_replays, "Replays allowed")
       ->capture_default_str();
 
+  cli::ImportFuzzFlags import_flags;
+  CLI::App* import_fuzz = app.add_subcommand(
+      "import-fuzz", "Run a scenario on a libFuzzer input (such as a crash file of its fuzz target) "
+                     "and write the run as a repro (exit 0: the run failed, 1: it passed, 2: usage "
+                     "error)");
+  import_fuzz->add_option("scenario", import_flags.scenario, "The scenario the input was fuzzed on")
+      ->required();
+  import_fuzz->add_option("input", import_flags.input, "The fuzz input")->required();
+  import_fuzz->add_option("--out", import_flags.out, "Where to write the repro (default: INPUT.repro)");
+
+  cli::ExportFuzzFlags export_flags;
+  CLI::App* export_fuzz = app.add_subcommand(
+      "export-fuzz", "Write the fuzz input that makes a repro's run in its scenario's fuzz target, "
+                     "to seed a fuzzer's corpus (exit 0: written, 1: the run has no fuzz form, 2: "
+                     "usage or malformed file)");
+  export_fuzz->add_option("file", export_flags.path, "The repro file")->required();
+  export_fuzz->add_option("--out", export_flags.out, "Where to write the input (default: FILE.fuzz)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -594,6 +613,8 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("list")) return command_list();
   if (app.got_subcommand("replay")) return cli::command_replay(argv[0], replay_flags);
   if (app.got_subcommand("minimize")) return cli::command_minimize(argv[0], minimize_flags);
+  if (app.got_subcommand("import-fuzz")) return cli::command_import_fuzz(argv[0], import_flags);
+  if (app.got_subcommand("export-fuzz")) return cli::command_export_fuzz(export_flags);
   if (absl::Status status = apply_environment(flags, seed_option->count() > 0,
                                               seeds_option->count() > 0,
                                               strategy_option->count() > 0);

@@ -22,25 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Reads and parses a repro and finds its scenario; prints why not.
-struct Loaded {
-  Repro repro;
-  const Scenario* scenario = nullptr;
-};
-
-absl::StatusOr<Loaded> load(const std::string& path) {
-  auto text = read_file(path);
-  if (!text.ok()) return text.status();
-  auto repro = parse_repro(*text, path);
-  if (!repro.ok()) return repro.status();
-  const Scenario* scenario = ScenarioRegistry::global().find(repro->scenario);
-  if (scenario == nullptr) {
-    return absl::NotFoundError(absl::StrCat(path, ": scenario '", repro->scenario,
-                                            "' is not in this binary (`corosim list` shows them)"));
-  }
-  return Loaded{std::move(*repro), scenario};
-}
-
 std::string describe_outcome(const RunResult& run) {
   if (run.passed()) return "passed";
   return absl::StrCat("failed: ", run.failure->checker, " at ", run.failure->location.str());
@@ -51,7 +32,8 @@ std::string describe_cancel(const CancelPlan& plan) {
     case CancelPlan::Kind::none: return "none";
     case CancelPlan::Kind::at_point:
       return absl::StrCat(cancel_mode_name(plan.mode), " at point ", plan.point);
-    case CancelPlan::Kind::random: return "random (" + cancel_modes_string(plan.modes) + ")";
+    case CancelPlan::Kind::random:
+      return "random (" + cancel_modes_string(plan.modes) + (plan.once ? ", at most once" : "") + ")";
   }
   return "?";
 }
@@ -71,6 +53,9 @@ void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& fla
   }
 }
 
+
+}  // namespace
+
 std::string file_stem(const std::string& path) {
   const std::string suffix = ".repro";
   if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
@@ -79,7 +64,18 @@ std::string file_stem(const std::string& path) {
   return path;
 }
 
-}  // namespace
+absl::StatusOr<LoadedRepro> load_repro(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return text.status();
+  auto repro = parse_repro(*text, path);
+  if (!repro.ok()) return repro.status();
+  const Scenario* scenario = ScenarioRegistry::global().find(repro->scenario);
+  if (scenario == nullptr) {
+    return absl::NotFoundError(absl::StrCat(path, ": scenario '", repro->scenario,
+                                            "' is not in this binary (`corosim list` shows them)"));
+  }
+  return LoadedRepro{std::move(*repro), scenario};
+}
 
 std::string indent(const std::string& text, const std::string& prefix) {
   std::string out = prefix;
@@ -91,7 +87,7 @@ std::string indent(const std::string& text, const std::string& prefix) {
 }
 
 int command_replay(const char* argv0, const ReplayFlags& flags) {
-  auto loaded = load(flags.path);
+  auto loaded = load_repro(flags.path);
   if (!loaded.ok()) {
     std::cerr << "corosim replay: " << loaded.status().message() << "\n";
     return kExitUsage;
@@ -154,7 +150,7 @@ int command_replay(const char* argv0, const ReplayFlags& flags) {
 }
 
 int command_minimize(const char* argv0, const MinimizeFlags& flags) {
-  auto loaded = load(flags.path);
+  auto loaded = load_repro(flags.path);
   if (!loaded.ok()) {
     std::cerr << "corosim minimize: " << loaded.status().message() << "\n";
     return kExitUsage;
@@ -228,7 +224,7 @@ absl::StatusOr<std::size_t> replay_regressions(const std::string& folder,
   std::size_t not_met = 0;
   std::size_t replayed = 0;
   for (const std::string& file : files) {
-    auto loaded = load(file);
+    auto loaded = load_repro(file);
     if (!loaded.ok()) return loaded.status();
     if (std::find(selected.begin(), selected.end(), loaded->scenario) == selected.end()) continue;
     ++replayed;

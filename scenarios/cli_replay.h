@@ -34,6 +34,17 @@ struct MinimizeFlags {
   std::uint64_t max_replays = 2000;
 };
 
+// A repro file, parsed, and its scenario in this binary.
+struct LoadedRepro {
+  Repro repro;
+  const Scenario* scenario = nullptr;
+};
+// Errors say which file and what is wrong with it.
+absl::StatusOr<LoadedRepro> load_repro(const std::string& path);
+
+// The path without its ".repro" suffix, if it has one.
+std::string file_stem(const std::string& path);
+
 // Prefixes every line of text (a trailing newline gets no prefix after it).
 std::string indent(const std::string& text, const std::string& prefix);
 

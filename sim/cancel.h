@@ -49,12 +49,15 @@ struct CancelPlan {
   std::uint64_t point = 0;
   CancelMode mode = CancelMode::drop;
   std::vector<CancelMode> modes;  // random: the modes to choose among
+  // random: at most one injection per run, as in a sweep (fuzz runs of a
+  // swept scenario), so the code meets the cancellation it was written for.
+  bool once = false;
 
   static CancelPlan at(std::uint64_t point, CancelMode mode) {
-    return CancelPlan{Kind::at_point, point, mode, {}};
+    return CancelPlan{Kind::at_point, point, mode, {}, false};
   }
   static CancelPlan random(std::vector<CancelMode> modes) {
-    return CancelPlan{Kind::random, 0, CancelMode::drop, std::move(modes)};
+    return CancelPlan{Kind::random, 0, CancelMode::drop, std::move(modes), false};
   }
 };
 

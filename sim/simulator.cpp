@@ -442,6 +442,7 @@ std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const Sour
       return std::nullopt;
     case CancelPlan::Kind::random: {
       assert(!plan.modes.empty());
+      if (plan.once && !injections_.empty()) return std::nullopt;  // no decisions asked: the input is spent
       auto [site, first_visit] = armed_sites_.try_emplace(where.stable_hash(), false);
       if (first_visit) site->second = decide(DecisionKind::cancel_arm, 2) == 1;
       if (!site->second || decide(DecisionKind::cancel_fire, 2) == 0) return std::nullopt;

@@ -1,6 +1,8 @@
 // Runs corosim::main in-process with std::cout and std::cerr captured.
 #pragma once
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -29,6 +31,14 @@ inline CliResult run_cli(std::vector<std::string> args) {
   std::cout.rdbuf(old_out);
   std::cerr.rdbuf(old_err);
   return CliResult{code, out.str(), err.str()};
+}
+
+// A fresh, empty path under $TMPDIR (or /tmp): nothing exists there yet.
+inline std::string fresh_folder(const std::string& name) {
+  const char* dir = std::getenv("TMPDIR");
+  const std::filesystem::path path = std::filesystem::path(dir != nullptr ? dir : "/tmp") / ("corosim_test_" + name);
+  std::filesystem::remove_all(path);
+  return path.string();
 }
 
 }  // namespace corosim::testing

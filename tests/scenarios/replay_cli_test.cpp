@@ -9,18 +9,11 @@
 #include "replay/repro.h"
 #include "tests/common/capture.h"
 
+using corosim::testing::fresh_folder;
 using corosim::testing::run_cli;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh, empty folder under the temp dir.
-std::string fresh_folder(const char* name) {
-  const char* dir = std::getenv("TMPDIR");
-  const fs::path path = fs::path(dir != nullptr ? dir : "/tmp") / (std::string("corosim_replay_cli_") + name);
-  fs::remove_all(path);
-  return path.string();
-}
 
 std::vector<std::string> files_in(const std::string& folder) {
   std::vector<std::string> files;
@@ -33,7 +26,7 @@ std::vector<std::string> files_in(const std::string& folder) {
 
 TEST_CASE("run --out writes one repro per distinct failure and every message ends with its replay command",
           "[cli][repro]") {
-  const std::string out = fresh_folder("out");
+  const std::string out = fresh_folder("replay_cli_out");
   auto result = run_cli({"run", "race/lost_update", "deadlock/lock_order", "--seeds", "60", "--quiet", "--out", out});
   REQUIRE(result.exit_code == 0);
   const auto files = files_in(out);
@@ -49,7 +42,7 @@ TEST_CASE("run --out writes one repro per distinct failure and every message end
 }
 
 TEST_CASE("COROSIM_OUT sets the repro folder", "[cli][repro]") {
-  const std::string out = fresh_folder("env_out");
+  const std::string out = fresh_folder("replay_cli_env_out");
   setenv("COROSIM_OUT", out.c_str(), 1);
   auto result = run_cli({"run", "race/lost_update", "--seeds", "20", "--quiet"});
   unsetenv("COROSIM_OUT");
@@ -58,7 +51,7 @@ TEST_CASE("COROSIM_OUT sets the repro folder", "[cli][repro]") {
 }
 
 TEST_CASE("replay exits 3 on a diverged repro and 2 on a malformed one", "[cli][repro]") {
-  const std::string out = fresh_folder("diverge");
+  const std::string out = fresh_folder("replay_cli_diverge");
   REQUIRE(run_cli({"run", "race/lost_update", "--seeds", "20", "--quiet", "--out", out}).exit_code == 0);
   const std::string file = files_in(out).front();
   auto text = corosim::read_file(file);
@@ -95,7 +88,7 @@ TEST_CASE("replay exits 3 on a diverged repro and 2 on a malformed one", "[cli][
 }
 
 TEST_CASE("replay --trace perfetto --out writes Chrome trace JSON", "[cli][repro][export]") {
-  const std::string out = fresh_folder("perfetto");
+  const std::string out = fresh_folder("replay_cli_perfetto");
   REQUIRE(run_cli({"run", "futurelock/mutex", "--seeds", "1", "--quiet", "--out", out}).exit_code == 0);
   const std::string file = files_in(out).front();
   const std::string trace = out + "/trace.json";
@@ -107,7 +100,7 @@ TEST_CASE("replay --trace perfetto --out writes Chrome trace JSON", "[cli][repro
 }
 
 TEST_CASE("minimize writes a smaller repro that replays to the same failure", "[cli][repro][minimize]") {
-  const std::string out = fresh_folder("minimize");
+  const std::string out = fresh_folder("replay_cli_minimize");
   REQUIRE(run_cli({"run", "race/lost_update", "--seeds", "20", "--quiet", "--out", out}).exit_code == 0);
   const std::string file = files_in(out).front();
   const std::string small = out + "/small.repro";

@@ -1,0 +1,84 @@
+#!/bin/bash -eu
+# fuzz/check.sh OUT CLI: runs every fuzzer fuzz/build.sh put in OUT for a
+# bounded number of executions (seed 1, so a run is the same every time), from
+# its seed corpus, and checks each against its scenario's expectation (as
+# `CLI list` prints it):
+# - a scenario that must fail: its fuzzer must crash, and the crash input,
+#   imported with `CLI import-fuzz`, must replay as the same failure;
+# - a scenario that passes, and the parsers: no crash.
+# FUZZ_CHECK_RUNS (default 3000) and FUZZ_CHECK_PARSER_RUNS (default 100000)
+# bound the executions.
+out=$1
+cli=$2
+runs=${FUZZ_CHECK_RUNS:-3000}
+parser_runs=${FUZZ_CHECK_PARSER_RUNS:-100000}
+src=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+declare -A expect
+while read -r name expectation _; do expect[$name]=$expectation; done < <("$cli" list)
+
+failed=0
+report() { printf '  %-52s %s\n' "$1" "$2"; }
+fail() { report "$1" "FAILED: $2"; failed=$((failed + 1)); }
+
+# run_fuzzer TARGET RUNS: runs it in $work/TARGET; its exit code is the result.
+run_fuzzer() {
+  local target=$1 n=$2 dir="$work/$1"
+  mkdir -p "$dir/corpus" "$dir/seeds"
+  if [ -f "$out/${target}_seed_corpus.zip" ]; then unzip -q -o "$out/${target}_seed_corpus.zip" -d "$dir/seeds"; fi
+  local dict=()
+  [ -f "$out/$target.dict" ] && dict=("-dict=$out/$target.dict")
+  "$out/$target" -runs="$n" -seed=1 "${dict[@]}" -artifact_prefix="$dir/" -print_final_stats=1 \
+    "$dir/corpus" "$dir/seeds" > "$dir/log" 2>&1
+}
+
+executions() { sed -n 's/^stat::number_of_executed_units: *//p' "$work/$1/log"; }
+
+for parser in repro_parser_fuzzer flag_values_fuzzer; do
+  if run_fuzzer "$parser" "$parser_runs"; then
+    report "$parser" "$(executions "$parser") executions, no crash"
+  else
+    fail "$parser" "crashed:"; tail -n 30 "$work/$parser/log"
+  fi
+done
+
+while read -r name; do
+  case "$name" in ''|'#'*) continue ;; esac
+  target=$(printf '%s_fuzzer' "$name" | tr '/' '_')
+  expectation=${expect[$name]:-}
+  if [ -z "$expectation" ]; then fail "$target" "'$cli list' has no scenario $name"; continue; fi
+  if run_fuzzer "$target" "$runs"; then
+    if [ "$expectation" = passes ]; then
+      report "$target" "$(executions "$target") executions, no failure (expected)"
+    else
+      fail "$target" "no failure in $runs executions, but $name $expectation"
+    fi
+    continue
+  fi
+  crash=$(ls "$work/$target"/crash-* 2>/dev/null | head -n 1 || true)
+  if [ "$expectation" = passes ] || [ -z "$crash" ]; then
+    fail "$target" "crashed:"; tail -n 40 "$work/$target/log"; continue
+  fi
+  # The crash input becomes a repro that replays the same failure.
+  if ! "$cli" import-fuzz "$name" "$crash" --out "$crash.repro" > "$work/$target/import" 2>&1; then
+    fail "$target" "import-fuzz did not reproduce a failure:"; cat "$work/$target/import"; continue
+  fi
+  set +e
+  "$cli" replay "$crash.repro" > "$work/$target/replay" 2>&1
+  status=$?
+  set -e
+  if [ "$status" -ne 1 ] || ! grep -q 'matches the recording' "$work/$target/replay"; then
+    fail "$target" "the imported repro does not replay the failure (exit $status):"
+    head -n 8 "$work/$target/replay"; continue
+  fi
+  checker=$(sed -n 's/^  failed: \([^ ]*\) at .*/\1/p' "$work/$target/import")
+  report "$target" "failed with $checker after $(executions "$target") executions; repro replays it"
+done < "$src/fuzz/scenarios.txt"
+
+if [ "$failed" -ne 0 ]; then
+  echo "fuzz/check.sh: $failed fuzzer(s) did not meet their expectation" >&2
+  exit 1
+fi
+echo "fuzz/check.sh: every fuzzer met its expectation"
