@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 root=$(pwd)
 
 packages=(g++ cmake ninja-build clang-19 libclang-rt-19-dev libabsl-dev catch2
-          librapidcheck-dev libbenchmark-dev libasio-dev libcli11-dev nlohmann-json3-dev)
+          librapidcheck-dev libbenchmark-dev libasio-dev libcli11-dev nlohmann-json3-dev
+          zip unzip)
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
@@ -64,6 +65,67 @@ consumer_check() {
   rm -rf "$prefix" "$consumer"
 }
 
+# build_fuzzers OUT: the libFuzzer targets, built by fuzz/build.sh as OSS-Fuzz
+# would (clang-19, ASan+UBSan, the engine from $LIB_FUZZING_ENGINE); the build
+# tree stays in build-fuzz/ so later builds are incremental.
+build_fuzzers() {
+  log "building the libFuzzer targets with fuzz/build.sh (clang-19, ASan+UBSan) into $1"
+  OUT="$1" WORK="$root/build-fuzz" CXX=clang++-19 \
+    CXXFLAGS="-O1 -gline-tables-only -fno-omit-frame-pointer -fsanitize=address,undefined -fsanitize=fuzzer-no-link" \
+    LIB_FUZZING_ENGINE=-fsanitize=fuzzer "$root/fuzz/build.sh"
+}
+
+fuzz_check() {
+  local out
+  out=$(mktemp -d)
+  build_fuzzers "$out"
+  log "running every fuzzer for a bounded number of executions (fuzz/check.sh)"
+  "$root/fuzz/check.sh" "$out" build/corosim
+  rm -rf "$out"
+}
+
+# fuzz_one TARGET SECONDS: fuzzes one target from its corpus in
+# build-fuzz/corpus/; a crash becomes a repro, replayed at once.
+fuzz_one() {
+  local target=$1 seconds=$2 out="$root/build-fuzz/out" cli="$root/build-fuzz/corosim-fuzz/corosim"
+  # A scenario name works too: select/read_send_loop -> select_read_send_loop_fuzzer.
+  case "$target" in *_fuzzer) ;; *) target=$(printf '%s_fuzzer' "$target" | tr '/' '_') ;; esac
+  if [ ! -x "$out/$target" ]; then
+    echo "dev.sh fuzz: no fuzzer '$target'; the fuzzers are:" >&2
+    (cd "$out" && ls ./*_fuzzer | sed 's|^./|  |') >&2
+    exit 2
+  fi
+  local corpus="$root/build-fuzz/corpus/$target" crashes="$root/build-fuzz/crashes"
+  mkdir -p "$corpus" "$crashes"
+  local dict=()
+  [ -f "$out/$target.dict" ] && dict=("-dict=$out/$target.dict")
+  log "fuzzing $target for ${seconds}s (corpus $corpus)"
+  local started="$crashes/.started"
+  touch "$started"
+  set +e
+  "$out/$target" -max_total_time="$seconds" -print_final_stats=1 "${dict[@]}" \
+    -artifact_prefix="$crashes/$target-" "$corpus" 2>&1 | grep -v '^INFO:'
+  set -e
+  local crash
+  crash=$(ls -t "$crashes/$target"-crash-* 2>/dev/null | grep -v '\.repro$' | head -n 1 || true)
+  if [ -z "$crash" ] || ! [ "$crash" -nt "$started" ]; then
+    log "no failure in ${seconds}s"
+    return 0
+  fi
+  local scenario
+  scenario=$(grep -v '^#' "$root/fuzz/scenarios.txt" | while read -r name; do
+    [ "$(printf '%s_fuzzer' "$name" | tr '/' '_')" = "$target" ] && echo "$name"; done || true)
+  if [ -z "$scenario" ]; then
+    log "$target crashed on $crash"
+    return 1
+  fi
+  log "the failing input as a repro"
+  "$cli" import-fuzz "$scenario" "$crash" || true
+  log "replayed"
+  "$cli" replay "$crash.repro" --trace-tail 4 || true
+  return 1
+}
+
 cmd=${1:-help}
 case "$cmd" in
   deps)
@@ -94,6 +156,7 @@ case "$cmd" in
     build_gcc; run_ctest build
     build_asan; run_ctest build-asan
     consumer_check
+    fuzz_check
     log "all checks passed" ;;
   bench)
     ensure_packages
@@ -111,16 +174,32 @@ case "$cmd" in
       echo "Machine: $(nproc)-core $(uname -m), $(g++ --version | head -n 1), Release, $(date -u +%F)."
       tail -n +2 build-release/bug-finding.md
     } > docs/bug-finding.md
+    build_fuzzers "$root/build-fuzz/out"
+    log "measuring the fuzzers on the same bugs (fuzz/measure.sh); appending to docs/bug-finding.md"
+    { echo; fuzz/measure.sh build-fuzz/out build-fuzz/corosim-fuzz/corosim; } >> docs/bug-finding.md
     cat docs/bug-finding.md ;;
+  fuzz)
+    ensure_packages
+    build_fuzzers "$root/build-fuzz/out"
+    if [ $# -lt 2 ]; then
+      echo "usage: ./dev.sh fuzz TARGET [SECONDS]   (a scenario name or one of:)"
+      (cd build-fuzz/out && ls ./*_fuzzer | sed 's|^./|  |')
+      exit 0
+    fi
+    fuzz_one "$2" "${3:-60}" ;;
   help|-h|--help)
     cat <<'USAGE'
 usage: ./dev.sh COMMAND
   demo    install missing packages, build, run the bundled scenarios and show what they find
   test    build with g++ -Werror and run the tests, then clang-19 ASan+UBSan and run them
-          again, then build a find_package(corosim) consumer against an install
+          again, then build a find_package(corosim) consumer against an install, then
+          build the libFuzzer targets with fuzz/build.sh and run each a bounded number of times
   build   build with g++ into build/ (CLI: build/corosim)
   bench   build in Release and run the Google Benchmark suite (extra args go to it)
-  bench-bugs  build in Release, run the bug benchmark, write docs/bug-finding.md
+  bench-bugs  build in Release, run the bug benchmark, then the fuzzers on the same bugs;
+          write docs/bug-finding.md
+  fuzz [TARGET [SECONDS]]  build the libFuzzer targets into build-fuzz/out; fuzz TARGET (a
+          scenario name or NAME_fuzzer) for SECONDS (default 60); a failure becomes a repro
   deps    install the Debian packages corosim needs
 USAGE
     ;;

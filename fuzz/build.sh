@@ -38,7 +38,8 @@ cmake -S "$src" -B "$build" "${generator[@]}" \
   -DCOROSIM_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"
 
-cp "$build"/fuzz/*_fuzzer "$OUT/"
+# --remove-destination: a fuzzer still running from an earlier build keeps its old file.
+cp --remove-destination "$build"/fuzz/*_fuzzer "$OUT/"
 cp "$src"/fuzz/repro_parser.dict "$OUT/repro_parser_fuzzer.dict"
 
 # Seed corpora: each regression repro, converted by the corosim binary just

@@ -6,12 +6,12 @@
 # - a scenario that must fail: its fuzzer must crash, and the crash input,
 #   imported with `CLI import-fuzz`, must replay as the same failure;
 # - a scenario that passes, and the parsers: no crash.
-# FUZZ_CHECK_RUNS (default 3000) and FUZZ_CHECK_PARSER_RUNS (default 100000)
+# FUZZ_CHECK_RUNS (default 3000) and FUZZ_CHECK_PARSER_RUNS (default 20000)
 # bound the executions.
 out=$1
 cli=$2
 runs=${FUZZ_CHECK_RUNS:-3000}
-parser_runs=${FUZZ_CHECK_PARSER_RUNS:-100000}
+parser_runs=${FUZZ_CHECK_PARSER_RUNS:-20000}
 src=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -17,7 +17,10 @@
 // t timer tie, r random, a cancel-arm, f cancel-fire, m cancel-mode,
 // b buggify-arm, g buggify-fire, d timer-delay), and
 // "*k" repeats a decision k times. `cancel` is none, point=K mode=M, or
-// random modes=M,N,... A passing run has `failure: none` and no location.
+// random modes=M,N,... (with " once": at most one injection per run, as fuzz
+// runs of a swept scenario do). A passing run has `failure: none` and no
+// location. `strategy` is where the run came from (random, pct, ..., fuzz for
+// an imported fuzz input); replay reads only the decisions.
 //
 // The failure signature — scenario, checker and location (file:line) — is
 // what deduplicates repros and what minimisation preserves.

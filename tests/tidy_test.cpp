@@ -87,7 +87,7 @@ TEST_CASE("tidy: sim/ and runtime/ use no non-deterministic source", "[tidy]") {
   REQUIRE(found.empty());
 }
 
-TEST_CASE("tidy: dependencies point one way (runtime <- sim <- replay <- scenarios)", "[tidy]") {
+TEST_CASE("tidy: dependencies point one way (runtime <- sim <- replay <- scenarios <- fuzz)", "[tidy]") {
   auto runtime = violations(sources_under("runtime"),
                             {{"#include \"sim/", "runtime knows only the Executor interface"},
                              {"#include \"replay/", "runtime is the bottom layer"},
@@ -95,7 +95,15 @@ TEST_CASE("tidy: dependencies point one way (runtime <- sim <- replay <- scenari
   auto sim = violations(sources_under("sim"), {{"#include \"replay/", "sim is below replay"},
                                                {"#include \"scenarios/", "sim is below scenarios"}});
   auto replay = violations(sources_under("replay"), {{"#include \"scenarios/", "replay is below scenarios"}});
+  // The fuzz targets build on scenarios/; nothing builds on them.
+  std::vector<std::string> below_fuzz;
+  for (const char* layer : {"runtime", "sim", "replay", "scenarios"}) {
+    for (const auto& line : violations(sources_under(layer), {{"#include \"fuzz/", "fuzz/ is the top layer"}})) {
+      below_fuzz.push_back(line);
+    }
+  }
   std::string report;
+  for (const auto& line : below_fuzz) report += line + "\n";
   for (const auto& line : runtime) report += line + "\n";
   for (const auto& line : sim) report += line + "\n";
   for (const auto& line : replay) report += line + "\n";
@@ -103,6 +111,7 @@ TEST_CASE("tidy: dependencies point one way (runtime <- sim <- replay <- scenari
   REQUIRE(runtime.empty());
   REQUIRE(sim.empty());
   REQUIRE(replay.empty());
+  REQUIRE(below_fuzz.empty());
 }
 
 TEST_CASE("tidy: test names survive ctest discovery", "[tidy]") {
