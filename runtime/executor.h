@@ -103,6 +103,9 @@ void set_current_fiber(Fiber* fiber) noexcept;
 // Coroutine frames alive on this thread (Task and fiber roots), for the leak
 // checker.
 std::int64_t& frames_live() noexcept;
+// Their bytes (what the compiler asked for), so a benchmark can tell the
+// frames' memory from the executor's own per-fiber memory.
+std::int64_t& frame_bytes_live() noexcept;
 }  // namespace detail
 
 }  // namespace corosim

@@ -21,6 +21,7 @@ namespace {
 thread_local Executor* tls_executor = nullptr;
 thread_local Fiber* tls_fiber = nullptr;
 thread_local std::int64_t tls_frames_live = 0;
+thread_local std::int64_t tls_frame_bytes_live = 0;
 
 void destroy_root(Fiber& fiber) {
   if (fiber.root) std::exchange(fiber.root, {}).destroy();
@@ -87,6 +88,7 @@ void set_current(Executor* executor, Fiber* fiber) noexcept {
 }
 void set_current_fiber(Fiber* fiber) noexcept { tls_fiber = fiber; }
 std::int64_t& frames_live() noexcept { return tls_frames_live; }
+std::int64_t& frame_bytes_live() noexcept { return tls_frame_bytes_live; }
 
 void set_waiting_on(const WaitTarget* target) noexcept {
   if (tls_fiber != nullptr) tls_fiber->waiting_on = target;

@@ -1,0 +1,186 @@
+// W4-W7: what only the simulator does — virtual timers, exploring a scenario
+// run after run, sweeping cancellation points — and its memory per live fiber.
+// All with the random strategy and tracing on.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "bench/live_bytes.h"
+#include "bench/workloads.h"
+#include "runtime/corosim.h"
+#include "scenarios/explore.h"
+#include "sim/simulator.h"
+#include "sim/strategy/random.h"
+
+namespace corosim::bench {
+
+namespace {
+
+// W4: 100,000 fibers, each sleeping a virtual duration up to a second (a
+// fixed pseudo-random function of its index, not a decision: the workload is
+// the timers, not the draws).
+constexpr int kSleepers = 100'000;
+
+Task<void> sleeper(std::uint64_t index) {
+  const std::uint64_t micros = (index * 2654435761u) % 1'000'000 + 1;
+  co_await sleep_for(std::chrono::microseconds(micros));
+}
+
+Task<void> timers() {
+  TaskScope scope;
+  for (int i = 0; i < kSleepers; ++i) scope.spawn(sleeper(static_cast<std::uint64_t>(i)));
+  co_await scope.join();
+}
+
+void w4_timers(benchmark::State& state) {
+  RandomStrategy strategy;
+  SimOptions options;
+  options.steps_max = 10'000'000;
+  Simulator simulator(strategy, options);
+  std::uint64_t seed = 0;
+  for (auto _ : state) {
+    auto result = simulator.run(timers, seed++);
+    if (!result.passed()) state.SkipWithError(result.failure->message.c_str());
+  }
+  report_per_unit(state, kSleepers);
+}
+
+// W5: the lost update, three fibers of read, await, write; one run per seed,
+// setup and reset included (a run is a simulator.run call).
+Task<void> deposit(int* balance) {
+  const int read = *balance;
+  co_await yield_now();
+  *balance = read + 10;
+}
+
+Task<void> lost_update() {
+  int balance = 0;
+  auto a = spawn(deposit(&balance));
+  auto b = spawn(deposit(&balance));
+  auto c = spawn(deposit(&balance));
+  co_await a;
+  co_await b;
+  co_await c;
+  benchmark::DoNotOptimize(balance);
+}
+
+void w5_exploration(benchmark::State& state) {
+  RandomStrategy strategy;
+  Simulator simulator(strategy);
+  std::uint64_t seed = 0;
+  for (auto _ : state) {
+    auto result = simulator.run(lost_update, seed++);
+    benchmark::DoNotOptimize(result.trace_hash);
+  }
+  report_per_unit(state, 1);
+}
+
+// W6: a full cancellation sweep (every point, every mode) of an operation
+// with 1,000 suspension points, spawned as a cancellable fiber.
+Task<void> thousand_points() {
+  for (int i = 0; i < 1000; ++i) co_await yield_now();
+}
+
+Task<void> sweep_target() {
+  auto operation = spawn(thousand_points());
+  try {
+    co_await operation;
+  } catch (const Cancelled&) {
+  }
+}
+
+void w6_cancel_sweep(benchmark::State& state) {
+  const Scenario scenario{"bench/thousand_points", passes(), &sweep_target, {}};
+  ExploreOptions options;
+  options.seed_count = 1;
+  options.cancel = CancelExploration::sweep;
+  options.determinism_check_every = 0;
+  std::uint64_t runs = 0;
+  for (auto _ : state) {
+    const ScenarioReport report = explore_scenario(scenario, options);
+    if (!report.met) state.SkipWithError("the sweep failed");
+    runs = report.runs;
+  }
+  report_per_unit(state, 1);
+  state.counters["runs_per_sweep"] = static_cast<double>(runs);
+}
+
+// W7: N fibers alive at once, each parked on an event and then yielding
+// kSwitches times. Bytes per live fiber beyond its coroutine frames, measured
+// while all N are parked; and the time per switch at that size.
+constexpr int kSwitches = 4;
+
+Task<void> parked(Event* go) {
+  co_await go->wait();
+  for (int i = 0; i < kSwitches; ++i) co_await yield_now();
+}
+
+struct Census {
+  std::int64_t bytes_per_fiber = 0;
+};
+
+Task<void> crowd(int fibers, Census* census) {
+  Event go;
+  TaskScope scope;
+  const std::int64_t bytes_before = live_bytes();
+  const std::int64_t frames_before = detail::frame_bytes_live();
+  for (int i = 0; i < fibers; ++i) scope.spawn(parked(&go));
+  co_await yield_now();  // every fiber has run to its park
+  const std::int64_t bytes = live_bytes() - bytes_before;
+  const std::int64_t frames = detail::frame_bytes_live() - frames_before;
+  census->bytes_per_fiber = (bytes - frames) / fibers;
+  go.set();
+  co_await scope.join();
+}
+
+void w7_live_fibers(benchmark::State& state) {
+  const int fibers = static_cast<int>(state.range(0));
+  RandomStrategy strategy;
+  SimOptions options;
+  options.steps_max = 100'000'000;
+  Census census;
+  {
+    // Memory on a fresh simulator: everything N live fibers cost, the
+    // simulator's buffers (run queue, trace, fiber table) growing with them
+    // included.
+    Simulator fresh(strategy, options);
+    track_live_bytes(true);
+    fresh.run([&] { return crowd(fibers, &census); }, 0);
+    track_live_bytes(false);
+  }
+  // Time on a warm one, as runs after the first are.
+  Census ignored;
+  Simulator simulator(strategy, options);
+  simulator.run([&] { return crowd(fibers, &ignored); }, 0);
+  std::uint64_t seed = 1;
+  std::uint64_t steps = 0;
+  for (auto _ : state) {
+    auto result = simulator.run([&] { return crowd(fibers, &ignored); }, seed++);
+    if (!result.passed()) state.SkipWithError(result.failure->message.c_str());
+    steps += result.steps;
+  }
+  state.counters["per_unit"] = benchmark::Counter(static_cast<double>(steps),
+                                                  benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["bytes_per_fiber"] = static_cast<double>(census.bytes_per_fiber);
+}
+
+const bool registered = [] {
+  benchmark::RegisterBenchmark((std::string(kW4) + "/corosim_random").c_str(), w4_timers)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark((std::string(kW5) + "/corosim_random").c_str(), w5_exploration)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark((std::string(kW6) + "/corosim_random").c_str(), w6_cancel_sweep)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark((std::string(kW7) + "/corosim_random").c_str(), w7_live_fibers)
+      ->Arg(1'000)
+      ->Arg(100'000)
+      ->Arg(1'000'000)
+      ->Unit(benchmark::kMillisecond);
+  return true;
+}();
+
+}  // namespace
+
+}  // namespace corosim::bench
