@@ -11,6 +11,8 @@ packages=(g++ cmake ninja-build clang-19 libclang-rt-19-dev libabsl-dev catch2
           zip unzip)
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# shellcheck source=fuzz/names.sh
+. "$root/fuzz/names.sh"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -89,7 +91,7 @@ fuzz_check() {
 fuzz_one() {
   local target=$1 seconds=$2 out="$root/build-fuzz/out" cli="$root/build-fuzz/corosim-fuzz/corosim"
   # A scenario name works too: select/read_send_loop -> select_read_send_loop_fuzzer.
-  case "$target" in *_fuzzer) ;; *) target=$(printf '%s_fuzzer' "$target" | tr '/' '_') ;; esac
+  case "$target" in *_fuzzer) ;; *) target=$(fuzz_target_of "$target") ;; esac
   if [ ! -x "$out/$target" ]; then
     echo "dev.sh fuzz: no fuzzer '$target'; the fuzzers are:" >&2
     (cd "$out" && ls ./*_fuzzer | sed 's|^./|  |') >&2
@@ -113,8 +115,7 @@ fuzz_one() {
     return 0
   fi
   local scenario
-  scenario=$(grep -v '^#' "$root/fuzz/scenarios.txt" | while read -r name; do
-    [ "$(printf '%s_fuzzer' "$name" | tr '/' '_')" = "$target" ] && echo "$name"; done || true)
+  scenario=$(fuzz_scenario_of "$target")
   if [ -z "$scenario" ]; then
     log "$target crashed on $crash"
     return 1

@@ -16,6 +16,7 @@
 #   CXXFLAGS="-O1 -gline-tables-only -fsanitize=address,undefined -fsanitize=fuzzer-no-link" \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer fuzz/build.sh
 src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/fuzz/names.sh"
 : "${OUT:?set OUT to the folder the fuzzers go to}"
 : "${CXX:=clang++}"
 : "${CXXFLAGS:=-O1 -gline-tables-only -fsanitize=address,undefined -fsanitize=fuzzer-no-link}"
@@ -49,7 +50,7 @@ rm -rf "$seeds"
 mkdir -p "$seeds/repro_parser_fuzzer"
 for repro in "$src"/scenarios/regressions/*.repro; do
   scenario=$(sed -n 's/^scenario: //p' "$repro")
-  target=$(printf '%s_fuzzer' "$scenario" | tr '/' '_')
+  target=$(fuzz_target_of "$scenario")
   mkdir -p "$seeds/$target"
   if ! "$build/corosim" export-fuzz "$repro" --out "$seeds/$target/$(basename "$repro" .repro)" >/dev/null; then
     echo "fuzz/build.sh: no seed from $repro (see the message above)" >&2

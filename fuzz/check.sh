@@ -13,6 +13,7 @@ cli=$2
 runs=${FUZZ_CHECK_RUNS:-3000}
 parser_runs=${FUZZ_CHECK_PARSER_RUNS:-20000}
 src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/fuzz/names.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -46,7 +47,7 @@ done
 
 while read -r name; do
   case "$name" in ''|'#'*) continue ;; esac
-  target=$(printf '%s_fuzzer' "$name" | tr '/' '_')
+  target=$(fuzz_target_of "$name")
   expectation=${expect[$name]:-}
   if [ -z "$expectation" ]; then fail "$target" "'$cli list' has no scenario $name"; continue; fi
   if run_fuzzer "$target" "$runs"; then

@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-target_of() { printf '%s_fuzzer' "$1" | tr '/' '_'; }
+. "$(dirname "$0")/names.sh"
 stat_of() { sed -n "s/^stat::$1: *//p" "$2"; }
 
 # execs_per_second TARGET: from 5 s of fuzzing.
@@ -39,7 +39,7 @@ echo "| scenario | checker | fuzz: executions to failure | fuzz: time | found | 
 echo "| --- | --- | --- | --- | --- | --- |"
 "$cli" list | while read -r name expectation _; do
   case "$expectation" in fails:*) ;; *) continue ;; esac
-  target=$(target_of "$name")
+  target=$(fuzz_target_of "$name")
   [ -x "$out/$target" ] || continue
   : > "$work/execs"; : > "$work/secs"
   found=0
@@ -58,7 +58,7 @@ echo "| --- | --- | --- | --- | --- | --- |"
   done
   eps="-"
   for twin in "${name}_fixed" "${name}_spawned" "${name}_owned_batch"; do
-    if [ -x "$out/$(target_of "$twin")" ]; then eps=$(execs_per_second "$(target_of "$twin")"); break; fi
+    if [ -x "$out/$(fuzz_target_of "$twin")" ]; then eps=$(execs_per_second "$(fuzz_target_of "$twin")"); break; fi
   done
   executions=$(median < "$work/execs")
   seconds=$(median < "$work/secs")
