@@ -26,6 +26,7 @@
 #include "sim/strategy/replay.h"
 #include "scenarios/cli_fuzz.h"
 #include "scenarios/cli_replay.h"
+#include "scenarios/cli_shards.h"
 #include "scenarios/explore.h"
 #include "scenarios/registry.h"
 
@@ -54,6 +55,8 @@ struct RunFlags {
   std::optional<std::string> check_determinism;  // a fraction of runs, "" for all
   std::string out_dir;
   std::string regressions_dir;
+  std::optional<std::string> shard_text;
+  cli::Shard shard;  // from shard_text; 1/1 when not sharded
   bool trace = false;
   bool quiet = false;
 };
@@ -182,6 +185,15 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
   if (flags.seeds == 0) return absl::InvalidArgumentError("--seeds must be at least 1");
   if (flags.out_dir.empty()) {
     if (const char* out = std::getenv("COROSIM_OUT"); out != nullptr) flags.out_dir = out;
+  }
+  if (flags.shard_text) {
+    auto shard = cli::parse_shard(*flags.shard_text);
+    if (!shard.ok()) return shard.status();
+    if (shard->index > flags.seeds) {
+      return absl::InvalidArgumentError(absl::StrCat("--shard ", *flags.shard_text, ": only ", flags.seeds,
+                                                     " seed(s) to share among ", shard->count, " shards"));
+    }
+    flags.shard = *shard;
   }
   if (flags.check_determinism) {
     // A fraction of runs, checked as every Nth run: 1 is every run, 0 none.
@@ -335,6 +347,10 @@ int command_run(const char* argv0, RunFlags& flags) {
   if (auto strategy = make_strategy(flags.strategy); !strategy.ok()) {
     std::cerr << "corosim run: " << strategy.status().message() << "\n";
     return kExitUsage;
+  } else if ((*strategy)->stateful() && flags.shard.count > 1) {
+    std::cerr << "corosim run: --shard splits seeds, but a " << flags.strategy
+              << " run depends on the runs before it, not on its seed: shard by scenario instead\n";
+    return kExitUsage;
   }
   auto override = cancel_override(flags);
   if (!override.ok()) {
@@ -358,9 +374,16 @@ int command_run(const char* argv0, RunFlags& flags) {
     }
   }
 
-  std::cout << absl::StrFormat("corosim run: %d scenario(s), strategy %s, seeds %d..%d%s\n\n",
+  const cli::Shard& shard = flags.shard;
+  std::cout << absl::StrFormat("corosim run: %d scenario(s), strategy %s, seeds %d..%d%s%s\n\n",
                                selected->size(), flags.strategy, flags.seed,
                                flags.seed + flags.seeds - 1,
+                               shard.count > 1
+                                   ? absl::StrFormat(", shard %d/%d: seeds %d, %d, ... (%d of them)", shard.index,
+                                                     shard.count, flags.seed + shard.index - 1,
+                                                     flags.seed + shard.index - 1 + shard.count,
+                                                     shard.seeds_of(flags.seeds))
+                                   : "",
                                *override ? ", cancel " + describe_cancel(**override) : "");
   std::size_t regressions_not_met = 0;
   if (!flags.regressions_dir.empty()) {
@@ -379,8 +402,9 @@ int command_run(const char* argv0, RunFlags& flags) {
     const CancelChoice choice = cancel_for(*scenario, *override);
     ExploreOptions options;
     options.strategy = flags.strategy;
-    options.first_seed = flags.seed;
-    options.seed_count = flags.seeds;
+    options.first_seed = flags.seed + shard.index - 1;
+    options.seed_count = shard.seeds_of(flags.seeds);
+    options.seed_stride = shard.count;
     options.sim.steps_max = flags.steps_max;
     options.sim.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
     options.cancel = choice.exploration;
@@ -389,7 +413,7 @@ int command_run(const char* argv0, RunFlags& flags) {
     options.determinism_check_every = flags.determinism_check_every;
     const bool runs_known = choice.exploration != CancelExploration::sweep;
     options.on_run = [&](std::uint64_t done) {
-      progress.update(scenario->name, done, runs_known ? flags.seeds : 0);
+      progress.update(scenario->name, done, runs_known ? options.seed_count : 0);
     };
     // One repro per failure signature; the first run of each is the one kept.
     std::vector<std::pair<std::string, std::string>> repro_paths;  // failure key -> path
@@ -482,6 +506,8 @@ int command_run(const char* argv0, RunFlags& flags) {
         {"strategy", flags.strategy},
         {"cancel", *override ? describe_cancel(**override) : "per scenario"},
         {"seeds", {{"first", flags.seed}, {"count", flags.seeds}}},
+        {"shard", shard.count > 1 ? nlohmann::json{{"index", shard.index}, {"count", shard.count}}
+                                  : nlohmann::json(nullptr)},
         {"scenarios", scenarios},
         {"summary", {{"scenarios", reports.size()}, {"met", met}, {"not_met", reports.size() - met}}}};
     json_file << document.dump(2) << "\n";
@@ -553,6 +579,9 @@ int main(int argc, char** argv) {
                   "Replay every *.repro in DIR whose scenario is selected, before exploring; each "
                   "must meet its scenario's expectation");
   run->add_flag("--quiet", flags.quiet, "No progress display");
+  run->add_option("--shard", flags.shard_text,
+                  "Run shard I of N (I from 1 to N): every Nth of the selected seeds, starting with the "
+                  "Ith, so N machines share one sweep; `corosim merge` combines their --json summaries");
 
   cli::ReplayFlags replay_flags;
   CLI::App* replay = app.add_subcommand(
@@ -599,6 +628,13 @@ int main(int argc, char** argv) {
   export_fuzz->add_option("file", export_flags.path, "The repro file")->required();
   export_fuzz->add_option("--out", export_flags.out, "Where to write the input (default: FILE.fuzz)");
 
+  cli::MergeFlags merge_flags;
+  CLI::App* merge = app.add_subcommand(
+      "merge", "Combine the --json summaries of `run --shard I/N` (every shard, once) into one verdict "
+               "(exit 0: all met, 1: one did not, 2: usage error or summaries that are not shards of one run)");
+  merge->add_option("summaries", merge_flags.inputs, "The shards' --json files")->required();
+  merge->add_option("--json", merge_flags.json_path, "Write the merged summary to FILE");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -615,6 +651,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("minimize")) return cli::command_minimize(argv[0], minimize_flags);
   if (app.got_subcommand("import-fuzz")) return cli::command_import_fuzz(argv[0], import_flags);
   if (app.got_subcommand("export-fuzz")) return cli::command_export_fuzz(export_flags);
+  if (app.got_subcommand("merge")) return cli::command_merge(merge_flags);
   if (absl::Status status = apply_environment(flags, seed_option->count() > 0,
                                               seeds_option->count() > 0,
                                               strategy_option->count() > 0);

@@ -19,7 +19,7 @@ class Explorer {
 
   ScenarioReport explore() {
     for (std::uint64_t i = 0; i < options_.seed_count && !strategy_.exhausted(); ++i) {
-      explore_seed(options_.first_seed + i);
+      explore_seed(options_.first_seed + i * options_.seed_stride);
     }
     report_.exhausted = strategy_.exhausted();
     if (report_.exhausted) report_.bound = strategy_.bound_description();

@@ -19,6 +19,9 @@ struct ExploreOptions {
   std::string strategy = "random";
   std::uint64_t first_seed = 0;
   std::uint64_t seed_count = 100;
+  // Seeds run: first_seed + i * seed_stride for i < seed_count. A shard I/N of
+  // a sweep runs every Nth seed (--shard).
+  std::uint64_t seed_stride = 1;
   SimOptions sim;
   CancelExploration cancel = CancelExploration::none;
   std::vector<CancelMode> cancel_modes = all_cancel_modes();
