@@ -145,8 +145,8 @@ absl::StatusOr<std::vector<const Scenario*>> select_scenarios(const std::vector<
       taken[i] = true;
     }
     if (!matched) {
-      return absl::NotFoundError(absl::StrCat("unknown scenario '", pattern,
-                                              "' (`corosim list` shows the scenarios)"));
+      return absl::NotFoundError(absl::StrCat("unknown scenario '", pattern, "'",
+                                              ScenarioRegistry::global().suggest(pattern)));
     }
   }
   for (std::size_t i = 0; i < all.size(); ++i) {

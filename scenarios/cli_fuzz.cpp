@@ -14,8 +14,8 @@ namespace corosim::cli {
 int command_import_fuzz(const char* argv0, const ImportFuzzFlags& flags) {
   const Scenario* scenario = ScenarioRegistry::global().find(flags.scenario);
   if (scenario == nullptr) {
-    std::cerr << "corosim import-fuzz: unknown scenario '" << flags.scenario
-              << "' (`corosim list` shows the scenarios)\n";
+    std::cerr << "corosim import-fuzz: unknown scenario '" << flags.scenario << "'"
+              << ScenarioRegistry::global().suggest(flags.scenario) << "\n";
     return kExitUsage;
   }
   auto input = read_file(flags.input);

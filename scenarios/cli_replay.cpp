@@ -71,8 +71,8 @@ absl::StatusOr<LoadedRepro> load_repro(const std::string& path) {
   if (!repro.ok()) return repro.status();
   const Scenario* scenario = ScenarioRegistry::global().find(repro->scenario);
   if (scenario == nullptr) {
-    return absl::NotFoundError(absl::StrCat(path, ": scenario '", repro->scenario,
-                                            "' is not in this binary (`corosim list` shows them)"));
+    return absl::NotFoundError(absl::StrCat(path, ": scenario '", repro->scenario, "' is not in this binary",
+                                            ScenarioRegistry::global().suggest(repro->scenario)));
   }
   return LoadedRepro{std::move(*repro), scenario};
 }

@@ -76,6 +76,10 @@ class ScenarioRegistry {
   // Every scenario, sorted by name.
   const std::vector<Scenario>& all() const noexcept { return scenarios_; }
   const Scenario* find(std::string_view name) const noexcept;
+  // For an unknown name: " (did you mean 'a' or 'b'?)" naming the closest
+  // registered names by edit distance, or " (`corosim list` shows the
+  // scenarios)" when none is close.
+  std::string suggest(std::string_view unknown) const;
 
  private:
   std::vector<Scenario> scenarios_;

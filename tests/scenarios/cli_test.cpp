@@ -112,6 +112,17 @@ TEST_CASE("usage errors exit 2 with a clear message", "[cli]") {
   auto unknown = run_cli({"run", "no/such/scenario"});
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Catch::Contains("unknown scenario 'no/such/scenario'"));
+  CHECK_THAT(unknown.err, Catch::Contains("`corosim list` shows the scenarios"));  // nothing close
+
+  // A typo, a missing family, a wrong family: the closest names are offered.
+  auto typo = run_cli({"run", "race/lost_updat"});
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("(did you mean 'race/lost_update'?)"));
+  auto bare_name = run_cli({"run", "lost_update"});
+  CHECK_THAT(bare_name.err, Catch::Contains("did you mean 'bugs/lost_update' or 'race/lost_update'?"));
+  auto family = run_cli({"import-fuzz", "selects/read_send", "/dev/null"});
+  CHECK(family.exit_code == 2);
+  CHECK_THAT(family.err, Catch::Contains("did you mean 'select/read_send'"));
 
   auto strategy = run_cli({"run", "--strategy", "telepathy"});
   CHECK(strategy.exit_code == 2);
