@@ -74,8 +74,10 @@ std::string ScenarioRegistry::suggest(std::string_view unknown) const {
     if (distance <= threshold) close.emplace_back(distance, &scenario.name);
   }
   if (close.empty()) return " (`corosim list` shows the scenarios)";
-  std::stable_sort(close.begin(), close.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // (std::stable_sort warns as deprecated under clang 19 with libstdc++ 12.)
+  std::sort(close.begin(), close.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+  });
   std::string out = " (did you mean '" + *close[0].second + "'";
   for (std::size_t i = 1; i < close.size() && i < 3; ++i) {
     out += (i + 1 == std::min<std::size_t>(close.size(), 3) ? " or '" : ", '") + *close[i].second + "'";
