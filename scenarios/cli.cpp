@@ -330,6 +330,39 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// One line per scenario at the end of a run, for reading a long run at a glance.
+struct SummaryRow {
+  std::string scenario;
+  std::string expect;
+  std::uint64_t runs = 0;
+  std::uint64_t failures = 0;
+  bool met = false;
+  std::string repro;  // of the failure shown, with --out
+};
+
+void print_summary_table(const std::vector<SummaryRow>& rows) {
+  if (rows.size() < 2) return;  // the scenario's own lines say it all
+  std::size_t name_width = 8;
+  std::size_t expect_width = 6;
+  for (const SummaryRow& row : rows) {
+    name_width = std::max(name_width, row.scenario.size());
+    expect_width = std::max(expect_width, row.expect.size());
+  }
+  const auto line = [&](const std::string& scenario, const std::string& expect, const std::string& runs,
+                        const std::string& failures, const std::string& verdict, const std::string& repro) {
+    std::string text = absl::StrFormat("  %-*s  %-*s  %8s  %8s  %-7s  %s", name_width, scenario, expect_width,
+                                       expect, runs, failures, verdict, repro);
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    std::cout << text << "\n";
+  };
+  std::cout << "\nsummary:\n";
+  line("scenario", "expect", "runs", "failures", "verdict", "repro");
+  for (const SummaryRow& row : rows) {
+    line(row.scenario, row.expect, std::to_string(row.runs), std::to_string(row.failures),
+         row.met ? "met" : "NOT MET", row.repro);
+  }
+}
+
 int command_list() {
   for (const Scenario& scenario : ScenarioRegistry::global().all()) {
     std::cout << absl::StrFormat("%-36s %-24s %s\n", scenario.name, scenario.expect.str(),
@@ -395,6 +428,7 @@ int command_run(const char* argv0, RunFlags& flags) {
     regressions_not_met = *replayed;
   }
   Progress progress(!flags.quiet);
+  std::vector<SummaryRow> rows;
   std::vector<ScenarioReport> reports;
   std::vector<CancelChoice> choices;
   std::size_t met = 0;
@@ -491,9 +525,16 @@ int command_run(const char* argv0, RunFlags& flags) {
       std::cerr << "corosim run: --out: " << write_error << "\n";
       return kExitUsage;
     }
+    std::string repro;
+    for (const auto& [key, path] : repro_paths) {
+      if (shown && key == failure_key(*shown)) repro = path;
+    }
+    rows.push_back(SummaryRow{scenario->name, scenario->expect.str(), report.runs, report.failures, report.met,
+                              std::move(repro)});
     reports.push_back(std::move(report));
     choices.push_back(choice);
   }
+  print_summary_table(rows);
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n",
                                reports.size(), met, reports.size() - met);
 

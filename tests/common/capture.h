@@ -1,6 +1,8 @@
 // Runs corosim::main in-process with std::cout and std::cerr captured.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -33,12 +35,20 @@ inline CliResult run_cli(std::vector<std::string> args) {
   return CliResult{code, out.str(), err.str()};
 }
 
-// A fresh, empty path under $TMPDIR (or /tmp): nothing exists there yet.
-inline std::string fresh_folder(const std::string& name) {
+// A path under $TMPDIR (or /tmp) of this process alone: two test runs at
+// once (both builds, two checkouts) never share a file.
+inline std::string temp_path(const std::string& name) {
   const char* dir = std::getenv("TMPDIR");
-  const std::filesystem::path path = std::filesystem::path(dir != nullptr ? dir : "/tmp") / ("corosim_test_" + name);
+  return (std::filesystem::path(dir != nullptr ? dir : "/tmp") /
+          ("corosim_test_" + std::to_string(getpid()) + "_" + name))
+      .string();
+}
+
+// A fresh, empty path of this process: nothing exists there yet.
+inline std::string fresh_folder(const std::string& name) {
+  const std::string path = temp_path(name);
   std::filesystem::remove_all(path);
-  return path.string();
+  return path;
 }
 
 }  // namespace corosim::testing

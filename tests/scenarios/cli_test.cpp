@@ -23,10 +23,7 @@ nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(in);
 }
 
-std::string temp_path(const char* name) {
-  const char* dir = std::getenv("TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/corosim_cli_test_" + name;
-}
+using corosim::testing::temp_path;
 
 const nlohmann::json& scenario_entry(const nlohmann::json& doc, const std::string& name) {
   for (const auto& entry : doc["scenarios"]) {
@@ -278,4 +275,21 @@ TEST_CASE("timeout/partial_write: cut frames are found and whole frames through 
   CHECK(fixed["outcome"] == "passed");
   CHECK(fixed["cancel_points"].get<int>() > 100);
   std::remove(path.c_str());
+}
+
+TEST_CASE("run ends with a summary table: expectation runs failures verdict and repro", "[cli]") {
+  const std::string out = corosim::testing::fresh_folder("summary_out");
+  auto result = run_cli({"run", "race/lost_update", "race/lost_update_fixed", "--seeds", "30", "--quiet", "--out", out});
+  REQUIRE(result.exit_code == 0);
+  const auto table = result.out.substr(result.out.find("\nsummary:\n"));
+  CHECK_THAT(table, Catch::Contains("scenario                expect           runs  failures  verdict  repro"));
+  CHECK_THAT(table, Catch::Contains("race/lost_update        fails:check        30"));
+  CHECK_THAT(table, Catch::Contains("met      " + out + "/race_lost_update-check-"));
+  CHECK_THAT(table, Catch::Contains("race/lost_update_fixed  passes             30         0  met\n"));
+
+  // fifo never interleaves the deposits: the bug is not found, and the table says so.
+  auto missed = run_cli({"run", "race/lost_update", "race/lost_update_fixed", "--strategy", "fifo", "--seeds", "3",
+                         "--quiet"});
+  CHECK(missed.exit_code == 1);
+  CHECK_THAT(missed.out, Catch::Contains("race/lost_update        fails:check         3         0  NOT MET"));
 }
