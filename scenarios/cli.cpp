@@ -27,6 +27,7 @@
 #include "scenarios/cli_fuzz.h"
 #include "scenarios/cli_replay.h"
 #include "scenarios/cli_shards.h"
+#include "scenarios/progress.h"
 #include "scenarios/explore.h"
 #include "scenarios/registry.h"
 
@@ -303,33 +304,6 @@ void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64
   std::cout << indent(text.str(), "    ");
 }
 
-// One line of progress on a terminal, redrawn at most ten times a second.
-class Progress {
- public:
-  explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
-  // total == 0: not known in advance (a sweep).
-  void update(const std::string& scenario, std::uint64_t done, std::uint64_t total) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    if (total == 0) {
-      std::fprintf(stderr, "\r\033[K  %s: %llu runs", scenario.c_str(),
-                   static_cast<unsigned long long>(done));
-    } else {
-      std::fprintf(stderr, "\r\033[K  %s: %llu/%llu runs", scenario.c_str(),
-                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
-    }
-  }
-  void clear() {
-    if (enabled_) std::fprintf(stderr, "\r\033[K");
-  }
-
- private:
-  bool enabled_;
-  std::chrono::steady_clock::time_point last_{};
-};
-
 // One line per scenario at the end of a run, for reading a long run at a glance.
 struct SummaryRow {
   std::string scenario;
@@ -427,7 +401,7 @@ int command_run(const char* argv0, RunFlags& flags) {
     }
     regressions_not_met = *replayed;
   }
-  Progress progress(!flags.quiet);
+  cli::Progress progress(cli::Progress::mode_for(flags.quiet), std::cerr);
   std::vector<SummaryRow> rows;
   std::vector<ScenarioReport> reports;
   std::vector<CancelChoice> choices;
@@ -446,14 +420,16 @@ int command_run(const char* argv0, RunFlags& flags) {
     options.cancel_at = choice.at;
     options.determinism_check_every = flags.determinism_check_every;
     const bool runs_known = choice.exploration != CancelExploration::sweep;
-    options.on_run = [&](std::uint64_t done) {
-      progress.update(scenario->name, done, runs_known ? options.seed_count : 0);
-    };
+    std::uint64_t failures_so_far = 0;
+    progress.start(scenario->name, runs_known ? options.seed_count : 0);
+    options.on_run = [&](std::uint64_t done) { progress.update(done, failures_so_far); };
     // One repro per failure signature; the first run of each is the one kept.
     std::vector<std::pair<std::string, std::string>> repro_paths;  // failure key -> path
     std::string write_error;
-    if (repros) {
-      options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
+    options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
+      ++failures_so_far;
+      if (!repros) return;
+      {
         const std::string key = failure_key(failed);
         for (const auto& known : repro_paths) {
           if (known.first == key) return;
@@ -464,10 +440,10 @@ int command_run(const char* argv0, RunFlags& flags) {
           return;
         }
         repro_paths.emplace_back(key, *path);
-      };
-    }
+      }
+    };
     ScenarioReport report = explore_scenario(*scenario, options);
-    progress.clear();
+    progress.finish();
     if (report.met) ++met;
 
     const std::string cancelled =
@@ -619,7 +595,8 @@ int main(int argc, char** argv) {
   run->add_option("--regressions", flags.regressions_dir,
                   "Replay every *.repro in DIR whose scenario is selected, before exploring; each "
                   "must meet its scenario's expectation");
-  run->add_flag("--quiet", flags.quiet, "No progress display");
+  run->add_flag("--quiet", flags.quiet,
+                "No progress display (on a terminal one line, redrawn; otherwise a line every 10 s)");
   run->add_option("--shard", flags.shard_text,
                   "Run shard I of N (I from 1 to N): every Nth of the selected seeds, starting with the "
                   "Ith, so N machines share one sweep; `corosim merge` combines their --json summaries");
