@@ -64,6 +64,13 @@ consumer_check() {
     -DCMAKE_CXX_COMPILER=g++ -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
   cmake --build "$consumer" -j "$jobs"
   "$consumer/consumer"
+  log "the consumer's scenarios as CTest tests (corosim_add_scenarios)"
+  ctest --test-dir "$consumer" --output-on-failure -j "$jobs"
+  # One test per scenario, labelled by family: the label selects exactly one.
+  ctest --test-dir "$consumer" -N -L '^bank$' | grep -q 'consumer_scenarios:bank/lost_update' \
+    || { echo "dev.sh: corosim_add_scenarios did not register bank/lost_update with label bank" >&2; exit 1; }
+  [ "$(ctest --test-dir "$consumer" -N | sed -n 's/^Total Tests: //p')" = 2 ] \
+    || { echo "dev.sh: corosim_add_scenarios registered the wrong number of tests" >&2; exit 1; }
   rm -rf "$prefix" "$consumer"
 }
 
