@@ -8,7 +8,7 @@ root=$(pwd)
 
 packages=(g++ cmake ninja-build clang-19 libclang-rt-19-dev libabsl-dev catch2
           librapidcheck-dev libbenchmark-dev libasio-dev libcli11-dev nlohmann-json3-dev
-          zip unzip)
+          zip unzip libgtest-dev)
 
 jobs=$(nproc 2>/dev/null || echo 2)
 # shellcheck source=fuzz/names.sh
@@ -71,6 +71,15 @@ consumer_check() {
     || { echo "dev.sh: corosim_add_scenarios did not register bank/lost_update with label bank" >&2; exit 1; }
   [ "$(ctest --test-dir "$consumer" -N | sed -n 's/^Total Tests: //p')" = 2 ] \
     || { echo "dev.sh: corosim_add_scenarios registered the wrong number of tests" >&2; exit 1; }
+  local example build
+  for example in "$root"/examples/*/; do
+    build=$(mktemp -d)
+    log "example $(basename "$example"), built against the install"
+    cmake -S "$example" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+    cmake --build "$build" -j "$jobs"
+    ctest --test-dir "$build" --output-on-failure
+    rm -rf "$build"
+  done
   rm -rf "$prefix" "$consumer"
 }
 

@@ -1,0 +1,81 @@
+#include "scenarios/testing.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "replay/replay.h"
+#include "replay/trace_text.h"
+#include "scenarios/cli_replay.h"
+#include "sim/strategy/replay.h"
+
+namespace corosim {
+
+namespace {
+
+std::string repro_folder() {
+  if (const char* out = std::getenv("COROSIM_OUT"); out != nullptr && *out != '\0') return out;
+  return (std::filesystem::temp_directory_path() / "corosim-repros").string();
+}
+
+// The plan that makes one explored run again.
+CancelPlan plan_of(const ExploreOptions& options, const RunResult& run) {
+  if (options.cancel == CancelExploration::random) return CancelPlan::random(options.cancel_modes);
+  if (run.injections.empty()) return CancelPlan{};
+  return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
+}
+
+}  // namespace
+
+Exploration explore(const Scenario& scenario, ExploreOptions options) {
+  if (options.cancel == CancelExploration::none) {
+    options.cancel = scenario.expect.cancel;
+    options.cancel_modes = scenario.expect.cancel_modes;
+  }
+  Exploration result{scenario.name, explore_scenario(scenario, options), {}, {}};
+  const ScenarioReport& report = result.report;
+  if (report.met) return result;
+
+  std::ostringstream text;
+  text << "scenario " << scenario.name << " (" << scenario.expect.str() << "): ";
+  const std::optional<RunResult>& shown = report.first_unexpected ? report.first_unexpected : report.first_failure;
+  if (!shown) {
+    text << "expected a failure, but all " << report.runs << " runs passed\n";
+    result.explanation = text.str();
+    return result;
+  }
+  const Failure& failure = *shown->failure;
+  text << "failed: " << failure.checker << " at " << failure.location.str() << " (seed " << shown->seed << ")\n"
+       << cli::indent(failure.message, "  ") << "\n";
+
+  // The run again, from its decisions, for its trace.
+  SimOptions sim = options.sim;
+  sim.cancel = plan_of(options, *shown);
+  ReplayStrategy replay(shown->decisions, ReplayStrategy::Mode::lenient);
+  Simulator simulator(replay, sim);
+  const RunResult again = simulator.run(scenario.body, shown->seed);
+  TextTraceOptions tail{8, true};
+  if (again.failure) tail.end = again.failure->event + 1;
+  std::ostringstream trace;
+  print_trace_text(simulator.trace(), trace, tail);
+  text << "each fiber's last events:\n" << cli::indent(trace.str(), "  ");
+
+  cli::ReproWriter writer(repro_folder());
+  if (writer.prepare().ok()) {
+    if (auto path = writer.write(make_repro(scenario.name, options.strategy, sim, *shown)); path.ok()) {
+      result.repro_path = *path;
+      text << "repro: " << *path << "\nreplay: corosim replay " << *path
+           << "  (in a binary that registers " << scenario.name << " and calls corosim::main)\n";
+    }
+  }
+  result.explanation = text.str();
+  return result;
+}
+
+Exploration explore(const std::string& name, Task<void> (*body)(), Expectation expect, ExploreOptions options) {
+  const Scenario scenario{name, std::move(expect), body, {}};
+  return explore(scenario, std::move(options));
+}
+
+}  // namespace corosim
