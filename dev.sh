@@ -80,6 +80,14 @@ consumer_check() {
     ctest --test-dir "$build" --output-on-failure
     rm -rf "$build"
   done
+  # The fuzz target example again with clang, where it links libFuzzer.
+  build=$(mktemp -d)
+  log "example 080-fuzz-target with clang++-19 and libFuzzer"
+  cmake -S "$root/examples/080-fuzz-target" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-19 \
+    -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build "$build" -j "$jobs"
+  ctest --test-dir "$build" --output-on-failure
+  rm -rf "$build"
   rm -rf "$prefix" "$consumer"
 }
 
@@ -209,7 +217,8 @@ case "$cmd" in
 usage: ./dev.sh COMMAND
   demo    install missing packages, build, run the bundled scenarios and show what they find
   test    build with g++ -Werror and run the tests, then clang-19 ASan+UBSan and run them
-          again, then build a find_package(corosim) consumer against an install, then
+          again, then build a find_package(corosim) consumer and every examples/ project
+          against an install, then
           build the libFuzzer targets with fuzz/build.sh and run each a bounded number of times
   build   build with g++ into build/ (CLI: build/corosim)
   bench   build in Release and run the Google Benchmark suite (extra args go to it)
