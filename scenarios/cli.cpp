@@ -611,6 +611,10 @@ int main(int argc, char** argv) {
                      "Trace format: text, columns, jsonl, perfetto (Chrome trace JSON)")
       ->capture_default_str();
   replay->add_option("--out", replay_flags.out, "Write the trace to FILE instead of the terminal");
+  replay->add_option("--html", replay_flags.html,
+                     "Also write FILE: a self-contained HTML timeline of the run (a lane per fiber, "
+                     "suspension points with their source lines on hover, cancellations, the failure, "
+                     "wake-up arrows); no network access needed to view it");
   replay->add_flag("--full", replay_flags.full, "The whole text trace, not its tail");
   replay->add_option("--trace-tail", replay_flags.trace_tail,
                      "Events of each fiber the text trace shows, from the end (0 or --full: all)")

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "replay/export.h"
+#include "replay/html.h"
 #include "replay/minimize.h"
 #include "replay/replay.h"
 #include "replay/trace_text.h"
@@ -128,6 +129,19 @@ int command_replay(const char* argv0, const ReplayFlags& flags) {
               << (outcome->hash_matches ? " matches the recording"
                                         : " differs from the recorded " + hash_hex(repro.trace_hash))
               << "\n";
+  }
+  if (!flags.html.empty()) {
+    std::ostringstream page;
+    const std::string summary = absl::StrCat(
+        describe_outcome(outcome->run), outcome->run.passed() ? "" : "\n" + outcome->run.failure->message,
+        "\n", repro.decisions.size(), " decision(s), cancel ", describe_cancel(repro.cancel), ", trace hash ",
+        hash_hex(outcome->run.trace_hash), " (", flags.path, ")");
+    write_trace_html(outcome->trace, HtmlHeading{repro.scenario, summary}, page);
+    if (absl::Status status = write_file_atomically(flags.html, page.str()); !status.ok()) {
+      std::cerr << "corosim replay: " << status.message() << "\n";
+      return kExitUsage;
+    }
+    std::cout << "  timeline written to " << flags.html << " (open it in a browser)\n";
   }
   if (!flags.out.empty()) {
     std::ostringstream text;
