@@ -65,6 +65,16 @@ Repro make_repro(const std::string& scenario, const std::string& strategy, const
   return repro;
 }
 
+Rerun rerun_decisions(const MainFactory& body, const SimOptions& options, std::uint64_t seed,
+                      const DecisionStream& decisions) {
+  ReplayStrategy strategy(decisions, ReplayStrategy::Mode::lenient);
+  Simulator simulator(strategy, options);
+  Rerun rerun;
+  rerun.run = simulator.run(body, seed);
+  rerun.trace = simulator.trace();
+  return rerun;
+}
+
 absl::StatusOr<ReplayOutcome> replay_repro(const Repro& repro, const MainFactory& body,
                                            const ReplayOptions& options) {
   std::unique_ptr<Strategy> fallback;

@@ -20,6 +20,15 @@ Repro make_repro(const std::string& scenario, const std::string& strategy, const
 // "checker|file:line" of a failed run, for signatures; "" for a pass.
 std::string failure_key(const RunResult& run);
 
+// A recorded run made again for its trace: its decisions replayed leniently
+// (never diverging), under the options and seed it ran with.
+struct Rerun {
+  RunResult run;
+  Trace trace;
+};
+Rerun rerun_decisions(const MainFactory& body, const SimOptions& options, std::uint64_t seed,
+                      const DecisionStream& decisions);
+
 struct ReplayOutcome {
   RunResult run;
   Trace trace;

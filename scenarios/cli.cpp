@@ -109,12 +109,6 @@ CancelChoice cancel_for(const Scenario& scenario, const std::optional<CancelChoi
   return CancelChoice{scenario.expect.cancel, scenario.expect.cancel_modes, 0};
 }
 
-// The plan that reproduces one run explored with choice.
-CancelPlan plan_for_run(const CancelChoice& choice, const RunResult& run) {
-  if (choice.exploration == CancelExploration::random) return CancelPlan::random(choice.modes);
-  if (run.injections.empty()) return CancelPlan{};
-  return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
-}
 
 std::string describe_cancel(const CancelChoice& choice) {
   switch (choice.exploration) {
@@ -290,17 +284,15 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
 // A replay, not a rerun of the seed: it holds for stateful strategies too.
 void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64_t seed,
                     const CancelPlan& plan, const DecisionStream& decisions) {
-  ReplayStrategy strategy(decisions, ReplayStrategy::Mode::lenient);
   SimOptions options;
   options.steps_max = flags.steps_max;
   options.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
   options.cancel = plan;
-  Simulator simulator(strategy, options);
-  RunResult run = simulator.run(scenario.body, seed);
-  std::cout << "\n  trace of " << scenario.name << " seed " << seed << " (" << run.steps
-            << " steps, hash " << hash_hex(run.trace_hash) << "):\n";
+  const Rerun rerun = rerun_decisions(scenario.body, options, seed, decisions);
+  std::cout << "\n  trace of " << scenario.name << " seed " << seed << " (" << rerun.run.steps
+            << " steps, hash " << hash_hex(rerun.run.trace_hash) << "):\n";
   std::ostringstream text;
-  print_trace_text(simulator.trace(), text, TextTraceOptions{flags.trace_tail});
+  print_trace_text(rerun.trace, text, TextTraceOptions{flags.trace_tail});
   std::cout << indent(text.str(), "    ");
 }
 
@@ -480,7 +472,7 @@ int command_run(const char* argv0, RunFlags& flags) {
         std::cout << "        " << repro_paths.size() << " distinct failures written to " << flags.out_dir << "\n";
       }
       if (flags.trace) {
-        print_trace_of(*scenario, flags, shown->seed, plan_for_run(choice, *shown), shown->decisions);
+        print_trace_of(*scenario, flags, shown->seed, plan_of_run(choice.exploration, choice.modes, *shown), shown->decisions);
       }
     } else if (!report.met) {
       std::cout << "        expected " << scenario->expect.str() << " but every run passed\n";

@@ -194,6 +194,12 @@ class Explorer {
 
 }  // namespace
 
+CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes, const RunResult& run) {
+  if (exploration == CancelExploration::random) return CancelPlan::random(modes);
+  if (run.injections.empty()) return CancelPlan{};
+  return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
+}
+
 ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options) {
   auto strategy = make_strategy(options.strategy);
   assert(strategy.ok());

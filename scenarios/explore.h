@@ -59,6 +59,11 @@ struct ScenarioReport {
   const char* outcome() const noexcept { return failures == 0 ? "passed" : "failed"; }
 };
 
+// The cancellation plan that makes one explored run again: random injection
+// when that is how it was explored, else the run's first injection at its
+// point (no plan for a run without one).
+CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes, const RunResult& run);
+
 // The strategy name must be valid (see make_strategy).
 ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options);
 

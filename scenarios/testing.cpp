@@ -8,7 +8,6 @@
 #include "replay/replay.h"
 #include "replay/trace_text.h"
 #include "scenarios/cli_replay.h"
-#include "sim/strategy/replay.h"
 
 namespace corosim {
 
@@ -19,12 +18,6 @@ std::string repro_folder() {
   return (std::filesystem::temp_directory_path() / "corosim-repros").string();
 }
 
-// The plan that makes one explored run again.
-CancelPlan plan_of(const ExploreOptions& options, const RunResult& run) {
-  if (options.cancel == CancelExploration::random) return CancelPlan::random(options.cancel_modes);
-  if (run.injections.empty()) return CancelPlan{};
-  return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
-}
 
 }  // namespace
 
@@ -51,14 +44,12 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
 
   // The run again, from its decisions, for its trace.
   SimOptions sim = options.sim;
-  sim.cancel = plan_of(options, *shown);
-  ReplayStrategy replay(shown->decisions, ReplayStrategy::Mode::lenient);
-  Simulator simulator(replay, sim);
-  const RunResult again = simulator.run(scenario.body, shown->seed);
+  sim.cancel = plan_of_run(options.cancel, options.cancel_modes, *shown);
+  const Rerun again = rerun_decisions(scenario.body, sim, shown->seed, shown->decisions);
   TextTraceOptions tail{8, true};
-  if (again.failure) tail.end = again.failure->event + 1;
+  if (again.run.failure) tail.end = again.run.failure->event + 1;
   std::ostringstream trace;
-  print_trace_text(simulator.trace(), trace, tail);
+  print_trace_text(again.trace, trace, tail);
   text << "each fiber's last events:\n" << cli::indent(trace.str(), "  ");
 
   cli::ReproWriter writer(repro_folder());

@@ -8,7 +8,7 @@
 #include "replay/html.h"
 #include "replay/replay.h"
 #include "replay/repro.h"
-#include "scenarios/registry.h"
+#include "scenarios/cli_replay.h"
 
 namespace {
 
@@ -22,15 +22,11 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 TEST_CASE("the timeline has a lane per fiber and marks suspensions cancellations wake-ups and the failure",
           "[replay][html]") {
-  auto text = corosim::read_file(
+  auto loaded = corosim::cli::load_repro(
       (std::filesystem::path(COROSIM_SOURCE_DIR) / "scenarios/regressions/select_read_send-cancel-safety.repro")
           .string());
-  REQUIRE(text.ok());
-  auto repro = corosim::parse_repro(*text);
-  REQUIRE(repro.ok());
-  const corosim::Scenario* scenario = corosim::ScenarioRegistry::global().find(repro->scenario);
-  REQUIRE(scenario != nullptr);
-  auto outcome = corosim::replay_repro(*repro, scenario->body);
+  REQUIRE(loaded.ok());
+  auto outcome = corosim::replay_repro(loaded->repro, loaded->scenario->body);
   REQUIRE(outcome.ok());
 
   std::ostringstream page;

@@ -11,6 +11,7 @@
 
 #include "replay/replay.h"
 #include "replay/repro.h"
+#include "scenarios/cli_replay.h"
 #include "scenarios/fuzz.h"
 #include "scenarios/registry.h"
 #include "sim/strategy/bytes.h"
@@ -41,11 +42,9 @@ std::vector<fs::path> regression_repros() {
 }
 
 corosim::Repro load(const fs::path& path) {
-  auto text = corosim::read_file(path.string());
-  REQUIRE(text.ok());
-  auto repro = corosim::parse_repro(*text, path.string());
-  REQUIRE(repro.ok());
-  return *repro;
+  auto loaded = corosim::cli::load_repro(path.string());
+  REQUIRE(loaded.ok());
+  return loaded->repro;
 }
 
 void write_bytes(const std::string& path, const std::string& bytes) {
