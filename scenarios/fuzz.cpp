@@ -106,7 +106,10 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
   FollowRepro follow(repro, mode_index);
   Simulator simulator(follow, options);
   const RunResult run = simulator.run(scenario.body, 0);
-  if (failure_key(run) != (repro.checker.empty() ? "" : repro.checker + "|" + repro.location)) {
+  const bool same_end = run.passed() ? repro.checker.empty()
+                                     : run.failure->checker == repro.checker &&
+                                           run.failure->location.str() == repro.location;
+  if (!same_end) {
     return absl::FailedPreconditionError(absl::StrCat(
         "followed as a fuzz run, the repro's run ",
         run.passed() ? std::string("passes")

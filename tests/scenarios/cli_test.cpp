@@ -12,26 +12,16 @@
 
 #include "scenarios/registry.h"
 #include "tests/common/capture.h"
+#include "tests/common/summary_json.h"
 
 using corosim::testing::run_cli;
 
 namespace {
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
-
 using corosim::testing::temp_path;
 
-const nlohmann::json& scenario_entry(const nlohmann::json& doc, const std::string& name) {
-  for (const auto& entry : doc["scenarios"]) {
-    if (entry["name"] == name) return entry;
-  }
-  FAIL("no entry for " << name);
-  return doc;
-}
+using corosim::testing::read_json;
+using corosim::testing::scenario_entry;
 
 }  // namespace
 

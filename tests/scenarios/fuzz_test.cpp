@@ -47,11 +47,6 @@ corosim::Repro load(const fs::path& path) {
   return loaded->repro;
 }
 
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
 }  // namespace
 
 TEST_CASE("the bytes strategy reads each decision's bits least significant first and 0 past the end",
@@ -224,7 +219,7 @@ TEST_CASE("import-fuzz and export-fuzz round-trip through files and report bad i
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Catch::Contains("cannot read"));
 
-  write_bytes(folder + "/bad.repro", "corosim-repro 1\nscenario: x\n");
+  REQUIRE(corosim::write_file_atomically(folder + "/bad.repro", "corosim-repro 1\nscenario: x\n").ok());
   auto malformed = run_cli({"export-fuzz", folder + "/bad.repro"});
   CHECK(malformed.exit_code == 2);
   CHECK_THAT(malformed.err, Catch::Contains("bad.repro"));

@@ -6,33 +6,14 @@
 #include <vector>
 
 #include "scenarios/cli_shards.h"
+#include "replay/repro.h"
 #include "tests/common/capture.h"
+#include "tests/common/summary_json.h"
 
 using corosim::testing::fresh_folder;
+using corosim::testing::read_json;
+using corosim::testing::scenario_entry;
 using corosim::testing::run_cli;
-
-namespace {
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
-
-const nlohmann::json& entry(const nlohmann::json& doc, const std::string& name) {
-  for (const auto& scenario : doc["scenarios"]) {
-    if (scenario["name"] == name) return scenario;
-  }
-  FAIL("no entry for " << name);
-  return doc;
-}
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-}  // namespace
 
 TEST_CASE("the shard flag I/N is parsed with reasons for bad values", "[cli][shard]") {
   auto shard = corosim::cli::parse_shard("2/4");
@@ -80,8 +61,8 @@ TEST_CASE("three shards merged report what one unsharded run reports", "[cli][sh
   CHECK(combined["merged_from"].size() == 3);
   for (const std::string& name : scenarios) {
     INFO(name);
-    const auto& a = entry(whole, name);
-    const auto& b = entry(combined, name);
+    const auto& a = scenario_entry(whole, name);
+    const auto& b = scenario_entry(combined, name);
     for (const char* field : {"runs", "failures", "cancel_points", "met", "outcome", "first_failure", "trace_hash"}) {
       INFO(field);
       CHECK(a[field] == b[field]);
@@ -101,7 +82,7 @@ TEST_CASE("merge refuses summaries that are not the shards of one run", "[cli][s
   const std::string one = shard("1/2", "one.json");
   const std::string two = shard("2/2", "two.json");
   const std::string other = shard("2/2", "other.json", "pct");
-  write(folder + "/broken.json", "{\"scenarios\": [");
+  REQUIRE(corosim::write_file_atomically(folder + "/broken.json", "{\"scenarios\": [").ok());
 
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{one}, "shard 2/2 is missing"},
