@@ -157,7 +157,7 @@ namespace detail {
 // Taking the guard is not a suspension point: nothing can run or be
 // cancelled between the resource and its guard.
 template <class R>
-struct ScopedAwaiter {
+struct [[nodiscard]] ScopedAwaiter {
   static constexpr const char* corosim_what = "scoped";
   static constexpr bool corosim_point = false;
   std::shared_ptr<R> resource;

@@ -1,5 +1,7 @@
 #include "runtime/cancel_safety.h"
 
+#include "runtime/usage_error.h"
+
 namespace corosim {
 
 const char* cancel_safety_name(CancelSafety verdict) noexcept {
@@ -22,7 +24,7 @@ void report_cancel_safety(CancelSafety claim, CancelSafety verdict, const std::s
                         ": after the cancellation and a retry the state is \"" + observed +
                         "\", the uncancelled operation leaves \"" + expected + "\"";
   if (!retry_error.empty()) message += "; the retry threw: " + retry_error;
-  current_executor()->report_failure("cancel-safety", std::move(message), SourceLoc::from(where));
+  require_executor("corosim::check_cancel_safety()").report_failure("cancel-safety", std::move(message), SourceLoc::from(where));
 }
 
 }  // namespace detail

@@ -1,17 +1,18 @@
 #include "runtime/check.h"
 
-#include <cassert>
 #include <stdexcept>
 
 #include "runtime/executor.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
+using detail::require_executor;
+
 std::uint64_t random(std::uint64_t bound) {
-  Executor* executor = current_executor();
-  assert(executor != nullptr && "corosim::random() called outside a corosim executor");
-  assert(bound > 0);
-  return executor->random_below(bound);
+  Executor& executor = require_executor("corosim::random()");
+  if (bound == 0) throw UsageError("corosim::random(0): the bound must be at least 1");
+  return executor.random_below(bound);
 }
 
 namespace detail {

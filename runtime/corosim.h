@@ -27,3 +27,4 @@
 #include "runtime/stream.h"
 #include "runtime/task.h"
 #include "runtime/time.h"
+#include "runtime/usage_error.h"

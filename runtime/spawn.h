@@ -42,6 +42,7 @@
 #include "runtime/executor.h"
 #include "runtime/fiber.h"
 #include "runtime/task.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -194,9 +195,7 @@ namespace detail {
 
 template <class T>
 JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver* driver) {
-  Executor* executor = current_executor();
-  assert(executor != nullptr && "spawn() called outside a corosim executor");
-  Fiber& fiber = executor->create_fiber(spawned_at);
+  Fiber& fiber = require_executor("spawn()", spawned_at).create_fiber(spawned_at);
   auto handle = root.release();
   handle.promise().fiber = &fiber;
   fiber.root = handle;

@@ -18,7 +18,7 @@
 namespace corosim {
 
 namespace detail {
-struct StopTokenAwaiter {
+struct [[nodiscard]] StopTokenAwaiter {
   static constexpr bool corosim_point = false;
   bool await_ready() const noexcept { return true; }
   void await_suspend(std::coroutine_handle<>) const noexcept {}

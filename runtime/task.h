@@ -11,6 +11,12 @@
 //   the operand in the executor's hook (runtime/detail/await_hook.h).
 // - Destroying a Task destroys its frame and, through the Task objects its
 //   frame holds, every Task it is awaiting: the drop of a suspended chain.
+// - A Task whose body never ran because nobody awaited, spawned or moved it
+//   (`auto t = save(); co_return;` — a forgotten co_await) fails the run with
+//   the unawaited-task checker when it is destroyed in a run's normal flow.
+//   Dropping it on purpose: corosim::discard(std::move(task)). A Task destroyed
+//   by a drop or an exception unwinding is not reported: its await was skipped,
+//   not forgotten.
 #pragma once
 
 #include <cassert>
@@ -31,12 +37,25 @@ class Task;
 
 namespace detail {
 
+// A Task that nobody started is being destroyed (the unawaited-task checker).
+void report_unawaited_task(const std::source_location& coroutine);
+
 struct TaskPromiseBase : FrameCounted {
+  // The default argument is evaluated in the coroutine's ramp, so it names
+  // the coroutine itself (its function name; the line of its body's opening
+  // or closing brace, depending on the compiler): what an unawaited-task
+  // report can say about a Task whose body never ran.
+  explicit TaskPromiseBase(std::source_location coroutine = {}) noexcept : coroutine(coroutine) {}
+
   std::coroutine_handle<> continuation;
   std::exception_ptr error;
   // From co_return until final_suspend the frame destroys its locals: a
   // destructor context (see fiber.h, returning_frames).
   Fiber* returning = nullptr;
+  std::source_location coroutine;
+  // The Task object left the expression that created it: it was awaited, or
+  // moved (into spawn, select, a container, a variable of the caller's).
+  bool handed_off = false;
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
 
@@ -70,6 +89,9 @@ struct TaskPromiseBase : FrameCounted {
 
 template <class T>
 struct TaskPromise : TaskPromiseBase {
+  explicit TaskPromise(std::source_location coroutine = std::source_location::current()) noexcept
+      : TaskPromiseBase(coroutine) {}
+
   std::optional<T> value;
 
   Task<T> get_return_object() noexcept;
@@ -88,6 +110,9 @@ struct TaskPromise : TaskPromiseBase {
 
 template <>
 struct TaskPromise<void> : TaskPromiseBase {
+  explicit TaskPromise(std::source_location coroutine = std::source_location::current()) noexcept
+      : TaskPromiseBase(coroutine) {}
+
   Task<void> get_return_object() noexcept;
   void return_void() noexcept { mark_returning(); }
   void take_result() {
@@ -119,11 +144,12 @@ class [[nodiscard]] Task {
 
   Task() noexcept = default;
   explicit Task(std::coroutine_handle<promise_type> handle) noexcept : handle_(handle) {}
-  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) { hand_off(); }
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       reset();
       handle_ = std::exchange(other.handle_, {});
+      hand_off();
     }
     return *this;
   }
@@ -135,12 +161,19 @@ class [[nodiscard]] Task {
 
   detail::TaskAwaiter<T> operator co_await() && noexcept {
     assert(handle_ && "awaiting an empty Task");
+    hand_off();
     return detail::TaskAwaiter<T>{handle_};
   }
 
  private:
-  void reset() noexcept {
-    if (handle_) std::exchange(handle_, {}).destroy();
+  void hand_off() noexcept {
+    if (handle_) handle_.promise().handed_off = true;
+  }
+  void reset() {
+    if (!handle_) return;
+    auto handle = std::exchange(handle_, {});
+    if (!handle.promise().handed_off) detail::report_unawaited_task(handle.promise().coroutine);
+    handle.destroy();
   }
 
   std::coroutine_handle<promise_type> handle_;
@@ -160,6 +193,12 @@ struct IsTask : std::false_type {};
 template <class T>
 struct IsTask<Task<T>> : std::true_type {};
 }  // namespace detail
+
+// Destroys a Task without running it, on purpose: no unawaited-task report.
+template <class T>
+void discard(Task<T>&& task) noexcept {
+  Task<T> dropped = std::move(task);  // a move is a hand-off
+}
 
 template <class T>
 concept IsTask = detail::IsTask<std::remove_cvref_t<T>>::value;

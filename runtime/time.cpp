@@ -1,13 +1,12 @@
 #include "runtime/time.h"
 
-#include <cassert>
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
-Duration now() {
-  Executor* executor = current_executor();
-  assert(executor != nullptr && "corosim::now() called outside a corosim executor");
-  return Duration(static_cast<std::int64_t>(executor->now_ns()));
+Duration now(std::source_location where) {
+  return Duration(static_cast<std::int64_t>(
+      detail::require_executor("corosim::now()", SourceLoc::from(where)).now_ns()));
 }
 
 namespace detail {
@@ -17,7 +16,7 @@ SleepAwaiter::~SleepAwaiter() {
 }
 
 bool SleepAwaiter::await_ready() const {
-  return node_.deadline_ns <= current_executor()->now_ns();
+  return node_.deadline_ns <= require_executor("corosim::sleep_for()/sleep_until()").now_ns();
 }
 
 void SleepAwaiter::await_suspend(std::coroutine_handle<>) {
@@ -26,7 +25,9 @@ void SleepAwaiter::await_suspend(std::coroutine_handle<>) {
 }
 
 void YieldAwaiter::await_suspend(std::coroutine_handle<>) const {
-  Fiber& fiber = *current_fiber();
+  Fiber* current = current_fiber();
+  if (current == nullptr) throw_outside_executor("corosim::yield_now()", {});
+  Fiber& fiber = *current;
   fiber.state = FiberState::ready;
   fiber_schedule(fiber);
 }

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <source_location>
 
 #include "runtime/executor.h"
 #include "runtime/fiber.h"
@@ -24,12 +25,13 @@ namespace corosim {
 
 using Duration = std::chrono::nanoseconds;
 
-// Time since the run (or event loop) began.
-Duration now();
+// Time since the run (or event loop) began. `where` names the caller in the
+// UsageError thrown outside any executor.
+Duration now(std::source_location where = std::source_location::current());
 
 namespace detail {
 
-class SleepAwaiter {
+class [[nodiscard]] SleepAwaiter {
  public:
   static constexpr const char* corosim_what = "sleep";
   explicit SleepAwaiter(Duration deadline) noexcept {
@@ -46,7 +48,7 @@ class SleepAwaiter {
   TimerNode node_;
 };
 
-class YieldAwaiter {
+class [[nodiscard]] YieldAwaiter {
  public:
   static constexpr const char* corosim_what = "yield";
   bool await_ready() const noexcept { return false; }
@@ -59,8 +61,9 @@ class YieldAwaiter {
 inline detail::SleepAwaiter sleep_until(Duration deadline) { return detail::SleepAwaiter(deadline); }
 
 template <class Rep, class Period>
-detail::SleepAwaiter sleep_for(std::chrono::duration<Rep, Period> delay) {
-  return detail::SleepAwaiter(now() + std::chrono::duration_cast<Duration>(delay));
+detail::SleepAwaiter sleep_for(std::chrono::duration<Rep, Period> delay,
+                               std::source_location where = std::source_location::current()) {
+  return detail::SleepAwaiter(now(where) + std::chrono::duration_cast<Duration>(delay));
 }
 
 inline detail::YieldAwaiter yield_now() noexcept { return {}; }

@@ -32,6 +32,7 @@
 #include "runtime/cancelled.h"
 #include "runtime/executor.h"
 #include "runtime/fiber.h"
+#include "runtime/usage_error.h"
 
 namespace corosim::detail {
 
@@ -114,7 +115,7 @@ class HookedAwaiter {
       return inner_.await_ready();
     } else {
       fiber_ = current_fiber();
-      assert(fiber_ != nullptr && "a corosim::Task was awaited outside a corosim executor");
+      if (fiber_ == nullptr) throw_outside_executor("a co_await inside a corosim::Task", where_);
       fiber_->suspended_at = where_;
       fiber_->waiting_what = awaiter_what<Bare>();
       fiber_->awaiting_call = is_call<Bare>();

@@ -1,0 +1,36 @@
+// UsageError: a corosim API used where it cannot work, thrown with a message
+// that says what to do instead. The one case today: a corosim operation
+// (spawn, a suspension point inside a Task, now, sleep, random) reached with
+// no corosim executor running on this thread — typically a Task started from
+// plain code or awaited by another library's coroutine outside a run.
+//
+// It is a std::logic_error: a bug in the calling code, never something the
+// simulator injects, so it is not mistaken for Cancelled.
+#pragma once
+
+#include <stdexcept>
+
+#include "runtime/executor.h"
+#include "runtime/source_loc.h"
+
+namespace corosim {
+
+class UsageError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+namespace detail {
+
+// Throws UsageError naming `what` and `where` (when known).
+[[noreturn]] void throw_outside_executor(const char* what, const SourceLoc& where);
+
+// The running executor, or UsageError.
+inline Executor& require_executor(const char* what, const SourceLoc& where = {}) {
+  Executor* executor = current_executor();
+  if (executor == nullptr) throw_outside_executor(what, where);
+  return *executor;
+}
+
+}  // namespace detail
+}  // namespace corosim

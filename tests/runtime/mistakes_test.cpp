@@ -1,0 +1,159 @@
+// The mistakes a new user makes, each met with a message that says what to do:
+// a Task never awaited, corosim used outside any executor.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <coroutine>
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+#include "runtime/corosim.h"
+#include "tests/common/sim_helpers.h"
+
+using Catch::Matchers::Contains;
+using corosim::Task;
+using corosim::testing::checker_of;
+using corosim::testing::message_of;
+using corosim::testing::run_fifo;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool saved = false;
+Task<void> save_record() {
+  saved = true;
+  co_return;
+}
+
+Task<void> forgets_co_await() {
+  co_await corosim::yield_now();
+  auto pending = save_record();  // the co_await is missing
+  co_return;
+}
+
+Task<void> creates_then_sleeps() {
+  auto later = save_record();
+  co_await corosim::sleep_for(1s);
+  co_await std::move(later);
+}
+
+Task<void> creates_then_throws() {
+  auto later = save_record();
+  co_await corosim::yield_now();
+  throw std::runtime_error("failed before the await");
+  co_await std::move(later);
+}
+
+// A coroutine of another library: starts at once, keeps its exception. Used to
+// await a corosim Task outside any executor.
+struct Foreign {
+  struct promise_type {
+    std::exception_ptr error;
+    Foreign get_return_object() { return Foreign{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+  };
+  std::coroutine_handle<promise_type> handle;
+  Foreign(const Foreign&) = delete;
+  explicit Foreign(std::coroutine_handle<promise_type> h) : handle(h) {}
+  ~Foreign() { handle.destroy(); }
+};
+
+Task<int> sleeps_then_answers() {
+  co_await corosim::yield_now();
+  co_return 42;
+}
+
+Foreign awaits_corosim_task(std::string* error) {
+  try {
+    (void)co_await sleeps_then_answers();
+  } catch (const corosim::UsageError& e) {
+    *error = e.what();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a Task created and never awaited fails the run with unawaited-task", "[mistakes]") {
+  saved = false;
+  auto result = run_fifo([]() -> Task<void> { co_await forgets_co_await(); });
+  REQUIRE(checker_of(result) == "unawaited-task");
+  REQUIRE_THAT(message_of(result), Contains("save_record") && Contains("never ran") &&
+                                       Contains("missing co_await") && Contains("corosim::discard"));
+  // Reported where the fiber stood (its last suspension point), on every compiler.
+  REQUIRE(result.failure->location.line != 0);
+  REQUIRE(std::string(result.failure->location.base_name()) == "mistakes_test.cpp");
+  REQUIRE_FALSE(saved);
+}
+
+TEST_CASE("corosim::discard drops a Task on purpose without a report", "[mistakes]") {
+  auto result = run_fifo([]() -> Task<void> {
+    corosim::discard(save_record());
+    co_return;
+  });
+  REQUIRE(result.passed());
+}
+
+TEST_CASE("a Task dropped with its cancelled fiber or by an exception is not unawaited", "[mistakes]") {
+  auto dropped = run_fifo([]() -> Task<void> {
+    const bool finished = co_await corosim::timeout(5ms, creates_then_sleeps());
+    CORO_CHECK(!finished);
+  });
+  REQUIRE(dropped.passed());
+
+  auto unwound = run_fifo([]() -> Task<void> {
+    bool threw = false;
+    try {
+      co_await creates_then_throws();
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    CORO_CHECK(threw);
+  });
+  REQUIRE(unwound.passed());
+}
+
+TEST_CASE("a Task that is awaited or spawned or moved and then awaited is never unawaited", "[mistakes]") {
+  auto result = run_fifo([]() -> Task<void> {
+    co_await save_record();
+    auto handle = corosim::spawn(save_record());
+    co_await handle;
+    auto first = save_record();
+    auto second = std::move(first);
+    co_await std::move(second);
+  });
+  REQUIRE(result.passed());
+}
+
+TEST_CASE("spawn() outside any executor throws a UsageError that says where to run it", "[mistakes]") {
+  std::string error;
+  int line = 0;
+  try {
+    line = __LINE__ + 1;
+    (void)corosim::spawn(save_record());
+  } catch (const corosim::UsageError& e) {
+    error = e.what();
+  }
+  REQUIRE_THAT(error, Contains("spawn() at") && Contains("mistakes_test.cpp:" + std::to_string(line)));
+  REQUIRE_THAT(error, Contains("no corosim executor") && Contains("CORO_SCENARIO"));
+}
+
+TEST_CASE("now() and random() and sleep_for() outside any executor throw UsageError", "[mistakes]") {
+  REQUIRE_THROWS_WITH(corosim::now(), Contains("corosim::now() at") && Contains("mistakes_test.cpp") &&
+                                          Contains("no corosim executor"));
+  REQUIRE_THROWS_WITH((void)corosim::sleep_for(1ms), Contains("corosim::now() at") && Contains("mistakes_test.cpp"));
+  REQUIRE_THROWS_WITH(corosim::random(6), Contains("corosim::random()") && Contains("no corosim executor"));
+}
+
+TEST_CASE("a corosim Task awaited by another library's coroutine outside a run gets UsageError", "[mistakes]") {
+  std::string error;
+  {
+    Foreign outside = awaits_corosim_task(&error);
+    REQUIRE(outside.handle.done());
+    REQUIRE_FALSE(outside.handle.promise().error);
+  }
+  REQUIRE_THAT(error, Contains("a co_await inside a corosim::Task at") &&
+                          Contains("mistakes_test.cpp") && Contains("no corosim executor"));
+}
