@@ -16,6 +16,7 @@
 #include "runtime/mutex.h"
 #include "runtime/oneshot.h"
 #include "runtime/pollable.h"
+#include "runtime/real_time.h"
 #include "runtime/polled_set.h"
 #include "runtime/scope.h"
 #include "runtime/select.h"

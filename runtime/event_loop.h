@@ -79,6 +79,7 @@ class EventLoop final : public Executor {
   void register_driver(Driver&) override {}
   void unregister_driver(Driver&) override {}
   void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
+  void real_time_used(const char*) noexcept override {}  // real time is this loop's time
 
  private:
   void enter();

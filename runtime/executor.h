@@ -86,6 +86,10 @@ class Executor {
   // Poll-driven combinators (runtime/driver.h), for the snooze checker.
   virtual void register_driver(Driver& driver) = 0;
   virtual void unregister_driver(Driver& driver) = 0;
+  // The code running on this executor read the real clock or slept the thread
+  // (`call` names the C function; runtime/real_time.h). Async-signal-safe:
+  // a signal handler may make the call, so nothing here allocates.
+  virtual void real_time_used(const char* call) noexcept = 0;
   // A checker failed (checker is a stable name such as "deadlock"). The first
   // failure of a run is kept; the run stops at the end of the current step.
   virtual void report_failure(std::string checker, std::string message,

@@ -9,6 +9,7 @@
 #include "runtime/driver.h"
 #include "runtime/fiber.h"
 #include "runtime/ledger.h"
+#include "runtime/real_time.h"
 #include "runtime/spawn.h"
 #include "sim/wait_graph.h"
 
@@ -16,6 +17,7 @@ namespace corosim {
 
 Simulator::Simulator(Strategy& strategy, SimOptions options)
     : strategy_(strategy), options_(options) {
+  detail::link_real_time_guard();
   due_timers_.reserve(64);
   deferred_drops_.reserve(16);
   decisions_.reserve(1024);
@@ -37,6 +39,7 @@ void Simulator::reset(std::uint64_t seed) {
   injections_.clear();
   armed_sites_.clear();
   buggify_sites_.clear();
+  real_time_ = {};
   strategy_.begin_run(seed);
 }
 
@@ -61,6 +64,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
     dropped_this_step_ = false;  // the ledgers were audited before teardown
   }  // main's handle is released here, after the others are gone
   end_of_step();
+  if (real_time_.call != nullptr) report_real_time();  // from teardown's destructors
   const std::int64_t frames_left = detail::frames_live() - frames_before;
   if (frames_left != 0 && !failure_) {
     report_failure("leak",
@@ -147,6 +151,9 @@ void Simulator::step() {
   trace(TraceKind::resume, &fiber, 0, 0, nullptr);
   if (!fiber.started) on_first_resume(fiber);
   fiber.resume_point.resume();
+  // A call from a destructor in end_of_step() is reported after the next
+  // step, or at the end of the run.
+  if (real_time_.call != nullptr) [[unlikely]] report_real_time();
   detail::set_current_fiber(nullptr);
   if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   end_of_step();
@@ -489,6 +496,36 @@ void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std
                         kind == TraceKind::drop || kind == TraceKind::cancel;
   trace_.add(kind, fiber != nullptr ? fiber->id : kNoFiber, arg, value, now_ns_, where,
              at_await && fiber != nullptr ? fiber->waiting_what : "");
+}
+
+void Simulator::real_time_used(const char* call) noexcept {
+  if (real_time_.call != nullptr || real_time_.reported) return;
+  const Fiber* fiber = current_fiber();
+  real_time_.fiber = fiber != nullptr ? fiber->id : kNoFiber;
+  real_time_.where = fiber == nullptr              ? SourceLoc{}
+                     : fiber->suspended_at.known() ? fiber->suspended_at
+                                                   : fiber->spawned_at;
+  real_time_.call = call;
+}
+
+void Simulator::report_real_time() {
+  const RealTimeUse use = std::exchange(real_time_, RealTimeUse{});
+  real_time_.reported = true;
+  std::string who = use.fiber == kNoFiber ? std::string("a destructor")
+                                          : absl::StrCat("fiber ", use.fiber);
+  if (use.where.known()) absl::StrAppend(&who, " (after its suspension at ", use.where.str(), ")");
+  const std::string message =
+      detail::real_time_call_sleeps(use.call)
+          ? absl::StrCat(who, " slept the thread with ", use.call,
+                         "() (std::this_thread::sleep_for, sleep, usleep): inside a simulation a "
+                         "real sleep stops every fiber while virtual time stands still, so it "
+                         "tests nothing and slows every run. Use co_await corosim::sleep_for(d)")
+          : absl::StrCat(who, " read the real clock with ", use.call,
+                         "() (std::chrono clocks' now(), time(), gettimeofday): a run that reads "
+                         "real time depends on the machine instead of its seed and does not "
+                         "replay. Use corosim::now(); code that only logs a timestamp can run "
+                         "inside a corosim::RealTimeAllowed scope");
+  report_failure("real-time", message, use.where);
 }
 
 void Simulator::report_failure(std::string checker, std::string message, const SourceLoc& where) {

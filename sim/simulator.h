@@ -125,6 +125,7 @@ class Simulator final : public Executor {
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
              const SourceLoc* where) override;
   void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
+  void real_time_used(const char* call) noexcept override;
   void register_ledger(Ledger& ledger) override;
   void unregister_ledger(Ledger& ledger) override;
   void register_driver(Driver& driver) override;
@@ -153,6 +154,7 @@ class Simulator final : public Executor {
   void count_snoozed_steps();
   void report_snooze(const Fiber& member, const Driver& driver, std::string bound);
   void report_hogging(const Fiber& fiber, const SourceLoc& where);
+  void report_real_time();
 
   Strategy& strategy_;
   SimOptions options_;
@@ -180,6 +182,14 @@ class Simulator final : public Executor {
   std::uint64_t now_ns_ = 0;
   std::uint64_t steps_ = 0;
   std::uint32_t next_object_id_ = 0;
+  // The first real clock read or thread sleep of the run (real_time_used may
+  // run in a signal handler, so it only records; the step reports it).
+  struct RealTimeUse {
+    const char* call = nullptr;
+    std::uint32_t fiber = kNoFiber;
+    SourceLoc where;
+    bool reported = false;  // one report per run
+  } real_time_;
 };
 
 }  // namespace corosim

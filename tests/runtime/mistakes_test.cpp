@@ -1,11 +1,13 @@
 // The mistakes a new user makes, each met with a message that says what to do:
-// a Task never awaited, corosim used outside any executor.
+// a Task never awaited, corosim used outside any executor, real time or a
+// real sleep inside a simulation.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <coroutine>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
@@ -156,4 +158,68 @@ TEST_CASE("a corosim Task awaited by another library's coroutine outside a run g
   }
   REQUIRE_THAT(error, Contains("a co_await inside a corosim::Task at") &&
                           Contains("mistakes_test.cpp") && Contains("no corosim executor"));
+}
+
+namespace {
+
+Task<void> sleeps_the_thread() {
+  co_await corosim::yield_now();
+  std::this_thread::sleep_for(1ms);
+}
+
+Task<void> reads_the_clock() {
+  co_await corosim::yield_now();
+  const auto started = std::chrono::steady_clock::now();
+  co_await corosim::sleep_for(5ms);
+  CORO_CHECK(std::chrono::steady_clock::now() >= started);
+}
+
+}  // namespace
+
+TEST_CASE("a real sleep inside a simulation fails the run with real-time", "[mistakes]") {
+  auto result = run_fifo([]() -> Task<void> { co_await sleeps_the_thread(); });
+  REQUIRE(checker_of(result) == "real-time");
+  REQUIRE_THAT(message_of(result), Contains("slept the thread with nanosleep()") &&
+                                       Contains("co_await corosim::sleep_for(d)"));
+  REQUIRE(std::string(result.failure->location.base_name()) == "mistakes_test.cpp");
+  // Where the fiber last suspended: the yield_now before the sleep.
+  auto again = run_fifo([]() -> Task<void> { co_await sleeps_the_thread(); });
+  REQUIRE(again.failure->location.line == result.failure->location.line);
+}
+
+TEST_CASE("reading the real clock inside a simulation fails the run with real-time", "[mistakes]") {
+  auto chrono = run_fifo([]() -> Task<void> { co_await reads_the_clock(); });
+  REQUIRE(checker_of(chrono) == "real-time");
+  REQUIRE_THAT(message_of(chrono), Contains("read the real clock with clock_gettime()") &&
+                                       Contains("corosim::now()") && Contains("RealTimeAllowed"));
+
+  auto c_time = run_fifo([]() -> Task<void> {
+    co_await corosim::yield_now();
+    CORO_CHECK(::time(nullptr) > 0);
+  });
+  REQUIRE(checker_of(c_time) == "real-time");
+  REQUIRE_THAT(message_of(c_time), Contains("with time()"));
+}
+
+TEST_CASE("real time is allowed inside RealTimeAllowed and outside a run", "[mistakes]") {
+  auto allowed = run_fifo([]() -> Task<void> {
+    const corosim::RealTimeAllowed logging_timestamps;
+    co_await reads_the_clock();
+    std::this_thread::sleep_for(1us);
+  });
+  REQUIRE(allowed.passed());
+
+  // Outside a run the calls are the C library's: the clock moves, sleeps sleep.
+  const auto before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2ms);
+  REQUIRE(std::chrono::steady_clock::now() - before >= 2ms);
+  // And the next run is not blamed for them.
+  auto after = run_fifo([]() -> Task<void> { co_await corosim::sleep_for(1s); });
+  REQUIRE(after.passed());
+}
+
+TEST_CASE("the real-time event loop reads and sleeps real time without a report", "[mistakes]") {
+  corosim::EventLoop loop;
+  REQUIRE_NOTHROW(loop.run(sleeps_the_thread()));
+  REQUIRE_NOTHROW(loop.run(reads_the_clock()));
 }

@@ -1,0 +1,138 @@
+// The C library's clock and sleep functions, interposed: a definition in the
+// program comes before libc's in symbol lookup, so calls from the user's code
+// and from libstdc++ (its clocks and sleep_for call these) arrive here first.
+// Each tells the running executor, then calls the real function, found with
+// dlsym(RTLD_NEXT): the behaviour of the call never changes.
+//
+// Executor::real_time_used must be async-signal-safe: a signal handler may
+// read the clock in the middle of a step. So nothing here allocates.
+#include "runtime/real_time.h"
+
+#include <dlfcn.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/syscall.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/executor.h"
+
+namespace corosim {
+namespace {
+
+thread_local int tls_allowed = 0;
+
+void note(const char* call) noexcept {
+  if (tls_allowed > 0) return;
+  if (Executor* executor = current_executor()) executor->real_time_used(call);
+}
+
+// The next definition of `name` (libc's, or a sanitizer's), cached; racing
+// first calls store the same value. Null in a statically linked program,
+// where the callers fall back to the system call itself.
+template <class F>
+F next_definition(std::atomic<F>& cached, const char* name) noexcept {
+  F found = cached.load(std::memory_order_relaxed);
+  if (found == nullptr) {
+    found = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+    cached.store(found, std::memory_order_relaxed);
+  }
+  return found;
+}
+
+int raw_clock_gettime(clockid_t clock, struct timespec* out) noexcept {
+  return static_cast<int>(syscall(SYS_clock_gettime, clock, out));
+}
+
+int raw_clock_nanosleep(clockid_t clock, int flags, const struct timespec* duration,
+                        struct timespec* remaining) noexcept {
+  return static_cast<int>(syscall(SYS_clock_nanosleep, clock, flags, duration, remaining));
+}
+
+}  // namespace
+
+RealTimeAllowed::RealTimeAllowed() noexcept { ++tls_allowed; }
+RealTimeAllowed::~RealTimeAllowed() { --tls_allowed; }
+
+namespace detail {
+void link_real_time_guard() noexcept {}
+
+bool real_time_call_sleeps(const char* call) noexcept {
+  return std::strstr(call, "sleep") != nullptr;
+}
+}  // namespace detail
+}  // namespace corosim
+
+extern "C" {
+
+int clock_gettime(clockid_t clock, struct timespec* out) noexcept {
+  static std::atomic<int (*)(clockid_t, struct timespec*)> cached{nullptr};
+  corosim::note("clock_gettime");
+  if (auto next = corosim::next_definition(cached, "clock_gettime")) return next(clock, out);
+  return corosim::raw_clock_gettime(clock, out);
+}
+
+int gettimeofday(struct timeval* __restrict out, void* __restrict zone) noexcept {
+  static std::atomic<int (*)(struct timeval*, void*)> cached{nullptr};
+  corosim::note("gettimeofday");
+  if (auto next = corosim::next_definition(cached, "gettimeofday")) return next(out, zone);
+  struct timespec now {};
+  const int status = corosim::raw_clock_gettime(CLOCK_REALTIME, &now);
+  out->tv_sec = now.tv_sec;
+  out->tv_usec = now.tv_nsec / 1000;
+  return status;
+}
+
+time_t time(time_t* out) noexcept {
+  static std::atomic<time_t (*)(time_t*)> cached{nullptr};
+  corosim::note("time");
+  if (auto next = corosim::next_definition(cached, "time")) return next(out);
+  struct timespec now {};
+  corosim::raw_clock_gettime(CLOCK_REALTIME, &now);
+  if (out != nullptr) *out = now.tv_sec;
+  return now.tv_sec;
+}
+
+int nanosleep(const struct timespec* duration, struct timespec* remaining) {
+  static std::atomic<int (*)(const struct timespec*, struct timespec*)> cached{nullptr};
+  corosim::note("nanosleep");
+  if (auto next = corosim::next_definition(cached, "nanosleep")) return next(duration, remaining);
+  return corosim::raw_clock_nanosleep(CLOCK_REALTIME, 0, duration, remaining);
+}
+
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec* duration,
+                    struct timespec* remaining) {
+  static std::atomic<int (*)(clockid_t, int, const struct timespec*, struct timespec*)> cached{
+      nullptr};
+  corosim::note("clock_nanosleep");
+  if (auto next = corosim::next_definition(cached, "clock_nanosleep")) {
+    return next(clock, flags, duration, remaining);
+  }
+  // This one returns the error number instead of setting errno.
+  return corosim::raw_clock_nanosleep(clock, flags, duration, remaining) == 0 ? 0 : errno;
+}
+
+unsigned int sleep(unsigned int seconds) {
+  static std::atomic<unsigned int (*)(unsigned int)> cached{nullptr};
+  corosim::note("sleep");
+  if (auto next = corosim::next_definition(cached, "sleep")) return next(seconds);
+  const struct timespec duration {static_cast<time_t>(seconds), 0};
+  struct timespec remaining {};
+  if (corosim::raw_clock_nanosleep(CLOCK_REALTIME, 0, &duration, &remaining) == 0) return 0;
+  return static_cast<unsigned int>(remaining.tv_sec);
+}
+
+int usleep(useconds_t microseconds) {
+  static std::atomic<int (*)(useconds_t)> cached{nullptr};
+  corosim::note("usleep");
+  if (auto next = corosim::next_definition(cached, "usleep")) return next(microseconds);
+  const struct timespec duration {static_cast<time_t>(microseconds / 1000000),
+                                  static_cast<long>(microseconds % 1000000) * 1000};
+  return corosim::raw_clock_nanosleep(CLOCK_REALTIME, 0, &duration, nullptr);
+}
+
+}  // extern "C"
