@@ -67,7 +67,10 @@ consumer_check() {
   log "the consumer's scenarios as CTest tests (corosim_add_scenarios)"
   ctest --test-dir "$consumer" --output-on-failure -j "$jobs"
   # One test per scenario, labelled by family: the label selects exactly one.
-  ctest --test-dir "$consumer" -N -L '^bank$' | grep -q 'consumer_scenarios:bank/lost_update' \
+  # Captured first: `ctest | grep -q` under pipefail fails when grep exits
+  # before ctest has written its last line (SIGPIPE).
+  labelled=$(ctest --test-dir "$consumer" -N -L '^bank$')
+  grep -q 'consumer_scenarios:bank/lost_update' <<<"$labelled" \
     || { echo "dev.sh: corosim_add_scenarios did not register bank/lost_update with label bank" >&2; exit 1; }
   [ "$(ctest --test-dir "$consumer" -N | sed -n 's/^Total Tests: //p')" = 2 ] \
     || { echo "dev.sh: corosim_add_scenarios registered the wrong number of tests" >&2; exit 1; }
