@@ -41,6 +41,7 @@
 #include "runtime/detail/waiter_list.h"
 #include "runtime/fiber.h"
 #include "runtime/ledger.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -164,7 +165,7 @@ class SlotWaiter {
   // Parks the current fiber in the channel's queue of senders.
   void wait_for_slot(ChannelState<T>& state) {
     node_.owner = this;
-    state.send_waiters_.push_back(node_, *current_fiber());
+    state.send_waiters_.push_back(node_, running_fiber("channel send"));
     set_waiting_on(&state);
   }
 };
@@ -297,7 +298,7 @@ class RecvAwaiter {
   bool await_ready() const noexcept { return state_.size() > 0 || state_.closed(); }
   void await_suspend(std::coroutine_handle<>) {
     assert(state_.receiver_.empty() && "two fibers receive from one channel at once");
-    state_.receiver_.push_back(node_, *current_fiber());
+    state_.receiver_.push_back(node_, running_fiber("channel recv"));
     set_waiting_on(&state_);
   }
   std::optional<T> await_resume() { return state_.pop(); }

@@ -1,6 +1,7 @@
 #include "runtime/event.h"
 
 #include "runtime/detail/object_id.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -19,7 +20,7 @@ void Event::describe(std::string& out) const {
 }
 
 void Event::WaitAwaiter::await_suspend(std::coroutine_handle<>) {
-  event_.waiters_.push_back(node_, *current_fiber());
+  event_.waiters_.push_back(node_, detail::running_fiber("event wait"));
   detail::set_waiting_on(&event_);
 }
 

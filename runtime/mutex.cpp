@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "runtime/detail/object_id.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -53,7 +54,7 @@ Mutex::LockAwaiter::~LockAwaiter() {
 
 void Mutex::LockAwaiter::await_suspend(std::coroutine_handle<>) {
   node_.owner = this;
-  mutex_.waiters_.push_back(node_, *current_fiber());
+  mutex_.waiters_.push_back(node_, detail::running_fiber("mutex lock"));
   detail::set_waiting_on(&mutex_);
 }
 

@@ -22,6 +22,7 @@
 #include "runtime/detail/object_id.h"
 #include "runtime/detail/waiter_list.h"
 #include "runtime/fiber.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -91,7 +92,7 @@ class OneshotReceiver {
     ~RecvAwaiter() { detail::unlink_if_queued(node_); }
     bool await_ready() const noexcept { return state_.value.has_value() || !state_.sender_alive; }
     void await_suspend(std::coroutine_handle<>) {
-      state_.receiver.push_back(node_, *current_fiber());
+      state_.receiver.push_back(node_, detail::running_fiber("oneshot recv"));
       detail::set_waiting_on(&state_);
     }
     std::optional<T> await_resume() {

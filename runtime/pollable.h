@@ -21,6 +21,7 @@
 #include "runtime/driver.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -50,7 +51,7 @@ class Pollable {
     ~Awaiter() { end(); }
     bool await_ready() const noexcept { return join_.await_ready(); }
     void await_suspend(std::coroutine_handle<> self) {
-      pollable_.driver_.begin_poll(*current_fiber());
+      pollable_.driver_.begin_poll(detail::running_fiber("awaiting a Pollable"));
       polling_ = true;
       join_.await_suspend(self);
     }

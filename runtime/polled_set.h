@@ -28,6 +28,7 @@
 #include "runtime/driver.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -100,7 +101,7 @@ class PolledSet final : public CompletionListener, public WaitTarget {
     }
     bool await_ready() const noexcept { return set_.members_.empty() || set_.has_item(in_order_); }
     void await_suspend(std::coroutine_handle<>) {
-      Fiber& owner = *current_fiber();
+      Fiber& owner = detail::running_fiber("PolledSet next");
       set_.waiter_ = &owner;
       set_.waiting_in_order_ = in_order_;
       registered_ = true;

@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "runtime/detail/object_id.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -58,7 +59,7 @@ Semaphore::AcquireAwaiter::~AcquireAwaiter() {
 void Semaphore::AcquireAwaiter::await_suspend(std::coroutine_handle<>) {
   assert(count_ <= semaphore_.capacity_ && "asked for more permits than the semaphore has");
   node_.owner = this;
-  semaphore_.waiters_.push_back(node_, *current_fiber());
+  semaphore_.waiters_.push_back(node_, detail::running_fiber("semaphore acquire"));
   detail::set_waiting_on(&semaphore_);
 }
 

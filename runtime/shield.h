@@ -12,6 +12,7 @@
 #include "runtime/executor.h"
 #include "runtime/fiber.h"
 #include "runtime/task.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -29,7 +30,7 @@ class ShieldGuard {
 
 template <class T>
 Task<T> shielded(Task<T> operation) {
-  detail::ShieldGuard guard(*current_fiber());
+  detail::ShieldGuard guard(detail::running_fiber("shielded()"));
   co_return co_await std::move(operation);
 }
 

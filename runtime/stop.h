@@ -14,6 +14,7 @@
 #include <stop_token>
 
 #include "runtime/fiber.h"
+#include "runtime/usage_error.h"
 
 namespace corosim {
 
@@ -22,7 +23,9 @@ struct [[nodiscard]] StopTokenAwaiter {
   static constexpr bool corosim_point = false;
   bool await_ready() const noexcept { return true; }
   void await_suspend(std::coroutine_handle<>) const noexcept {}
-  std::stop_token await_resume() const { return fiber_stop_token(*current_fiber()); }
+  std::stop_token await_resume() const {
+    return fiber_stop_token(running_fiber("this_stop_token()"));
+  }
 };
 }  // namespace detail
 

@@ -32,5 +32,13 @@ inline Executor& require_executor(const char* what, const SourceLoc& where = {})
   return *executor;
 }
 
+// The fiber running this code, or UsageError: for awaiters that another
+// library's coroutine may await directly, without a Task's hook in front.
+inline Fiber& running_fiber(const char* what) {
+  Fiber* fiber = current_fiber();
+  if (fiber == nullptr) throw_outside_executor(what, {});
+  return *fiber;
+}
+
 }  // namespace detail
 }  // namespace corosim

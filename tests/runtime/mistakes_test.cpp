@@ -76,6 +76,27 @@ Foreign awaits_corosim_task(std::string* error) {
   }
 }
 
+Foreign awaits_event_directly(corosim::Event& event, std::string* error) {
+  try {
+    co_await event.wait();  // no Task in between: no hook to check first
+  } catch (const corosim::UsageError& e) {
+    *error = e.what();
+  }
+}
+
+Task<void> reads_its_stop_token() {
+  const std::stop_token token = co_await corosim::this_stop_token();
+  CORO_CHECK(!token.stop_requested());
+}
+
+Foreign awaits_stop_token_task(std::string* error) {
+  try {
+    co_await reads_its_stop_token();
+  } catch (const corosim::UsageError& e) {
+    *error = e.what();
+  }
+}
+
 }  // namespace
 
 TEST_CASE("a Task created and never awaited fails the run with unawaited-task", "[mistakes]") {
@@ -222,4 +243,18 @@ TEST_CASE("the real-time event loop reads and sleeps real time without a report"
   corosim::EventLoop loop;
   REQUIRE_NOTHROW(loop.run(sleeps_the_thread()));
   REQUIRE_NOTHROW(loop.run(reads_the_clock()));
+}
+
+TEST_CASE("corosim primitives awaited by another library's coroutine outside a run get UsageError", "[mistakes]") {
+  corosim::Event event;
+  std::string event_error;
+  std::string token_error;
+  {
+    Foreign waits = awaits_event_directly(event, &event_error);
+    Foreign reads = awaits_stop_token_task(&token_error);
+    REQUIRE(waits.handle.done());
+    REQUIRE(reads.handle.done());
+  }
+  REQUIRE_THAT(event_error, Contains("event wait") && Contains("no corosim executor"));
+  REQUIRE_THAT(token_error, Contains("this_stop_token()") && Contains("no corosim executor"));
 }
