@@ -109,7 +109,6 @@ CancelChoice cancel_for(const Scenario& scenario, const std::optional<CancelChoi
   return CancelChoice{scenario.expect.cancel, scenario.expect.cancel_modes, 0};
 }
 
-
 std::string describe_cancel(const CancelChoice& choice) {
   switch (choice.exploration) {
     case CancelExploration::none: return "none";
@@ -280,15 +279,20 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
           {"trace_hash", hash_hex(report.trace_hash)}};
 }
 
-// Replays one run (its decisions, its cancellation plan) to print its trace.
-// A replay, not a rerun of the seed: it holds for stateful strategies too.
-void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64_t seed,
-                    const CancelPlan& plan, const DecisionStream& decisions) {
+// The simulator options the run flags ask for.
+SimOptions sim_options(const RunFlags& flags, const CancelPlan& plan) {
   SimOptions options;
   options.steps_max = flags.steps_max;
   options.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
   options.cancel = plan;
-  const Rerun rerun = rerun_decisions(scenario.body, options, seed, decisions);
+  return options;
+}
+
+// Replays one run (its decisions, its cancellation plan) to print its trace.
+// A replay, not a rerun of the seed: it holds for stateful strategies too.
+void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64_t seed,
+                    const CancelPlan& plan, const DecisionStream& decisions) {
+  const Rerun rerun = rerun_decisions(scenario.body, sim_options(flags, plan), seed, decisions);
   std::cout << "\n  trace of " << scenario.name << " seed " << seed << " (" << rerun.run.steps
             << " steps, hash " << hash_hex(rerun.run.trace_hash) << "):\n";
   std::ostringstream text;
@@ -405,8 +409,7 @@ int command_run(const char* argv0, RunFlags& flags) {
     options.first_seed = flags.seed + shard.index - 1;
     options.seed_count = shard.seeds_of(flags.seeds);
     options.seed_stride = shard.count;
-    options.sim.steps_max = flags.steps_max;
-    options.sim.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
+    options.sim = sim_options(flags, CancelPlan{});
     options.cancel = choice.exploration;
     options.cancel_modes = choice.modes;
     options.cancel_at = choice.at;
@@ -421,18 +424,16 @@ int command_run(const char* argv0, RunFlags& flags) {
     options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
       ++failures_so_far;
       if (!repros) return;
-      {
-        const std::string key = failure_key(failed);
-        for (const auto& known : repro_paths) {
-          if (known.first == key) return;
-        }
-        auto path = repros->write(make_repro(scenario->name, flags.strategy, sim, failed));
-        if (!path.ok()) {
-          if (write_error.empty()) write_error = std::string(path.status().message());
-          return;
-        }
-        repro_paths.emplace_back(key, *path);
+      const std::string key = failure_key(failed);
+      for (const auto& known : repro_paths) {
+        if (known.first == key) return;
       }
+      auto path = repros->write(make_repro(scenario->name, flags.strategy, sim, failed));
+      if (!path.ok()) {
+        if (write_error.empty()) write_error = std::string(path.status().message());
+        return;
+      }
+      repro_paths.emplace_back(key, *path);
     };
     ScenarioReport report = explore_scenario(*scenario, options);
     progress.finish();
@@ -455,7 +456,11 @@ int command_run(const char* argv0, RunFlags& flags) {
     }
     const std::optional<RunResult>& shown =
         report.first_unexpected ? report.first_unexpected : report.first_failure;
+    std::string shown_repro;  // its repro file, with --out
     if (shown) {
+      for (const auto& [key, path] : repro_paths) {
+        if (key == failure_key(*shown)) shown_repro = path;
+      }
       const Failure& failure = *shown->failure;
       std::cout << "        " << (report.first_unexpected ? "unexpected failure" : "first failure")
                 << ": seed " << shown->seed << ", " << failure.checker << " at "
@@ -465,9 +470,7 @@ int command_run(const char* argv0, RunFlags& flags) {
         std::cout << "          cancelled: " << describe_injection(injection) << "\n";
       }
       std::cout << "        rerun: " << rerun_command(argv0, *scenario, flags, choice, *shown) << "\n";
-      for (const auto& [key, path] : repro_paths) {
-        if (key == failure_key(*shown)) std::cout << "        replay: " << argv0 << " replay " << path << "\n";
-      }
+      if (!shown_repro.empty()) std::cout << "        replay: " << argv0 << " replay " << shown_repro << "\n";
       if (repro_paths.size() > 1) {
         std::cout << "        " << repro_paths.size() << " distinct failures written to " << flags.out_dir << "\n";
       }
@@ -481,11 +484,7 @@ int command_run(const char* argv0, RunFlags& flags) {
       if (choice.exploration == CancelExploration::at) plan = CancelPlan::at(choice.at, choice.modes.front());
       if (choice.exploration == CancelExploration::random) plan = CancelPlan::random(choice.modes);
       auto strategy = make_strategy(flags.strategy);
-      SimOptions options;
-      options.steps_max = flags.steps_max;
-      options.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
-      options.cancel = plan;
-      Simulator simulator(**strategy, options);
+      Simulator simulator(**strategy, sim_options(flags, plan));
       const RunResult run = simulator.run(scenario->body, flags.seed);
       print_trace_of(*scenario, flags, flags.seed, plan, run.decisions);
     }
@@ -493,12 +492,8 @@ int command_run(const char* argv0, RunFlags& flags) {
       std::cerr << "corosim run: --out: " << write_error << "\n";
       return kExitUsage;
     }
-    std::string repro;
-    for (const auto& [key, path] : repro_paths) {
-      if (shown && key == failure_key(*shown)) repro = path;
-    }
     rows.push_back(SummaryRow{scenario->name, scenario->expect.str(), report.runs, report.failures, report.met,
-                              std::move(repro)});
+                              std::move(shown_repro)});
     reports.push_back(std::move(report));
     choices.push_back(choice);
   }
