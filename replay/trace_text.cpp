@@ -88,6 +88,12 @@ std::string event_details(const Trace& trace, const TraceEvent& event) {
   return out.str();
 }
 
+TextTraceOptions failure_tail(const RunResult& run, std::size_t tail) {
+  TextTraceOptions options{tail, true};
+  if (run.failure) options.end = run.failure->event + 1;
+  return options;
+}
+
 void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options) {
   const auto& all_events = trace.events();
   const std::size_t end =

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 
+#include "sim/simulator.h"
 #include "sim/trace.h"
 
 namespace corosim {
@@ -27,6 +28,10 @@ struct TextTraceOptions {
 };
 
 void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions options = {});
+
+// What a failure report shows: each fiber's last `tail` events, up to the
+// run's failure if it failed (the teardown after it left out).
+TextTraceOptions failure_tail(const RunResult& run, std::size_t tail = 8);
 
 // What the text form shows after the event's name: "by fiber 2",
 // "mutex.lock at a.cpp:30", "deadline 5000000ns".

@@ -43,9 +43,8 @@ void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& fla
                   const RunResult& run, std::ostream& out) {
   switch (format) {
     case TraceFormat::text: {
-      TextTraceOptions options{flags.full ? 0 : flags.trace_tail, true};
-      if (!flags.full && run.failure) options.end = run.failure->event + 1;
-      print_trace_text(trace, out, options);
+      print_trace_text(trace, out,
+                       flags.full ? TextTraceOptions{0, true} : failure_tail(run, flags.trace_tail));
       return;
     }
     case TraceFormat::columns: write_trace_columns(trace, out); return;

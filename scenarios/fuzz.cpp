@@ -144,9 +144,7 @@ int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size)
   text << "\ncorosim: fuzz run of " << harness->scenario().name << " failed: " << run.failure->checker
        << " at " << run.failure->location.str() << "\n"
        << run.failure->message << "\n\ntrace (each fiber's last events up to the failure):\n";
-  TextTraceOptions options{8, true};
-  options.end = run.failure->event + 1;
-  print_trace_text(harness->trace(), text, options);
+  print_trace_text(harness->trace(), text, failure_tail(run));
   text << "\nmake this input a repro, then replay or minimise it:\n  corosim import-fuzz "
        << harness->scenario().name << " <the crash file libFuzzer names below>\n\n";
   std::fputs(text.str().c_str(), stderr);

@@ -18,7 +18,6 @@ std::string repro_folder() {
   return (std::filesystem::temp_directory_path() / "corosim-repros").string();
 }
 
-
 }  // namespace
 
 Exploration explore(const Scenario& scenario, ExploreOptions options) {
@@ -46,10 +45,8 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
   SimOptions sim = options.sim;
   sim.cancel = plan_of_run(options.cancel, options.cancel_modes, *shown);
   const Rerun again = rerun_decisions(scenario.body, sim, shown->seed, shown->decisions);
-  TextTraceOptions tail{8, true};
-  if (again.run.failure) tail.end = again.run.failure->event + 1;
   std::ostringstream trace;
-  print_trace_text(again.trace, trace, tail);
+  print_trace_text(again.trace, trace, failure_tail(again.run));
   text << "each fiber's last events:\n" << cli::indent(trace.str(), "  ");
 
   cli::ReproWriter writer(repro_folder());
