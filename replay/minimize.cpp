@@ -30,7 +30,7 @@ bool smaller(const DecisionStream& a, const DecisionStream& b) {
 class Shrinker {
  public:
   Shrinker(const Repro& repro, const MainFactory& body, std::uint64_t budget)
-      : body_(body), budget_(budget), key_(repro.checker + "|" + repro.location),
+      : body_(body), budget_(budget), key_(failure_key(repro)),
         options_{}, best_(repro) {
     options_.steps_max = repro.steps_max;
     options_.timer_jitter_ns = repro.timer_jitter_ns;

@@ -45,6 +45,10 @@ std::string failure_key(const RunResult& run) {
   return run.failure->checker + "|" + run.failure->location.str();
 }
 
+std::string failure_key(const Repro& repro) {
+  return repro.checker.empty() ? std::string() : repro.checker + "|" + repro.location;
+}
+
 Repro make_repro(const std::string& scenario, const std::string& strategy, const SimOptions& options,
                  const RunResult& run) {
   Repro repro;
@@ -103,9 +107,7 @@ absl::StatusOr<ReplayOutcome> replay_repro(const Repro& repro, const MainFactory
                          run_context(outcome.trace, outcome.trace.events().size());
   }
   outcome.hash_matches = outcome.run.trace_hash == repro.trace_hash;
-  const std::string recorded_key =
-      repro.checker.empty() ? std::string() : repro.checker + "|" + repro.location;
-  outcome.signature_matches = failure_key(outcome.run) == recorded_key;
+  outcome.signature_matches = failure_key(outcome.run) == failure_key(repro);
   return outcome;
 }
 

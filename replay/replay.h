@@ -19,6 +19,8 @@ Repro make_repro(const std::string& scenario, const std::string& strategy, const
 
 // "checker|file:line" of a failed run, for signatures; "" for a pass.
 std::string failure_key(const RunResult& run);
+// The same of the run a repro recorded.
+std::string failure_key(const Repro& repro);
 
 // A recorded run made again for its trace: its decisions replayed leniently
 // (never diverging), under the options and seed it ran with.

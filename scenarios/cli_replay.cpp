@@ -53,7 +53,6 @@ void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& fla
   }
 }
 
-
 }  // namespace
 
 std::string file_stem(const std::string& path) {

@@ -107,10 +107,7 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
   FollowRepro follow(repro, mode_index);
   Simulator simulator(follow, options);
   const RunResult run = simulator.run(scenario.body, 0);
-  const bool same_end = run.passed() ? repro.checker.empty()
-                                     : run.failure->checker == repro.checker &&
-                                           run.failure->location.str() == repro.location;
-  if (!same_end) {
+  if (failure_key(run) != failure_key(repro)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "followed as a fuzz run, the repro's run ",
         run.passed() ? std::string("passes")
