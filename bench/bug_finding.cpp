@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "scenarios/registry.h"
-#include "sim/simulator.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/scenarios/registry.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace {
 

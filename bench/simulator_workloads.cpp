@@ -9,10 +9,10 @@
 
 #include "bench/live_bytes.h"
 #include "bench/workloads.h"
-#include "runtime/corosim.h"
-#include "scenarios/explore.h"
-#include "sim/simulator.h"
-#include "sim/strategy/random.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/harness/explore.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/random.h"
 
 namespace corosim::bench {
 

@@ -15,10 +15,10 @@
 
 #include "bench/bare_loop.h"
 #include "bench/workloads.h"
-#include "runtime/corosim.h"
-#include "sim/simulator.h"
-#include "sim/strategy/fifo.h"
-#include "sim/strategy/random.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/fifo.h"
+#include "corosim/sim/strategy/random.h"
 
 namespace corosim::bench {
 

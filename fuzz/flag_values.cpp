@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "replay/export.h"
-#include "replay/repro.h"
-#include "sim/cancel.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/replay/export.h"
+#include "corosim/replay/repro.h"
+#include "corosim/sim/cancel.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // scenario registered in the same binary. Link it with -fsanitize=fuzzer (or
 // $LIB_FUZZING_ENGINE) and compile with -fsanitize=fuzzer-no-link:
 //
-//   #include "fuzz/target.h"
+//   #include "corosim/fuzz/target.h"
 //   CORO_SCENARIO("cache/evict", corosim::passes()) { ... }
 //   CORO_FUZZ_TARGET("cache/evict")
 //
@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "scenarios/fuzz.h"
+#include "corosim/harness/fuzz.h"
 
 #define CORO_FUZZ_TARGET(scenario)                                                     \
   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \

@@ -1,4 +1,4 @@
-#include "replay/export.h"
+#include "corosim/replay/export.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
-#include "replay/trace_text.h"
+#include "corosim/replay/trace_text.h"
 
 namespace corosim {
 

@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "sim/trace.h"
+#include "corosim/sim/trace.h"
 
 namespace corosim {
 

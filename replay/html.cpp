@@ -1,4 +1,4 @@
-#include "replay/html.h"
+#include "corosim/replay/html.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "replay/trace_text.h"
+#include "corosim/replay/trace_text.h"
 
 namespace corosim {
 

@@ -10,7 +10,7 @@
 #include <ostream>
 #include <string>
 
-#include "sim/trace.h"
+#include "corosim/sim/trace.h"
 
 namespace corosim {
 

@@ -1,4 +1,4 @@
-#include "replay/minimize.h"
+#include "corosim/replay/minimize.h"
 
 #include <algorithm>
 #include <optional>
@@ -7,8 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "replay/replay.h"
-#include "sim/strategy/replay.h"
+#include "corosim/replay/replay.h"
+#include "corosim/sim/strategy/replay.h"
 
 namespace corosim {
 

@@ -15,8 +15,8 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
-#include "replay/repro.h"
-#include "sim/simulator.h"
+#include "corosim/replay/repro.h"
+#include "corosim/sim/simulator.h"
 
 namespace corosim {
 

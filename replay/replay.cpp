@@ -1,4 +1,4 @@
-#include "replay/replay.h"
+#include "corosim/replay/replay.h"
 
 #include <algorithm>
 #include <memory>
@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "replay/trace_text.h"
+#include "corosim/replay/trace_text.h"
 
 namespace corosim {
 

@@ -6,10 +6,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "replay/repro.h"
-#include "sim/simulator.h"
-#include "sim/strategy/replay.h"
-#include "sim/trace.h"
+#include "corosim/replay/repro.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/replay.h"
+#include "corosim/sim/trace.h"
 
 namespace corosim {
 

@@ -1,4 +1,4 @@
-#include "replay/repro.h"
+#include "corosim/replay/repro.h"
 
 #include <unistd.h>
 
@@ -14,7 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "sim/trace.h"
+#include "corosim/sim/trace.h"
 
 namespace corosim {
 

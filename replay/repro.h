@@ -31,8 +31,8 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "sim/cancel.h"
-#include "sim/decision.h"
+#include "corosim/sim/cancel.h"
+#include "corosim/sim/decision.h"
 
 namespace corosim {
 

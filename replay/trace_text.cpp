@@ -1,11 +1,11 @@
-#include "replay/trace_text.h"
+#include "corosim/replay/trace_text.h"
 
 #include <iomanip>
 #include <map>
 #include <vector>
 #include <sstream>
 
-#include "runtime/executor.h"
+#include "corosim/executor/executor.h"
 #include <string>
 
 namespace corosim {
@@ -135,6 +135,15 @@ void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions op
     out << "... " << (trace.events_seen() - events.size())
         << " later event(s) were hashed but not stored (trace limit)\n";
   }
+}
+
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::string out = prefix;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '\n' && i + 1 < text.size()) out += prefix;
+  }
+  return out;
 }
 
 }  // namespace corosim

@@ -12,8 +12,8 @@
 #include <ostream>
 #include <string>
 
-#include "sim/simulator.h"
-#include "sim/trace.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/trace.h"
 
 namespace corosim {
 
@@ -36,5 +36,9 @@ TextTraceOptions failure_tail(const RunResult& run, std::size_t tail = 8);
 // What the text form shows after the event's name: "by fiber 2",
 // "mutex.lock at a.cpp:30", "deadline 5000000ns".
 std::string event_details(const Trace& trace, const TraceEvent& event);
+
+// Prefixes every line of text (a trailing newline gets no prefix after it):
+// a report's indented blocks.
+std::string indent(const std::string& text, const std::string& prefix);
 
 }  // namespace corosim

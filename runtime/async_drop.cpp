@@ -1,4 +1,4 @@
-#include "runtime/async_drop.h"
+#include "corosim/runtime/async_drop.h"
 
 namespace corosim {
 

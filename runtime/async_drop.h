@@ -38,8 +38,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/spawn.h"
-#include "runtime/task.h"
+#include "corosim/runtime/spawn.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim {
 

@@ -28,9 +28,9 @@
 #include <source_location>
 #include <utility>
 
-#include "runtime/polled_set.h"
-#include "runtime/stream.h"
-#include "runtime/task.h"
+#include "corosim/runtime/polled_set.h"
+#include "corosim/runtime/stream.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim {
 

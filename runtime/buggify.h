@@ -13,7 +13,7 @@
 
 #include <source_location>
 
-#include "runtime/executor.h"
+#include "corosim/executor/executor.h"
 
 namespace corosim {
 

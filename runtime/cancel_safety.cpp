@@ -1,6 +1,6 @@
-#include "runtime/cancel_safety.h"
+#include "corosim/runtime/cancel_safety.h"
 
-#include "runtime/usage_error.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

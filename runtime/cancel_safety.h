@@ -25,10 +25,10 @@
 #include <string>
 #include <utility>
 
-#include "runtime/executor.h"
-#include "runtime/select.h"
-#include "runtime/shield.h"
-#include "runtime/task.h"
+#include "corosim/executor/executor.h"
+#include "corosim/runtime/select.h"
+#include "corosim/runtime/shield.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim {
 

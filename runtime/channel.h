@@ -37,11 +37,11 @@
 
 #include <source_location>
 
-#include "runtime/detail/object_id.h"
-#include "runtime/detail/waiter_list.h"
-#include "runtime/fiber.h"
-#include "runtime/ledger.h"
-#include "runtime/usage_error.h"
+#include "corosim/runtime/detail/object_id.h"
+#include "corosim/runtime/detail/waiter_list.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/executor/ledger.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

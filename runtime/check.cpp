@@ -1,9 +1,9 @@
-#include "runtime/check.h"
+#include "corosim/runtime/check.h"
 
 #include <stdexcept>
 
-#include "runtime/executor.h"
-#include "runtime/usage_error.h"
+#include "corosim/executor/executor.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

@@ -1,9 +1,9 @@
-#include "runtime/driver.h"
+#include "corosim/runtime/driver.h"
 
 #include <algorithm>
 #include <cassert>
 
-#include "runtime/detail/object_id.h"
+#include "corosim/runtime/detail/object_id.h"
 
 namespace corosim {
 

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/executor.h"
-#include "runtime/fiber.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/fiber.h"
 
 namespace corosim {
 

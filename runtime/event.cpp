@@ -1,7 +1,7 @@
-#include "runtime/event.h"
+#include "corosim/runtime/event.h"
 
-#include "runtime/detail/object_id.h"
-#include "runtime/usage_error.h"
+#include "corosim/runtime/detail/object_id.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/detail/waiter_list.h"
-#include "runtime/fiber.h"
+#include "corosim/runtime/detail/waiter_list.h"
+#include "corosim/executor/fiber.h"
 
 namespace corosim {
 

@@ -1,4 +1,4 @@
-#include "runtime/event_loop.h"
+#include "corosim/runtime/event_loop.h"
 
 #include <cassert>
 #include <thread>

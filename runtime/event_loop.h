@@ -18,13 +18,13 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/detail/fiber_table.h"
-#include "runtime/detail/prng.h"
-#include "runtime/detail/run_queue.h"
-#include "runtime/detail/timer_heap.h"
-#include "runtime/executor.h"
-#include "runtime/spawn.h"
-#include "runtime/task.h"
+#include "corosim/executor/fiber_table.h"
+#include "corosim/executor/prng.h"
+#include "corosim/executor/run_queue.h"
+#include "corosim/executor/timer_heap.h"
+#include "corosim/executor/executor.h"
+#include "corosim/runtime/spawn.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim {
 

@@ -1,8 +1,8 @@
-#include "runtime/detail/frame_counted.h"
+#include "corosim/runtime/detail/frame_counted.h"
 
 #include <new>
 
-#include "runtime/executor.h"
+#include "corosim/executor/executor.h"
 
 namespace corosim::detail {
 

@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/polled_set.h"
-#include "runtime/stream.h"
-#include "runtime/task.h"
+#include "corosim/runtime/polled_set.h"
+#include "corosim/runtime/stream.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim {
 

@@ -1,9 +1,9 @@
-#include "runtime/mutex.h"
+#include "corosim/runtime/mutex.h"
 
 #include <cassert>
 
-#include "runtime/detail/object_id.h"
-#include "runtime/usage_error.h"
+#include "corosim/runtime/detail/object_id.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

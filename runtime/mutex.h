@@ -23,9 +23,9 @@
 
 #include <source_location>
 
-#include "runtime/detail/waiter_list.h"
-#include "runtime/fiber.h"
-#include "runtime/ledger.h"
+#include "corosim/runtime/detail/waiter_list.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/executor/ledger.h"
 
 namespace corosim {
 

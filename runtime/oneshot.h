@@ -19,10 +19,10 @@
 #include <string>
 #include <utility>
 
-#include "runtime/detail/object_id.h"
-#include "runtime/detail/waiter_list.h"
-#include "runtime/fiber.h"
-#include "runtime/usage_error.h"
+#include "corosim/runtime/detail/object_id.h"
+#include "corosim/runtime/detail/waiter_list.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

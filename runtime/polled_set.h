@@ -25,10 +25,10 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/driver.h"
-#include "runtime/spawn.h"
-#include "runtime/task.h"
-#include "runtime/usage_error.h"
+#include "corosim/runtime/driver.h"
+#include "corosim/runtime/spawn.h"
+#include "corosim/runtime/task.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

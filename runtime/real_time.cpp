@@ -6,7 +6,7 @@
 //
 // Executor::real_time_used must be async-signal-safe: a signal handler may
 // read the clock in the middle of a step. So nothing here allocates.
-#include "runtime/real_time.h"
+#include "corosim/runtime/real_time.h"
 
 #include <dlfcn.h>
 #include <sys/time.h>
@@ -19,7 +19,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "runtime/executor.h"
+#include "corosim/executor/executor.h"
 
 namespace corosim {
 namespace {

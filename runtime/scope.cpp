@@ -1,4 +1,4 @@
-#include "runtime/scope.h"
+#include "corosim/runtime/scope.h"
 
 #include <cassert>
 #include <exception>

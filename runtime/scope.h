@@ -25,7 +25,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/spawn.h"
+#include "corosim/runtime/spawn.h"
 
 namespace corosim {
 

@@ -36,10 +36,10 @@
 #include <variant>
 #include <vector>
 
-#include "runtime/pollable.h"
-#include "runtime/spawn.h"
-#include "runtime/task.h"
-#include "runtime/time.h"
+#include "corosim/runtime/pollable.h"
+#include "corosim/runtime/spawn.h"
+#include "corosim/runtime/task.h"
+#include "corosim/runtime/time.h"
 
 namespace corosim {
 

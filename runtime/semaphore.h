@@ -18,8 +18,8 @@
 #include <string>
 #include <utility>
 
-#include "runtime/detail/waiter_list.h"
-#include "runtime/fiber.h"
+#include "corosim/runtime/detail/waiter_list.h"
+#include "corosim/executor/fiber.h"
 
 namespace corosim {
 

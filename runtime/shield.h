@@ -9,10 +9,10 @@
 
 #include <utility>
 
-#include "runtime/executor.h"
-#include "runtime/fiber.h"
-#include "runtime/task.h"
-#include "runtime/usage_error.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/runtime/task.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

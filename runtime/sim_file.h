@@ -14,8 +14,8 @@
 #include <optional>
 #include <vector>
 
-#include "runtime/task.h"
-#include "runtime/time.h"
+#include "corosim/runtime/task.h"
+#include "corosim/runtime/time.h"
 
 namespace corosim {
 

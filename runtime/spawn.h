@@ -36,13 +36,13 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/cancelled.h"
-#include "runtime/detail/root_task.h"
-#include "runtime/driver.h"
-#include "runtime/executor.h"
-#include "runtime/fiber.h"
-#include "runtime/task.h"
-#include "runtime/usage_error.h"
+#include "corosim/runtime/cancelled.h"
+#include "corosim/runtime/detail/root_task.h"
+#include "corosim/runtime/driver.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/runtime/task.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 
@@ -271,6 +271,15 @@ auto spawn(F&& function, Arg&& arg, Args&&... args) {
   detail::check_spawn_context(SourceLoc{});
   return detail::spawn_owned_with(SourceLoc{}, std::forward<F>(function), std::forward<Arg>(arg),
                                   std::forward<Args>(args)...);
+}
+
+// For executors: starts a run's main fiber, which nothing owns, so no
+// cancellation is ever injected into it. Its location reads "main".
+template <class T>
+JoinHandle<T> start_main(Task<T> main) {
+  JoinHandle<T> handle = detail::start_fiber(detail::await_as_root<T>(std::move(main)), SourceLoc{"main", "", 0, 0});
+  handle.fiber_record().boundary = false;
+  return handle;
 }
 
 // spawn(task) and detach() in one call; traced like any spawn.

@@ -13,8 +13,8 @@
 #include <coroutine>
 #include <stop_token>
 
-#include "runtime/fiber.h"
-#include "runtime/usage_error.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

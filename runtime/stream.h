@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/cancelled.h"
-#include "runtime/task.h"
+#include "corosim/runtime/cancelled.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim {
 

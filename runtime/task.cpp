@@ -1,9 +1,9 @@
 #include <exception>
 #include <string>
 
-#include "runtime/executor.h"
-#include "runtime/fiber.h"
-#include "runtime/task.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim::detail {
 

@@ -27,8 +27,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/detail/await_hook.h"
-#include "runtime/detail/frame_counted.h"
+#include "corosim/runtime/detail/await_hook.h"
+#include "corosim/runtime/detail/frame_counted.h"
 
 namespace corosim {
 

@@ -1,6 +1,6 @@
-#include "runtime/time.h"
+#include "corosim/runtime/time.h"
 
-#include "runtime/usage_error.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim {
 

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <source_location>
 
-#include "runtime/executor.h"
-#include "runtime/fiber.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/fiber.h"
 
 namespace corosim {
 

@@ -1,4 +1,4 @@
-#include "runtime/usage_error.h"
+#include "corosim/runtime/usage_error.h"
 
 #include <string>
 

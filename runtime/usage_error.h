@@ -10,8 +10,8 @@
 
 #include <stdexcept>
 
-#include "runtime/executor.h"
-#include "runtime/source_loc.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/source_loc.h"
 
 namespace corosim {
 

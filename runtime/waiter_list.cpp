@@ -1,6 +1,6 @@
 #include <string>
 
-#include "runtime/detail/waiter_list.h"
+#include "corosim/runtime/detail/waiter_list.h"
 
 namespace corosim::detail {
 

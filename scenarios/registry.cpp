@@ -1,4 +1,4 @@
-#include "scenarios/registry.h"
+#include "corosim/scenarios/registry.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/task.h"
-#include "sim/cancel.h"
-#include "sim/simulator.h"
+#include "corosim/runtime/task.h"
+#include "corosim/sim/cancel.h"
+#include "corosim/sim/simulator.h"
 
 namespace corosim {
 

@@ -1,4 +1,4 @@
-#include "sim/cancel.h"
+#include "corosim/sim/cancel.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "runtime/executor.h"
-#include "runtime/source_loc.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/source_loc.h"
 
 namespace corosim {
 

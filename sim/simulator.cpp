@@ -1,17 +1,16 @@
-#include "sim/simulator.h"
+#include "corosim/sim/simulator.h"
 
 #include <algorithm>
 #include <cassert>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/detail/root_task.h"
-#include "runtime/driver.h"
-#include "runtime/fiber.h"
-#include "runtime/ledger.h"
-#include "runtime/real_time.h"
-#include "runtime/spawn.h"
-#include "sim/wait_graph.h"
+#include "corosim/runtime/driver.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/executor/ledger.h"
+#include "corosim/runtime/real_time.h"
+#include "corosim/runtime/spawn.h"
+#include "corosim/sim/wait_graph.h"
 
 namespace corosim {
 
@@ -50,9 +49,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   const std::int64_t frames_before = detail::frames_live();
   std::uint32_t fibers_spawned = 0;
   {
-    JoinHandle<void> handle =
-        detail::start_fiber(detail::await_as_root<void>(main()), SourceLoc{"main", "", 0, 0});
-    handle.fiber_record().boundary = false;  // nothing owns main: it is never cancelled
+    JoinHandle<void> handle = start_main(main());
     const Fiber& main_fiber = handle.fiber_record();
     explore(main_fiber);
     check_main(main_fiber);

@@ -21,19 +21,19 @@
 #include <string>
 #include <vector>
 
-#include "runtime/detail/fiber_table.h"
-#include "runtime/detail/registry.h"
-#include "runtime/detail/run_queue.h"
-#include "runtime/detail/timer_heap.h"
-#include "runtime/driver.h"
-#include "runtime/executor.h"
-#include "runtime/ledger.h"
-#include "runtime/task.h"
+#include "corosim/executor/fiber_table.h"
+#include "corosim/executor/registry.h"
+#include "corosim/executor/run_queue.h"
+#include "corosim/executor/timer_heap.h"
+#include "corosim/runtime/driver.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/ledger.h"
+#include "corosim/runtime/task.h"
 #include "absl/container/flat_hash_map.h"
-#include "sim/cancel.h"
-#include "sim/decision.h"
-#include "sim/strategy/strategy.h"
-#include "sim/trace.h"
+#include "corosim/sim/cancel.h"
+#include "corosim/sim/decision.h"
+#include "corosim/sim/strategy/strategy.h"
+#include "corosim/sim/trace.h"
 
 namespace corosim {
 

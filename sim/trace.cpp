@@ -1,6 +1,6 @@
-#include "sim/trace.h"
+#include "corosim/sim/trace.h"
 
-#include "runtime/detail/hash.h"
+#include "corosim/executor/hash.h"
 
 namespace corosim {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "runtime/source_loc.h"
-#include "runtime/trace_kind.h"
+#include "corosim/executor/source_loc.h"
+#include "corosim/executor/trace_kind.h"
 
 namespace corosim {
 

@@ -1,9 +1,9 @@
-#include "sim/wait_graph.h"
+#include "corosim/sim/wait_graph.h"
 
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/driver.h"
+#include "corosim/runtime/driver.h"
 
 namespace corosim {
 

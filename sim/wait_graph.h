@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/fiber.h"
+#include "corosim/executor/fiber.h"
 
 namespace corosim {
 

@@ -6,9 +6,9 @@
 //   ./first_scenario list
 //   ./first_scenario run                       # both meet their expectations
 //   ./first_scenario run bank/lost_update --trace --out repros
-#include "runtime/corosim.h"
-#include "scenarios/cli.h"
-#include "scenarios/registry.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/cli/cli.h>
+#include <corosim/scenarios/registry.h>
 
 namespace {
 

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <optional>
 
-#include "runtime/corosim.h"
-#include "scenarios/cli.h"
-#include "scenarios/registry.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/cli/cli.h>
+#include <corosim/scenarios/registry.h>
 
 namespace {
 

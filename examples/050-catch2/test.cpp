@@ -7,8 +7,8 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
-#include "runtime/corosim.h"
-#include "scenarios/catch2.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/harness/catch2.h>
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
-#include "runtime/corosim.h"
-#include "scenarios/gtest.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/harness/gtest.h>
 
 namespace {
 

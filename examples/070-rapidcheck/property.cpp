@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "runtime/corosim.h"
-#include "sim/simulator.h"
-#include "sim/strategy/rapidcheck.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/sim/simulator.h>
+#include <corosim/sim/strategy/rapidcheck.h>
 
 namespace {
 

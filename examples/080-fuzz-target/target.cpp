@@ -5,9 +5,9 @@
 // registers the scenario) turns the crash file into a repro.
 //
 //   clang++ ... -fsanitize=fuzzer: ./bank_fuzzer -max_total_time=60 corpus/
-#include "fuzz/target.h"
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include <corosim/fuzz/target.h>
+#include <corosim/runtime/corosim.h>
+#include <corosim/scenarios/registry.h>
 
 namespace {
 

@@ -1,8 +1,8 @@
 // Example 090: the scenarios a sharded CI sweep runs (see CMakeLists.txt and
 // the CI recipe in docs/user-guide.md).
-#include "runtime/corosim.h"
-#include "scenarios/cli.h"
-#include "scenarios/registry.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/cli/cli.h>
+#include <corosim/scenarios/registry.h>
 
 CORO_SCENARIO("queue/handoff", corosim::passes()) {
   auto [tx, rx] = corosim::channel<int>(2);

@@ -29,10 +29,10 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/cancelled.h"
-#include "runtime/executor.h"
-#include "runtime/fiber.h"
-#include "runtime/usage_error.h"
+#include "corosim/runtime/cancelled.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/runtime/usage_error.h"
 
 namespace corosim::detail {
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "runtime/executor.h"
+#include "corosim/executor/executor.h"
 
 namespace corosim::detail {
 

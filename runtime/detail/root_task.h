@@ -12,9 +12,9 @@
 #include <tuple>
 #include <utility>
 
-#include "runtime/detail/frame_counted.h"
-#include "runtime/fiber.h"
-#include "runtime/task.h"
+#include "corosim/runtime/detail/frame_counted.h"
+#include "corosim/executor/fiber.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim::detail {
 

@@ -5,7 +5,7 @@
 
 #include <cassert>
 
-#include "runtime/fiber.h"
+#include "corosim/executor/fiber.h"
 
 namespace corosim::detail {
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "runtime/corosim.h"
-#include "scenarios/bugs/tick.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/bugs/tick.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

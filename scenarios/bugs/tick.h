@@ -4,8 +4,8 @@
 // bug needs at these points.
 #pragma once
 
-#include "runtime/event.h"
-#include "runtime/task.h"
+#include "corosim/runtime/event.h"
+#include "corosim/runtime/task.h"
 
 namespace corosim::bugs {
 

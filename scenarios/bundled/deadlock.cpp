@@ -2,8 +2,8 @@
 // Between the two locks each writes an audit record to an unbounded channel —
 // an await that is always ready, so a FIFO event loop never switches there and
 // the bug hides; the simulator's forced suspensions find the interleaving.
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

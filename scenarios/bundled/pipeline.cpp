@@ -3,8 +3,8 @@
 // arrives exactly once, in order, whatever the schedule.
 #include <vector>
 
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

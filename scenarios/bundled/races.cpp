@@ -1,8 +1,8 @@
 // Lost update across an await: read, await something, write back. The await
 // is a metrics send that is always ready, so the race never shows on a FIFO
 // event loop; a forced suspension there lets another fiber interleave.
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

@@ -17,8 +17,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

@@ -2,8 +2,8 @@
 // timeouts drop the slow operation, scopes finish their children.
 #include <chrono>
 
-#include "runtime/corosim.h"
-#include "scenarios/registry.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/scenarios/registry.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "sim/strategy/bytes.h"
+#include "corosim/sim/strategy/bytes.h"
 
 #include <bit>
 #include <cassert>

@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "sim/decision.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/sim/decision.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

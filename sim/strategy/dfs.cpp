@@ -1,4 +1,4 @@
-#include "sim/strategy/dfs.h"
+#include "corosim/sim/strategy/dfs.h"
 
 #include "absl/strings/str_cat.h"
 

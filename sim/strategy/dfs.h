@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/decision.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/sim/decision.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

@@ -4,8 +4,8 @@
 // the seed.
 #pragma once
 
-#include "runtime/detail/prng.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/executor/prng.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

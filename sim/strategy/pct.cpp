@@ -1,4 +1,4 @@
-#include "sim/strategy/pct.h"
+#include "corosim/sim/strategy/pct.h"
 
 #include <algorithm>
 

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/detail/prng.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/executor/prng.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

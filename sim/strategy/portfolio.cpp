@@ -1,4 +1,4 @@
-#include "sim/strategy/portfolio.h"
+#include "corosim/sim/strategy/portfolio.h"
 
 namespace corosim {
 

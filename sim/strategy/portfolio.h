@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/strategy/dfs.h"
-#include "sim/strategy/pct.h"
-#include "sim/strategy/random.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/sim/strategy/dfs.h"
+#include "corosim/sim/strategy/pct.h"
+#include "corosim/sim/strategy/random.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

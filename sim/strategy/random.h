@@ -5,8 +5,8 @@
 // happened to be ready.
 #pragma once
 
-#include "runtime/detail/prng.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/executor/prng.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

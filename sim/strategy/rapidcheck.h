@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/strategy/strategy.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

@@ -1,4 +1,4 @@
-#include "sim/strategy/replay.h"
+#include "corosim/sim/strategy/replay.h"
 
 #include <algorithm>
 #include <utility>

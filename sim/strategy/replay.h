@@ -18,8 +18,8 @@
 #include <optional>
 #include <string>
 
-#include "sim/decision.h"
-#include "sim/strategy/strategy.h"
+#include "corosim/sim/decision.h"
+#include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
 

@@ -1,13 +1,13 @@
-#include "sim/strategy/strategy.h"
+#include "corosim/sim/strategy/strategy.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
-#include "sim/strategy/dfs.h"
-#include "sim/strategy/fifo.h"
-#include "sim/strategy/pct.h"
-#include "sim/strategy/portfolio.h"
-#include "sim/strategy/random.h"
+#include "corosim/sim/strategy/dfs.h"
+#include "corosim/sim/strategy/fifo.h"
+#include "corosim/sim/strategy/pct.h"
+#include "corosim/sim/strategy/portfolio.h"
+#include "corosim/sim/strategy/random.h"
 
 namespace corosim {
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "runtime/detail/prng.h"
-#include "sim/decision.h"
+#include "corosim/executor/prng.h"
+#include "corosim/sim/decision.h"
 
 namespace corosim {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "scenarios/cli.h"
+#include "corosim/cli/cli.h"
 
 namespace corosim::testing {
 

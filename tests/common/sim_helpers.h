@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/task.h"
-#include "sim/simulator.h"
-#include "sim/strategy/fifo.h"
-#include "sim/strategy/random.h"
+#include "corosim/runtime/task.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/fifo.h"
+#include "corosim/sim/strategy/random.h"
 
 namespace corosim::testing {
 

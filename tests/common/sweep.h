@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "runtime/cancel_safety.h"
-#include "sim/simulator.h"
-#include "sim/strategy/random.h"
+#include "corosim/runtime/cancel_safety.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/random.h"
 
 namespace corosim::testing {
 

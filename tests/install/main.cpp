@@ -3,9 +3,9 @@
 // real-time loop. Exits 0 only if all of it behaves.
 #include <cstdio>
 
-#include "runtime/corosim.h"
-#include "scenarios/cli.h"
-#include "scenarios/registry.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/cli/cli.h>
+#include <corosim/scenarios/registry.h>
 
 namespace {
 

@@ -1,8 +1,8 @@
 // A user's scenario binary: their own CORO_SCENARIOs and corosim's library
 // main, registered with CTest by corosim_add_scenarios (see CMakeLists.txt).
-#include "runtime/corosim.h"
-#include "scenarios/cli.h"
-#include "scenarios/registry.h"
+#include <corosim/runtime/corosim.h>
+#include <corosim/cli/cli.h>
+#include <corosim/scenarios/registry.h>
 
 namespace {
 

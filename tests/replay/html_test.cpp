@@ -5,10 +5,10 @@
 #include <sstream>
 #include <string>
 
-#include "replay/html.h"
-#include "replay/replay.h"
-#include "replay/repro.h"
-#include "scenarios/cli_replay.h"
+#include "corosim/replay/html.h"
+#include "corosim/replay/replay.h"
+#include "corosim/replay/repro.h"
+#include "corosim/cli/replay_commands.h"
 
 namespace {
 

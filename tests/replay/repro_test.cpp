@@ -1,6 +1,6 @@
 // Repro files: the format, its parser's errors, exact replay, divergence,
 // minimisation, and the trace exporters.
-#include "replay/repro.h"
+#include "corosim/replay/repro.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "replay/export.h"
-#include "replay/trace_text.h"
+#include "corosim/replay/export.h"
+#include "corosim/replay/trace_text.h"
 #include "tests/common/golden.h"
-#include "replay/minimize.h"
-#include "replay/replay.h"
-#include "scenarios/explore.h"
-#include "scenarios/registry.h"
+#include "corosim/replay/minimize.h"
+#include "corosim/replay/replay.h"
+#include "corosim/harness/explore.h"
+#include "corosim/scenarios/registry.h"
 
 using corosim::Decision;
 using corosim::DecisionKind;

@@ -1,15 +1,15 @@
 // Golden tests of the textual artefacts, and the cross-compiler trace hash:
 // the g++ and the clang build both compare against the same golden files, so
 // a hash that differs between compilers fails one of them.
-#include "replay/trace_text.h"
+#include "corosim/replay/trace_text.h"
 
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
 
-#include "scenarios/registry.h"
-#include "sim/simulator.h"
-#include "sim/strategy/random.h"
+#include "corosim/scenarios/registry.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/random.h"
 #include "tests/common/capture.h"
 #include "tests/common/golden.h"
 

@@ -1,13 +1,13 @@
 // Async drop and structured concurrency: scoped/with_resource always finish
 // async_close before the holder completes; the detached-cleanup,
 // detached-fiber, async-drop and use-after-close checkers.
-#include "runtime/async_drop.h"
+#include "corosim/runtime/async_drop.h"
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sweep.h"
 
 using corosim::CancelMode;

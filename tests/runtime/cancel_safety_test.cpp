@@ -1,10 +1,10 @@
 // check_cancel_safety: the verdict classes, and a sweep that finds each.
-#include "runtime/cancel_safety.h"
+#include "corosim/runtime/cancel_safety.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sweep.h"
 
 using corosim::CancelMode;

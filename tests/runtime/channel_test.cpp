@@ -1,11 +1,11 @@
 // Channel and oneshot.
-#include "runtime/channel.h"
+#include "corosim/runtime/channel.h"
 
 #include <catch2/catch.hpp>
 #include <memory>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

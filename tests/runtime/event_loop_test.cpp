@@ -1,11 +1,11 @@
 // The real-time event loop runs the same code as the simulator.
-#include "runtime/event_loop.h"
+#include "corosim/runtime/event_loop.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <stdexcept>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 
 using corosim::Task;
 using namespace std::chrono_literals;

@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using Catch::Matchers::Contains;

@@ -1,10 +1,10 @@
-#include "runtime/scope.h"
+#include "corosim/runtime/scope.h"
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

@@ -1,12 +1,12 @@
 // select, join_all, timeout, sleep and yield.
-#include "runtime/select.h"
+#include "corosim/runtime/select.h"
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

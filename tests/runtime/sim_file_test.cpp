@@ -1,9 +1,9 @@
-#include "runtime/sim_file.h"
+#include "corosim/runtime/sim_file.h"
 
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

@@ -1,4 +1,4 @@
-#include "runtime/spawn.h"
+#include "corosim/runtime/spawn.h"
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

@@ -1,6 +1,6 @@
 // Stream generators and the poll-driven combinators: PolledSet, buffered,
 // merge, Pollable and select over a borrowed future.
-#include "runtime/stream.h"
+#include "corosim/runtime/stream.h"
 
 #include <catch2/catch.hpp>
 #include <optional>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

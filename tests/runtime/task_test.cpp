@@ -1,11 +1,11 @@
-#include "runtime/task.h"
+#include "corosim/runtime/task.h"
 
 #include <catch2/catch.hpp>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

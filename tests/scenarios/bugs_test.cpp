@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "scenarios/explore.h"
-#include "scenarios/registry.h"
+#include "corosim/harness/explore.h"
+#include "corosim/scenarios/registry.h"
 #include "tests/common/capture.h"
 
 using corosim::testing::run_cli;

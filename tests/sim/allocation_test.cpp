@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <new>
 
-#include "runtime/corosim.h"
-#include "sim/simulator.h"
-#include "sim/strategy/random.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/random.h"
 
 // AddressSanitizer brings its own operator new, which cannot be replaced
 // beside it; the g++ build measures this.

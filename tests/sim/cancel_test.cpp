@@ -1,6 +1,6 @@
 // Injected cancellation: the exact semantics of each mode, the numbering of
 // cancellation points, boundaries, and random injection.
-#include "sim/cancel.h"
+#include "corosim/sim/cancel.h"
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::CancelMode;

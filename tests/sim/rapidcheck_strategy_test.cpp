@@ -1,6 +1,6 @@
 // The rapidcheck-driven strategy: rapidcheck generates the inputs and every
 // scheduling decision, finds the lost update, and shrinks both.
-#include "sim/strategy/rapidcheck.h"
+#include "corosim/sim/strategy/rapidcheck.h"
 
 #include <catch2/catch.hpp>
 #include <rapidcheck.h>
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
-#include "sim/simulator.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/sim/simulator.h"
 
 using corosim::Task;
 

@@ -1,4 +1,4 @@
-#include "sim/simulator.h"
+#include "corosim/sim/simulator.h"
 
 #include <catch2/catch.hpp>
 #include <coroutine>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::DecisionKind;

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "runtime/corosim.h"
-#include "sim/simulator.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/sim/simulator.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;

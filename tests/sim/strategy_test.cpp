@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "runtime/corosim.h"
-#include "scenarios/explore.h"
-#include "sim/simulator.h"
-#include "sim/strategy/dfs.h"
-#include "sim/strategy/pct.h"
-#include "sim/strategy/portfolio.h"
-#include "sim/strategy/random.h"
-#include "sim/strategy/replay.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/harness/explore.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/dfs.h"
+#include "corosim/sim/strategy/pct.h"
+#include "corosim/sim/strategy/portfolio.h"
+#include "corosim/sim/strategy/random.h"
+#include "corosim/sim/strategy/replay.h"
 
 using corosim::Task;
 

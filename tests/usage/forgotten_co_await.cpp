@@ -4,9 +4,9 @@
 // defined it is the correct code and must compile cleanly.
 #include <chrono>
 
-#include "runtime/spawn.h"
-#include "runtime/task.h"
-#include "runtime/time.h"
+#include "corosim/runtime/spawn.h"
+#include "corosim/runtime/task.h"
+#include "corosim/runtime/time.h"
 
 corosim::Task<void> save_record() { co_return; }
 

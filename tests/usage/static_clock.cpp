@@ -11,7 +11,7 @@
 #include <ctime>
 #include <thread>
 
-#include "runtime/executor.h"
+#include "corosim/executor/executor.h"
 
 // The one symbol real_time.cpp needs from the rest of the library: no run.
 namespace corosim {

@@ -1,0 +1,232 @@
+#include "corosim/cli/replay_commands.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "corosim/replay/export.h"
+#include "corosim/replay/html.h"
+#include "corosim/replay/minimize.h"
+#include "corosim/replay/replay.h"
+#include "corosim/replay/trace_text.h"
+#include "corosim/executor/hash.h"
+
+namespace corosim::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string describe_outcome(const RunResult& run) {
+  if (run.passed()) return "passed";
+  return absl::StrCat("failed: ", run.failure->checker, " at ", run.failure->location.str());
+}
+
+std::string describe_cancel(const CancelPlan& plan) {
+  switch (plan.kind) {
+    case CancelPlan::Kind::none: return "none";
+    case CancelPlan::Kind::at_point:
+      return absl::StrCat(cancel_mode_name(plan.mode), " at point ", plan.point);
+    case CancelPlan::Kind::random:
+      return "random (" + cancel_modes_string(plan.modes) + (plan.once ? ", at most once" : "") + ")";
+  }
+  return "?";
+}
+
+void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& flags,
+                  const RunResult& run, std::ostream& out) {
+  switch (format) {
+    case TraceFormat::text: {
+      print_trace_text(trace, out,
+                       flags.full ? TextTraceOptions{0, true} : failure_tail(run, flags.trace_tail));
+      return;
+    }
+    case TraceFormat::columns: write_trace_columns(trace, out); return;
+    case TraceFormat::jsonl: write_trace_jsonl(trace, out); return;
+    case TraceFormat::perfetto: write_trace_perfetto(trace, out); return;
+  }
+}
+
+}  // namespace
+
+std::string file_stem(const std::string& path) {
+  const std::string suffix = ".repro";
+  if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return path.substr(0, path.size() - suffix.size());
+  }
+  return path;
+}
+
+absl::StatusOr<LoadedRepro> load_repro(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return text.status();
+  auto repro = parse_repro(*text, path);
+  if (!repro.ok()) return repro.status();
+  const Scenario* scenario = ScenarioRegistry::global().find(repro->scenario);
+  if (scenario == nullptr) {
+    return absl::NotFoundError(absl::StrCat(path, ": scenario '", repro->scenario, "' is not in this binary",
+                                            ScenarioRegistry::global().suggest(repro->scenario)));
+  }
+  return LoadedRepro{std::move(*repro), scenario};
+}
+
+int command_replay(const char* argv0, const ReplayFlags& flags) {
+  auto loaded = load_repro(flags.path);
+  if (!loaded.ok()) {
+    std::cerr << "corosim replay: " << loaded.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto format = parse_trace_format(flags.trace_format);
+  if (!format.ok()) {
+    std::cerr << "corosim replay: " << format.status().message() << "\n";
+    return kExitUsage;
+  }
+  ReplayOptions options;
+  if (flags.continue_with) {
+    options.mode = ReplayStrategy::Mode::continue_with;
+    options.continue_with = *flags.continue_with;
+  }
+  auto outcome = replay_repro(loaded->repro, loaded->scenario->body, options);
+  if (!outcome.ok()) {
+    std::cerr << "corosim replay: " << outcome.status().message() << "\n";
+    return kExitUsage;
+  }
+  const Repro& repro = loaded->repro;
+  std::cout << absl::StrFormat("corosim replay %s: %s, %d decision(s), cancel %s\n", flags.path,
+                               repro.scenario, repro.decisions.size(), describe_cancel(repro.cancel));
+  const bool halted = outcome->divergence && !flags.continue_with;
+  if (outcome->divergence) {
+    std::cout << (halted ? "  diverged: the code no longer makes the recorded run; stopped at the first "
+                           "divergent decision\n"
+                         : "  diverged, continued with " + *flags.continue_with + ":\n")
+              << indent(*outcome->divergence, "    ") << "\n";
+  }
+  if (!halted) {
+    std::cout << "  outcome: " << describe_outcome(outcome->run) << "\n";
+    if (!outcome->run.passed()) std::cout << indent(outcome->run.failure->message, "    ") << "\n";
+    const std::string recorded = repro.checker.empty() ? std::string("passed")
+                                                       : absl::StrCat("failed: ", repro.checker, " at ", repro.location);
+    std::cout << "  recorded: " << recorded
+              << (outcome->signature_matches ? " (same outcome)" : " (a different outcome now)") << "\n";
+    std::cout << "  trace hash " << hash_hex(outcome->run.trace_hash)
+              << (outcome->hash_matches ? " matches the recording"
+                                        : " differs from the recorded " + hash_hex(repro.trace_hash))
+              << "\n";
+  }
+  if (!flags.html.empty()) {
+    std::ostringstream page;
+    const std::string summary = absl::StrCat(
+        describe_outcome(outcome->run), outcome->run.passed() ? "" : "\n" + outcome->run.failure->message,
+        "\n", repro.decisions.size(), " decision(s), cancel ", describe_cancel(repro.cancel), ", trace hash ",
+        hash_hex(outcome->run.trace_hash), " (", flags.path, ")");
+    write_trace_html(outcome->trace, HtmlHeading{repro.scenario, summary}, page);
+    if (absl::Status status = write_file_atomically(flags.html, page.str()); !status.ok()) {
+      std::cerr << "corosim replay: " << status.message() << "\n";
+      return kExitUsage;
+    }
+    std::cout << "  timeline written to " << flags.html << " (open it in a browser)\n";
+  }
+  if (!flags.out.empty()) {
+    std::ostringstream text;
+    export_trace(outcome->trace, *format, flags, outcome->run, text);
+    if (absl::Status status = write_file_atomically(flags.out, text.str()); !status.ok()) {
+      std::cerr << "corosim replay: " << status.message() << "\n";
+      return kExitUsage;
+    }
+    std::cout << "  trace (" << flags.trace_format << ") written to " << flags.out << "\n";
+  } else {
+    std::cout << "\n";
+    export_trace(outcome->trace, *format, flags, outcome->run, std::cout);
+  }
+  if (halted) {
+    std::cout << "\n  to explore from the divergence: " << argv0 << " replay " << flags.path
+              << " --continue random\n";
+    return kExitDiverged;
+  }
+  return outcome->run.passed() ? kExitMet : kExitNotMet;
+}
+
+int command_minimize(const char* argv0, const MinimizeFlags& flags) {
+  auto loaded = load_repro(flags.path);
+  if (!loaded.ok()) {
+    std::cerr << "corosim minimize: " << loaded.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto result = minimize_repro(loaded->repro, loaded->scenario->body, flags.max_replays);
+  if (!result.ok()) {
+    std::cerr << "corosim minimize: " << flags.path << ": " << result.status().message() << "\n";
+    return kExitNotMet;
+  }
+  const std::string out = flags.out.empty() ? file_stem(flags.path) + ".min.repro" : flags.out;
+  const std::string text =
+      absl::StrCat("# minimised by corosim from ", result->decisions_before, " decisions (",
+                   fs::path(flags.path).filename().string(), ")\n", format_repro(result->repro));
+  if (absl::Status status = write_file_atomically(out, text); !status.ok()) {
+    std::cerr << "corosim minimize: " << status.message() << "\n";
+    return kExitUsage;
+  }
+  const Repro& before = loaded->repro;
+  std::cout << absl::StrFormat(
+      "corosim minimize %s: %s, %s at %s\n  decisions: %d -> %d (non-plain choices: %d -> %d)\n",
+      flags.path, before.scenario, before.checker, before.location, result->decisions_before,
+      result->decisions_after, result->nonzero_before, result->nonzero_after);
+  if (before.cancel.kind == CancelPlan::Kind::at_point) {
+    std::cout << absl::StrFormat("  cancellation point: %d -> %d\n", before.cancel.point,
+                                 result->repro.cancel.point);
+  }
+  std::cout << absl::StrFormat("  %d replay(s)%s\n  wrote %s\n  replay: %s replay %s\n",
+                               result->replays,
+                               result->replays >= flags.max_replays ? " (the budget; --max-replays for more)" : "",
+                               out, argv0, out);
+  return kExitMet;
+}
+
+absl::StatusOr<std::size_t> replay_regressions(const std::string& folder,
+                                               const std::vector<const Scenario*>& selected) {
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) {
+    return absl::NotFoundError(absl::StrCat("--regressions: '", folder, "' is not a folder"));
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    if (entry.path().extension() == ".repro") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::size_t not_met = 0;
+  std::size_t replayed = 0;
+  for (const std::string& file : files) {
+    auto loaded = load_repro(file);
+    if (!loaded.ok()) return loaded.status();
+    if (std::find(selected.begin(), selected.end(), loaded->scenario) == selected.end()) continue;
+    ++replayed;
+    auto outcome = replay_repro(loaded->repro, loaded->scenario->body);
+    if (!outcome.ok()) return outcome.status();
+    const Expectation& expect = loaded->scenario->expect;
+    std::string verdict;
+    bool met = false;
+    if (outcome->divergence) {
+      verdict = "diverged from the recording: the code changed; re-record it (run --out) or delete it";
+    } else if (expect.expects_failure()) {
+      met = !outcome->run.passed() && outcome->run.failure->checker == expect.checker;
+      verdict = met ? absl::StrCat("fails with ", expect.checker, " as expected")
+                    : absl::StrCat("expected to fail with ", expect.checker, ", ", describe_outcome(outcome->run));
+    } else {
+      met = outcome->run.passed();
+      verdict = met ? std::string("passes (the bug stays fixed)") : describe_outcome(outcome->run);
+    }
+    if (!met) ++not_met;
+    std::cout << absl::StrFormat("  %-4s  regression %s: %s %s\n", met ? "ok" : "FAIL",
+                                 fs::path(file).filename().string(), loaded->repro.scenario, verdict);
+  }
+  std::cout << absl::StrFormat("  %d regression(s) replayed from %s, %d did not meet their expectation\n\n",
+                               replayed, folder, not_met);
+  return not_met;
+}
+
+}  // namespace corosim::cli

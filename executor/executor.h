@@ -1,0 +1,115 @@
+// Executor: the one interface runtime/ knows. The simulator (sim/) and the
+// real-time event loop (runtime/event_loop.h) implement it; user code written on
+// runtime/ runs unchanged on either.
+//
+// Contract: single-threaded. Exactly one fiber runs at a time, and only the
+// executor resumes fibers: primitives never resume a waiter inline, they call
+// detail::fiber_wake() and the executor resumes the fiber on a later step, from
+// its own call stack. That is what makes every wake-up a scheduling decision.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "corosim/executor/source_loc.h"
+#include "corosim/executor/trace_kind.h"
+
+namespace corosim {
+
+struct Fiber;
+class Driver;
+class Ledger;
+
+// What the await hook does at a suspension point, asked before the operand's
+// own await_ready. The cancel_* actions are injected cancellation
+// (docs/cancellation.md): the executor decides them, never the code under test.
+enum class AwaitAction : std::uint8_t {
+  proceed,        // evaluate the operand normally
+  suspend_first,  // park first (other fibers may run), then evaluate the operand
+  cancel_drop,    // evaluate the operand, then destroy the fiber's chain while it is parked
+  cancel_stop,    // request the fiber's stop token; the operand completes with Cancelled
+  cancel_prompt,  // let the operand complete, then destroy the chain before it resumes
+  cancel_interrupt,  // evaluate the operand; resume the awaiter with Cancelled while it runs on
+};
+
+// A pending sleep. Lives in the sleeping fiber's frame; the executor holds a
+// pointer only while it is armed, and cancel_timer() must be called before the
+// node dies if it has not fired.
+struct TimerNode {
+  Fiber* fiber = nullptr;
+  std::uint64_t deadline_ns = 0;
+  std::uint32_t slot = 0;  // executor's bookkeeping
+  bool armed = false;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+
+  // --- fibers -------------------------------------------------------------
+  // A new fiber record: id assigned, added to the alive list, not yet ready.
+  virtual Fiber& create_fiber(const SourceLoc& spawned_at) = 0;
+  // Queues f to run (first start, wake-up or yield). f.state must be ready.
+  virtual void enqueue(Fiber& f) = 0;
+  // Removes a ready f from the run queue (it is being dropped).
+  virtual void dequeue(Fiber& f) = 0;
+  // Drops f at the end of the current step (f is running and cannot destroy
+  // its own frame).
+  virtual void defer_drop(Fiber& f) = 0;
+  // Makes the parked f ready at the end of the current step, interrupted: its
+  // resume point throws Cancelled (the interrupt mode of cancellation).
+  virtual void defer_interrupt(Fiber& f) = 0;
+  // f's record is no longer needed; freed once the current step ends.
+  virtual void retire(Fiber& f) = 0;
+
+  // --- the await hook -----------------------------------------------------
+  virtual AwaitAction before_await(Fiber& f, const SourceLoc& where) = 0;
+
+  // --- time ---------------------------------------------------------------
+  virtual std::uint64_t now_ns() = 0;
+  virtual void arm_timer(TimerNode& node) = 0;
+  virtual void cancel_timer(TimerNode& node) = 0;
+
+  // --- randomness, objects, trace, failures -------------------------------
+  // A value in [0, bound): a recorded decision under the simulator.
+  virtual std::uint64_t random_below(std::uint64_t bound) = 0;
+  // Whether the corosim::buggify() call at `where` fires (recorded decisions
+  // under the simulator; never on the real-time loop).
+  virtual bool buggify(const SourceLoc& where) = 0;
+  // Dense id for a primitive (mutex, channel, ...), in creation order.
+  virtual std::uint32_t new_object_id() = 0;
+  virtual void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg,
+                     std::uint64_t value, const SourceLoc* where = nullptr) = 0;
+  // Conservation ledgers of live primitives (executor/ledger.h).
+  virtual void register_ledger(Ledger& ledger) = 0;
+  virtual void unregister_ledger(Ledger& ledger) = 0;
+  // Poll-driven combinators (runtime/driver.h), for the snooze checker.
+  virtual void register_driver(Driver& driver) = 0;
+  virtual void unregister_driver(Driver& driver) = 0;
+  // The code running on this executor read the real clock or slept the thread
+  // (`call` names the C function; runtime/real_time.h). Async-signal-safe:
+  // a signal handler may make the call, so nothing here allocates.
+  virtual void real_time_used(const char* call) noexcept = 0;
+  // A checker failed (checker is a stable name such as "deadlock"). The first
+  // failure of a run is kept; the run stops at the end of the current step.
+  virtual void report_failure(std::string checker, std::string message,
+                              const SourceLoc& where) = 0;
+};
+
+// The executor and fiber running on this thread (null outside a run).
+Executor* current_executor() noexcept;
+Fiber* current_fiber() noexcept;
+
+namespace detail {
+// Set by executors only.
+void set_current(Executor* executor, Fiber* fiber) noexcept;
+void set_current_fiber(Fiber* fiber) noexcept;
+// Coroutine frames alive on this thread (Task and fiber roots), for the leak
+// checker.
+std::int64_t& frames_live() noexcept;
+// Their bytes (what the compiler asked for), so a benchmark can tell the
+// frames' memory from the executor's own per-fiber memory.
+std::int64_t& frame_bytes_live() noexcept;
+}  // namespace detail
+
+}  // namespace corosim

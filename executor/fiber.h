@@ -1,0 +1,193 @@
+// Fiber: one independently scheduled thread of control — a root coroutine plus
+// whatever it awaits inline. spawn() makes a fiber; awaiting a Task does not.
+//
+// The record is shared by runtime/ (lifecycle: finish, drop, release) and the
+// executors (scheduling). Executors own the storage; runtime code refers to a
+// fiber only while it is alive or retired-but-not-yet-freed (the end of a step).
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <stop_token>
+#include <string>
+
+#include "corosim/executor/executor.h"
+#include "corosim/executor/source_loc.h"
+
+namespace corosim {
+
+class TaskScope;
+class Driver;
+
+enum class FiberState : std::uint8_t {
+  ready,    // in the executor's run queue
+  running,  // the one fiber executing now
+  waiting,  // parked at a suspension point, registered with what will wake it
+  done,     // returned, threw, or was dropped
+};
+
+// What a waiting fiber is blocked on, for deadlock reports and wait-for graphs.
+class WaitTarget {
+ public:
+  // Appends a short name such as "mutex#2" or "channel#0 (recv)".
+  virtual void describe(std::string& out) const = 0;
+  // The id of the fiber whose progress would release this target, if there is
+  // one (a mutex's holder, a joined fiber): an edge of the wait-for graph.
+  virtual std::uint32_t holder_id() const noexcept { return kNoFiber; }
+
+ protected:
+  ~WaitTarget() = default;
+};
+
+// Told when a fiber finishes (a JoinHandle's awaiter, select's wait-any).
+class CompletionListener {
+ public:
+  virtual void on_fiber_done(Fiber& fiber) = 0;
+
+ protected:
+  ~CompletionListener() = default;
+};
+
+// Where the executor continues a parked fiber: a coroutine handle, or a
+// function for the hook's forced suspension (which still has to evaluate the
+// operand once resumed).
+struct ResumePoint {
+  std::coroutine_handle<> handle;
+  void (*function)(void*) = nullptr;
+  void* context = nullptr;
+
+  void resume() const {
+    if (function != nullptr) {
+      function(context);
+    } else {
+      handle.resume();
+    }
+  }
+};
+
+namespace detail {
+struct RootPromiseBase;
+}
+
+struct Fiber {
+  Executor* executor = nullptr;
+  std::uint32_t id = 0;
+  FiberState state = FiberState::ready;
+  bool handle_alive = true;    // a JoinHandle (or the executor, for main) refers to it
+  bool detached = false;       // runs on without a handle
+  bool dropped = false;        // finished by being dropped, not by returning
+  bool exception_seen = false; // its exception was rethrown to someone
+  // An owner can cancel it (JoinHandle, TaskScope child, select arm,
+  // cancellable()): injected cancellation targets only such fibers.
+  bool boundary = false;
+  // Woken by an interrupt while still registered with what it awaited: a
+  // later wake-up from that primitive is ignored (the awaiter's destructor
+  // gives back whatever the primitive granted it).
+  bool interrupted = false;
+  bool started = false;        // the executor has resumed it at least once
+  // Pre-cancelled start: its token was stopped before it first ran; its first
+  // suspension point completes with Cancelled.
+  bool pre_cancelled = false;
+  // Inside shielded(op): no cancellation is injected here, and fibers spawned
+  // from here are not boundaries (and are shielded themselves).
+  std::uint16_t shield_depth = 0;
+
+  std::coroutine_handle<> root;                  // the fiber's root frame
+  detail::RootPromiseBase* root_promise = nullptr;
+  ResumePoint resume_point;
+
+  CompletionListener* listener = nullptr;
+  TaskScope* scope = nullptr;  // set for TaskScope children
+  Fiber* scope_prev = nullptr;
+  Fiber* scope_next = nullptr;
+
+  // Executor's intrusive list of alive fibers, in id order.
+  Fiber* alive_prev = nullptr;
+  Fiber* alive_next = nullptr;
+  bool queued = false;  // in the executor's run queue (guards against a double enqueue)
+
+  // A member of a poll-driven combinator: it runs only while the combinator's
+  // owner awaits it (runtime/driver.h). held: ready, but waiting for that.
+  Driver* driver = nullptr;
+  bool held = false;
+  // Operations awaited since the fiber last really parked (a forced
+  // suspension does not count: a real executor would not have switched; nor
+  // does awaiting a Task, which is a call): the hogging checker's measure.
+  std::uint32_t unparked_awaits = 0;
+  bool awaiting_call = false;  // the current await only calls a Task (not counted)
+  // When a driven fiber last became ready, and for how many steps its driver
+  // has left it held since (the snooze checker's measures).
+  std::uint64_t ready_since_ns = 0;
+  std::uint64_t held_steps = 0;
+
+  // Async drop: cleanup fibers handed to this one by resource guards
+  // (runtime/async_drop.h). Its completion — what its joiner, scope and
+  // select see — waits until they have finished; meanwhile it is `closing`
+  // (state waiting, its own frame finished or destroyed).
+  std::uint32_t cleanups_pending = 0;
+  bool closing = false;
+  Fiber* cleanup_of = nullptr;  // set on a cleanup fiber: whose completion waits for it
+
+  // Destructor context, for the detached-cleanup and unjoined-scope checkers:
+  // the fiber's chain is being destroyed (dropped), or a Task of it has
+  // returned and its locals are being destroyed.
+  bool dropping = false;
+  std::uint16_t returning_frames = 0;
+  // The last fiber this one spawned since it last parked: what a resource
+  // destroyed open reports as its destructor's detached cleanup.
+  std::uint32_t last_spawned_id = kNoFiber;
+  SourceLoc last_spawned_at;
+
+  // Detached fibers must not outlive the fiber that detached them, unless
+  // allowed (Outlive::allowed); checked when that fiber ends.
+  std::uint32_t detached_by = kNoFiber;
+  bool may_outlive = false;
+  bool detached_some = false;  // this fiber detached another (worth a check at its end)
+
+  // Created on first use: most fibers never ask for their token.
+  std::stop_source stop_source{std::nostopstate};
+
+  SourceLoc spawned_at;
+  SourceLoc suspended_at;               // the last suspension point reached
+  const char* waiting_what = "";        // what the operand is ("mutex.lock")
+  const WaitTarget* waiting_on = nullptr;
+};
+
+namespace detail {
+
+// Makes a waiting fiber ready (a primitive's wake-up). waker is the fiber that
+// caused it, or null (timer).
+void fiber_wake(Fiber& fiber);
+// Queues a ready fiber with its executor, or with its driver if that is not
+// being polled (every way a fiber becomes ready goes through here).
+void fiber_schedule(Fiber& fiber);
+// Called by the root frame's final awaiter: the fiber returned or threw.
+void fiber_finish(Fiber& fiber);
+// Destroys the fiber's suspended chain: destructors run, awaiters unregister,
+// no code after its current co_await runs. Deferred to the end of the step if
+// the fiber is running.
+void fiber_drop(Fiber& fiber);
+// The fiber's handle is gone. Drops it unless detached; frees it when done.
+void fiber_release(Fiber& fiber);
+// The fiber's exception, if it threw (null otherwise).
+std::exception_ptr fiber_exception(const Fiber& fiber) noexcept;
+// "what(): ..." of an exception, for reports.
+std::string describe_exception(const std::exception_ptr& error);
+// Marks the current fiber as waiting on target (for deadlock reports).
+void set_waiting_on(const WaitTarget* target) noexcept;
+// True while a destructor runs on the current fiber: its chain is being
+// dropped, a Task of it is destroying its locals on return, or an exception is
+// unwinding.
+bool in_destructor(const Fiber& fiber) noexcept;
+// The fiber's stop token (its stop source is created on first use).
+std::stop_token fiber_stop_token(Fiber& fiber);
+// Requests the fiber's stop: stop callbacks registered on its token run now.
+void fiber_request_stop(Fiber& fiber);
+// True if error holds a corosim::Cancelled: cancellation, not a failure.
+bool is_cancelled(const std::exception_ptr& error) noexcept;
+// A finished fiber ended by cancellation: dropped, or unwound by Cancelled.
+bool fiber_was_cancelled(const Fiber& fiber) noexcept;
+
+}  // namespace detail
+}  // namespace corosim

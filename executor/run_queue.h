@@ -1,0 +1,75 @@
+// RunQueue: the executor's ready fibers, oldest first. take(i) removes the
+// i-th oldest in O(1) by moving the oldest into its place (so i = 0 is strict
+// FIFO and any other choice is still deterministic); remove(f) is O(n) and only
+// used when a ready fiber is dropped. No allocation once grown.
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <vector>
+
+#include "corosim/executor/fiber.h"
+
+namespace corosim::detail {
+
+class RunQueue {
+ public:
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  void clear() noexcept {
+    for (std::size_t i = 0; i < size_; ++i) slots_[(head_ + i) & (slots_.size() - 1)]->queued = false;
+    head_ = size_ = 0;
+  }
+
+  void push(Fiber& fiber) {
+    assert(!fiber.queued && "a fiber was queued twice");
+    fiber.queued = true;
+    if (size_ == slots_.size()) grow();
+    slots_[(head_ + size_) & (slots_.size() - 1)] = &fiber;
+    ++size_;
+  }
+
+  Fiber& at(std::size_t index) const noexcept {
+    assert(index < size_);
+    return *slots_[(head_ + index) & (slots_.size() - 1)];
+  }
+
+  Fiber& take(std::size_t index) noexcept {
+    assert(index < size_);
+    const std::size_t mask = slots_.size() - 1;
+    Fiber* chosen = slots_[(head_ + index) & mask];
+    slots_[(head_ + index) & mask] = slots_[head_];
+    head_ = (head_ + 1) & mask;
+    --size_;
+    chosen->queued = false;
+    return *chosen;
+  }
+
+  void remove(Fiber& fiber) noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (slots_[(head_ + i) & mask] != &fiber) continue;
+      for (std::size_t j = i; j + 1 < size_; ++j) {
+        slots_[(head_ + j) & mask] = slots_[(head_ + j + 1) & mask];
+      }
+      --size_;
+      fiber.queued = false;
+      return;
+    }
+    assert(false && "removed a fiber that was not queued");
+  }
+
+ private:
+  void grow() {
+    std::vector<Fiber*> bigger(slots_.empty() ? 64 : slots_.size() * 2);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) & (slots_.size() - 1)];
+    slots_.swap(bigger);
+    head_ = 0;
+  }
+
+  std::vector<Fiber*> slots_;  // capacity is a power of two
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace corosim::detail

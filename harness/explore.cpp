@@ -1,0 +1,209 @@
+#include "corosim/harness/explore.h"
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+
+#include "corosim/sim/strategy/replay.h"
+
+namespace corosim {
+
+namespace {
+
+class Explorer {
+ public:
+  Explorer(const Scenario& scenario, const ExploreOptions& options, Strategy& strategy)
+      : options_(options), strategy_(strategy), simulator_(strategy, options.sim), main_(scenario.body) {
+    report_.scenario = &scenario;
+  }
+
+  ScenarioReport explore() {
+    for (std::uint64_t i = 0; i < options_.seed_count && !strategy_.exhausted(); ++i) {
+      explore_seed(options_.first_seed + i * options_.seed_stride);
+    }
+    report_.exhausted = strategy_.exhausted();
+    if (report_.exhausted) report_.bound = strategy_.bound_description();
+    const Expectation& expect = report_.scenario->expect;
+    report_.met = !report_.first_unexpected &&
+                  (expect.expects_failure() ? report_.failures > 0 : report_.failures == 0);
+    return std::move(report_);
+  }
+
+ private:
+  void explore_seed(std::uint64_t seed) {
+    switch (options_.cancel) {
+      case CancelExploration::none:
+        run(seed, CancelPlan{});
+        return;
+      case CancelExploration::random:
+        run(seed, CancelPlan::random(options_.cancel_modes));
+        return;
+      case CancelExploration::at:
+        assert(options_.cancel_modes.size() == 1);
+        run(seed, CancelPlan::at(options_.cancel_at, options_.cancel_modes.front()));
+        return;
+      case CancelExploration::sweep: {
+        const bool first = seed == options_.first_seed;
+        const RunResult reference = run(seed, CancelPlan{}, first);
+        if (first) record_sites(reference);
+        for (CancelMode mode : options_.cancel_modes) {
+          // prestart targets the fibers that start; every other mode, the points.
+          const std::uint64_t targets =
+              mode == CancelMode::prestart ? reference.cancel_starts : reference.cancel_points;
+          for (std::uint64_t target = 0; target < targets; ++target) {
+            if (strategy_.stateful()) {
+              // Rerunning the seed would advance the strategy: follow the
+              // reference run's decisions instead (plainest choices past them).
+              run_following(seed, CancelPlan::at(target, mode), reference.decisions);
+            } else {
+              run(seed, CancelPlan::at(target, mode));
+            }
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  RunResult run(std::uint64_t seed, CancelPlan plan, bool record_sites = false) {
+    SimOptions sim = options_.sim;
+    sim.cancel = std::move(plan);
+    sim.record_cancel_sites = record_sites;
+    simulator_.set_options(sim);
+    RunResult result = simulator_.run(main_, seed);
+    return judge(seed, std::move(result), sim, simulator_.trace());
+  }
+
+  RunResult run_following(std::uint64_t seed, CancelPlan plan, const DecisionStream& decisions) {
+    SimOptions sim = options_.sim;
+    sim.cancel = std::move(plan);
+    ReplayStrategy follow(decisions, ReplayStrategy::Mode::lenient);
+    Simulator simulator(follow, sim);
+    RunResult result = simulator.run(main_, seed);
+    return judge(seed, std::move(result), sim, simulator.trace());
+  }
+
+  RunResult judge(std::uint64_t seed, RunResult result, const SimOptions& sim, const Trace& trace) {
+    const std::uint64_t every = options_.determinism_check_every;
+    if (every != 0 && report_.runs % every == 0 && result.passed()) check_determinism(seed, result, sim, trace);
+    ++report_.runs;
+    if (!result.injections.empty()) ++report_.cancel_points;
+    if (report_.runs == 1) report_.trace_hash = result.trace_hash;
+    if (!result.passed()) {
+      record_failure(result);
+      if (options_.on_failure) options_.on_failure(result, sim);
+    }
+    if (options_.on_run) options_.on_run(report_.runs);
+    return result;
+  }
+
+  // Replays the run's own decisions and compares the traces; on a
+  // difference, turns result into a nondeterminism failure naming the first
+  // diverging event on both sides. (A replay, not a rerun of the seed, so it
+  // holds for strategies whose runs depend on earlier ones.)
+  void check_determinism(std::uint64_t seed, RunResult& result, const SimOptions& sim,
+                         const Trace& first_trace) {
+    ++report_.determinism_checks;
+    const std::vector<TraceEvent>& first = first_trace.events();
+    ReplayStrategy replay(result.decisions, ReplayStrategy::Mode::lenient);
+    Simulator again_simulator(replay, sim);
+    const RunResult again = again_simulator.run(main_, seed);
+    if (again.trace_hash == result.trace_hash) return;
+    const Trace& second_trace = again_simulator.trace();
+    const std::vector<TraceEvent>& second = second_trace.events();
+    std::size_t at = 0;
+    while (at < first.size() && at < second.size() && same_event(first[at], second[at])) ++at;
+    Failure failure;
+    failure.checker = "nondeterminism";
+    failure.message = "the same seed and decisions gave two different runs (trace hashes " +
+                      hash_hex(result.trace_hash) + " and " + hash_hex(again.trace_hash) +
+                      "); first difference at event " + std::to_string(at) + ":\n  first run:  " +
+                      describe_event(first_trace, at) + "\n  second run: " + describe_event(second_trace, at) +
+                      "\nThe code under test read something the simulator does not control: real "
+                      "time, an unseeded random source, addresses, or state kept from a previous run.";
+    if (const TraceLocation* near = nearest_location(first_trace, at)) {
+      failure.location = near->where;
+    } else if (const TraceLocation* other = nearest_location(second_trace, at)) {
+      failure.location = other->where;
+    }
+    result.failure = std::move(failure);
+  }
+
+  static bool same_event(const TraceEvent& a, const TraceEvent& b) {
+    return a.kind == b.kind && a.fiber == b.fiber && a.arg == b.arg && a.value == b.value &&
+           a.time_ns == b.time_ns && a.location == b.location;
+  }
+
+  // The location of event `at`, or of its fiber's last located event before
+  // it: where that fiber stood when the runs parted.
+  static const TraceLocation* nearest_location(const Trace& trace, std::size_t at) {
+    const std::vector<TraceEvent>& events = trace.events();
+    if (at >= events.size()) return nullptr;
+    for (std::size_t i = at + 1; i-- > 0;) {
+      if (events[i].fiber == events[at].fiber && events[i].location != kNoLocation) {
+        return &trace.location(events[i].location);
+      }
+    }
+    return nullptr;
+  }
+
+  static std::string describe_event(const Trace& trace, std::size_t at) {
+    const std::vector<TraceEvent>& events = trace.events();
+    if (at >= events.size()) return "(the run had ended)";
+    const TraceEvent& event = events[at];
+    std::string text = std::string(trace_kind_name(event.kind)) + " of fiber " +
+                       (event.fiber == kNoFiber ? std::string("-") : std::to_string(event.fiber)) +
+                       " at t=" + std::to_string(event.time_ns) + "ns";
+    if (event.location != kNoLocation) {
+      text += " (" + trace.location(event.location).where.str() + ")";
+    } else if (const TraceLocation* near = nearest_location(trace, at)) {
+      text += " (the fiber was last at " + near->where.str() + ")";
+    }
+    return text;
+  }
+
+  void record_sites(const RunResult& reference) {
+    for (const SourceLoc& site : reference.cancel_sites) {
+      const std::string where = site.str();
+      auto known = std::find_if(report_.cancel_sites.begin(), report_.cancel_sites.end(),
+                                [&](const auto& entry) { return entry.first == where; });
+      if (known == report_.cancel_sites.end()) {
+        report_.cancel_sites.emplace_back(where, 1);
+      } else {
+        ++known->second;
+      }
+    }
+  }
+
+  void record_failure(const RunResult& result) {
+    ++report_.failures;
+    const bool allowed = result.failure->checker == report_.scenario->expect.checker;
+    if (!allowed && !report_.first_unexpected) report_.first_unexpected = result;
+    if (!report_.first_failure) {
+      report_.trace_hash = result.trace_hash;
+      report_.first_failure = result;
+    }
+  }
+
+  const ExploreOptions& options_;
+  Strategy& strategy_;
+  Simulator simulator_;
+  MainFactory main_;
+  ScenarioReport report_;
+};
+
+}  // namespace
+
+CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes, const RunResult& run) {
+  if (exploration == CancelExploration::random) return CancelPlan::random(modes);
+  if (run.injections.empty()) return CancelPlan{};
+  return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
+}
+
+ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options) {
+  auto strategy = make_strategy(options.strategy);
+  assert(strategy.ok());
+  return Explorer(scenario, options, **strategy).explore();
+}
+
+}  // namespace corosim

@@ -1,0 +1,70 @@
+// Exploring a scenario: run it once per seed under a strategy — and, with
+// injected cancellation, once per cancellation point and mode — and judge the
+// runs against its expectation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corosim/scenarios/registry.h"
+#include "corosim/sim/cancel.h"
+#include "corosim/sim/simulator.h"
+
+namespace corosim {
+
+struct ExploreOptions {
+  std::string strategy = "random";
+  std::uint64_t first_seed = 0;
+  std::uint64_t seed_count = 100;
+  // Seeds run: first_seed + i * seed_stride for i < seed_count. A shard I/N of
+  // a sweep runs every Nth seed (--shard).
+  std::uint64_t seed_stride = 1;
+  SimOptions sim;
+  CancelExploration cancel = CancelExploration::none;
+  std::vector<CancelMode> cancel_modes = all_cancel_modes();
+  std::uint64_t cancel_at = 0;
+  // Every Nth run is run twice and the two traces compared event by event
+  // (0: never, 1: every run). A difference is a "nondeterminism" failure: the
+  // code under test read something the simulator does not control.
+  std::uint64_t determinism_check_every = 16;
+  // Called after every run (progress display); may be empty.
+  std::function<void(std::uint64_t runs_done)> on_run;
+  // Called for every failing run with the options it ran under (--out writes
+  // repros); may be empty.
+  std::function<void(const RunResult& run, const SimOptions& sim)> on_failure;
+};
+
+struct ScenarioReport {
+  const Scenario* scenario = nullptr;
+  std::uint64_t runs = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t cancel_points = 0;            // runs that injected a cancellation
+  std::uint64_t determinism_checks = 0;       // runs replayed to compare their traces
+  // The cancellation points of the first seed's reference run, by site
+  // (file:line, in order of first appearance) and how many points each holds.
+  std::vector<std::pair<std::string, std::uint64_t>> cancel_sites;
+  std::optional<RunResult> first_failure;     // the lowest failing seed (and point)
+  std::optional<RunResult> first_unexpected;  // the first failure the expectation does not allow
+  std::uint64_t trace_hash = 0;               // of the first failure, else of the first run
+  // An enumerating strategy (dfs) tried every schedule within its bound:
+  // with no failure, the property holds for all `runs` of them.
+  bool exhausted = false;
+  std::string bound;  // "within preemption bound 2"
+  bool met = false;
+
+  // "passed" when no run failed, else "failed".
+  const char* outcome() const noexcept { return failures == 0 ? "passed" : "failed"; }
+};
+
+// The cancellation plan that makes one explored run again: random injection
+// when that is how it was explored, else the run's first injection at its
+// point (no plan for a run without one).
+CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes, const RunResult& run);
+
+// The strategy name must be valid (see make_strategy).
+ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options);
+
+}  // namespace corosim

@@ -1,0 +1,228 @@
+#include "corosim/executor/fiber.h"
+
+#include <cxxabi.h>
+
+#include <exception>
+
+#include <cassert>
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
+#include <utility>
+
+#include "corosim/runtime/cancelled.h"
+#include "corosim/runtime/detail/root_task.h"
+#include "corosim/runtime/driver.h"
+#include "corosim/runtime/scope.h"
+
+namespace corosim {
+
+namespace {
+
+void destroy_root(Fiber& fiber) {
+  if (fiber.root) std::exchange(fiber.root, {}).destroy();
+}
+
+void report_escaped(Fiber& fiber) {
+  std::exception_ptr error = detail::fiber_exception(fiber);
+  if (!error || fiber.exception_seen || fiber.dropped) return;
+  // A fiber that unwound from a stop request ended by cancellation, not failure.
+  if (detail::is_cancelled(error)) return;
+  fiber.exception_seen = true;
+  fiber.executor->report_failure(
+      "escaped-exception",
+      "fiber " + std::to_string(fiber.id) + " (spawned at " + fiber.spawned_at.str() +
+          ") threw " + detail::describe_exception(error) + " and nobody awaited it",
+      fiber.spawned_at);
+}
+
+void after_done(Fiber& fiber);
+
+// The last pending cleanup of a closing fiber finished: it completes now.
+void finish_closing(Fiber& fiber) {
+  fiber.closing = false;
+  fiber.state = FiberState::done;
+  fiber.waiting_what = "";
+  after_done(fiber);
+}
+
+// Common to every way a fiber ends: tell its joiner and scope, and free it if
+// no handle refers to it any more. A fiber with async cleanups still running
+// completes only once they have finished (it waits as `closing`).
+void after_done(Fiber& fiber) {
+  if (fiber.cleanups_pending > 0) {
+    fiber.state = FiberState::waiting;
+    fiber.closing = true;
+    fiber.waiting_what = "async cleanup";
+    fiber.waiting_on = nullptr;
+    return;
+  }
+  if (Fiber* owner = std::exchange(fiber.cleanup_of, nullptr)) {
+    if (--owner->cleanups_pending == 0 && owner->closing) finish_closing(*owner);
+  }
+  if (fiber.driver != nullptr) fiber.driver->member_done(fiber);
+  if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
+    listener->on_fiber_done(fiber);
+  }
+  if (fiber.scope != nullptr) detail_scope_child_done(*fiber.scope, fiber);
+  if (!fiber.handle_alive) {
+    report_escaped(fiber);
+    destroy_root(fiber);
+    fiber.executor->retire(fiber);
+  }
+}
+}  // namespace
+
+namespace detail {
+
+void set_waiting_on(const WaitTarget* target) noexcept {
+  if (Fiber* fiber = current_fiber()) fiber->waiting_on = target;
+}
+
+void fiber_wake(Fiber& fiber) {
+  if (fiber.interrupted && fiber.state != FiberState::waiting) return;
+  assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");
+  fiber.state = FiberState::ready;
+  fiber.waiting_on = nullptr;
+  const Fiber* waker = current_fiber();
+  fiber.executor->trace(TraceKind::wake, &fiber, waker != nullptr ? waker->id : kNoFiber, 0);
+  fiber_schedule(fiber);
+}
+
+void fiber_schedule(Fiber& fiber) {
+  if (fiber.driver != nullptr) {
+    fiber.ready_since_ns = fiber.executor->now_ns();
+    fiber.held_steps = 0;
+    if (!fiber.driver->polling()) {
+      fiber.driver->hold(fiber);
+      return;
+    }
+  }
+  fiber.executor->enqueue(fiber);
+}
+
+void fiber_finish(Fiber& fiber) {
+  assert(fiber.state == FiberState::running);
+  fiber.state = FiberState::done;
+  fiber.waiting_on = nullptr;
+  const bool threw = static_cast<bool>(fiber.root_promise->error);
+  fiber.executor->trace(TraceKind::complete, &fiber, 0, threw ? 1 : 0);
+  after_done(fiber);
+}
+
+void fiber_drop(Fiber& fiber) {
+  if (fiber.closing) return;  // already ended; only its shielded cleanups run
+  switch (fiber.state) {
+    case FiberState::done:
+      return;
+    case FiberState::running:
+      fiber.executor->defer_drop(fiber);
+      return;
+    case FiberState::ready:
+      if (fiber.held) {
+        fiber.driver->unhold(fiber);
+      } else {
+        fiber.executor->dequeue(fiber);
+      }
+      break;
+    case FiberState::waiting:
+      break;
+  }
+  fiber.state = FiberState::done;
+  fiber.dropped = true;
+  fiber.waiting_on = nullptr;
+  fiber.executor->trace(TraceKind::drop, &fiber, 0, 0, &fiber.suspended_at);
+  // Destructors of the dropped chain run as the dropped fiber, so what they do
+  // (unlock, send, spawn) is attributed to it; so is waking its joiner.
+  Fiber* previous = current_fiber();
+  set_current_fiber(&fiber);
+  fiber.dropping = true;
+  destroy_root(fiber);
+  fiber.dropping = false;
+  after_done(fiber);
+  set_current_fiber(previous);
+}
+
+void fiber_release(Fiber& fiber) {
+  fiber.handle_alive = false;
+  if (fiber.state != FiberState::done) {
+    if (!fiber.detached) fiber_drop(fiber);
+    return;  // after_done frees it once it ends
+  }
+  report_escaped(fiber);
+  destroy_root(fiber);
+  fiber.executor->retire(fiber);
+}
+
+void check_spawn_context(const SourceLoc& where) {
+  Fiber* fiber = current_fiber();
+  if (fiber == nullptr || !in_destructor(*fiber)) return;
+  std::string context;
+  if (fiber->dropping) {
+    context = "its chain was being dropped (cancelled at " + fiber->suspended_at.str() + ")";
+  } else if (fiber->returning_frames > 0) {
+    context = "a Task it ran was destroying its locals on return";
+  } else {
+    context = "an exception was unwinding it";
+  }
+  fiber->executor->report_failure(
+      "detached-cleanup",
+      "spawn at " + where.str() + " was made while a destructor ran on fiber " +
+          std::to_string(fiber->id) + " (" + context +
+          "): that cleanup runs detached, nobody can await it, and whatever follows the "
+          "destructor races with it. Hold the resource with corosim::scoped(...) or "
+          "with_resource(...) so its async_close is awaited, or spawn into a TaskScope",
+      where);
+}
+
+bool in_destructor(const Fiber& fiber) noexcept {
+  return fiber.dropping || fiber.returning_frames > 0 || std::uncaught_exceptions() > 0;
+}
+
+std::stop_token fiber_stop_token(Fiber& fiber) {
+  if (!fiber.stop_source.stop_possible()) fiber.stop_source = std::stop_source();
+  return fiber.stop_source.get_token();
+}
+
+void fiber_request_stop(Fiber& fiber) {
+  if (!fiber.stop_source.stop_possible()) fiber.stop_source = std::stop_source();
+  fiber.stop_source.request_stop();
+}
+
+bool is_cancelled(const std::exception_ptr& error) noexcept {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const Cancelled&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool fiber_was_cancelled(const Fiber& fiber) noexcept {
+  return fiber.dropped || is_cancelled(fiber_exception(fiber));
+}
+
+std::exception_ptr fiber_exception(const Fiber& fiber) noexcept {
+  if (fiber.dropped || !fiber.root) return nullptr;
+  return fiber.root_promise->error;
+}
+
+std::string describe_exception(const std::exception_ptr& error) {
+  if (!error) return "no exception";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(
+        abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status), std::free);
+    return std::string(status == 0 && name ? name.get() : typeid(e).name()) + "(\"" + e.what() +
+           "\")";
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+}  // namespace detail
+}  // namespace corosim

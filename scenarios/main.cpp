@@ -1,4 +1,0 @@
-// The corosim executable: the library main over the bundled scenarios.
-#include "scenarios/cli.h"
-
-int main(int argc, char** argv) { return corosim::main(argc, argv); }

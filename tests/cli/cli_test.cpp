@@ -1,0 +1,285 @@
+// The corosim command line, driven in-process over the bundled scenarios
+// (compiled into this binary).
+#include "corosim/cli/cli.h"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "corosim/scenarios/registry.h"
+#include "tests/common/capture.h"
+#include "tests/common/summary_json.h"
+
+using corosim::testing::run_cli;
+
+namespace {
+
+using corosim::testing::temp_path;
+
+using corosim::testing::read_json;
+using corosim::testing::scenario_entry;
+
+}  // namespace
+
+TEST_CASE("corosim list prints one scenario a line with the name first", "[cli]") {
+  auto result = run_cli({"list"});
+  REQUIRE(result.exit_code == 0);
+  std::istringstream lines(result.out);
+  std::string line;
+  std::size_t count = 0;
+  while (std::getline(lines, line)) {
+    const std::string name = line.substr(0, line.find(' '));
+    REQUIRE(corosim::ScenarioRegistry::global().find(name) != nullptr);
+    ++count;
+  }
+  REQUIRE(count == corosim::ScenarioRegistry::global().all().size());
+  REQUIRE_THAT(result.out, Catch::Contains("deadlock/lock_order "));
+  REQUIRE_THAT(result.out, Catch::Contains("fails:deadlock"));
+}
+
+TEST_CASE("corosim run --seeds 200 --json: every bundled scenario meets its expectation", "[cli]") {
+  const std::string path = temp_path("all.json");
+  auto result = run_cli({"run", "--seeds", "200", "--quiet", "--json", path});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  REQUIRE(doc["summary"]["not_met"] == 0);
+  const auto& deadlock = scenario_entry(doc, "deadlock/lock_order");
+  CHECK(deadlock["expect"] == "fails:deadlock");
+  CHECK(deadlock["outcome"] == "failed");
+  CHECK(deadlock["met"] == true);
+  CHECK(deadlock["runs"] == 200);
+  CHECK(deadlock["failures"].get<int>() > 0);
+  CHECK(deadlock["first_failure"]["checker"] == "deadlock");
+  CHECK_THAT(deadlock["first_failure"]["location"].get<std::string>(),
+             Catch::StartsWith("scenarios/bundled/deadlock.cpp:"));
+  CHECK_THAT(deadlock["first_failure"]["message"].get<std::string>(),
+             Catch::Contains("held by fiber 2") && Catch::Contains("held by fiber 1"));
+  CHECK(deadlock["trace_hash"].get<std::string>().size() == 16);
+  const auto& fixed = scenario_entry(doc, "deadlock/lock_order_fixed");
+  CHECK(fixed["outcome"] == "passed");
+  CHECK(fixed["failures"] == 0);
+  CHECK(fixed["first_failure"].is_null());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("corosim run finds the lock-order deadlock with random and 100 seeds", "[cli]") {
+  auto result = run_cli({"run", "deadlock/lock_order", "--strategy", "random", "--seeds", "100",
+                         "--quiet"});
+  REQUIRE(result.exit_code == 0);
+  REQUIRE_THAT(result.out, Catch::Contains("first failure: seed"));
+  REQUIRE_THAT(result.out, Catch::Contains("cycle: fiber 1 -> mutex#1 -> fiber 2 -> mutex#0 -> fiber 1"));
+  REQUIRE_THAT(result.out, Catch::Contains("rerun: corosim run deadlock/lock_order --strategy random --seed"));
+}
+
+TEST_CASE("corosim run exits 1 when a scenario misses its expectation", "[cli]") {
+  // Under fifo the ready-await race never interleaves: the must-fail scenario passes.
+  auto result = run_cli({"run", "race/lost_update", "--strategy", "fifo", "--seeds", "5", "--quiet"});
+  REQUIRE(result.exit_code == 1);
+  REQUIRE_THAT(result.out, Catch::Contains("expected fails:check but every run passed"));
+}
+
+TEST_CASE("corosim run globs select scenarios", "[cli]") {
+  const std::string path = temp_path("glob.json");
+  auto result = run_cli({"run", "structure/*", "--seeds", "3", "--quiet", "--json", path});
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  REQUIRE(doc["scenarios"].size() == 3);
+  for (const auto& entry : doc["scenarios"]) {
+    REQUIRE_THAT(entry["name"].get<std::string>(), Catch::StartsWith("structure/"));
+  }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("usage errors exit 2 with a clear message", "[cli]") {
+  auto unknown = run_cli({"run", "no/such/scenario"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("unknown scenario 'no/such/scenario'"));
+  CHECK_THAT(unknown.err, Catch::Contains("`corosim list` shows the scenarios"));  // nothing close
+
+  // A typo, a missing family, a wrong family: the closest names are offered.
+  auto typo = run_cli({"run", "race/lost_updat"});
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("(did you mean 'race/lost_update'?)"));
+  auto bare_name = run_cli({"run", "lost_update"});
+  CHECK_THAT(bare_name.err, Catch::Contains("did you mean 'bugs/lost_update' or 'race/lost_update'?"));
+  auto family = run_cli({"import-fuzz", "selects/read_send", "/dev/null"});
+  CHECK(family.exit_code == 2);
+  CHECK_THAT(family.err, Catch::Contains("did you mean 'select/read_send'"));
+
+  auto strategy = run_cli({"run", "--strategy", "telepathy"});
+  CHECK(strategy.exit_code == 2);
+  CHECK_THAT(strategy.err, Catch::Contains("unknown strategy 'telepathy'"));
+  CHECK_THAT(strategy.err, Catch::Contains("fifo, random"));
+
+  auto flag = run_cli({"run", "--no-such-flag"});
+  CHECK(flag.exit_code == 2);
+
+  auto both = run_cli({"run", "--seed", "1", "--seeds", "2"});
+  CHECK(both.exit_code == 2);
+
+  auto not_a_number = run_cli({"run", "--seeds", "many"});
+  CHECK(not_a_number.exit_code == 2);
+
+  auto zero = run_cli({"run", "--seeds", "0"});
+  CHECK(zero.exit_code == 2);
+  CHECK_THAT(zero.err, Catch::Contains("--seeds must be at least 1"));
+
+  auto no_command = run_cli({});
+  CHECK(no_command.exit_code == 2);
+
+  auto bad_json = run_cli({"run", "structure/timeout", "--seeds", "1", "--json", "/nonexistent/dir/x.json"});
+  CHECK(bad_json.exit_code == 2);
+  CHECK_THAT(bad_json.err, Catch::Contains("cannot write --json file"));
+}
+
+TEST_CASE("run --help documents every run flag", "[cli]") {
+  auto help = run_cli({"run", "--help"});
+  REQUIRE(help.exit_code == 0);
+  for (const char* flag : {"--seed", "--seeds", "--strategy", "--json", "--steps-max", "--trace",
+                           "--trace-tail", "--quiet", "--cancel", "--cancel-modes", "--cancel-at",
+                           "--determinism-check", "--check-determinism", "--out", "--regressions"}) {
+    CHECK_THAT(help.out, Catch::Contains(flag));
+  }
+}
+
+TEST_CASE("environment variables set run defaults", "[cli]") {
+  const std::string path = temp_path("env.json");
+  setenv("COROSIM_SEEDS", "7", 1);
+  setenv("COROSIM_STRATEGY", "fifo", 1);
+  auto result = run_cli({"run", "structure/timeout", "--quiet", "--json", path});
+  unsetenv("COROSIM_SEEDS");
+  unsetenv("COROSIM_STRATEGY");
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  CHECK(doc["strategy"] == "fifo");
+  CHECK(doc["seeds"]["count"] == 7);
+  std::remove(path.c_str());
+
+  setenv("COROSIM_SEEDS", "lots", 1);
+  auto bad = run_cli({"run", "structure/timeout", "--quiet"});
+  unsetenv("COROSIM_SEEDS");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("COROSIM_SEEDS='lots'"));
+}
+
+TEST_CASE("run --cancel sweep injects at every point and reports where", "[cli][cancel]") {
+  const std::string path = temp_path("cancel.json");
+  // structure/scope_joins_children asserts that all children finished: a
+  // cancelled child breaks that, so the sweep finds failures at known points.
+  auto result = run_cli({"run", "structure/scope_joins_children", "--cancel", "sweep",
+                         "--cancel-modes", "drop", "--seeds", "1", "--quiet", "--json", path});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 1);
+  REQUIRE_THAT(result.out, Catch::Contains("cancelled: drop at cancellation point 0"));
+  REQUIRE_THAT(result.out, Catch::Contains("--cancel-at 0 --cancel-modes drop"));
+  const auto doc = read_json(path);
+  const auto& entry = scenario_entry(doc, "structure/scope_joins_children");
+  CHECK(entry["cancel"] == "sweep (drop)");
+  CHECK(entry["cancel_points"].get<int>() >= 4);  // one drop per point, each child awaits once
+  CHECK(entry["runs"].get<int>() == entry["cancel_points"].get<int>() + 1);
+  const auto& failure = entry["first_unexpected"];
+  CHECK(failure["cancel_point"] == 0);
+  CHECK(failure["cancel_mode"] == "drop");
+  CHECK_THAT(failure["cancel_location"].get<std::string>(),
+             Catch::StartsWith("scenarios/bundled/structure.cpp:"));
+  std::remove(path.c_str());
+
+  // The printed rerun command reproduces that one run.
+  auto rerun = run_cli({"run", "structure/scope_joins_children", "--seed", "0", "--cancel-at", "0",
+                        "--cancel-modes", "drop", "--quiet"});
+  REQUIRE(rerun.exit_code == 1);
+  REQUIRE_THAT(rerun.out, Catch::Contains("1 run(s), 1 with cancellation, 1 failure(s)"));
+}
+
+TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
+  auto mode = run_cli({"run", "--cancel", "sweep", "--cancel-modes", "drop,explode"});
+  CHECK(mode.exit_code == 2);
+  CHECK_THAT(mode.err, Catch::Contains("unknown cancellation mode 'explode'"));
+  auto kind = run_cli({"run", "--cancel", "sometimes"});
+  CHECK(kind.exit_code == 2);
+  CHECK_THAT(kind.err, Catch::Contains("unknown --cancel 'sometimes'"));
+  auto at_two_modes = run_cli({"run", "--cancel-at", "3"});
+  CHECK(at_two_modes.exit_code == 2);
+  CHECK_THAT(at_two_modes.err, Catch::Contains("exactly one --cancel-modes"));
+  auto at_and_sweep = run_cli({"run", "--cancel-at", "3", "--cancel-modes", "drop", "--cancel", "sweep"});
+  CHECK(at_and_sweep.exit_code == 2);
+}
+
+TEST_CASE("select/read_send: the sweep loses records inside read_send and the fix loses none",
+          "[cli][cancel][seed]") {
+  const std::string path = temp_path("read_send.json");
+  auto result = run_cli({"run", "select/read_send*", "--cancel", "sweep", "--seeds", "20", "--quiet",
+                         "--json", path});
+  INFO(result.out);
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  const auto& buggy = scenario_entry(doc, "select/read_send");
+  CHECK(buggy["outcome"] == "failed");
+  CHECK(buggy["met"] == true);
+  CHECK(buggy["first_failure"]["checker"] == "cancel-safety");
+  CHECK_THAT(buggy["first_failure"]["message"].get<std::string>(),
+             Catch::Contains("claimed total, but this run is unsafe"));
+  // read_send is lines 33-36 of the scenario source.
+  const std::string where = buggy["first_failure"]["cancel_location"].get<std::string>();
+  CHECK_THAT(where, Catch::StartsWith("scenarios/bundled/read_send.cpp:3"));
+  // The reference run enumerates the points of the operation, with file:line.
+  bool send_site = false;
+  for (const auto& site : buggy["cancel_sites"]) {
+    send_site = send_site || (site["location"] == "scenarios/bundled/read_send.cpp:35" &&
+                              site["points"].get<int>() == 4);  // one send per batch record
+  }
+  CHECK(send_site);
+  const auto& loop = scenario_entry(doc, "select/read_send_loop");
+  CHECK(loop["first_failure"]["checker"] == "check");
+  for (const char* fixed_name : {"select/read_send_owned_batch", "select/read_send_loop_owned_batch"}) {
+    const auto& fixed = scenario_entry(doc, fixed_name);
+    CHECK(fixed["outcome"] == "passed");
+    CHECK(fixed["cancel_points"].get<int>() > 200);  // every point, every mode, 20 seeds
+    CHECK(fixed["cancel"] == "sweep (drop,stop,prompt,interrupt,prestart)");
+  }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("timeout/partial_write: cut frames are found and whole frames through a queue pass",
+          "[cli][cancel][seed]") {
+  const std::string path = temp_path("partial_write.json");
+  auto result = run_cli({"run", "timeout/partial_write*", "--cancel", "sweep", "--seeds", "20",
+                         "--quiet", "--json", path});
+  INFO(result.out);
+  REQUIRE(result.exit_code == 0);
+  const auto doc = read_json(path);
+  const auto& buggy = scenario_entry(doc, "timeout/partial_write");
+  CHECK(buggy["first_failure"]["checker"] == "cancel-safety");
+  CHECK_THAT(buggy["first_failure"]["message"].get<std::string>(), Catch::Contains("corrupt stream"));
+  CHECK_THAT(buggy["first_failure"]["cancel_location"].get<std::string>(),
+             Catch::StartsWith("scenarios/bundled/partial_write.cpp:"));
+  const auto& loop = scenario_entry(doc, "timeout/partial_write_loop");
+  CHECK(loop["first_failure"]["checker"] == "check");
+  CHECK_THAT(loop["first_failure"]["message"].get<std::string>(), Catch::Contains("the peer reads"));
+  const auto& fixed = scenario_entry(doc, "timeout/partial_write_queued");
+  CHECK(fixed["outcome"] == "passed");
+  CHECK(fixed["cancel_points"].get<int>() > 100);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("run ends with a summary table: expectation runs failures verdict and repro", "[cli]") {
+  const std::string out = corosim::testing::fresh_folder("summary_out");
+  auto result = run_cli({"run", "race/lost_update", "race/lost_update_fixed", "--seeds", "30", "--quiet", "--out", out});
+  REQUIRE(result.exit_code == 0);
+  const auto table = result.out.substr(result.out.find("\nsummary:\n"));
+  CHECK_THAT(table, Catch::Contains("scenario                expect           runs  failures  verdict  repro"));
+  CHECK_THAT(table, Catch::Contains("race/lost_update        fails:check        30"));
+  CHECK_THAT(table, Catch::Contains("met      " + out + "/race_lost_update-check-"));
+  CHECK_THAT(table, Catch::Contains("race/lost_update_fixed  passes             30         0  met\n"));
+
+  // fifo never interleaves the deposits: the bug is not found, and the table says so.
+  auto missed = run_cli({"run", "race/lost_update", "race/lost_update_fixed", "--strategy", "fifo", "--seeds", "3",
+                         "--quiet"});
+  CHECK(missed.exit_code == 1);
+  CHECK_THAT(missed.out, Catch::Contains("race/lost_update        fails:check         3         0  NOT MET"));
+}

@@ -1,0 +1,110 @@
+// run --shard I/N and corosim merge: shards of one sweep add up to the sweep.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "corosim/cli/shards.h"
+#include "corosim/replay/repro.h"
+#include "tests/common/capture.h"
+#include "tests/common/summary_json.h"
+
+using corosim::testing::fresh_folder;
+using corosim::testing::read_json;
+using corosim::testing::scenario_entry;
+using corosim::testing::run_cli;
+
+TEST_CASE("the shard flag I/N is parsed with reasons for bad values", "[cli][shard]") {
+  auto shard = corosim::cli::parse_shard("2/4");
+  REQUIRE(shard.ok());
+  CHECK(shard->index == 2);
+  CHECK(shard->count == 4);
+  CHECK(shard->seeds_of(10) == 3);  // seeds 1, 5, 9
+  CHECK(corosim::cli::Shard{4, 4}.seeds_of(10) == 2);  // 3, 7
+  CHECK(corosim::cli::Shard{4, 4}.seeds_of(3) == 0);
+  for (const auto& [text, reason] : std::vector<std::pair<std::string, std::string>>{
+           {"2", "expected I/N"}, {"0/4", "numbered 1 to 4"}, {"5/4", "numbered 1 to 4"},
+           {"1/0", "at least 1"}, {"a/b", "whole numbers"}, {"-1/4", "whole numbers"}}) {
+    auto bad = corosim::cli::parse_shard(text);
+    INFO(text);
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(std::string(bad.status().message()), Catch::Contains(reason));
+  }
+}
+
+TEST_CASE("three shards merged report what one unsharded run reports", "[cli][shard]") {
+  const std::string folder = fresh_folder("shards");
+  std::filesystem::create_directories(folder);
+  const std::vector<std::string> scenarios = {"race/lost_update", "race/lost_update_fixed", "select/read_send"};
+  auto run = [&](std::vector<std::string> extra, const std::string& json) {
+    std::vector<std::string> args = {"run"};
+    args.insert(args.end(), scenarios.begin(), scenarios.end());
+    for (const char* flag : {"--seeds", "40", "--quiet", "--json"}) args.emplace_back(flag);
+    args.push_back(json);
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  };
+  REQUIRE(run({}, folder + "/whole.json").exit_code == 0);
+  std::vector<std::string> shards;
+  for (int i = 1; i <= 3; ++i) {
+    shards.push_back(folder + "/shard" + std::to_string(i) + ".json");
+    auto result = run({"--shard", std::to_string(i) + "/3"}, shards.back());
+    REQUIRE(result.exit_code == 0);
+    CHECK(read_json(shards.back())["shard"]["index"] == i);
+  }
+  auto merged = run_cli({"merge", shards[2], shards[0], shards[1], "--json", folder + "/merged.json"});
+  REQUIRE(merged.exit_code == 0);
+  CHECK_THAT(merged.out, Catch::Contains("3 scenario(s): 3 met their expectation, 0 did not"));
+  const auto whole = read_json(folder + "/whole.json");
+  const auto combined = read_json(folder + "/merged.json");
+  CHECK(combined["merged_from"].size() == 3);
+  for (const std::string& name : scenarios) {
+    INFO(name);
+    const auto& a = scenario_entry(whole, name);
+    const auto& b = scenario_entry(combined, name);
+    for (const char* field : {"runs", "failures", "cancel_points", "met", "outcome", "first_failure", "trace_hash"}) {
+      INFO(field);
+      CHECK(a[field] == b[field]);
+    }
+  }
+}
+
+TEST_CASE("merge refuses summaries that are not the shards of one run", "[cli][shard]") {
+  const std::string folder = fresh_folder("shards_bad");
+  std::filesystem::create_directories(folder);
+  auto shard = [&](const std::string& spec, const std::string& file, const std::string& strategy = "random") {
+    REQUIRE(run_cli({"run", "race/lost_update_fixed", "--seeds", "6", "--quiet", "--strategy", strategy,
+                     "--shard", spec, "--json", folder + "/" + file})
+                .exit_code == 0);
+    return folder + "/" + file;
+  };
+  const std::string one = shard("1/2", "one.json");
+  const std::string two = shard("2/2", "two.json");
+  const std::string other = shard("2/2", "other.json", "pct");
+  REQUIRE(corosim::write_file_atomically(folder + "/broken.json", "{\"scenarios\": [").ok());
+
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{one}, "shard 2/2 is missing"},
+      {{one, one}, "shard 1/2 is given twice"},
+      {{one, other}, "differ in 'strategy'"},
+      {{one, folder + "/broken.json"}, "invalid JSON"},
+      {{one, folder + "/absent.json"}, "cannot read"},
+  };
+  for (const auto& [inputs, reason] : cases) {
+    std::vector<std::string> args = {"merge"};
+    args.insert(args.end(), inputs.begin(), inputs.end());
+    auto result = run_cli(args);
+    INFO(reason);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains(reason));
+  }
+  CHECK(run_cli({"merge", one, two}).exit_code == 0);
+
+  auto too_many = run_cli({"run", "race/lost_update_fixed", "--seeds", "2", "--shard", "3/4"});
+  CHECK(too_many.exit_code == 2);
+  CHECK_THAT(too_many.err, Catch::Contains("only 2 seed(s) to share among 4 shards"));
+  auto stateful = run_cli({"run", "race/lost_update_fixed", "--strategy", "dfs", "--shard", "1/2"});
+  CHECK(stateful.exit_code == 2);
+  CHECK_THAT(stateful.err, Catch::Contains("shard by scenario instead"));
+}
