@@ -99,7 +99,7 @@ void w6_cancel_sweep(benchmark::State& state) {
   options.determinism_check_every = 0;
   std::uint64_t runs = 0;
   for (auto _ : state) {
-    const ScenarioReport report = explore_scenario(scenario, options);
+    const ScenarioReport report = explore_scenario(scenario, options).value();
     if (!report.met) state.SkipWithError("the sweep failed");
     runs = report.runs;
   }

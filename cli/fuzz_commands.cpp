@@ -14,14 +14,12 @@ namespace corosim::cli {
 int command_import_fuzz(const char* argv0, const ImportFuzzFlags& flags) {
   const Scenario* scenario = ScenarioRegistry::global().find(flags.scenario);
   if (scenario == nullptr) {
-    std::cerr << "corosim import-fuzz: unknown scenario '" << flags.scenario << "'"
-              << ScenarioRegistry::global().suggest(flags.scenario) << "\n";
-    return kExitUsage;
+    return usage_error("import-fuzz", absl::NotFoundError(absl::StrCat("unknown scenario '", flags.scenario, "'",
+                                                                    ScenarioRegistry::global().suggest(flags.scenario))));
   }
   auto input = read_file(flags.input);
   if (!input.ok()) {
-    std::cerr << "corosim import-fuzz: " << input.status().message() << "\n";
-    return kExitUsage;
+    return usage_error("import-fuzz", input.status());
   }
   FuzzHarness harness(*scenario);
   const RunResult& run = harness.run(*input);
@@ -30,15 +28,14 @@ int command_import_fuzz(const char* argv0, const ImportFuzzFlags& flags) {
   const std::string text = absl::StrCat("# imported by corosim from the fuzz input ", flags.input,
                                         " (", input->size(), " bytes)\n", format_repro(repro));
   if (absl::Status status = write_file_atomically(out, text); !status.ok()) {
-    std::cerr << "corosim import-fuzz: " << status.message() << "\n";
-    return kExitUsage;
+    return usage_error("import-fuzz", status);
   }
   std::cout << absl::StrFormat("corosim import-fuzz %s: %s, %d decision(s) from %d byte(s)\n",
                                flags.input, scenario->name, repro.decisions.size(), input->size());
   if (run.passed()) {
     std::cout << "  the run passes: this input no longer fails the scenario\n";
   } else {
-    std::cout << absl::StrFormat("  failed: %s at %s\n", run.failure->checker,
+    std::cout << absl::StrFormat("  failed: %s at %s\n", checker_name(run.failure->checker),
                                  run.failure->location.str());
   }
   std::cout << absl::StrFormat("  wrote %s\n  replay: %s replay %s\n", out, argv0, out);
@@ -48,8 +45,7 @@ int command_import_fuzz(const char* argv0, const ImportFuzzFlags& flags) {
 int command_export_fuzz(const ExportFuzzFlags& flags) {
   auto loaded = load_repro(flags.path);
   if (!loaded.ok()) {
-    std::cerr << "corosim export-fuzz: " << loaded.status().message() << "\n";
-    return kExitUsage;
+    return usage_error("export-fuzz", loaded.status());
   }
   auto bytes = fuzz_input_from_repro(*loaded->scenario, loaded->repro);
   if (!bytes.ok()) {
@@ -58,8 +54,7 @@ int command_export_fuzz(const ExportFuzzFlags& flags) {
   }
   const std::string out = flags.out.empty() ? file_stem(flags.path) + ".fuzz" : flags.out;
   if (absl::Status status = write_file_atomically(out, *bytes); !status.ok()) {
-    std::cerr << "corosim export-fuzz: " << status.message() << "\n";
-    return kExitUsage;
+    return usage_error("export-fuzz", status);
   }
   std::cout << absl::StrFormat("corosim export-fuzz %s: %s, %d byte(s)\n  wrote %s\n", flags.path,
                                loaded->repro.scenario, bytes->size(), out);

@@ -9,16 +9,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "corosim/cli/exit.h"
 #include "corosim/replay/repro.h"
 #include "corosim/replay/repro_writer.h"
 #include "corosim/scenarios/registry.h"
 
 namespace corosim::cli {
-
-constexpr int kExitMet = 0;
-constexpr int kExitNotMet = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitDiverged = 3;
 
 struct ReplayFlags {
   std::string path;

@@ -155,14 +155,12 @@ int command_merge(const MergeFlags& flags) {
   for (const std::string& path : flags.inputs) {
     auto summary = read_summary(path);
     if (!summary.ok()) {
-      std::cerr << "corosim merge: " << summary.status().message() << "\n";
-      return kExitUsage;
+      return usage_error("merge", summary.status());
     }
     summaries.push_back(std::move(*summary));
   }
   if (absl::Status fit = check_fit(summaries); !fit.ok()) {
-    std::cerr << "corosim merge: " << fit.message() << "\n";
-    return kExitUsage;
+    return usage_error("merge", fit);
   }
   // Shard 1 first: it ran the first seed, whose run gives a passing scenario's trace hash and sites.
   std::sort(summaries.begin(), summaries.end(),
@@ -178,14 +176,14 @@ int command_merge(const MergeFlags& flags) {
                                parts.size(), summaries.front().document["strategy"].dump());
   for (const auto& [name, entries] : parts) {
     if (entries.size() != summaries.size()) {
-      std::cerr << "corosim merge: scenario " << name << " is in " << entries.size() << " of the "
-                << summaries.size() << " summaries: they did not select the same scenarios\n";
-      return kExitUsage;
+      return usage_error("merge", absl::InvalidArgumentError(absl::StrCat(
+                                      "scenario ", name, " is in ", entries.size(), " of the ", summaries.size(),
+                                      " summaries: they did not select the same scenarios")));
     }
     for (const json* entry : entries) {
       if ((*entry)["expect"] != (*entries.front())["expect"]) {
-        std::cerr << "corosim merge: scenario " << name << " expects different things in different summaries\n";
-        return kExitUsage;
+        return usage_error("merge", absl::InvalidArgumentError(absl::StrCat(
+                                        "scenario ", name, " expects different things in different summaries")));
       }
     }
     json merged = merge_scenario(entries);
@@ -212,8 +210,7 @@ int command_merge(const MergeFlags& flags) {
     document["scenarios"] = std::move(scenarios);
     document["summary"] = {{"scenarios", parts.size()}, {"met", met}, {"not_met", parts.size() - met}};
     if (absl::Status status = write_file_atomically(flags.json_path, document.dump(2) + "\n"); !status.ok()) {
-      std::cerr << "corosim merge: " << status.message() << "\n";
-      return kExitUsage;
+      return usage_error("merge", status);
     }
   }
   return met == parts.size() ? kExitMet : kExitNotMet;

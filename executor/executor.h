@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "corosim/executor/checker.h"
 #include "corosim/executor/source_loc.h"
 #include "corosim/executor/trace_kind.h"
 
@@ -42,6 +43,36 @@ struct TimerNode {
   bool armed = false;
 };
 
+// What a simulating executor observes and injects beyond scheduling: the
+// trace, conservation ledgers, poll-driven combinators (for the snooze
+// checker), fault injection and interrupts, real-time use. A production
+// executor has none (Executor::instrumentation() is null) and every call
+// below is then a no-op made by Executor's forwarding methods.
+class Instrumentation {
+ public:
+  // Makes the parked f ready at the end of the current step, interrupted: its
+  // resume point throws Cancelled (the interrupt mode of cancellation).
+  virtual void defer_interrupt(Fiber& f) = 0;
+  // Whether the corosim::buggify() call at `where` fires (a recorded decision).
+  virtual bool buggify(const SourceLoc& where) = 0;
+  virtual void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg,
+                     std::uint64_t value, const SourceLoc* where) = 0;
+  // Conservation ledgers of live primitives (executor/ledger.h).
+  virtual void register_ledger(Ledger& ledger) = 0;
+  virtual void unregister_ledger(Ledger& ledger) = 0;
+  // Poll-driven combinators (runtime/driver.h), for the snooze checker.
+  virtual void register_driver(Driver& driver) = 0;
+  virtual void unregister_driver(Driver& driver) = 0;
+  // The code running on this executor read the real clock or slept the thread
+  // (`call` names the C function; runtime/real_time.h). Async-signal-safe:
+  // a signal handler may make the call, so nothing here allocates.
+  virtual void real_time_used(const char* call) noexcept = 0;
+
+ protected:
+  ~Instrumentation() = default;
+};
+
+// Scheduling: what every executor provides.
 class Executor {
  public:
   virtual ~Executor() = default;
@@ -56,9 +87,6 @@ class Executor {
   // Drops f at the end of the current step (f is running and cannot destroy
   // its own frame).
   virtual void defer_drop(Fiber& f) = 0;
-  // Makes the parked f ready at the end of the current step, interrupted: its
-  // resume point throws Cancelled (the interrupt mode of cancellation).
-  virtual void defer_interrupt(Fiber& f) = 0;
   // f's record is no longer needed; freed once the current step ends.
   virtual void retire(Fiber& f) = 0;
 
@@ -70,30 +98,56 @@ class Executor {
   virtual void arm_timer(TimerNode& node) = 0;
   virtual void cancel_timer(TimerNode& node) = 0;
 
-  // --- randomness, objects, trace, failures -------------------------------
+  // --- randomness, objects, failures --------------------------------------
   // A value in [0, bound): a recorded decision under the simulator.
   virtual std::uint64_t random_below(std::uint64_t bound) = 0;
-  // Whether the corosim::buggify() call at `where` fires (recorded decisions
-  // under the simulator; never on the real-time loop).
-  virtual bool buggify(const SourceLoc& where) = 0;
   // Dense id for a primitive (mutex, channel, ...), in creation order.
   virtual std::uint32_t new_object_id() = 0;
-  virtual void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg,
-                     std::uint64_t value, const SourceLoc* where = nullptr) = 0;
-  // Conservation ledgers of live primitives (executor/ledger.h).
-  virtual void register_ledger(Ledger& ledger) = 0;
-  virtual void unregister_ledger(Ledger& ledger) = 0;
-  // Poll-driven combinators (runtime/driver.h), for the snooze checker.
-  virtual void register_driver(Driver& driver) = 0;
-  virtual void unregister_driver(Driver& driver) = 0;
-  // The code running on this executor read the real clock or slept the thread
-  // (`call` names the C function; runtime/real_time.h). Async-signal-safe:
-  // a signal handler may make the call, so nothing here allocates.
-  virtual void real_time_used(const char* call) noexcept = 0;
-  // A checker failed (checker is a stable name such as "deadlock"). The first
+  // A checker failed (executor/checker.h). The first
   // failure of a run is kept; the run stops at the end of the current step.
-  virtual void report_failure(std::string checker, std::string message,
+  virtual void report_failure(Checker checker, std::string message,
                               const SourceLoc& where) = 0;
+
+  // --- instrumentation (null on a production executor) --------------------
+  Instrumentation* instrumentation() const noexcept { return instrumentation_; }
+
+  // Forwarding to the instrumentation, no-ops without one; the names are
+  // Instrumentation's, so primitives read `executor->trace(...)`.
+  void defer_interrupt(Fiber& f) {
+    if (instrumentation_ != nullptr) instrumentation_->defer_interrupt(f);
+  }
+  // Never fires on a production executor.
+  bool buggify(const SourceLoc& where) {
+    return instrumentation_ != nullptr && instrumentation_->buggify(where);
+  }
+  void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
+             const SourceLoc* where = nullptr) {
+    if (instrumentation_ != nullptr) instrumentation_->trace(kind, fiber, arg, value, where);
+  }
+  void register_ledger(Ledger& ledger) {
+    if (instrumentation_ != nullptr) instrumentation_->register_ledger(ledger);
+  }
+  void unregister_ledger(Ledger& ledger) {
+    if (instrumentation_ != nullptr) instrumentation_->unregister_ledger(ledger);
+  }
+  void register_driver(Driver& driver) {
+    if (instrumentation_ != nullptr) instrumentation_->register_driver(driver);
+  }
+  void unregister_driver(Driver& driver) {
+    if (instrumentation_ != nullptr) instrumentation_->unregister_driver(driver);
+  }
+  void real_time_used(const char* call) noexcept {
+    if (instrumentation_ != nullptr) instrumentation_->real_time_used(call);
+  }
+
+ protected:
+  // An instrumented executor (the simulator) names itself once constructed.
+  void set_instrumentation(Instrumentation* instrumentation) noexcept {
+    instrumentation_ = instrumentation;
+  }
+
+ private:
+  Instrumentation* instrumentation_ = nullptr;
 };
 
 // The executor and fiber running on this thread (null outside a run).

@@ -114,7 +114,7 @@ class Explorer {
     std::size_t at = 0;
     while (at < first.size() && at < second.size() && same_event(first[at], second[at])) ++at;
     Failure failure;
-    failure.checker = "nondeterminism";
+    failure.checker = Checker::nondeterminism;
     failure.message = "the same seed and decisions gave two different runs (trace hashes " +
                       hash_hex(result.trace_hash) + " and " + hash_hex(again.trace_hash) +
                       "); first difference at event " + std::to_string(at) + ":\n  first run:  " +
@@ -177,7 +177,7 @@ class Explorer {
 
   void record_failure(const RunResult& result) {
     ++report_.failures;
-    const bool allowed = result.failure->checker == report_.scenario->expect.checker;
+    const bool allowed = report_.scenario->expect.allows(result.failure->checker);
     if (!allowed && !report_.first_unexpected) report_.first_unexpected = result;
     if (!report_.first_failure) {
       report_.trace_hash = result.trace_hash;
@@ -200,9 +200,9 @@ CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMo
   return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
 }
 
-ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options) {
+absl::StatusOr<ScenarioReport> explore_scenario(const Scenario& scenario, const ExploreOptions& options) {
   auto strategy = make_strategy(options.strategy);
-  assert(strategy.ok());
+  if (!strategy.ok()) return strategy.status();
   return Explorer(scenario, options, **strategy).explore();
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "corosim/scenarios/registry.h"
 #include "corosim/sim/cancel.h"
 #include "corosim/sim/simulator.h"
@@ -64,7 +65,7 @@ struct ScenarioReport {
 // point (no plan for a run without one).
 CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes, const RunResult& run);
 
-// The strategy name must be valid (see make_strategy).
-ScenarioReport explore_scenario(const Scenario& scenario, const ExploreOptions& options);
+// An error, and no run, for an unknown strategy name (see make_strategy).
+absl::StatusOr<ScenarioReport> explore_scenario(const Scenario& scenario, const ExploreOptions& options);
 
 }  // namespace corosim

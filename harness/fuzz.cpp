@@ -111,9 +111,9 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
     return absl::FailedPreconditionError(absl::StrCat(
         "followed as a fuzz run, the repro's run ",
         run.passed() ? std::string("passes")
-                     : absl::StrCat("fails with ", run.failure->checker, " at ", run.failure->location.str()),
+                     : absl::StrCat("fails with ", checker_name(run.failure->checker), " at ", run.failure->location.str()),
         " instead of ",
-        repro.checker.empty() ? std::string("passing") : repro.checker + " at " + repro.location));
+        !repro.checker ? std::string("passing") : repro.checker_text() + " at " + repro.location));
   }
   return decisions_to_bytes(run.decisions);
 }
@@ -138,7 +138,7 @@ int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size)
       harness->run(std::string_view(reinterpret_cast<const char*>(data), size));
   if (run.passed()) return 0;
   std::ostringstream text;
-  text << "\ncorosim: fuzz run of " << harness->scenario().name << " failed: " << run.failure->checker
+  text << "\ncorosim: fuzz run of " << harness->scenario().name << " failed: " << checker_name(run.failure->checker)
        << " at " << run.failure->location.str() << "\n"
        << run.failure->message << "\n\ntrace (each fiber's last events up to the failure):\n";
   print_trace_text(harness->trace(), text, failure_tail(run));

@@ -25,7 +25,14 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
     options.cancel = scenario.expect.cancel;
     options.cancel_modes = scenario.expect.cancel_modes;
   }
-  Exploration result{scenario.name, explore_scenario(scenario, options), {}, {}};
+  Exploration result{scenario.name, {}, {}, {}, {}};
+  absl::StatusOr<ScenarioReport> explored = explore_scenario(scenario, options);
+  if (!explored.ok()) {
+    result.status = explored.status();
+    result.explanation = absl::StrCat("scenario ", scenario.name, " was not explored: ", explored.status().message(), "\n");
+    return result;
+  }
+  result.report = *std::move(explored);
   const ScenarioReport& report = result.report;
   if (report.met) return result;
 
@@ -38,7 +45,7 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
     return result;
   }
   const Failure& failure = *shown->failure;
-  text << "failed: " << failure.checker << " at " << failure.location.str() << " (seed " << shown->seed << ")\n"
+  text << "failed: " << checker_name(failure.checker) << " at " << failure.location.str() << " (seed " << shown->seed << ")\n"
        << indent(failure.message, "  ") << "\n";
 
   // The run again, from its decisions, for its trace.

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "corosim/harness/explore.h"
 #include "corosim/scenarios/registry.h"
 
@@ -17,13 +18,16 @@ namespace corosim {
 
 struct Exploration {
   std::string scenario;
+  // Not ok when nothing could be explored (an unknown strategy name): then
+  // no run was made and explanation says why.
+  absl::Status status;
   ScenarioReport report;
   // Empty when the expectation was met; else the failure, its trace tail,
   // the repro path and how to replay it.
   std::string explanation;
   std::string repro_path;  // of the failure shown, if one was written
 
-  bool met() const noexcept { return report.met; }
+  bool met() const noexcept { return status.ok() && report.met; }
 };
 
 // Explores body as a scenario named name with this expectation. A failure

@@ -86,93 +86,116 @@ void write_trace_jsonl(const Trace& trace, std::ostream& out) {
   }
 }
 
-void write_trace_perfetto(const Trace& trace, std::ostream& out) {
-  const auto& events = trace.events();
-  json trace_events = json::array();
-  std::set<std::int64_t> tracks;
-  std::map<std::uint32_t, std::size_t> running_since;  // fiber -> event index of its resume
-  std::map<std::uint32_t, std::uint64_t> pending_flow;  // woken fiber -> flow id
-  std::uint64_t next_flow = 1;
-  auto base = [&](const char* phase, std::int64_t track, std::size_t at, std::string name) {
-    const TraceEvent& event = events[at];
-    json record = {{"ph", phase},
-                   {"pid", 1},
-                   {"tid", track},
-                   {"ts", at},
-                   {"name", std::move(name)},
-                   {"args", {{"virtual_time_ns", event.time_ns}, {"event", at}}}};
-    const std::string where = location_of(trace, event);
-    if (!where.empty()) record["args"]["at"] = where;
-    return record;
-  };
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const TraceEvent& event = events[i];
+namespace {
+
+// Chrome trace events for one run: a track per fiber (and one for timers),
+// "running" slices from resume to park, instants for suspension points and
+// cancellations, and flow arrows from waker to woken.
+class PerfettoWriter {
+ public:
+  explicit PerfettoWriter(const Trace& trace) : trace_(trace), events_(trace.events()) {}
+
+  void add(std::size_t i) {
+    const TraceEvent& event = events_[i];
     const std::int64_t track = event.fiber == kNoFiber ? kTimerTrack : static_cast<std::int64_t>(event.fiber);
-    tracks.insert(track);
+    tracks_.insert(track);
     switch (event.kind) {
-      case TraceKind::resume: {
-        running_since[event.fiber] = i;
-        if (auto flow = pending_flow.find(event.fiber); flow != pending_flow.end()) {
-          json finish = base("f", track, i, "wake");
-          finish["id"] = flow->second;
-          finish["bp"] = "e";
-          finish["cat"] = "wake";
-          trace_events.push_back(std::move(finish));
-          pending_flow.erase(flow);
-        }
-        break;
-      }
-      case TraceKind::wake: {
-        const std::int64_t waker = event.arg == kNoFiber ? kTimerTrack : static_cast<std::int64_t>(event.arg);
-        tracks.insert(waker);
-        json start = base("s", waker, i, "wake");
-        start["id"] = next_flow;
-        start["cat"] = "wake";
-        trace_events.push_back(std::move(start));
-        if (waker == kTimerTrack) {
-          json timer = base("i", kTimerTrack, i, absl::StrCat("timer wakes fiber ", event.fiber));
-          timer["s"] = "t";
-          trace_events.push_back(std::move(timer));
-        }
-        pending_flow[event.fiber] = next_flow++;
-        break;
-      }
+      case TraceKind::resume: add_resume(i, track); break;
+      case TraceKind::wake: add_wake(i); break;
       case TraceKind::suspend:
       case TraceKind::yield:
       case TraceKind::cancel:
       case TraceKind::check_failed:
       case TraceKind::drop:
       case TraceKind::spawn: {
-        json instant = base("i", track, i,
-                            absl::StrCat(trace_kind_name(event.kind), " ", event_details(trace, event)));
+        json instant = record("i", track, i, absl::StrCat(trace_kind_name(event.kind), " ", event_details(trace_, event)));
         instant["s"] = "t";
-        trace_events.push_back(std::move(instant));
+        out_.push_back(std::move(instant));
         break;
       }
-      default:
-        break;
+      default: break;
     }
     if (ends_running(event.kind) && event.fiber != kNoFiber) {
-      if (auto since = running_since.find(event.fiber); since != running_since.end()) {
-        json slice = base("X", track, since->second, "running");
-        slice["dur"] = std::max<std::size_t>(1, i - since->second);
-        trace_events.push_back(std::move(slice));
-        running_since.erase(since);
+      if (auto since = running_since_.find(event.fiber); since != running_since_.end()) {
+        add_slice(event.fiber, since->second, i);
+        running_since_.erase(since);
       }
     }
   }
-  for (const auto& [fiber, since] : running_since) {  // still running at the end
-    json slice = base("X", fiber, since, "running");
-    slice["dur"] = std::max<std::size_t>(1, events.size() - since);
-    trace_events.push_back(std::move(slice));
+
+  json finish() {
+    for (const auto& [fiber, since] : running_since_) add_slice(fiber, since, events_.size());  // still running
+    for (std::int64_t track : tracks_) {
+      const std::string name = track == kTimerTrack ? std::string("timers") : absl::StrCat("fiber ", track);
+      out_.push_back({{"ph", "M"}, {"pid", 1}, {"tid", track}, {"name", "thread_name"}, {"args", {{"name", name}}}});
+    }
+    return json{{"traceEvents", std::move(out_)}, {"displayTimeUnit", "ns"}};
   }
-  for (std::int64_t track : tracks) {
-    const std::string name = track == kTimerTrack ? std::string("timers") : absl::StrCat("fiber ", track);
-    trace_events.push_back({{"ph", "M"}, {"pid", 1}, {"tid", track}, {"name", "thread_name"},
-                            {"args", {{"name", name}}}});
+
+ private:
+  json record(const char* phase, std::int64_t track, std::size_t at, std::string name) const {
+    const TraceEvent& event = events_[at];
+    json result = {{"ph", phase},
+                   {"pid", 1},
+                   {"tid", track},
+                   {"ts", at},
+                   {"name", std::move(name)},
+                   {"args", {{"virtual_time_ns", event.time_ns}, {"event", at}}}};
+    const std::string where = location_of(trace_, event);
+    if (!where.empty()) result["args"]["at"] = where;
+    return result;
   }
-  json document = {{"traceEvents", trace_events}, {"displayTimeUnit", "ns"}};
-  out << document.dump() << '\n';
+
+  void add_resume(std::size_t i, std::int64_t track) {
+    const std::uint32_t fiber = events_[i].fiber;
+    running_since_[fiber] = i;
+    if (auto flow = pending_flow_.find(fiber); flow != pending_flow_.end()) {
+      json finish = record("f", track, i, "wake");
+      finish["id"] = flow->second;
+      finish["bp"] = "e";
+      finish["cat"] = "wake";
+      out_.push_back(std::move(finish));
+      pending_flow_.erase(flow);
+    }
+  }
+
+  void add_wake(std::size_t i) {
+    const TraceEvent& event = events_[i];
+    const std::int64_t waker = event.arg == kNoFiber ? kTimerTrack : static_cast<std::int64_t>(event.arg);
+    tracks_.insert(waker);
+    json start = record("s", waker, i, "wake");
+    start["id"] = next_flow_;
+    start["cat"] = "wake";
+    out_.push_back(std::move(start));
+    if (waker == kTimerTrack) {
+      json timer = record("i", kTimerTrack, i, absl::StrCat("timer wakes fiber ", event.fiber));
+      timer["s"] = "t";
+      out_.push_back(std::move(timer));
+    }
+    pending_flow_[event.fiber] = next_flow_++;
+  }
+
+  void add_slice(std::uint32_t fiber, std::size_t since, std::size_t end) {
+    json slice = record("X", fiber, since, "running");
+    slice["dur"] = std::max<std::size_t>(1, end - since);
+    out_.push_back(std::move(slice));
+  }
+
+  const Trace& trace_;
+  const std::vector<TraceEvent>& events_;
+  json out_ = json::array();
+  std::set<std::int64_t> tracks_;
+  std::map<std::uint32_t, std::size_t> running_since_;  // fiber -> event index of its resume
+  std::map<std::uint32_t, std::uint64_t> pending_flow_;  // woken fiber -> flow id
+  std::uint64_t next_flow_ = 1;
+};
+
+}  // namespace
+
+void write_trace_perfetto(const Trace& trace, std::ostream& out) {
+  PerfettoWriter writer(trace);
+  for (std::size_t i = 0; i < trace.events().size(); ++i) writer.add(i);
+  out << writer.finish().dump() << '\n';
 }
 
 }  // namespace corosim

@@ -46,29 +46,36 @@ std::string describe(const Trace& trace, const TraceEvent& event, std::size_t in
                       trace_kind_name(event.kind), " ", event_details(trace, event));
 }
 
-}  // namespace
-
-void write_trace_html(const Trace& trace, const HtmlHeading& heading, std::ostream& out) {
-  const auto& events = trace.events();
-  const std::size_t first = events.size() > kEventsDrawn ? events.size() - kEventsDrawn : 0;
-
-  // Lanes: every fiber that appears, in id order.
-  std::map<std::uint32_t, std::size_t> lane_of;
-  for (std::size_t i = first; i < events.size(); ++i) {
-    if (events[i].fiber != kNoFiber) lane_of.emplace(events[i].fiber, 0);
+// Where everything goes: the drawn events, one lane per fiber, and the
+// coordinates of an event (x, by index) and of a fiber's lane (y).
+struct Timeline {
+  explicit Timeline(const Trace& trace) : events(trace.events()) {
+    first = events.size() > kEventsDrawn ? events.size() - kEventsDrawn : 0;
+    for (std::size_t i = first; i < events.size(); ++i) {
+      if (events[i].fiber != kNoFiber) lane_of.emplace(events[i].fiber, 0);
+    }
+    std::size_t lane = 0;
+    for (auto& [fiber, index] : lane_of) index = lane++;  // in id order
+    shown = events.size() - first;
+    step = std::clamp(1200.0 / static_cast<double>(std::max<std::size_t>(shown, 1)), 3.0, 24.0);
+    width = kLabelWidth + step * static_cast<double>(shown + 1) + 80;  // room for "FAILED"
+    height = kAxisHeight + kLaneHeight * static_cast<double>(lane_of.size()) + 20;
   }
-  std::size_t lane = 0;
-  for (auto& [fiber, index] : lane_of) index = lane++;
-
-  const std::size_t shown = events.size() - first;
-  const double step = std::clamp(1200.0 / static_cast<double>(std::max<std::size_t>(shown, 1)), 3.0, 24.0);
-  const double width = kLabelWidth + step * static_cast<double>(shown + 1) + 80;  // room for "FAILED"
-  const double height = kAxisHeight + kLaneHeight * static_cast<double>(lane_of.size()) + 20;
-  const auto x = [&](std::size_t i) { return kLabelWidth + step * (static_cast<double>(i - first) + 0.5); };
-  const auto y = [&](std::uint32_t fiber) {
+  double x(std::size_t i) const { return kLabelWidth + step * (static_cast<double>(i - first) + 0.5); }
+  double y(std::uint32_t fiber) const {
     return kAxisHeight + kLaneHeight * static_cast<double>(lane_of.at(fiber)) + kLaneHeight / 2;
-  };
+  }
 
+  const std::vector<TraceEvent>& events;
+  std::size_t first = 0;
+  std::size_t shown = 0;
+  std::map<std::uint32_t, std::size_t> lane_of;
+  double step = 0;
+  double width = 0;
+  double height = 0;
+};
+
+void write_head(const HtmlHeading& heading, std::ostream& out) {
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>corosim: "
       << escape(heading.title) << "</title>\n<style>\n"
       << "body{font:13px system-ui,sans-serif;margin:16px;color:#222}\n"
@@ -83,93 +90,113 @@ void write_trace_html(const Trace& trace, const HtmlHeading& heading, std::ostre
       << escape(heading.summary) << "</p>\n<p class=\"legend\"><span>blue bar: the fiber runs</span>"
       << "<span>circle: a suspension point (hover: what and where)</span><span>orange: injected cancellation</span>"
       << "<span>grey arrow: wake-up (green: by a timer)</span><span>red line: the checker failure</span></p>\n";
-  if (first != 0) {
-    out << "<p>The run has " << events.size() << " events; the last " << shown << " are drawn.</p>\n";
-  }
-  out << absl::StrFormat("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\">\n", width,
-                         height)
-      << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" "
-         "markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#8a8f98\"/></marker></defs>\n";
+}
 
-  // Lanes.
-  for (const auto& [fiber, index] : lane_of) {
+void write_lanes(const Timeline& timeline, std::ostream& out) {
+  for (const auto& [fiber, index] : timeline.lane_of) {
     const double top = kAxisHeight + kLaneHeight * static_cast<double>(index);
     out << absl::StrFormat(
         "<g class=\"lane\" data-fiber=\"%d\"><rect class=\"lane-bg\" x=\"0\" y=\"%.1f\" width=\"%.0f\" "
         "height=\"%.1f\"/><text class=\"lane-label\" x=\"8\" y=\"%.1f\">%s</text></g>\n",
-        fiber, top + 2, width, kLaneHeight - 4, top + kLaneHeight / 2 + 4,
+        fiber, top + 2, timeline.width, kLaneHeight - 4, top + kLaneHeight / 2 + 4,
         fiber == 0 ? std::string("fiber 0 (main)") : absl::StrCat("fiber ", fiber));
   }
+}
 
-  // The virtual-time axis: a tick wherever time advances, labelled when there is room.
+// The virtual-time axis: a tick wherever time advances, labelled when there is room.
+void write_axis(const Timeline& timeline, std::ostream& out) {
+  const auto& events = timeline.events;
   double last_label = -1e9;
-  for (std::size_t i = first; i < events.size(); ++i) {
-    if (i != first && events[i].time_ns == events[i - 1].time_ns) continue;
-    const double at = x(i) - step / 2;
+  for (std::size_t i = timeline.first; i < events.size(); ++i) {
+    if (i != timeline.first && events[i].time_ns == events[i - 1].time_ns) continue;
+    const double at = timeline.x(i) - timeline.step / 2;
     out << absl::StrFormat("<line class=\"tick\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>\n", at,
-                           kAxisHeight - 8, at, height - 20);
+                           kAxisHeight - 8, at, timeline.height - 20);
     if (at - last_label >= 70) {
       out << absl::StrFormat("<text class=\"tick-label\" x=\"%.1f\" y=\"%.0f\">t=%s</text>\n", at + 2,
                              kAxisHeight - 12, format_time(events[i].time_ns));
       last_label = at;
     }
   }
+}
 
-  // Spans, suspension points, cancellations, wake-ups, the failure.
+// One event's mark: a suspension point, a cancellation, a wake-up arrow, the failure.
+void write_mark(const Timeline& timeline, std::size_t i, const std::string& title, std::ostream& out) {
+  const TraceEvent& event = timeline.events[i];
+  const double x = timeline.x(i);
+  switch (event.kind) {
+    case TraceKind::suspend:
+    case TraceKind::yield:
+      out << absl::StrFormat("<circle class=\"park\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s</title></circle>\n",
+                             x, timeline.y(event.fiber), title);
+      break;
+    case TraceKind::cancel:
+      out << absl::StrFormat("<path class=\"cancel\" d=\"M%.1f,%.1fl6,10h-12z\"><title>%s</title></path>\n", x,
+                             timeline.y(event.fiber) - 12, title);
+      break;
+    case TraceKind::wake: {
+      const bool by_timer = event.arg == kNoFiber || timeline.lane_of.count(event.arg) == 0;
+      const double from = by_timer ? kAxisHeight - 4 : timeline.y(event.arg);
+      const double to = timeline.y(event.fiber);
+      out << absl::StrFormat(
+          "<line class=\"wake%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"><title>%s</title></line>\n",
+          by_timer ? " timer" : "", x - timeline.step / 2, from, x, to + (from < to ? -6 : 6), title);
+      break;
+    }
+    case TraceKind::check_failed:
+      out << absl::StrFormat(
+          "<line class=\"failed\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"><title>%s</title></line>\n"
+          "<text class=\"failed-label\" x=\"%.1f\" y=\"%.0f\">FAILED</text>\n",
+          x, kAxisHeight - 6, x, timeline.height - 20, title, x + 4, timeline.height - 6);
+      break;
+    default:
+      break;
+  }
+}
+
+// Running spans (resume to suspend, completion or drop) and every event's mark.
+void write_events(const Trace& trace, const Timeline& timeline, std::ostream& out) {
+  const auto& events = timeline.events;
   std::map<std::uint32_t, std::size_t> running_since;
   const auto close_span = [&](std::uint32_t fiber, std::size_t end) {
     auto found = running_since.find(fiber);
     if (found == running_since.end()) return;
     out << absl::StrFormat("<rect class=\"run\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>\n",
-                           x(found->second), y(fiber) - 5, std::max(x(end) - x(found->second), 2.0));
+                           timeline.x(found->second), timeline.y(fiber) - 5,
+                           std::max(timeline.x(end) - timeline.x(found->second), 2.0));
     running_since.erase(found);
   };
-  for (std::size_t i = first; i < events.size(); ++i) {
+  for (std::size_t i = timeline.first; i < events.size(); ++i) {
     const TraceEvent& event = events[i];
-    const std::string title = escape(describe(trace, event, i));
-    switch (event.kind) {
-      case TraceKind::resume:
-        running_since[event.fiber] = i;
-        break;
-      case TraceKind::suspend:
-      case TraceKind::yield:
-        close_span(event.fiber, i);
-        out << absl::StrFormat("<circle class=\"park\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s</title></circle>\n",
-                               x(i), y(event.fiber), title);
-        break;
-      case TraceKind::complete:
-      case TraceKind::drop:
-        close_span(event.fiber, i);
-        break;
-      case TraceKind::cancel:
-        out << absl::StrFormat(
-            "<path class=\"cancel\" d=\"M%.1f,%.1fl6,10h-12z\"><title>%s</title></path>\n", x(i),
-            y(event.fiber) - 12, title);
-        break;
-      case TraceKind::wake: {
-        const bool by_timer = event.arg == kNoFiber || lane_of.count(event.arg) == 0;
-        const double from = by_timer ? kAxisHeight - 4 : y(event.arg);
-        out << absl::StrFormat(
-            "<line class=\"wake%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"><title>%s</title></line>\n",
-            by_timer ? " timer" : "", x(i) - step / 2, from, x(i), y(event.fiber) + (from < y(event.fiber) ? -6 : 6),
-            title);
-        break;
-      }
-      case TraceKind::check_failed:
-        out << absl::StrFormat(
-            "<line class=\"failed\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"><title>%s</title></line>\n"
-            "<text class=\"failed-label\" x=\"%.1f\" y=\"%.0f\">FAILED</text>\n",
-            x(i), kAxisHeight - 6, x(i), height - 20, title, x(i) + 4, height - 6);
-        break;
-      default:
-        break;
-    }
+    if (event.kind == TraceKind::resume) running_since[event.fiber] = i;
+    const bool ends_span = event.kind == TraceKind::suspend || event.kind == TraceKind::yield ||
+                           event.kind == TraceKind::complete || event.kind == TraceKind::drop;
+    if (ends_span) close_span(event.fiber, i);
+    write_mark(timeline, i, escape(describe(trace, event, i)), out);
   }
   for (auto it = running_since.begin(); it != running_since.end();) {
     const std::uint32_t fiber = it->first;
     ++it;
     close_span(fiber, events.size() - 1);
   }
+}
+
+}  // namespace
+
+void write_trace_html(const Trace& trace, const HtmlHeading& heading, std::ostream& out) {
+  const Timeline timeline(trace);
+  write_head(heading, out);
+  if (timeline.first != 0) {
+    out << "<p>The run has " << timeline.events.size() << " events; the last " << timeline.shown
+        << " are drawn.</p>\n";
+  }
+  out << absl::StrFormat("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\">\n",
+                         timeline.width, timeline.height)
+      << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" "
+         "markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#8a8f98\"/></marker></defs>\n";
+  write_lanes(timeline, out);
+  write_axis(timeline, out);
+  write_events(trace, timeline, out);
   out << "</svg>\n</body></html>\n";
 }
 

@@ -148,7 +148,7 @@ class Shrinker {
 
 absl::StatusOr<MinimizeResult> minimize_repro(const Repro& repro, const MainFactory& body,
                                               std::uint64_t max_replays) {
-  if (repro.checker.empty()) {
+  if (!repro.checker) {
     return absl::FailedPreconditionError("the repro records a passing run: there is no failure to keep");
   }
   auto strict = replay_repro(repro, body);
@@ -156,10 +156,10 @@ absl::StatusOr<MinimizeResult> minimize_repro(const Repro& repro, const MainFact
   if (strict->divergence || !strict->signature_matches) {
     const std::string got = strict->run.passed()
                                 ? std::string("the run passed")
-                                : "it failed with " + strict->run.failure->checker + " at " +
+                                : "it failed with " + std::string(checker_name(strict->run.failure->checker)) + " at " +
                                       strict->run.failure->location.str();
     return absl::FailedPreconditionError(absl::StrCat(
-        "the repro does not reproduce its failure (", repro.checker, " at ", repro.location, "): ",
+        "the repro does not reproduce its failure (", repro.checker_text(), " at ", repro.location, "): ",
         strict->divergence ? "the run diverged from the recording" : got,
         "; replay it to see what happens now"));
   }

@@ -42,11 +42,11 @@ std::string run_context(const Trace& trace, std::uint64_t end) {
 
 std::string failure_key(const RunResult& run) {
   if (run.passed()) return "";
-  return run.failure->checker + "|" + run.failure->location.str();
+  return checker_name(run.failure->checker) + std::string("|") + run.failure->location.str();
 }
 
 std::string failure_key(const Repro& repro) {
-  return repro.checker.empty() ? std::string() : repro.checker + "|" + repro.location;
+  return repro.checker ? checker_name(*repro.checker) + std::string("|") + repro.location : std::string();
 }
 
 Repro make_repro(const std::string& scenario, const std::string& strategy, const SimOptions& options,
@@ -93,12 +93,12 @@ absl::StatusOr<ReplayOutcome> replay_repro(const Repro& repro, const MainFactory
   outcome.run = simulator.run(body, repro.seed);
   outcome.trace = simulator.trace();
   if (strategy.divergence()) {
-    const bool stopped = outcome.run.failure && outcome.run.failure->checker == "replay-diverged";
+    const bool stopped = outcome.run.failure && outcome.run.failure->checker == Checker::replay_diverged;
     outcome.divergence = *strategy.divergence() +
                          run_context(outcome.trace, stopped ? outcome.run.failure->event
                                                             : outcome.trace.events().size());
     if (options.mode == ReplayStrategy::Mode::halt && outcome.run.failure &&
-        outcome.run.failure->checker == "replay-diverged") {
+        outcome.run.failure->checker == Checker::replay_diverged) {
       outcome.run.failure->message = *outcome.divergence;
     }
   } else if (options.mode != ReplayStrategy::Mode::lenient && strategy.consumed() < strategy.recorded()) {

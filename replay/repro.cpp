@@ -170,18 +170,22 @@ std::string format_repro(const Repro& repro) {
   absl::StrAppend(&out, "steps-max: ", repro.steps_max, "\n");
   if (repro.timer_jitter_ns != 0) absl::StrAppend(&out, "timer-jitter-ns: ", repro.timer_jitter_ns, "\n");
   absl::StrAppend(&out, "decisions: ", encode_decisions(repro.decisions), "\n");
-  if (repro.checker.empty()) {
+  if (!repro.checker) {
     out += "failure: none\n";
   } else {
-    absl::StrAppend(&out, "failure: ", repro.checker, ": ", repro.message, "\n");
+    absl::StrAppend(&out, "failure: ", checker_name(*repro.checker), ": ", repro.message, "\n");
     absl::StrAppend(&out, "location: ", repro.location, "\n");
   }
   absl::StrAppend(&out, "trace-hash: ", hash_hex(repro.trace_hash), "\n");
   return out;
 }
 
-absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin) {
-  std::vector<std::pair<std::size_t, std::string_view>> lines;  // (line number, text)
+namespace {
+
+// The lines that carry fields: (line number, text), without comments, blank
+// lines or a Windows line end.
+std::vector<std::pair<std::size_t, std::string_view>> field_lines(std::string_view text) {
+  std::vector<std::pair<std::size_t, std::string_view>> lines;
   std::size_t number = 0;
   for (std::string_view line : split(text, '\n')) {
     ++number;
@@ -189,105 +193,141 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
     if (line.empty() || line[0] == '#') continue;
     lines.emplace_back(number, line);
   }
+  return lines;
+}
+
+// What is wrong with the "corosim-repro N" line, or "".
+std::string header_error(std::string_view header) {
+  if (header.substr(0, 14) != "corosim-repro ") {
+    return "not a corosim repro: the first line must be 'corosim-repro 1'";
+  }
+  std::uint64_t version = 0;
+  if (!parse_number(header.substr(14), version)) return "bad version number";
+  if (version != kReproVersion) {
+    return absl::StrCat("repro version ", version, " is not supported (this corosim reads version ",
+                        kReproVersion, ")");
+  }
+  return "";
+}
+
+// "failure: none" or "failure: CHECKER: MESSAGE" into repro; what is wrong, or "".
+std::string parse_failure(std::string_view value, Repro& repro, bool& passed) {
+  if (value == "none") {
+    passed = true;
+    return "";
+  }
+  const std::size_t split = value.find(": ");
+  const std::string_view checker = value.substr(0, split);
+  if (split == std::string_view::npos || split == 0 ||
+      checker.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos) {
+    return "expected 'failure: none' or 'failure: CHECKER: MESSAGE' (a checker name is lowercase "
+           "letters and '-')";
+  }
+  repro.checker = checker_from_name(checker);
+  if (!repro.checker) return absl::StrCat("unknown checker '", std::string(checker), "'", checker_suggestion(checker));
+  repro.message = std::string(value.substr(split + 2));
+  return "";
+}
+
+// One field's value into repro; what is wrong with it, or "".
+std::string parse_field(std::string_view field, std::string_view value, Repro& repro, bool& passed) {
+  if (field == "scenario") {
+    if (value.empty()) return "empty scenario name";
+    repro.scenario = std::string(value);
+  } else if (field == "strategy") {
+    std::vector<std::string_view> parts = split(value, ' ');
+    if (parts.size() != 2 || parts[1].substr(0, 5) != "seed=" || !parse_number(parts[1].substr(5), repro.seed)) {
+      return "expected 'strategy: NAME seed=N'";
+    }
+    repro.strategy = std::string(parts[0]);
+  } else if (field == "cancel") {
+    auto plan = parse_cancel(value);
+    if (!plan.ok()) return std::string(plan.status().message());
+    repro.cancel = *plan;
+  } else if (field == "steps-max") {
+    if (!parse_number(value, repro.steps_max) || repro.steps_max == 0 || repro.steps_max > kReproStepsMax) {
+      return absl::StrCat("steps-max must be a whole number from 1 to ", kReproStepsMax);
+    }
+  } else if (field == "timer-jitter-ns") {
+    if (!parse_number(value, repro.timer_jitter_ns) || repro.timer_jitter_ns > (1ULL << 62)) {
+      return "timer-jitter-ns must be a whole number of nanoseconds";
+    }
+  } else if (field == "decisions") {
+    auto decisions = decode_decisions(value);
+    if (!decisions.ok()) return std::string(decisions.status().message());
+    repro.decisions = std::move(*decisions);
+  } else if (field == "failure") {
+    return parse_failure(value, repro, passed);
+  } else if (field == "location") {
+    if (passed) return "a passing run ('failure: none') has no location";
+    repro.location = std::string(value);
+  } else if (field == "trace-hash") {
+    if (value.size() != 16 || value.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+      return "trace-hash must be 16 lowercase hex digits";
+    }
+    repro.trace_hash = std::stoull(std::string(value), nullptr, 16);
+  }
+  return "";
+}
+
+// Fields in the order they must appear; location only with a failure, and
+// timer-jitter-ns optional (0 when absent).
+const std::vector<std::string_view> kFieldOrder = {"scenario",  "strategy", "cancel",   "steps-max", "timer-jitter-ns",
+                                                   "decisions", "failure",  "location", "trace-hash"};
+
+bool may_skip(std::string_view field, bool passed) {
+  return (field == "location" && passed) || field == "timer-jitter-ns";
+}
+
+// Where field stands in kFieldOrder at or after next, or what is wrong.
+absl::StatusOr<std::size_t> field_position(std::string_view field, std::size_t next, bool passed) {
+  std::size_t at = next;
+  while (at < kFieldOrder.size() && kFieldOrder[at] != field) ++at;
+  if (at == kFieldOrder.size()) {
+    for (std::size_t seen = 0; seen < next; ++seen) {
+      if (kFieldOrder[seen] == field) {
+        return absl::InvalidArgumentError(absl::StrCat("field '", std::string(field), "' appears twice"));
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown field '", std::string(field), "'"));
+  }
+  for (std::size_t skipped = next; skipped < at; ++skipped) {
+    if (may_skip(kFieldOrder[skipped], passed)) continue;
+    return absl::InvalidArgumentError(absl::StrCat("missing field '", std::string(kFieldOrder[skipped]),
+                                                   "' before '", std::string(field), "'"));
+  }
+  return at;
+}
+
+}  // namespace
+
+absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin) {
+  const std::vector<std::pair<std::size_t, std::string_view>> lines = field_lines(text);
   const std::string where = std::string(origin);
   auto error = [&](std::size_t line, const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat(where, ":", line, ": ", why));
   };
   if (lines.empty()) return absl::InvalidArgumentError(where + ": empty file: not a corosim repro");
-  const auto [header_line, header] = lines.front();
-  if (header.substr(0, 14) != "corosim-repro ") {
-    return error(header_line, "not a corosim repro: the first line must be 'corosim-repro 1'");
-  }
-  std::uint64_t version = 0;
-  if (!parse_number(header.substr(14), version)) return error(header_line, "bad version number");
-  if (version != kReproVersion) {
-    return error(header_line, absl::StrCat("repro version ", version, " is not supported (this corosim reads version ",
-                                           kReproVersion, ")"));
-  }
+  if (std::string why = header_error(lines.front().second); !why.empty()) return error(lines.front().first, why);
 
   Repro repro;
-  const std::vector<std::string_view> order = {"scenario", "strategy", "cancel", "steps-max",
-                                               "timer-jitter-ns", "decisions", "failure", "location",
-                                               "trace-hash"};
-  std::size_t next = 0;  // index into order
+  std::size_t next = 0;  // index into kFieldOrder
   bool passed = false;
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const auto [line_number, line] = lines[i];
     const std::size_t colon = line.find(": ");
     if (colon == std::string_view::npos) return error(line_number, "expected 'field: value'");
     const std::string_view field = line.substr(0, colon);
-    const std::string_view value = line.substr(colon + 2);
-    std::size_t at = next;
-    while (at < order.size() && order[at] != field) ++at;
-    if (at == order.size()) {
-      for (std::size_t seen = 0; seen < next; ++seen) {
-        if (order[seen] == field) return error(line_number, absl::StrCat("field '", std::string(field), "' appears twice"));
-      }
-      return error(line_number, absl::StrCat("unknown field '", std::string(field), "'"));
-    }
-    // Every field before this one must have been given (location only with a failure).
-    for (std::size_t skipped = next; skipped < at; ++skipped) {
-      if (order[skipped] == "location" && passed) continue;
-      if (order[skipped] == "timer-jitter-ns") continue;  // optional: 0 when absent
-      return error(line_number, absl::StrCat("missing field '", std::string(order[skipped]), "' before '",
-                                             std::string(field), "'"));
-    }
-    next = at + 1;
-    if (field == "scenario") {
-      if (value.empty()) return error(line_number, "empty scenario name");
-      repro.scenario = std::string(value);
-    } else if (field == "strategy") {
-      std::vector<std::string_view> parts = split(value, ' ');
-      if (parts.size() != 2 || parts[1].substr(0, 5) != "seed=" || !parse_number(parts[1].substr(5), repro.seed)) {
-        return error(line_number, "expected 'strategy: NAME seed=N'");
-      }
-      repro.strategy = std::string(parts[0]);
-    } else if (field == "cancel") {
-      auto plan = parse_cancel(value);
-      if (!plan.ok()) return error(line_number, std::string(plan.status().message()));
-      repro.cancel = *plan;
-    } else if (field == "steps-max") {
-      if (!parse_number(value, repro.steps_max) || repro.steps_max == 0 ||
-          repro.steps_max > kReproStepsMax) {
-        return error(line_number, absl::StrCat("steps-max must be a whole number from 1 to ", kReproStepsMax));
-      }
-    } else if (field == "timer-jitter-ns") {
-      if (!parse_number(value, repro.timer_jitter_ns) || repro.timer_jitter_ns > (1ULL << 62)) {
-        return error(line_number, "timer-jitter-ns must be a whole number of nanoseconds");
-      }
-    } else if (field == "decisions") {
-      auto decisions = decode_decisions(value);
-      if (!decisions.ok()) return error(line_number, std::string(decisions.status().message()));
-      repro.decisions = std::move(*decisions);
-    } else if (field == "failure") {
-      if (value == "none") {
-        passed = true;
-      } else {
-        const std::size_t split = value.find(": ");
-        const std::string_view checker = value.substr(0, split);
-        if (split == std::string_view::npos || split == 0 ||
-            checker.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos) {
-          return error(line_number,
-                       "expected 'failure: none' or 'failure: CHECKER: MESSAGE' (a checker name is "
-                       "lowercase letters and '-')");
-        }
-        repro.checker = std::string(value.substr(0, split));
-        repro.message = std::string(value.substr(split + 2));
-      }
-    } else if (field == "location") {
-      if (passed) return error(line_number, "a passing run ('failure: none') has no location");
-      repro.location = std::string(value);
-    } else if (field == "trace-hash") {
-      if (value.size() != 16 || value.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
-        return error(line_number, "trace-hash must be 16 lowercase hex digits");
-      }
-      repro.trace_hash = std::stoull(std::string(value), nullptr, 16);
+    absl::StatusOr<std::size_t> at = field_position(field, next, passed);
+    if (!at.ok()) return error(line_number, std::string(at.status().message()));
+    next = *at + 1;
+    if (std::string why = parse_field(field, line.substr(colon + 2), repro, passed); !why.empty()) {
+      return error(line_number, why);
     }
   }
-  for (std::size_t k = next; k < order.size(); ++k) {
-    if ((order[k] == "location" && passed) || order[k] == "timer-jitter-ns") continue;
-    return error(lines.back().first,
-                 absl::StrCat("the file ends before field '", std::string(order[k]), "'"));
+  for (std::size_t k = next; k < kFieldOrder.size(); ++k) {
+    if (may_skip(kFieldOrder[k], passed)) continue;
+    return error(lines.back().first, absl::StrCat("the file ends before field '", std::string(kFieldOrder[k]), "'"));
   }
   return repro;
 }

@@ -27,10 +27,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "corosim/executor/checker.h"
 #include "corosim/sim/cancel.h"
 #include "corosim/sim/decision.h"
 
@@ -44,13 +46,15 @@ struct Repro {
   std::uint64_t steps_max = 1'000'000;
   std::uint64_t timer_jitter_ns = 0;  // optional line; 0: absent
   DecisionStream decisions;
-  std::string checker;   // empty: the run passed
+  std::optional<Checker> checker;  // none: the run passed
   std::string message;   // the failure message's first line
   std::string location;  // file:line of the failure
   std::uint64_t trace_hash = 0;
 
   // "scenario|checker|location": equal for the same bug.
-  std::string signature() const { return scenario + "|" + checker + "|" + location; }
+  std::string signature() const { return scenario + "|" + checker_text() + "|" + location; }
+  // The checker's name, or "" for a passing run.
+  std::string checker_text() const { return checker ? checker_name(*checker) : ""; }
 };
 
 inline constexpr int kReproVersion = 1;

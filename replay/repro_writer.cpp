@@ -23,7 +23,7 @@ absl::StatusOr<std::string> ReproWriter::write(const Repro& repro) {
     if (known == signature) return path;
   }
   std::string name;
-  for (char c : repro.scenario + "-" + repro.checker) {
+  for (char c : repro.scenario + "-" + repro.checker_text()) {
     const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                        c == '-' || c == '.';
     name += plain ? c : '_';

@@ -28,7 +28,7 @@ AsyncResource::~AsyncResource() {
   const Fiber* fiber = current_fiber();
   if (fiber != nullptr && fiber->last_spawned_id != kNoFiber) {
     executor->report_failure(
-        "detached-cleanup",
+        Checker::detached_cleanup,
         "a resource created at " + created_at_.str() + " was destroyed while open, and fiber " +
             std::to_string(fiber->id) + " had just spawned fiber " +
             std::to_string(fiber->last_spawned_id) + " at " + fiber->last_spawned_at.str() +
@@ -38,7 +38,7 @@ AsyncResource::~AsyncResource() {
         fiber->last_spawned_at);
     return;
   }
-  executor->report_failure("async-drop",
+  executor->report_failure(Checker::async_drop,
                            "a resource created at " + created_at_.str() +
                                " was destroyed while open: its async_close never ran (hold it "
                                "with corosim::scoped(...) or with_resource(...))",
@@ -67,7 +67,7 @@ JoinHandle<void> start_cleanup(Task<void> cleanup, const SourceLoc& where) {
 void report_use_after_close(const SourceLoc& created_at, const SourceLoc& where) {
   Executor* executor = current_executor();
   if (executor == nullptr) return;
-  executor->report_failure("use-after-close",
+  executor->report_failure(Checker::use_after_close,
                            "the resource held at " + created_at.str() + " was used at " +
                                where.str() + " after its async_close",
                            where);

@@ -24,7 +24,7 @@ void report_cancel_safety(CancelSafety claim, CancelSafety verdict, const std::s
                         ": after the cancellation and a retry the state is \"" + observed +
                         "\", the uncancelled operation leaves \"" + expected + "\"";
   if (!retry_error.empty()) message += "; the retry threw: " + retry_error;
-  require_executor("corosim::check_cancel_safety()").report_failure("cancel-safety", std::move(message), SourceLoc::from(where));
+  require_executor("corosim::check_cancel_safety()").report_failure(Checker::cancel_safety, std::move(message), SourceLoc::from(where));
 }
 
 }  // namespace detail

@@ -23,7 +23,7 @@ void check_failed(const char* expression, const std::string& message,
   if (!message.empty()) text += ": " + message;
   Executor* executor = current_executor();
   if (executor == nullptr) throw std::logic_error(text + " (outside a corosim run)");
-  executor->report_failure("check", text, SourceLoc::from(where));
+  executor->report_failure(Checker::check, text, SourceLoc::from(where));
 }
 
 }  // namespace detail

@@ -16,6 +16,7 @@
 #include "corosim/runtime/mutex.h"
 #include "corosim/runtime/oneshot.h"
 #include "corosim/runtime/pollable.h"
+#include "corosim/runtime/primitive.h"
 #include "corosim/runtime/real_time.h"
 #include "corosim/runtime/polled_set.h"
 #include "corosim/runtime/scope.h"

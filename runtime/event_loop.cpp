@@ -36,7 +36,7 @@ void EventLoop::drive(const Fiber& main) {
       // Neither parked nor finished: nothing can wake it (see Simulator's
       // stray-suspend checker).
       fiber.state = FiberState::waiting;
-      report_failure("stray-suspend",
+      report_failure(Checker::stray_suspend,
                      "fiber " + std::to_string(fiber.id) +
                          " returned to the loop without parking or finishing",
                      fiber.suspended_at);
@@ -76,9 +76,9 @@ void EventLoop::cancel_timer(TimerNode& node) { timers_.cancel(node); }
 std::uint64_t EventLoop::random_below(std::uint64_t bound) { return prng_.below(bound); }
 std::uint32_t EventLoop::new_object_id() { return next_object_id_++; }
 
-void EventLoop::report_failure(std::string checker, std::string message, const SourceLoc& where) {
+void EventLoop::report_failure(Checker checker, std::string message, const SourceLoc& where) {
   if (!failure_.empty()) return;
-  failure_ = "corosim: " + checker + " at " + where.str() + ": " + message;
+  failure_ = std::string("corosim: ") + checker_name(checker) + " at " + where.str() + ": " + message;
 }
 
 }  // namespace corosim

@@ -56,30 +56,20 @@ class EventLoop final : public Executor {
     return handle.take_result();
   }
 
-  // Executor
+  // Executor. No instrumentation: no trace, ledgers, fault injection or
+  // interrupts, and real time is this loop's time.
   Fiber& create_fiber(const SourceLoc& spawned_at) override;
   void enqueue(Fiber& fiber) override;
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
-  // The real-time loop never injects cancellation.
-  void defer_interrupt(Fiber&) override {}
   void retire(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
   std::uint64_t now_ns() override;
   void arm_timer(TimerNode& node) override;
   void cancel_timer(TimerNode& node) override;
   std::uint64_t random_below(std::uint64_t bound) override;
-  // Production runs never inject faults.
-  bool buggify(const SourceLoc&) override { return false; }
   std::uint32_t new_object_id() override;
-  void trace(TraceKind, const Fiber*, std::uint32_t, std::uint64_t, const SourceLoc*) override {}
-  // Production runs keep no ledgers.
-  void register_ledger(Ledger&) override {}
-  void unregister_ledger(Ledger&) override {}
-  void register_driver(Driver&) override {}
-  void unregister_driver(Driver&) override {}
-  void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
-  void real_time_used(const char*) noexcept override {}  // real time is this loop's time
+  void report_failure(Checker checker, std::string message, const SourceLoc& where) override;
 
  private:
   void enter();

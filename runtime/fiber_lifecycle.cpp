@@ -30,7 +30,7 @@ void report_escaped(Fiber& fiber) {
   if (detail::is_cancelled(error)) return;
   fiber.exception_seen = true;
   fiber.executor->report_failure(
-      "escaped-exception",
+      Checker::escaped_exception,
       "fiber " + std::to_string(fiber.id) + " (spawned at " + fiber.spawned_at.str() +
           ") threw " + detail::describe_exception(error) + " and nobody awaited it",
       fiber.spawned_at);
@@ -166,7 +166,7 @@ void check_spawn_context(const SourceLoc& where) {
     context = "an exception was unwinding it";
   }
   fiber->executor->report_failure(
-      "detached-cleanup",
+      Checker::detached_cleanup,
       "spawn at " + where.str() + " was made while a destructor ran on fiber " +
           std::to_string(fiber->id) + " (" + context +
           "): that cleanup runs detached, nobody can await it, and whatever follows the "

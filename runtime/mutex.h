@@ -49,6 +49,8 @@ class Mutex final : public WaitTarget, public Ledger {
     }
     ~Guard() { unlock(); }
     bool owns_lock() const noexcept { return mutex_ != nullptr; }
+    // The mutex this guard holds, or null (a condition variable relocks it).
+    Mutex* mutex() const noexcept { return mutex_; }
     void unlock() {
       if (mutex_ != nullptr) std::exchange(mutex_, nullptr)->unlock();
     }

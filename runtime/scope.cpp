@@ -21,7 +21,7 @@ TaskScope::~TaskScope() {
                                  : "a child's exception that nobody rethrew: " +
                                        detail::describe_exception(error_);
     owner->executor->report_failure(
-        "unjoined-scope",
+        Checker::unjoined_scope,
         "scope#" + std::to_string(id_) + " (created at " + where_.str() +
             ") was destroyed without co_await scope.join(), with " + what,
         where_);

@@ -26,7 +26,7 @@ void report_unawaited_task(const std::source_location& coroutine) {
                fiber->suspended_at.str();
     where = fiber->suspended_at;
   }
-  executor->report_failure("unawaited-task", std::move(message), where);
+  executor->report_failure(Checker::unawaited_task, std::move(message), where);
 }
 
 }  // namespace corosim::detail

@@ -16,7 +16,7 @@ void WaiterList::report_destroyed_while_waited() noexcept {
     const Fiber* fiber = current_fiber();
     try {
       executor->report_failure(
-          "dangling-wait",
+          Checker::dangling_wait,
           "a primitive was destroyed while fiber(s) " + fibers +
               " still waited on it; they can never be woken (the owner went away first)",
           fiber != nullptr ? fiber->suspended_at : SourceLoc{});

@@ -1,7 +1,7 @@
 // Scenarios: named Task<void>() bodies with an expectation, registered at
 // static-initialisation time and run by `corosim run`.
 //
-//   CORO_SCENARIO("deadlock/lock_order", corosim::fails_with("deadlock")) {
+//   CORO_SCENARIO("deadlock/lock_order", corosim::fails_with(corosim::Checker::deadlock)) {
 //     ...
 //     co_return;
 //   }
@@ -10,11 +10,13 @@
 // static library, whose unreferenced objects the linker drops).
 #pragma once
 
+#include <concepts>
 #include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "corosim/executor/checker.h"
 #include "corosim/runtime/task.h"
 #include "corosim/sim/cancel.h"
 #include "corosim/sim/simulator.h"
@@ -32,19 +34,26 @@ enum class CancelExploration : std::uint8_t {
 
 const char* cancel_exploration_name(CancelExploration exploration) noexcept;
 
-// What a scenario must do across every run — pass, or fail with one checker —
-// and under which exploration by default:
+// What a scenario must do across every run — pass, or fail with one of the
+// given checkers — and under which exploration by default:
 //
 //   corosim::passes()
-//   corosim::fails_with("check").under_cancel(corosim::CancelExploration::sweep)
+//   corosim::fails_with(corosim::Checker::check).under_cancel(corosim::CancelExploration::sweep)
+//   corosim::fails_with(corosim::Checker::deadlock, corosim::Checker::futurelock)  // either
 struct Expectation {
-  std::string checker;  // empty: every run passes
+  // Empty: every run passes. Else some run fails, and every failing run fails
+  // with one of these.
+  std::vector<Checker> checkers;
   CancelExploration cancel = CancelExploration::none;
   std::vector<CancelMode> cancel_modes = all_cancel_modes();
 
-  bool expects_failure() const noexcept { return !checker.empty(); }
-  // "passes" or "fails:deadlock"
-  std::string str() const { return checker.empty() ? "passes" : "fails:" + checker; }
+  bool expects_failure() const noexcept { return !checkers.empty(); }
+  // Whether a run failing with this checker meets the expectation.
+  bool allows(Checker checker) const noexcept;
+  // "passes", "fails:deadlock", or "fails:deadlock|futurelock"
+  std::string str() const;
+  // The checkers' names: "deadlock", or "deadlock or futurelock" with " or ".
+  std::string checker_names(std::string_view separator) const;
 
   Expectation under_cancel(CancelExploration exploration,
                            std::vector<CancelMode> modes = all_cancel_modes()) && {
@@ -55,9 +64,10 @@ struct Expectation {
 };
 
 inline Expectation passes() { return Expectation{}; }
-inline Expectation fails_with(std::string checker) {
+template <std::same_as<Checker>... More>
+Expectation fails_with(Checker first, More... more) {
   Expectation expect;
-  expect.checker = std::move(checker);
+  expect.checkers = {first, more...};
   return expect;
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "corosim/executor/assert.h"
 #include "corosim/runtime/driver.h"
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
@@ -16,6 +17,7 @@ namespace corosim {
 
 Simulator::Simulator(Strategy& strategy, SimOptions options)
     : strategy_(strategy), options_(options) {
+  set_instrumentation(this);
   detail::link_real_time_guard();
   due_timers_.reserve(64);
   deferred_drops_.reserve(16);
@@ -64,7 +66,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   if (real_time_.call != nullptr) report_real_time();  // from teardown's destructors
   const std::int64_t frames_left = detail::frames_live() - frames_before;
   if (frames_left != 0 && !failure_) {
-    report_failure("leak",
+    report_failure(Checker::leak,
                    absl::StrCat(frames_left,
                                 " coroutine frame(s) still alive after the run: a Task that was "
                                 "created but never awaited nor destroyed?"),
@@ -103,7 +105,7 @@ void Simulator::explore(const Fiber& main) {
       const std::uint64_t next = timers_.next_deadline();
       if (!drivers_.empty() && snoozed_before(next)) return;
       if (next > options_.time_max_ns) {
-        report_failure("budget",
+        report_failure(Checker::budget,
                        absl::StrCat("virtual time budget of ", options_.time_max_ns,
                                     "ns exceeded: the next timer is due at ", next, "ns"),
                        SourceLoc{});
@@ -113,7 +115,7 @@ void Simulator::explore(const Fiber& main) {
       continue;
     }
     if (steps_ >= options_.steps_max) {
-      report_failure("budget",
+      report_failure(Checker::budget,
                      absl::StrCat("step budget of ", options_.steps_max,
                                   " exceeded with fibers still running (livelock or a busy loop?)"),
                      SourceLoc{});
@@ -139,9 +141,12 @@ void Simulator::fire_due_timers() {
 }
 
 void Simulator::step() {
+  COROSIM_ASSERT(!ready_.empty());
+  COROSIM_ASSERT(current_fiber() == nullptr);
   const std::size_t index =
       ready_.size() > 1 ? decide_fiber(DecisionKind::schedule, ready_.size(), kNoFiber) : 0;
   Fiber& fiber = ready_.take(index);
+  COROSIM_ASSERT(fiber.state == FiberState::ready);
   fiber.state = FiberState::running;
   ++steps_;
   detail::set_current_fiber(&fiber);
@@ -155,6 +160,9 @@ void Simulator::step() {
   if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   end_of_step();
   if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
+  // Nothing runs between steps, and nothing is left for the end of a step.
+  COROSIM_ASSERT(current_fiber() == nullptr);
+  COROSIM_ASSERT(deferred_drops_.empty() && deferred_interrupts_.empty());
 }
 
 // A boundary fiber starts: the target of a pre-cancelled start.
@@ -181,7 +189,7 @@ void Simulator::on_first_resume(Fiber& fiber) {
 // so that teardown can drop it.
 void Simulator::report_stray_suspend(Fiber& fiber) {
   fiber.state = FiberState::waiting;
-  report_failure("stray-suspend",
+  report_failure(Checker::stray_suspend,
                  absl::StrCat("fiber ", fiber.id,
                               " returned to the scheduler without parking at a corosim "
                               "suspension point or finishing; its last suspension point was ",
@@ -289,11 +297,11 @@ void Simulator::report_snooze(const Fiber& member, const Driver& driver, std::st
       location = owner->suspended_at;
     }
   }
-  report_failure("snooze", std::move(message), location);
+  report_failure(Checker::snooze, std::move(message), location);
 }
 
 void Simulator::report_hogging(const Fiber& fiber, const SourceLoc& where) {
-  report_failure("hogging",
+  report_failure(Checker::hogging,
                  absl::StrCat("fiber ", fiber.id, " (spawned at ", fiber.spawned_at.str(), ") passed ",
                               fiber.unparked_awaits,
                               " operations in one resumption without parking (every one was "
@@ -318,7 +326,7 @@ void Simulator::audit_ledgers() {
   for (const Ledger* ledger = ledgers_.head(); ledger != nullptr; ledger = ledger->ledger_next) {
     ledger->audit(is_alive, violation);
     if (violation.empty()) continue;
-    report_failure("ledger", violation + " (created at " + ledger->created_at().str() + ")",
+    report_failure(Checker::ledger, violation + " (created at " + ledger->created_at().str() + ")",
                    ledger->created_at());
     return;
   }
@@ -328,7 +336,7 @@ void Simulator::check_main(const Fiber& main) {
   if (failure_ || main.state != FiberState::done) return;
   std::exception_ptr error = detail::fiber_exception(main);
   if (!error) return;
-  report_failure("escaped-exception",
+  report_failure(Checker::escaped_exception,
                  "main threw " + detail::describe_exception(error) + " and nobody caught it",
                  main.suspended_at);
 }
@@ -344,7 +352,7 @@ void Simulator::check_leaked_fibers(const Fiber& main) {
     absl::StrAppend(&message, "\n  ", describe_blocked_fiber(*fiber));
   }
   if (leaked == 0) return;
-  report_failure("leak", absl::StrCat(leaked, " fiber(s) still alive when main returned:", message),
+  report_failure(Checker::leak, absl::StrCat(leaked, " fiber(s) still alive when main returned:", message),
                  first);
 }
 
@@ -355,7 +363,7 @@ void Simulator::check_detached_children(const Fiber& ended) {
     if (child->detached_by != ended.id || child->may_outlive || child->state == FiberState::done) {
       continue;
     }
-    report_failure("detached-fiber",
+    report_failure(Checker::detached_fiber,
                    absl::StrCat("fiber ", child->id, " (spawned at ", child->spawned_at.str(),
                                 ") was detached by fiber ", ended.id, " (spawned at ",
                                 ended.spawned_at.str(), ") and is still running after fiber ",
@@ -371,7 +379,7 @@ void Simulator::check_detached_children(const Fiber& ended) {
 
 void Simulator::report_deadlock() {
   WaitGraphReport report = describe_wait_graph(fibers_.first_alive(), fibers_.spawned());
-  report_failure(report.futurelock ? "futurelock" : "deadlock", std::move(report.message),
+  report_failure(report.futurelock ? Checker::futurelock : Checker::deadlock, std::move(report.message),
                  report.location);
 }
 
@@ -386,7 +394,11 @@ void Simulator::enqueue(Fiber& fiber) { ready_.push(fiber); }
 void Simulator::dequeue(Fiber& fiber) { ready_.remove(fiber); }
 void Simulator::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
 void Simulator::defer_interrupt(Fiber& fiber) { deferred_interrupts_.push_back(&fiber); }
-void Simulator::retire(Fiber& fiber) { fibers_.retire(fiber); }
+void Simulator::retire(Fiber& fiber) {
+  // Only a finished fiber that nothing refers to is retired, and only once.
+  COROSIM_ASSERT(fiber.state == FiberState::done && !fiber.handle_alive && !fiber.queued);
+  fibers_.retire(fiber);
+}
 
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   if (!fiber.awaiting_call && ++fiber.unparked_awaits > options_.hog_max_awaits &&
@@ -471,10 +483,13 @@ std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
 }
 
 std::uint64_t Simulator::record(DecisionKind kind, std::uint64_t n, std::uint64_t value) {
-  assert(value < n && "a strategy chose out of range");
+  // A decision with one option is never asked, and a strategy answers in range:
+  // a value out of range would replay as a different run.
+  COROSIM_ASSERT(n >= 2);
+  COROSIM_ASSERT(value < n);
   if (strategy_.halted() && !failure_) {
     const Fiber* fiber = current_fiber();
-    report_failure("replay-diverged", strategy_.halt_message(),
+    report_failure(Checker::replay_diverged, strategy_.halt_message(),
                    fiber != nullptr ? fiber->suspended_at : SourceLoc{});
   }
   decisions_.push_back(Decision{kind, n, value});
@@ -522,15 +537,15 @@ void Simulator::report_real_time() {
                          "real time depends on the machine instead of its seed and does not "
                          "replay. Use corosim::now(); code that only logs a timestamp can run "
                          "inside a corosim::RealTimeAllowed scope");
-  report_failure("real-time", message, use.where);
+  report_failure(Checker::real_time, message, use.where);
 }
 
-void Simulator::report_failure(std::string checker, std::string message, const SourceLoc& where) {
+void Simulator::report_failure(Checker checker, std::string message, const SourceLoc& where) {
   if (failure_) return;
   const Fiber* fiber = current_fiber();
   const std::uint64_t event = trace_.events_seen();
   trace(TraceKind::check_failed, fiber, 0, 0, &where);
-  failure_ = Failure{std::move(checker), std::move(message), where, steps_, now_ns_, event};
+  failure_ = Failure{checker, std::move(message), where, steps_, now_ns_, event};
 }
 
 }  // namespace corosim

@@ -61,7 +61,7 @@ struct SimOptions {
 };
 
 struct Failure {
-  std::string checker;  // a checker name: see docs/architecture.md, "Checkers"
+  Checker checker = Checker::check;  // docs/architecture.md, "Checkers"
   std::string message;
   SourceLoc location;
   std::uint64_t step = 0;
@@ -89,7 +89,7 @@ struct RunResult {
 
 using MainFactory = std::function<Task<void>()>;
 
-class Simulator final : public Executor {
+class Simulator final : public Executor, public Instrumentation {
  public:
   // Cancellation point locations kept per run (a limit on memory).
   static constexpr std::size_t kSitesMax = 100'000;
@@ -113,18 +113,20 @@ class Simulator final : public Executor {
   void enqueue(Fiber& fiber) override;
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
-  void defer_interrupt(Fiber& fiber) override;
   void retire(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
   std::uint64_t now_ns() override { return now_ns_; }
   void arm_timer(TimerNode& node) override;
   void cancel_timer(TimerNode& node) override;
   std::uint64_t random_below(std::uint64_t bound) override;
-  bool buggify(const SourceLoc& where) override;
   std::uint32_t new_object_id() override { return next_object_id_++; }
+  void report_failure(Checker checker, std::string message, const SourceLoc& where) override;
+
+  // Instrumentation
+  void defer_interrupt(Fiber& fiber) override;
+  bool buggify(const SourceLoc& where) override;
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
-             const SourceLoc* where) override;
-  void report_failure(std::string checker, std::string message, const SourceLoc& where) override;
+             const SourceLoc* where = nullptr) override;
   void real_time_used(const char* call) noexcept override;
   void register_ledger(Ledger& ledger) override;
   void unregister_ledger(Ledger& ledger) override;

@@ -2,6 +2,8 @@
 // the executor kit use no non-deterministic source, and every layer includes
 // only the layers below it.
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <string>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -167,6 +169,93 @@ TEST_CASE("tidy: the layering check catches a violation", "[tidy]") {
   CHECK_FALSE(may("scenarios", "harness"));
   CHECK_FALSE(may("fuzz", "cli"));
   CHECK(may("cli", "harness"));
+}
+
+namespace {
+
+constexpr std::size_t kFunctionLinesMax = 70;
+
+std::size_t indentation(const std::string& line) {
+  const auto first = line.find_first_not_of(' ');
+  return first == std::string::npos ? line.size() : first;
+}
+
+bool starts_with_word(const std::string& text, const char* word) {
+  const std::size_t size = std::char_traits<char>::length(word);
+  return text.compare(0, size, word) == 0 && (text.size() == size || !std::isalnum(static_cast<unsigned char>(text[size])));
+}
+
+// Where a function definition starting at line i opens its body: the line
+// that ends with '{' once the signature's parentheses balance (at most six
+// lines on), or npos if line i does not start a function definition at
+// namespace or class-member depth.
+std::size_t function_body_open(const std::vector<std::string>& lines, std::size_t i) {
+  const std::string& first = lines[i];
+  const std::size_t indent = indentation(first);
+  if (indent > 2 || indent == first.size()) return std::string::npos;
+  const std::string head = first.substr(indent);
+  for (const char* word : {"if", "for", "while", "switch", "else", "namespace", "struct", "class", "enum",
+                           "union", "case", "return", "do", "try", "catch", "extern"}) {
+    if (starts_with_word(head, word)) return std::string::npos;
+  }
+  if (head[0] == '#' || head[0] == '}' || head.rfind("//", 0) == 0) return std::string::npos;
+  int depth = 0;
+  for (std::size_t j = i; j < lines.size() && j < i + 6; ++j) {
+    for (char c : lines[j]) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    std::string text = lines[j];
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    if (depth == 0 && !text.empty() && text.back() == '{') {
+      // A lambda or an initialiser bound to a name is not a function definition.
+      const std::string signature = first.substr(0, first.find('('));
+      if (first.find('(') == std::string::npos || signature.find('=') != std::string::npos) return std::string::npos;
+      return j;
+    }
+    if (depth == 0 && text.find(';') != std::string::npos) return std::string::npos;
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("tidy: functions fit on a screen", "[tidy]") {
+  // STYLE.md habit 14 (TigerBeetle's limit): a longer function is several
+  // named steps. Checked on every layer's sources; tests are exempt.
+  std::vector<std::string> long_functions;
+  for (const char* folder : {"executor", "runtime", "sim", "replay", "scenarios", "harness", "cli", "fuzz"}) {
+    for (const fs::path& file : sources_under(folder)) {
+      std::vector<std::string> lines;
+      std::istringstream text(read(file));
+      for (std::string line; std::getline(text, line);) lines.push_back(line);
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::size_t open = function_body_open(lines, i);
+        if (open == std::string::npos) continue;
+        const std::string close(indentation(lines[i]), ' ');
+        std::size_t end = open + 1;
+        while (end < lines.size() && lines[end].rfind(close + "}", 0) != 0) ++end;
+        const std::size_t length = end - i + 1;
+        if (length > kFunctionLinesMax) {
+          long_functions.push_back(fs::relative(file, COROSIM_SOURCE_DIR).string() + ":" + std::to_string(i + 1) +
+                                   ": " + std::to_string(length) + " lines");
+        }
+        i = end;
+      }
+    }
+  }
+  std::string report;
+  for (const auto& line : long_functions) report += line + "\n";
+  INFO(report);
+  REQUIRE(long_functions.empty());
+}
+
+TEST_CASE("tidy: the function-length check sees a long function", "[tidy]") {
+  std::vector<std::string> lines = {"int long_one(int a,", "             int b) {"};
+  for (int i = 0; i < 80; ++i) lines.push_back("  ++a;");
+  lines.push_back("}");
+  CHECK(function_body_open(lines, 0) == 1);
+  CHECK(function_body_open({"  auto f = [&](int x) {", "  };"}, 0) == std::string::npos);
+  CHECK(function_body_open({"  if (x) {", "  }"}, 0) == std::string::npos);
+  CHECK(function_body_open({"void declared(int x);"}, 0) == std::string::npos);
+  CHECK(function_body_open({"  void member() const {", "  }"}, 0) == 0);
 }
 
 TEST_CASE("tidy: test names survive ctest discovery", "[tidy]") {

@@ -31,7 +31,7 @@ corosim::Task<void> locked_deposit(Account& account, int amount) {
 }  // namespace
 
 // The bug: expected, so finding it is the scenario passing.
-CORO_SCENARIO("bank/lost_update", corosim::fails_with("check")) {
+CORO_SCENARIO("bank/lost_update", corosim::fails_with(corosim::Checker::check)) {
   Account account;
   auto a = corosim::spawn(deposit(account, 10));
   auto b = corosim::spawn(deposit(account, 20));

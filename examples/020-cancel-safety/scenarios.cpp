@@ -42,7 +42,7 @@ corosim::Task<void> atomic_transfer(Accounts& a) {
 }  // namespace
 
 CORO_SCENARIO("transfer/split",
-              corosim::fails_with("cancel-safety").under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::fails_with(corosim::Checker::cancel_safety).under_cancel(corosim::CancelExploration::sweep)) {
   co_await corosim::check_cancel_safety(spec_of(split_transfer));
 }
 

@@ -35,7 +35,7 @@ corosim::Task<void> consume(Rows& rows) {
 
 }  // namespace
 
-CORO_SCENARIO("jobs/buffered", corosim::fails_with("snooze")) {
+CORO_SCENARIO("jobs/buffered", corosim::fails_with(corosim::Checker::snooze)) {
   auto rows = corosim::buffered(jobs(), 3);
   co_await consume(rows);
 }

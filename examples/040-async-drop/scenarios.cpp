@@ -84,7 +84,7 @@ Task<void> use_scoped(Server& server) {
 
 }  // namespace
 
-CORO_SCENARIO("connection/leaky", corosim::fails_with("detached-cleanup")) {
+CORO_SCENARIO("connection/leaky", corosim::fails_with(corosim::Checker::detached_cleanup)) {
   Server server;
   co_await use_leaky(server);
 }

@@ -40,5 +40,5 @@ TEST(Deposits, TheCarelessVersionLosesOneAndSaysHow) {
 
 TEST(Deposits, TheBugIsFoundWhenItIsExpected) {
   EXPECT_TRUE(corosim::gtest::Passes(
-      corosim::explore("bank/careless", two_careless_deposits, corosim::fails_with("check"))));
+      corosim::explore("bank/careless", two_careless_deposits, corosim::fails_with(corosim::Checker::check))));
 }

@@ -155,15 +155,15 @@ Task<void> preemptions(bool fixed, int first, int second) {
 
 }  // namespace
 
-CORO_SCENARIO("bugs/lost_update", corosim::fails_with("check")) { co_await lost_update(false); }
+CORO_SCENARIO("bugs/lost_update", corosim::fails_with(corosim::Checker::check)) { co_await lost_update(false); }
 CORO_SCENARIO("bugs/lost_update_fixed", corosim::passes()) { co_await lost_update(true); }
-CORO_SCENARIO("bugs/check_then_act", corosim::fails_with("check")) { co_await check_then_act(false); }
+CORO_SCENARIO("bugs/check_then_act", corosim::fails_with(corosim::Checker::check)) { co_await check_then_act(false); }
 CORO_SCENARIO("bugs/check_then_act_fixed", corosim::passes()) { co_await check_then_act(true); }
-CORO_SCENARIO("bugs/atomicity_violation", corosim::fails_with("check")) { co_await atomicity_violation(false); }
+CORO_SCENARIO("bugs/atomicity_violation", corosim::fails_with(corosim::Checker::check)) { co_await atomicity_violation(false); }
 CORO_SCENARIO("bugs/atomicity_violation_fixed", corosim::passes()) { co_await atomicity_violation(true); }
-CORO_SCENARIO("bugs/order_violation", corosim::fails_with("check")) { co_await order_violation(false); }
+CORO_SCENARIO("bugs/order_violation", corosim::fails_with(corosim::Checker::check)) { co_await order_violation(false); }
 CORO_SCENARIO("bugs/order_violation_fixed", corosim::passes()) { co_await order_violation(true); }
-CORO_SCENARIO("bugs/two_preemptions", corosim::fails_with("check")) { co_await preemptions(false, 1, 3); }
+CORO_SCENARIO("bugs/two_preemptions", corosim::fails_with(corosim::Checker::check)) { co_await preemptions(false, 1, 3); }
 CORO_SCENARIO("bugs/two_preemptions_fixed", corosim::passes()) { co_await preemptions(true, 1, 3); }
-CORO_SCENARIO("bugs/three_preemptions", corosim::fails_with("check")) { co_await preemptions(false, 1, 2); }
+CORO_SCENARIO("bugs/three_preemptions", corosim::fails_with(corosim::Checker::check)) { co_await preemptions(false, 1, 2); }
 CORO_SCENARIO("bugs/three_preemptions_fixed", corosim::passes()) { co_await preemptions(true, 1, 2); }

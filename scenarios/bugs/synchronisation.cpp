@@ -202,22 +202,22 @@ Task<void> aba(bool fixed) {
 
 }  // namespace
 
-CORO_SCENARIO("bugs/lock_order", corosim::fails_with("deadlock")) { co_await lock_order(false); }
+CORO_SCENARIO("bugs/lock_order", corosim::fails_with(corosim::Checker::deadlock)) { co_await lock_order(false); }
 CORO_SCENARIO("bugs/lock_order_fixed", corosim::passes()) { co_await lock_order(true); }
-CORO_SCENARIO("bugs/lost_wakeup", corosim::fails_with("deadlock")) { co_await lost_wakeup(false); }
+CORO_SCENARIO("bugs/lost_wakeup", corosim::fails_with(corosim::Checker::deadlock)) { co_await lost_wakeup(false); }
 CORO_SCENARIO("bugs/lost_wakeup_fixed", corosim::passes()) { co_await lost_wakeup(true); }
-CORO_SCENARIO("bugs/double_release", corosim::fails_with("check")) { co_await double_release(false); }
+CORO_SCENARIO("bugs/double_release", corosim::fails_with(corosim::Checker::check)) { co_await double_release(false); }
 CORO_SCENARIO("bugs/double_release_fixed", corosim::passes()) { co_await double_release(true); }
-CORO_SCENARIO("bugs/use_after_close", corosim::fails_with("use-after-close")) { co_await use_after_close(false); }
+CORO_SCENARIO("bugs/use_after_close", corosim::fails_with(corosim::Checker::use_after_close)) { co_await use_after_close(false); }
 CORO_SCENARIO("bugs/use_after_close_fixed", corosim::passes()) { co_await use_after_close(true); }
-CORO_SCENARIO("bugs/token_ring", corosim::fails_with("check")) { co_await token_ring(false); }
+CORO_SCENARIO("bugs/token_ring", corosim::fails_with(corosim::Checker::check)) { co_await token_ring(false); }
 CORO_SCENARIO("bugs/token_ring_fixed", corosim::passes()) { co_await token_ring(true); }
-CORO_SCENARIO("bugs/aba", corosim::fails_with("check")) { co_await aba(false); }
+CORO_SCENARIO("bugs/aba", corosim::fails_with(corosim::Checker::check)) { co_await aba(false); }
 CORO_SCENARIO("bugs/aba_fixed", corosim::passes()) { co_await aba(true); }
 
 // Canaries: a benchmark that cannot find the first or that flags the second
 // is broken, not the strategies.
-CORO_SCENARIO("bugs/canary_always_fails", corosim::fails_with("check")) {
+CORO_SCENARIO("bugs/canary_always_fails", corosim::fails_with(corosim::Checker::check)) {
   co_await tick();
   CORO_CHECK_MSG(false, "the canary always fails");
 }

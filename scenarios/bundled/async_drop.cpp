@@ -133,7 +133,7 @@ Task<void> handle_scoped(Request& request) {
 
 }  // namespace
 
-CORO_SCENARIO("drop/sqlite_close", corosim::fails_with("detached-cleanup")) {
+CORO_SCENARIO("drop/sqlite_close", corosim::fails_with(corosim::Checker::detached_cleanup)) {
   Sqlite engine;
   co_await use_leaky(engine);
   co_await use_leaky(engine);  // on some schedules: "database is locked"
@@ -149,7 +149,7 @@ CORO_SCENARIO("drop/sqlite_close_fixed",
   CORO_CHECK_MSG(!engine.handle_open, "a handle was left open");
 }
 
-CORO_SCENARIO("scope/detached_child", corosim::fails_with("detached-fiber")) {
+CORO_SCENARIO("scope/detached_child", corosim::fails_with(corosim::Checker::detached_fiber)) {
   Request request;
   auto handler = corosim::spawn(handle_detached(request));
   co_await handler;

@@ -19,7 +19,7 @@ Task<void> transfer(Mutex& first, Mutex& second, corosim::Sender<int>& audit, in
 
 }  // namespace
 
-CORO_SCENARIO("deadlock/lock_order", corosim::fails_with("deadlock")) {
+CORO_SCENARIO("deadlock/lock_order", corosim::fails_with(corosim::Checker::deadlock)) {
   Mutex accounts;
   Mutex ledger;
   auto [audit, audit_log] = corosim::unbounded_channel<int>();

@@ -25,13 +25,13 @@ Task<void> flaky_flush() {
 
 }  // namespace
 
-CORO_SCENARIO("leak/detached_background_loop", corosim::fails_with("leak")) {
+CORO_SCENARIO("leak/detached_background_loop", corosim::fails_with(corosim::Checker::leak)) {
   static int flushes = 0;
   corosim::spawn(flush_every_second(&flushes)).detach();
   co_await corosim::sleep_for(10ms);
 }
 
-CORO_SCENARIO("leak/unobserved_exception", corosim::fails_with("escaped-exception")) {
+CORO_SCENARIO("leak/unobserved_exception", corosim::fails_with(corosim::Checker::escaped_exception)) {
   corosim::spawn(flaky_flush()).detach();
   co_await corosim::sleep_for(1ms);
 }

@@ -27,7 +27,7 @@ Task<void> deposit_locked(Account& account, corosim::Mutex& lock, corosim::Sende
 
 }  // namespace
 
-CORO_SCENARIO("race/lost_update", corosim::fails_with("check")) {
+CORO_SCENARIO("race/lost_update", corosim::fails_with(corosim::Checker::check)) {
   Account account;
   auto [metrics, sink] = corosim::unbounded_channel<int>();
   auto a = corosim::spawn(deposit(account, metrics));

@@ -115,7 +115,7 @@ Task<void> owned_round(Round& round) {
 }  // namespace
 
 CORO_SCENARIO("select/read_send",
-              corosim::fails_with("cancel-safety").under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::fails_with(corosim::Checker::cancel_safety).under_cancel(corosim::CancelExploration::sweep)) {
   co_await corosim::check_cancel_safety(round_spec(buggy_round));
 }
 
@@ -126,7 +126,7 @@ CORO_SCENARIO("select/read_send_owned_batch",
 
 // The story end to end: the select loop loses records on the consumer's side.
 CORO_SCENARIO("select/read_send_loop",
-              corosim::fails_with("check").under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::fails_with(corosim::Checker::check).under_cancel(corosim::CancelExploration::sweep)) {
   co_await event_loop(
       [](corosim::SimFile& file, corosim::Sender<int>& out) { return read_send(file, out); },
       [](const corosim::SimFile& file) { return file.at_end(); });

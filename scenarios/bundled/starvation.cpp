@@ -91,7 +91,7 @@ Task<void> lock_after_select(corosim::Polling polling) {
 
 }  // namespace
 
-CORO_SCENARIO("buffered/starvation", corosim::fails_with("snooze")) {
+CORO_SCENARIO("buffered/starvation", corosim::fails_with(corosim::Checker::snooze)) {
   auto rows = corosim::buffered(queries(), 3);
   co_await upload_all(rows);
 }
@@ -101,7 +101,7 @@ CORO_SCENARIO("buffered/starvation_spawned", corosim::passes()) {
   co_await upload_all(rows);
 }
 
-CORO_SCENARIO("futurelock/mutex", corosim::fails_with("futurelock")) {
+CORO_SCENARIO("futurelock/mutex", corosim::fails_with(corosim::Checker::futurelock)) {
   co_await lock_after_select(corosim::Polling::driven);
 }
 

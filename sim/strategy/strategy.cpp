@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "corosim/executor/did_you_mean.h"
 #include "corosim/sim/strategy/dfs.h"
 #include "corosim/sim/strategy/fifo.h"
 #include "corosim/sim/strategy/pct.h"
@@ -36,12 +37,15 @@ absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
   }
   // Debian's Abseil has its own string_view type: pass std::strings.
   std::string known;
+  std::vector<std::string_view> names;
   for (std::string_view known_name : strategy_names()) {
     if (!known.empty()) known += ", ";
     known += known_name;
+    names.push_back(known_name);
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown strategy '", std::string(name), "' (choose one of: ", known, ")"));
+  std::string close = did_you_mean(name, names);
+  if (close.empty()) close = " (choose one of: " + known + ")";
+  return absl::InvalidArgumentError(absl::StrCat("unknown strategy '", std::string(name), "'", close));
 }
 
 std::uint64_t seeded_choice(detail::Prng& prng, DecisionKind kind, std::uint64_t n) {

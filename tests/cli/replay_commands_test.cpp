@@ -117,7 +117,7 @@ TEST_CASE("minimize writes a smaller repro that replays to the same failure", "[
   CHECK(run_cli({"replay", small}).exit_code == 1);
 
   auto passing = *before;
-  passing.checker.clear();
+  passing.checker.reset();
   passing.location.clear();
   const std::string pass_file = out + "/pass.repro";
   REQUIRE(corosim::write_file_atomically(pass_file, corosim::format_repro(passing)).ok());

@@ -28,7 +28,7 @@ inline RunResult run_random(const MainFactory& body, std::uint64_t seed, SimOpti
 
 // "passed", or the failing checker's name.
 inline std::string checker_of(const RunResult& result) {
-  return result.failure ? result.failure->checker : std::string("passed");
+  return result.failure ? std::string(checker_name(result.failure->checker)) : std::string("passed");
 }
 
 inline std::string message_of(const RunResult& result) {

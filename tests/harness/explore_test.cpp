@@ -31,22 +31,22 @@ TEST_CASE("the determinism check names the first diverging event", "[explore][de
   corosim::ExploreOptions options;
   options.seed_count = 4;
   options.determinism_check_every = 1;
-  const corosim::ScenarioReport report = corosim::explore_scenario(scenario, options);
+  const corosim::ScenarioReport report = corosim::explore_scenario(scenario, options).value();
   REQUIRE_FALSE(report.met);
   REQUIRE(report.first_failure.has_value());
   const auto& failure = *report.first_failure->failure;
-  CHECK(failure.checker == "nondeterminism");
+  CHECK(failure.checker == corosim::Checker::nondeterminism);
   CHECK_THAT(failure.message, Catch::Contains("first difference at event"));
   CHECK_THAT(failure.message, Catch::Contains("explore_test.cpp"));
   CHECK(std::string(failure.location.base_name()) == "explore_test.cpp");
 
   corosim::Scenario steady{"test/replays", corosim::passes(), &replays, {}};
-  const corosim::ScenarioReport fine = corosim::explore_scenario(steady, options);
+  const corosim::ScenarioReport fine = corosim::explore_scenario(steady, options).value();
   CHECK(fine.met);
   CHECK(fine.determinism_checks == 4);
 
   options.determinism_check_every = 0;
-  const corosim::ScenarioReport unchecked = corosim::explore_scenario(scenario, options);
+  const corosim::ScenarioReport unchecked = corosim::explore_scenario(scenario, options).value();
   CHECK(unchecked.determinism_checks == 0);
   CHECK(unchecked.met);  // without the check, the difference goes unseen
 }

@@ -147,7 +147,7 @@ TEST_CASE("every regression repro converts to a fuzz input that fails the same w
     corosim::FuzzHarness harness(target);
     const corosim::RunResult& run = harness.run(*input);
     REQUIRE_FALSE(run.passed());
-    CHECK(run.failure->checker == repro.checker);
+    CHECK(run.failure->checker == *repro.checker);
     CHECK(run.failure->location.str() == repro.location);
 
     // The imported repro replays exactly.

@@ -63,14 +63,38 @@ TEST_CASE("explore and Passes: a broken scenario explains itself and leaves a re
   CHECK_THAT(Catch::Detail::stringify(result), Catch::Contains("each fiber's last events:"));
 
   // Under its true expectation the same body meets it.
-  REQUIRE_THAT(corosim::explore("test/two_deposits", two_deposits, corosim::fails_with("check")),
+  REQUIRE_THAT(corosim::explore("test/two_deposits", two_deposits, corosim::fails_with(corosim::Checker::check)),
                corosim::Passes());
 }
 
 TEST_CASE("explore: an expected failure that never happens is explained", "[testing]") {
   corosim::ExploreOptions options;
   options.seed_count = 3;
-  const auto result = corosim::explore("test/one_deposit", one_deposit, corosim::fails_with("check"), options);
+  const auto result = corosim::explore("test/one_deposit", one_deposit, corosim::fails_with(corosim::Checker::check), options);
   CHECK_FALSE(result.met());
   CHECK_THAT(result.explanation, Catch::Contains("expected a failure, but all 3 runs passed"));
+}
+
+TEST_CASE("explore: an unknown strategy is an error and makes no run", "[testing]") {
+  corosim::ExploreOptions options;
+  options.strategy = "rnadom";
+  const auto result = corosim::explore("test/one_deposit", one_deposit, corosim::passes(), options);
+  CHECK_FALSE(result.status.ok());
+  CHECK_FALSE(result.met());
+  CHECK(result.report.runs == 0);
+  CHECK_THAT(result.explanation, Catch::Contains("unknown strategy 'rnadom' (did you mean 'random'?)"));
+  CHECK_FALSE(corosim::Passes().match(result));
+}
+
+TEST_CASE("explore: fails_with several checkers accepts any of them", "[testing]") {
+  corosim::ExploreOptions options;
+  options.seed_count = 20;
+  using corosim::Checker;
+  const auto either = corosim::explore("test/two_deposits", two_deposits,
+                                       corosim::fails_with(Checker::deadlock, Checker::check), options);
+  CHECK(either.met());
+  const auto other = corosim::explore("test/two_deposits", two_deposits,
+                                      corosim::fails_with(Checker::deadlock, Checker::futurelock), options);
+  CHECK_FALSE(other.met());
+  CHECK_THAT(other.explanation, Catch::Contains("(fails:deadlock|futurelock): failed: check at"));
 }

@@ -15,7 +15,7 @@ corosim::Task<void> deposit(int* balance) {
 }  // namespace
 
 // The bug, found: the test passes because the scenario says it must fail.
-CORO_SCENARIO("bank/lost_update", corosim::fails_with("check")) {
+CORO_SCENARIO("bank/lost_update", corosim::fails_with(corosim::Checker::check)) {
   int balance = 0;
   auto a = corosim::spawn(deposit(&balance));
   auto b = corosim::spawn(deposit(&balance));

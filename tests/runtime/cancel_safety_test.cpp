@@ -82,7 +82,7 @@ TEST_CASE("an operation that loses state between awaits is found unsafe", "[canc
   auto outcome = sweep(bank_check(careless_transfer, CancelSafety::total, false, false), CancelMode::drop);
   REQUIRE(outcome.first_failure);
   const auto& failure = *outcome.first_failure->failure;
-  CHECK(failure.checker == "cancel-safety");
+  CHECK(failure.checker == corosim::Checker::cancel_safety);
   CHECK_THAT(failure.message, Catch::Contains("claimed total, but this run is unsafe"));
   CHECK_THAT(failure.message, Catch::Contains("\"80/10\""));  // debited twice, credited once
   CHECK_THAT(failure.message, Catch::Contains("\"90/10\""));

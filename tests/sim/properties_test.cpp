@@ -144,7 +144,7 @@ TEST_CASE("property: every fiber finishes or a checker reports the run", "[sim][
       RC_ASSERT(seen.finished == static_cast<int>(program.fibers.size()));
     } else {
       // Only a lock-order deadlock can stop these programs.
-      RC_ASSERT(result.failure->checker == std::string("deadlock"));
+      RC_ASSERT(result.failure->checker == corosim::Checker::deadlock);
     }
   });
 }

@@ -78,7 +78,7 @@ TEST_CASE("dfs exhaustion is reported by explore and run prints the proof", "[st
   corosim::ExploreOptions options;
   options.strategy = "dfs";
   options.seed_count = 1'000'000;
-  const corosim::ScenarioReport report = corosim::explore_scenario(*fixed, options);
+  const corosim::ScenarioReport report = corosim::explore_scenario(*fixed, options).value();
   CHECK(report.met);
   CHECK(report.exhausted);
   CHECK(report.failures == 0);
@@ -86,7 +86,7 @@ TEST_CASE("dfs exhaustion is reported by explore and run prints the proof", "[st
   CHECK(report.bound == "within preemption bound 2");
 
   const corosim::Scenario* buggy = corosim::ScenarioRegistry::global().find("deadlock/lock_order");
-  const corosim::ScenarioReport found = corosim::explore_scenario(*buggy, options);
+  const corosim::ScenarioReport found = corosim::explore_scenario(*buggy, options).value();
   CHECK(found.met);  // dfs finds the deadlock
   CHECK(found.failures > 0);
 }
@@ -115,8 +115,8 @@ TEST_CASE("pct finds the lock-order deadlock and passes its fix", "[strategy][pc
   options.strategy = "pct:2";
   options.seed_count = 500;
   const auto& registry = corosim::ScenarioRegistry::global();
-  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order"), options).failures > 0);
-  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order_fixed"), options).failures == 0);
+  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order"), options).value().failures > 0);
+  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order_fixed"), options).value().failures == 0);
 }
 
 TEST_CASE("portfolio rotates its strategies and reports dfs exhaustion as a proof", "[strategy][portfolio]") {
@@ -124,12 +124,12 @@ TEST_CASE("portfolio rotates its strategies and reports dfs exhaustion as a proo
   corosim::ExploreOptions options;
   options.strategy = "portfolio";
   options.seed_count = 100'000;
-  const corosim::ScenarioReport report = corosim::explore_scenario(*fixed, options);
+  const corosim::ScenarioReport report = corosim::explore_scenario(*fixed, options).value();
   CHECK(report.met);
   CHECK(report.exhausted);
   const corosim::Scenario* buggy = corosim::ScenarioRegistry::global().find("race/lost_update");
   options.seed_count = 300;
-  CHECK(corosim::explore_scenario(*buggy, options).failures > 0);
+  CHECK(corosim::explore_scenario(*buggy, options).value().failures > 0);
 }
 
 TEST_CASE("strategy names are parsed with their parameters and bad ones rejected", "[strategy]") {

@@ -1,0 +1,525 @@
+#include "corosim/cli/run_command.h"
+
+#include <fnmatch.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
+#include "corosim/cli/exit.h"
+#include "corosim/cli/progress.h"
+#include "corosim/cli/replay_commands.h"
+#include "corosim/replay/replay.h"
+#include "corosim/replay/repro_writer.h"
+#include "corosim/replay/trace_text.h"
+#include "corosim/scenarios/registry.h"
+#include "corosim/sim/strategy/replay.h"
+
+namespace corosim::cli {
+
+namespace {
+
+// The cancellation a scenario is explored with: its own default, unless the
+// command line names one.
+struct CancelChoice {
+  CancelExploration exploration = CancelExploration::none;
+  std::vector<CancelMode> modes;
+  std::uint64_t at = 0;
+};
+
+// Validates the cancellation flags; nullopt when none was given.
+absl::StatusOr<std::optional<CancelChoice>> cancel_override(const RunFlags& flags) {
+  if (!flags.cancel && !flags.cancel_modes_text && !flags.cancel_at) return std::nullopt;
+  CancelChoice choice;
+  auto modes = parse_cancel_modes(
+      flags.cancel_modes_text.value_or(cancel_modes_string(all_cancel_modes())));
+  if (!modes.ok()) return modes.status();
+  choice.modes = *modes;
+  if (flags.cancel_at) {
+    if (flags.cancel) {
+      return absl::InvalidArgumentError("--cancel-at reruns one point: it excludes --cancel " +
+                                        *flags.cancel);
+    }
+    if (choice.modes.size() != 1) {
+      return absl::InvalidArgumentError("--cancel-at needs exactly one --cancel-modes mode");
+    }
+    choice.exploration = CancelExploration::at;
+    choice.at = *flags.cancel_at;
+    return choice;
+  }
+  const std::string name = flags.cancel.value_or("sweep");
+  if (name == "none") {
+    choice.exploration = CancelExploration::none;
+  } else if (name == "sweep") {
+    choice.exploration = CancelExploration::sweep;
+  } else if (name == "random") {
+    choice.exploration = CancelExploration::random;
+  } else {
+    return absl::InvalidArgumentError("unknown --cancel '" + name +
+                                      "' (choose one of: none, sweep, random)");
+  }
+  return choice;
+}
+
+CancelChoice cancel_for(const Scenario& scenario, const std::optional<CancelChoice>& override) {
+  if (override) return *override;
+  return CancelChoice{scenario.expect.cancel, scenario.expect.cancel_modes, 0};
+}
+
+std::string describe_cancel(const CancelChoice& choice) {
+  switch (choice.exploration) {
+    case CancelExploration::none: return "none";
+    case CancelExploration::sweep:
+    case CancelExploration::random:
+      return absl::StrCat(cancel_exploration_name(choice.exploration), " (",
+                          cancel_modes_string(choice.modes), ")");
+    case CancelExploration::at:
+      return absl::StrCat(cancel_mode_name(choice.modes.front()), " at point ", choice.at);
+  }
+  return "?";
+}
+
+// Selects scenarios by exact name or glob; every pattern must match something.
+absl::StatusOr<std::vector<const Scenario*>> select_scenarios(const std::vector<std::string>& patterns) {
+  const auto& all = ScenarioRegistry::global().all();
+  std::vector<const Scenario*> selected;
+  if (patterns.empty()) {
+    for (const Scenario& scenario : all) selected.push_back(&scenario);
+    return selected;
+  }
+  std::vector<bool> taken(all.size(), false);
+  for (const std::string& pattern : patterns) {
+    bool matched = false;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (fnmatch(pattern.c_str(), all[i].name.c_str(), 0) != 0) continue;
+      matched = true;
+      taken[i] = true;
+    }
+    if (!matched) {
+      return absl::NotFoundError(absl::StrCat("unknown scenario '", pattern, "'",
+                                              ScenarioRegistry::global().suggest(pattern)));
+    }
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (taken[i]) selected.push_back(&all[i]);
+  }
+  return selected;
+}
+}  // namespace
+
+absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_given,
+                               bool strategy_given) {
+  auto number = [](const char* name, std::uint64_t& out) -> absl::Status {
+    const char* text = std::getenv(name);
+    if (text == nullptr) return absl::OkStatus();
+    if (!absl::SimpleAtoi(text, &out)) {
+      return absl::InvalidArgumentError(absl::StrCat(name, "='", text, "' is not a whole number"));
+    }
+    return absl::OkStatus();
+  };
+  if (!strategy_given) {
+    const char* strategy = std::getenv("COROSIM_STRATEGY");
+    flags.strategy = strategy != nullptr ? strategy : "random";
+  }
+  if (!seed_given && !seeds_given) {
+    if (absl::Status status = number("COROSIM_SEEDS", flags.seeds); !status.ok()) return status;
+    if (std::getenv("COROSIM_SEED") != nullptr) {
+      if (absl::Status status = number("COROSIM_SEED", flags.seed); !status.ok()) return status;
+      flags.seeds = 1;
+    }
+    if (flags.seeds == 0) flags.seeds = 100;
+  } else if (seed_given) {
+    flags.seeds = 1;
+  } else {
+    flags.seed = 0;
+  }
+  if (flags.seeds == 0) return absl::InvalidArgumentError("--seeds must be at least 1");
+  if (flags.out_dir.empty()) {
+    if (const char* out = std::getenv("COROSIM_OUT"); out != nullptr) flags.out_dir = out;
+  }
+  if (flags.shard_text) {
+    auto shard = cli::parse_shard(*flags.shard_text);
+    if (!shard.ok()) return shard.status();
+    if (shard->index > flags.seeds) {
+      return absl::InvalidArgumentError(absl::StrCat("--shard ", *flags.shard_text, ": only ", flags.seeds,
+                                                     " seed(s) to share among ", shard->count, " shards"));
+    }
+    flags.shard = *shard;
+  }
+  if (flags.check_determinism) {
+    // A fraction of runs, checked as every Nth run: 1 is every run, 0 none.
+    double fraction = 1.0;
+    if (!flags.check_determinism->empty() &&
+        (!absl::SimpleAtod(*flags.check_determinism, &fraction) || fraction < 0 || fraction > 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("--check-determinism '", *flags.check_determinism,
+                                                     "' is not a fraction from 0 to 1"));
+    }
+    flags.determinism_check_every =
+        fraction == 0 ? 0 : static_cast<std::uint64_t>(1.0 / fraction + 0.5);
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The exact command that reruns one failing run: its seed and, for a run
+// with injected cancellation, its first injection.
+std::string rerun_command(const char* argv0, const Scenario& scenario, const RunFlags& flags,
+                          const CancelChoice& choice, const RunResult& run) {
+  if (auto strategy = make_strategy(flags.strategy); strategy.ok() && (*strategy)->stateful()) {
+    return absl::StrCat("(a ", flags.strategy,
+                        " run depends on the runs before it, not on its seed: write it with --out DIR "
+                        "and run `", argv0, " replay FILE`)");
+  }
+  std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ",
+                                     flags.strategy, " --seed ", run.seed);
+  if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
+  if (choice.exploration == CancelExploration::random) {
+    absl::StrAppend(&command, " --cancel random --cancel-modes ", cancel_modes_string(choice.modes));
+  } else if (run.injections.empty()) {
+    // A failure without injection (a sweep's reference run): turn off the
+    // scenario's own cancellation, if it has one.
+    if (scenario.expect.cancel != CancelExploration::none) absl::StrAppend(&command, " --cancel none");
+  } else {
+    absl::StrAppend(&command, " --cancel-at ", run.injections.front().point, " --cancel-modes ",
+                    cancel_mode_name(run.injections.front().mode));
+  }
+  return command + " --trace";
+}
+
+std::string describe_injection(const CancelInjection& injection) {
+  if (injection.mode == CancelMode::prestart) {
+    return absl::StrCat("prestart of the boundary fiber started ", injection.point, "th (fiber ",
+                        injection.fiber, ", spawned at ", injection.where.str(), ")");
+  }
+  return absl::StrCat(cancel_mode_name(injection.mode), " at cancellation point ", injection.point,
+                      " (fiber ", injection.fiber, ", ", injection.where.str(), ")");
+}
+
+nlohmann::json failure_json(const RunResult& run) {
+  const Failure& failure = *run.failure;
+  nlohmann::json json = {{"seed", run.seed},
+                         {"checker", checker_name(failure.checker)},
+                         {"message", failure.message},
+                         {"location", failure.location.str()},
+                         {"step", failure.step},
+                         {"time_ns", failure.time_ns},
+                         {"trace_hash", hash_hex(run.trace_hash)}};
+  if (!run.injections.empty()) {
+    const CancelInjection& injection = run.injections.front();
+    json["cancel_point"] = injection.point;
+    json["cancel_mode"] = cancel_mode_name(injection.mode);
+    json["cancel_location"] = injection.where.str();
+    json["cancel_injections"] = run.injections.size();
+  }
+  return json;
+}
+
+nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& choice) {
+  nlohmann::json sites = nlohmann::json::array();
+  for (const auto& [where, points] : report.cancel_sites) {
+    sites.push_back({{"location", where}, {"points", points}});
+  }
+  return {{"name", report.scenario->name},
+          {"cancel_sites", sites},
+          {"expect", report.scenario->expect.str()},
+          {"cancel", describe_cancel(choice)},
+          {"outcome", report.outcome()},
+          {"met", report.met},
+          {"runs", report.runs},
+          {"failures", report.failures},
+          {"cancel_points", report.cancel_points},
+          {"determinism_checks", report.determinism_checks},
+          {"exhausted", report.exhausted},
+          {"bound", report.exhausted ? nlohmann::json(report.bound) : nlohmann::json(nullptr)},
+          {"first_failure", report.first_failure ? failure_json(*report.first_failure) : nullptr},
+          {"first_unexpected",
+           report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
+          {"trace_hash", hash_hex(report.trace_hash)}};
+}
+
+// The simulator options the run flags ask for.
+SimOptions sim_options(const RunFlags& flags, const CancelPlan& plan) {
+  SimOptions options;
+  options.steps_max = flags.steps_max;
+  options.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
+  options.cancel = plan;
+  return options;
+}
+
+// Replays one run (its decisions, its cancellation plan) to print its trace.
+// A replay, not a rerun of the seed: it holds for stateful strategies too.
+void print_trace_of(const Scenario& scenario, const RunFlags& flags, std::uint64_t seed,
+                    const CancelPlan& plan, const DecisionStream& decisions) {
+  const Rerun rerun = rerun_decisions(scenario.body, sim_options(flags, plan), seed, decisions);
+  std::cout << "\n  trace of " << scenario.name << " seed " << seed << " (" << rerun.run.steps
+            << " steps, hash " << hash_hex(rerun.run.trace_hash) << "):\n";
+  std::ostringstream text;
+  print_trace_text(rerun.trace, text, TextTraceOptions{flags.trace_tail});
+  std::cout << indent(text.str(), "    ");
+}
+
+// One line per scenario at the end of a run, for reading a long run at a glance.
+struct SummaryRow {
+  std::string scenario;
+  std::string expect;
+  std::uint64_t runs = 0;
+  std::uint64_t failures = 0;
+  bool met = false;
+  std::string repro;  // of the failure shown, with --out
+};
+
+void print_summary_table(const std::vector<SummaryRow>& rows) {
+  if (rows.size() < 2) return;  // the scenario's own lines say it all
+  std::size_t name_width = 8;
+  std::size_t expect_width = 6;
+  for (const SummaryRow& row : rows) {
+    name_width = std::max(name_width, row.scenario.size());
+    expect_width = std::max(expect_width, row.expect.size());
+  }
+  const auto line = [&](const std::string& scenario, const std::string& expect, const std::string& runs,
+                        const std::string& failures, const std::string& verdict, const std::string& repro) {
+    std::string text = absl::StrFormat("  %-*s  %-*s  %8s  %8s  %-7s  %s", name_width, scenario, expect_width,
+                                       expect, runs, failures, verdict, repro);
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    std::cout << text << "\n";
+  };
+  std::cout << "\nsummary:\n";
+  line("scenario", "expect", "runs", "failures", "verdict", "repro");
+  for (const SummaryRow& row : rows) {
+    line(row.scenario, row.expect, std::to_string(row.runs), std::to_string(row.failures),
+         row.met ? "met" : "NOT MET", row.repro);
+  }
+}
+
+
+// What a run needs before its first scenario; every flag that can be wrong
+// has been checked once it exists.
+struct RunPlan {
+  std::vector<const Scenario*> selected;
+  std::optional<CancelChoice> override;
+  std::optional<ReproWriter> repros;
+  std::ofstream json_file;
+};
+
+absl::Status prepare_run(const RunFlags& flags, RunPlan& plan) {
+  auto selected = select_scenarios(flags.patterns);
+  if (!selected.ok()) return selected.status();
+  plan.selected = *std::move(selected);
+  auto strategy = make_strategy(flags.strategy);
+  if (!strategy.ok()) return strategy.status();
+  if ((*strategy)->stateful() && flags.shard.count > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--shard splits seeds, but a ", flags.strategy,
+                                                   " run depends on the runs before it, not on its seed: "
+                                                   "shard by scenario instead"));
+  }
+  auto override = cancel_override(flags);
+  if (!override.ok()) return override.status();
+  plan.override = *override;
+  if (!flags.out_dir.empty()) {
+    plan.repros.emplace(flags.out_dir);
+    if (absl::Status status = plan.repros->prepare(); !status.ok()) {
+      return absl::Status(status.code(), absl::StrCat("--out: ", std::string(status.message())));
+    }
+  }
+  if (!flags.json_path.empty()) {
+    plan.json_file.open(flags.json_path);
+    if (!plan.json_file) {
+      return absl::PermissionDeniedError(absl::StrCat("cannot write --json file '", flags.json_path, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void print_run_header(const RunFlags& flags, const RunPlan& plan) {
+  const Shard& shard = flags.shard;
+  std::cout << absl::StrFormat("corosim run: %d scenario(s), strategy %s, seeds %d..%d%s%s\n\n",
+                               plan.selected.size(), flags.strategy, flags.seed, flags.seed + flags.seeds - 1,
+                               shard.count > 1
+                                   ? absl::StrFormat(", shard %d/%d: seeds %d, %d, ... (%d of them)", shard.index,
+                                                     shard.count, flags.seed + shard.index - 1,
+                                                     flags.seed + shard.index - 1 + shard.count,
+                                                     shard.seeds_of(flags.seeds))
+                                   : "",
+                               plan.override ? ", cancel " + describe_cancel(*plan.override) : "");
+}
+
+// One scenario's exploration and the repros it wrote.
+struct ScenarioRun {
+  ScenarioReport report;
+  CancelChoice choice;
+  std::vector<std::pair<std::string, std::string>> repro_paths;  // failure key -> path
+  std::string write_error;  // the first repro that could not be written
+  std::string shown_repro;  // the repro of the failure shown, if written
+};
+
+ExploreOptions explore_options(const RunFlags& flags, const CancelChoice& choice) {
+  ExploreOptions options;
+  options.strategy = flags.strategy;
+  options.first_seed = flags.seed + flags.shard.index - 1;
+  options.seed_count = flags.shard.seeds_of(flags.seeds);
+  options.seed_stride = flags.shard.count;
+  options.sim = sim_options(flags, CancelPlan{});
+  options.cancel = choice.exploration;
+  options.cancel_modes = choice.modes;
+  options.cancel_at = choice.at;
+  options.determinism_check_every = flags.determinism_check_every;
+  return options;
+}
+
+ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan& plan, Progress& progress) {
+  ScenarioRun run;
+  run.choice = cancel_for(scenario, plan.override);
+  ExploreOptions options = explore_options(flags, run.choice);
+  const bool runs_known = run.choice.exploration != CancelExploration::sweep;
+  std::uint64_t failures_so_far = 0;
+  progress.start(scenario.name, runs_known ? options.seed_count : 0);
+  options.on_run = [&](std::uint64_t done) { progress.update(done, failures_so_far); };
+  // One repro per failure signature; the first run of each is the one kept.
+  options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
+    ++failures_so_far;
+    if (!plan.repros) return;
+    const std::string key = failure_key(failed);
+    for (const auto& known : run.repro_paths) {
+      if (known.first == key) return;
+    }
+    auto path = plan.repros->write(make_repro(scenario.name, flags.strategy, sim, failed));
+    if (!path.ok()) {
+      if (run.write_error.empty()) run.write_error = std::string(path.status().message());
+      return;
+    }
+    run.repro_paths.emplace_back(key, *path);
+  };
+  // The strategy name was checked before any scenario ran.
+  run.report = explore_scenario(scenario, options).value();
+  progress.finish();
+  return run;
+}
+
+// The failure a scenario's verdict shows: what, where, how to rerun it.
+void print_shown_failure(const char* argv0, const Scenario& scenario, const RunFlags& flags, ScenarioRun& run) {
+  const ScenarioReport& report = run.report;
+  const RunResult& shown = report.first_unexpected ? *report.first_unexpected : *report.first_failure;
+  for (const auto& [key, path] : run.repro_paths) {
+    if (key == failure_key(shown)) run.shown_repro = path;
+  }
+  const Failure& failure = *shown.failure;
+  std::cout << "        " << (report.first_unexpected ? "unexpected failure" : "first failure") << ": seed "
+            << shown.seed << ", " << checker_name(failure.checker) << " at " << failure.location.str() << "\n"
+            << indent(failure.message, "          ") << "\n";
+  for (const CancelInjection& injection : shown.injections) {
+    std::cout << "          cancelled: " << describe_injection(injection) << "\n";
+  }
+  std::cout << "        rerun: " << rerun_command(argv0, scenario, flags, run.choice, shown) << "\n";
+  if (!run.shown_repro.empty()) std::cout << "        replay: " << argv0 << " replay " << run.shown_repro << "\n";
+  if (run.repro_paths.size() > 1) {
+    std::cout << "        " << run.repro_paths.size() << " distinct failures written to " << flags.out_dir << "\n";
+  }
+  if (flags.trace) {
+    print_trace_of(scenario, flags, shown.seed, plan_of_run(run.choice.exploration, run.choice.modes, shown),
+                   shown.decisions);
+  }
+}
+
+// --trace of a passing single run: run it again to show its trace.
+void print_passing_trace(const Scenario& scenario, const RunFlags& flags, const CancelChoice& choice) {
+  CancelPlan plan;
+  if (choice.exploration == CancelExploration::at) plan = CancelPlan::at(choice.at, choice.modes.front());
+  if (choice.exploration == CancelExploration::random) plan = CancelPlan::random(choice.modes);
+  auto strategy = make_strategy(flags.strategy);
+  Simulator simulator(**strategy, sim_options(flags, plan));
+  const RunResult run = simulator.run(scenario.body, flags.seed);
+  print_trace_of(scenario, flags, flags.seed, plan, run.decisions);
+}
+
+// A scenario's verdict: one line, then what failed or what was proved.
+void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& flags, ScenarioRun& run) {
+  const ScenarioReport& report = run.report;
+  const std::string cancelled = run.choice.exploration == CancelExploration::none
+                                    ? std::string()
+                                    : absl::StrFormat(", %d with cancellation", report.cancel_points);
+  std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s)%s, %d failure(s)%s\n", report.met ? "ok" : "FAIL",
+                               scenario.name, scenario.expect.str(), report.runs, cancelled, report.failures,
+                               report.met && report.failures > 0 ? " (expected)" : "");
+  if (report.exhausted) {
+    std::cout << "        exhausted: "
+              << (report.failures == 0
+                      ? absl::StrFormat("the property holds for all %d schedules %s", report.runs, report.bound)
+                      : absl::StrFormat("all %d schedules %s were run", report.runs, report.bound))
+              << "\n";
+  }
+  if (report.first_unexpected || report.first_failure) {
+    print_shown_failure(argv0, scenario, flags, run);
+  } else if (!report.met) {
+    std::cout << "        expected " << scenario.expect.str() << " but every run passed\n";
+  } else if (flags.trace && flags.seeds == 1 && run.choice.exploration != CancelExploration::sweep) {
+    print_passing_trace(scenario, flags, run.choice);
+  }
+}
+
+absl::Status write_run_json(const RunFlags& flags, RunPlan& plan, const std::vector<ScenarioRun>& runs,
+                            std::size_t met) {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const ScenarioRun& run : runs) scenarios.push_back(report_json(run.report, run.choice));
+  const Shard& shard = flags.shard;
+  nlohmann::json document = {
+      {"strategy", flags.strategy},
+      {"cancel", plan.override ? describe_cancel(*plan.override) : "per scenario"},
+      {"seeds", {{"first", flags.seed}, {"count", flags.seeds}}},
+      {"shard", shard.count > 1 ? nlohmann::json{{"index", shard.index}, {"count", shard.count}}
+                                : nlohmann::json(nullptr)},
+      {"scenarios", scenarios},
+      {"summary", {{"scenarios", runs.size()}, {"met", met}, {"not_met", runs.size() - met}}}};
+  plan.json_file << document.dump(2) << "\n";
+  if (!plan.json_file) return absl::UnavailableError(absl::StrCat("writing '", flags.json_path, "' failed"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int command_run(const char* argv0, RunFlags& flags) {
+  RunPlan plan;
+  if (absl::Status status = prepare_run(flags, plan); !status.ok()) return usage_error("run", status);
+  print_run_header(flags, plan);
+  std::size_t regressions_not_met = 0;
+  if (!flags.regressions_dir.empty()) {
+    auto replayed = replay_regressions(flags.regressions_dir, plan.selected);
+    if (!replayed.ok()) return usage_error("run", replayed.status());
+    regressions_not_met = *replayed;
+  }
+  Progress progress(Progress::mode_for(flags.quiet), std::cerr);
+  std::vector<ScenarioRun> runs;
+  std::vector<SummaryRow> rows;
+  std::size_t met = 0;
+  for (const Scenario* scenario : plan.selected) {
+    ScenarioRun run = explore_one(*scenario, flags, plan, progress);
+    if (run.report.met) ++met;
+    print_verdict(argv0, *scenario, flags, run);
+    if (!run.write_error.empty()) {
+      return usage_error("run", absl::UnavailableError(absl::StrCat("--out: ", run.write_error)));
+    }
+    rows.push_back(SummaryRow{scenario->name, scenario->expect.str(), run.report.runs, run.report.failures,
+                              run.report.met, run.shown_repro});
+    runs.push_back(std::move(run));
+  }
+  print_summary_table(rows);
+  std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", runs.size(), met,
+                               runs.size() - met);
+  if (plan.json_file.is_open()) {
+    if (absl::Status status = write_run_json(flags, plan, runs, met); !status.ok()) return usage_error("run", status);
+  }
+  return met == runs.size() && regressions_not_met == 0 ? kExitMet : kExitNotMet;
+}
+
+}  // namespace corosim::cli
