@@ -17,7 +17,7 @@ namespace corosim {
 
 Simulator::Simulator(Strategy& strategy, SimOptions options)
     : strategy_(strategy), options_(options) {
-  set_instrumentation(this);
+  set_instrumentation(&hooks_);
   detail::link_real_time_guard();
   due_timers_.reserve(64);
   deferred_drops_.reserve(16);
@@ -141,8 +141,6 @@ void Simulator::fire_due_timers() {
 }
 
 void Simulator::step() {
-  COROSIM_ASSERT(!ready_.empty());
-  COROSIM_ASSERT(current_fiber() == nullptr);
   const std::size_t index =
       ready_.size() > 1 ? decide_fiber(DecisionKind::schedule, ready_.size(), kNoFiber) : 0;
   Fiber& fiber = ready_.take(index);
@@ -158,11 +156,11 @@ void Simulator::step() {
   if (real_time_.call != nullptr) [[unlikely]] report_real_time();
   detail::set_current_fiber(nullptr);
   if (fiber.state == FiberState::running) report_stray_suspend(fiber);
+  // The fiber gave control back: parked, ready again, or done, never still
+  // running. (Checked before end_of_step, which may free its record.)
+  COROSIM_ASSERT(fiber.state != FiberState::running);
   end_of_step();
   if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
-  // Nothing runs between steps, and nothing is left for the end of a step.
-  COROSIM_ASSERT(current_fiber() == nullptr);
-  COROSIM_ASSERT(deferred_drops_.empty() && deferred_interrupts_.empty());
 }
 
 // A boundary fiber starts: the target of a pre-cancelled start.
@@ -218,6 +216,18 @@ void Simulator::end_of_step() {
   }
   fibers_.free_retired();
 }
+
+void Simulator::Hooks::defer_interrupt(Fiber& fiber) { simulator_.defer_interrupt(fiber); }
+bool Simulator::Hooks::buggify(const SourceLoc& where) { return simulator_.buggify(where); }
+void Simulator::Hooks::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
+                             const SourceLoc* where) {
+  simulator_.trace(kind, fiber, arg, value, where);
+}
+void Simulator::Hooks::register_ledger(Ledger& ledger) { simulator_.register_ledger(ledger); }
+void Simulator::Hooks::unregister_ledger(Ledger& ledger) { simulator_.unregister_ledger(ledger); }
+void Simulator::Hooks::register_driver(Driver& driver) { simulator_.register_driver(driver); }
+void Simulator::Hooks::unregister_driver(Driver& driver) { simulator_.unregister_driver(driver); }
+void Simulator::Hooks::real_time_used(const char* call) noexcept { simulator_.real_time_used(call); }
 
 void Simulator::register_ledger(Ledger& ledger) { ledgers_.add(ledger); }
 void Simulator::unregister_ledger(Ledger& ledger) { ledgers_.remove(ledger); }
@@ -483,9 +493,8 @@ std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
 }
 
 std::uint64_t Simulator::record(DecisionKind kind, std::uint64_t n, std::uint64_t value) {
-  // A decision with one option is never asked, and a strategy answers in range:
-  // a value out of range would replay as a different run.
-  COROSIM_ASSERT(n >= 2);
+  // A strategy answers in range: a value out of range would replay as a
+  // different run.
   COROSIM_ASSERT(value < n);
   if (strategy_.halted() && !failure_) {
     const Fiber* fiber = current_fiber();

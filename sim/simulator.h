@@ -89,7 +89,7 @@ struct RunResult {
 
 using MainFactory = std::function<Task<void>()>;
 
-class Simulator final : public Executor, public Instrumentation {
+class Simulator final : public Executor {
  public:
   // Cancellation point locations kept per run (a limit on memory).
   static constexpr std::size_t kSitesMax = 100'000;
@@ -122,18 +122,38 @@ class Simulator final : public Executor, public Instrumentation {
   std::uint32_t new_object_id() override { return next_object_id_++; }
   void report_failure(Checker checker, std::string message, const SourceLoc& where) override;
 
-  // Instrumentation
-  void defer_interrupt(Fiber& fiber) override;
-  bool buggify(const SourceLoc& where) override;
+  // What the Instrumentation interface reaches (through hooks_, below).
+  void defer_interrupt(Fiber& fiber);
+  bool buggify(const SourceLoc& where);
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
-             const SourceLoc* where = nullptr) override;
-  void real_time_used(const char* call) noexcept override;
-  void register_ledger(Ledger& ledger) override;
-  void unregister_ledger(Ledger& ledger) override;
-  void register_driver(Driver& driver) override;
-  void unregister_driver(Driver& driver) override;
+             const SourceLoc* where = nullptr);
+  void real_time_used(const char* call) noexcept;
+  void register_ledger(Ledger& ledger);
+  void unregister_ledger(Ledger& ledger);
+  void register_driver(Driver& driver);
+  void unregister_driver(Driver& driver);
 
  private:
+  // The simulator's Instrumentation: a member rather than a second base, so
+  // a primitive's executor->trace() is one virtual call that lands here with
+  // no this-adjusting thunk, and the forwarding inlines.
+  class Hooks final : public Instrumentation {
+   public:
+    explicit Hooks(Simulator& simulator) noexcept : simulator_(simulator) {}
+    void defer_interrupt(Fiber& fiber) override;
+    bool buggify(const SourceLoc& where) override;
+    void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
+               const SourceLoc* where) override;
+    void register_ledger(Ledger& ledger) override;
+    void unregister_ledger(Ledger& ledger) override;
+    void register_driver(Driver& driver) override;
+    void unregister_driver(Driver& driver) override;
+    void real_time_used(const char* call) noexcept override;
+
+   private:
+    Simulator& simulator_;
+  };
+
   void audit_ledgers();
   void forget_ledgers();
   std::uint64_t decide(DecisionKind kind, std::uint64_t n);
@@ -192,6 +212,7 @@ class Simulator final : public Executor, public Instrumentation {
     SourceLoc where;
     bool reported = false;  // one report per run
   } real_time_;
+  Hooks hooks_{*this};
 };
 
 }  // namespace corosim
