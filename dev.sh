@@ -8,7 +8,7 @@ root=$(pwd)
 
 packages=(g++ cmake ninja-build clang-19 libclang-rt-19-dev libabsl-dev catch2
           librapidcheck-dev libbenchmark-dev libasio-dev libcli11-dev nlohmann-json3-dev
-          zip unzip libgtest-dev chromium)
+          zip unzip libgtest-dev chromium clang-format-19)
 
 jobs=$(nproc 2>/dev/null || echo 2)
 # shellcheck source=fuzz/names.sh
@@ -46,6 +46,23 @@ build_asan() {
   log "building with clang++-19 under ASan+UBSan into build-asan/"
   configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_COMPILER=clang++-19 -DCOROSIM_WERROR=ON -DCOROSIM_SANITIZE=ON
+}
+
+# The files in .clang-format-files must match .clang-format. The list only
+# grows: a file joins it once formatted (reformatting a runtime header or a
+# scenario moves its suspension points, so the golden trace hashes with it).
+check_format() {
+  log "checking the format of the files in .clang-format-files (clang-format-19)"
+  local unformatted=()
+  while IFS= read -r file; do
+    case "$file" in ''|'#'*) continue ;; esac
+    [ -f "$file" ] || { echo "dev.sh: .clang-format-files names '$file', which does not exist" >&2; exit 1; }
+    clang-format-19 --style=file --dry-run -Werror "$file" >/dev/null 2>&1 || unformatted+=("$file")
+  done < .clang-format-files
+  if [ ${#unformatted[@]} -gt 0 ]; then
+    echo "dev.sh: not formatted (clang-format-19 -i FILE fixes it): ${unformatted[*]}" >&2
+    exit 1
+  fi
 }
 
 run_ctest() {
@@ -181,6 +198,7 @@ case "$cmd" in
     exit $status ;;
   test)
     ensure_packages
+    check_format
     build_gcc; run_ctest build
     build_asan; run_ctest build-asan
     consumer_check
@@ -219,7 +237,8 @@ case "$cmd" in
     cat <<'USAGE'
 usage: ./dev.sh COMMAND
   demo    install missing packages, build, run the bundled scenarios and show what they find
-  test    build with g++ -Werror and run the tests, then clang-19 ASan+UBSan and run them
+  test    check formatting (.clang-format-files), build with g++ -Werror and run the
+          tests, then clang-19 ASan+UBSan and run them
           again, then build a find_package(corosim) consumer and every examples/ project
           against an install, then
           build the libFuzzer targets with fuzz/build.sh and run each a bounded number of times

@@ -96,10 +96,11 @@ void print_targets(const Collector& collector) {
     if (w7 == nullptr) continue;
     if (smallest == nullptr) smallest = w7;
     const double growth = w7->per_unit / smallest->per_unit;
-    std::printf("  %-16s %8s fibers: %5.0f bytes/fiber (<= 256: %s), %6.1f ns/switch (%.2fx the "
-                "1,000-fiber cost; flat <= 1.5x: %s)\n",
-                kW7, size, w7->bytes_per_fiber, verdict(w7->bytes_per_fiber <= 256).c_str(),
-                w7->per_unit * 1e9, growth, verdict(growth <= 1.5).c_str());
+    std::printf(
+        "  %-16s %8s fibers: %5.0f bytes/fiber (<= 256: %s), %6.1f ns/switch (%.2fx the "
+        "1,000-fiber cost; flat <= 1.5x: %s)\n",
+        kW7, size, w7->bytes_per_fiber, verdict(w7->bytes_per_fiber <= 256).c_str(), w7->per_unit * 1e9,
+        growth, verdict(growth <= 1.5).c_str());
   }
 }
 

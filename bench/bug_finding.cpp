@@ -17,8 +17,8 @@
 namespace {
 
 constexpr int kTrials = 20;
-constexpr std::uint64_t kBudget = 10'000;       // schedules per trial
-constexpr std::uint64_t kTwinBudget = 2'000;    // schedules a fixed twin must pass
+constexpr std::uint64_t kBudget = 10'000;     // schedules per trial
+constexpr std::uint64_t kTwinBudget = 2'000;  // schedules a fixed twin must pass
 
 struct Trial {
   std::uint64_t schedules = 0;  // to the first failure; 0: not found in the budget
@@ -37,8 +37,7 @@ Trial find(const corosim::Scenario& bug, const std::string& strategy_name, int t
       break;
     }
   }
-  result.micros =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  result.micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
@@ -57,7 +56,8 @@ std::string cell(std::vector<Trial> trials) {
     const std::uint64_t y = b.schedules == 0 ? UINT64_MAX : b.schedules;
     return x < y;
   });
-  const int found = static_cast<int>(std::count_if(trials.begin(), trials.end(), [](const Trial& t) { return t.schedules != 0; }));
+  const int found = static_cast<int>(
+      std::count_if(trials.begin(), trials.end(), [](const Trial& t) { return t.schedules != 0; }));
   const Trial& median = trials[trials.size() / 2];
   if (median.schedules == 0) return absl::StrFormat("not found (%d/%d)", found, kTrials);
   return absl::StrFormat("%d (%.0f µs)%s", median.schedules, median.micros,

@@ -63,7 +63,9 @@ Task<void> sim_ping_pong(std::uint64_t* counter) {
     auto value = co_await back_rx.recv();
     *counter += static_cast<std::uint64_t>(*value);
   }
-  { auto closing = std::move(to_tx); }
+  {
+    auto closing = std::move(to_tx);
+  }
   co_await ponger;
 }
 

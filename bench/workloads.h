@@ -19,9 +19,9 @@ inline constexpr const char* kW6 = "W6_cancel_sweep";
 inline constexpr const char* kW7 = "W7_live_fibers";
 
 inline void report_per_unit(benchmark::State& state, std::uint64_t units) {
-  state.counters["per_unit"] = benchmark::Counter(
-      static_cast<double>(units) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_unit"] =
+      benchmark::Counter(static_cast<double>(units) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 }  // namespace corosim::bench

@@ -36,14 +36,13 @@ struct RunOptions {
 };
 
 RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
-  CLI::App* run = app.add_subcommand(
-      "run", "Explore scenarios under a strategy, one run per seed, and judge each against its "
-             "expectation (exit 0: all met, 1: one did not, 2: usage error)");
-  run->add_option("scenarios", flags.patterns,
-                  "Scenario names or globs (default: every scenario)");
+  CLI::App* run =
+      app.add_subcommand("run",
+                         "Explore scenarios under a strategy, one run per seed, and judge each against its "
+                         "expectation (exit 0: all met, 1: one did not, 2: usage error)");
+  run->add_option("scenarios", flags.patterns, "Scenario names or globs (default: every scenario)");
   RunOptions given;
-  auto* seed_option =
-      run->add_option("--seed", flags.seed, "Run exactly this seed (env COROSIM_SEED)");
+  auto* seed_option = run->add_option("--seed", flags.seed, "Run exactly this seed (env COROSIM_SEED)");
   auto* seeds_option =
       run->add_option("--seeds", flags.seeds, "Run seeds 0..N-1 (env COROSIM_SEEDS; default 100)");
   seed_option->excludes(seeds_option);
@@ -54,21 +53,20 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
       "bound, default 2; stops and reports when exhausted; --seeds caps the runs); portfolio "
       "(random, pct and dfs in turn)");
   run->add_option("--json", flags.json_path, "Write a JSON summary to FILE");
-  run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")
-      ->capture_default_str();
+  run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")->capture_default_str();
   run->add_option("--timer-jitter-ms", flags.timer_jitter_ms,
                   "Fire every sleep up to this many ms late (a recorded decision per timer), so "
                   "races between timers meet both orders (default 0: on time)");
   run->add_flag("--trace", flags.trace, "Print the trace of the first failure");
-  run->add_option("--trace-tail", flags.trace_tail,
-                  "Events of the trace to print, from the end (0: all)")
+  run->add_option("--trace-tail", flags.trace_tail, "Events of the trace to print, from the end (0: all)")
       ->capture_default_str();
   run->add_option("--cancel", flags.cancel,
                   "Injected cancellation for every selected scenario (default: each scenario's "
                   "own): none; sweep (per seed, every cancellation point in every mode); random "
                   "(sites armed per run, fired with a probability)");
-  run->add_option("--cancel-modes", flags.cancel_modes_text,
-                  "Modes to inject, comma separated: drop, stop, prompt, interrupt, prestart (default: all five)");
+  run->add_option(
+      "--cancel-modes", flags.cancel_modes_text,
+      "Modes to inject, comma separated: drop, stop, prompt, interrupt, prestart (default: all five)");
   run->add_option("--cancel-at", flags.cancel_at,
                   "Inject at this cancellation point only, in the one mode --cancel-modes names "
                   "(reruns one run of a sweep)");
@@ -99,13 +97,15 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
 }
 
 void add_replay_command(CLI::App& app, cli::ReplayFlags& replay_flags) {
-  CLI::App* replay = app.add_subcommand(
-      "replay", "Replay a repro file exactly, verify its trace hash and print the trace (exit 0: "
-                "the run passed, 1: it failed, 2: usage or malformed file, 3: it diverged from "
-                "the recording)");
+  CLI::App* replay =
+      app.add_subcommand("replay",
+                         "Replay a repro file exactly, verify its trace hash and print the trace (exit 0: "
+                         "the run passed, 1: it failed, 2: usage or malformed file, 3: it diverged from "
+                         "the recording)");
   replay->add_option("file", replay_flags.path, "The repro file")->required();
-  replay->add_option("--trace", replay_flags.trace_format,
-                     "Trace format: text, columns, jsonl, perfetto (Chrome trace JSON)")
+  replay
+      ->add_option("--trace", replay_flags.trace_format,
+                   "Trace format: text, columns, jsonl, perfetto (Chrome trace JSON)")
       ->capture_default_str();
   replay->add_option("--out", replay_flags.out, "Write the trace to FILE instead of the terminal");
   replay->add_option("--html", replay_flags.html,
@@ -113,8 +113,9 @@ void add_replay_command(CLI::App& app, cli::ReplayFlags& replay_flags) {
                      "suspension points with their source lines on hover, cancellations, the failure, "
                      "wake-up arrows); no network access needed to view it");
   replay->add_flag("--full", replay_flags.full, "The whole text trace, not its tail");
-  replay->add_option("--trace-tail", replay_flags.trace_tail,
-                     "Events of each fiber the text trace shows, from the end (0 or --full: all)")
+  replay
+      ->add_option("--trace-tail", replay_flags.trace_tail,
+                   "Events of each fiber the text trace shows, from the end (0 or --full: all)")
       ->capture_default_str();
   replay->add_option("--continue", replay_flags.continue_with,
                      "If the run diverges (or outlives the recording), let this strategy make the "
@@ -122,20 +123,21 @@ void add_replay_command(CLI::App& app, cli::ReplayFlags& replay_flags) {
 }
 
 void add_minimize_command(CLI::App& app, cli::MinimizeFlags& minimize_flags) {
-  CLI::App* minimize = app.add_subcommand(
-      "minimize", "Shrink a repro's decision stream and cancellation point while the same "
-                  "failure (checker and location) persists");
+  CLI::App* minimize =
+      app.add_subcommand("minimize",
+                         "Shrink a repro's decision stream and cancellation point while the same "
+                         "failure (checker and location) persists");
   minimize->add_option("file", minimize_flags.path, "The repro file")->required();
   minimize->add_option("--out", minimize_flags.out, "Where to write the result (default: FILE.min.repro)");
-  minimize->add_option("--max-replays", minimize_flags.max_replays, "Replays allowed")
-      ->capture_default_str();
+  minimize->add_option("--max-replays", minimize_flags.max_replays, "Replays allowed")->capture_default_str();
 }
 
 void add_import_fuzz_command(CLI::App& app, cli::ImportFuzzFlags& import_flags) {
-  CLI::App* import_fuzz = app.add_subcommand(
-      "import-fuzz", "Run a scenario on a libFuzzer input (such as a crash file of its fuzz target) "
-                     "and write the run as a repro (exit 0: the run failed, 1: it passed, 2: usage "
-                     "error)");
+  CLI::App* import_fuzz =
+      app.add_subcommand("import-fuzz",
+                         "Run a scenario on a libFuzzer input (such as a crash file of its fuzz target) "
+                         "and write the run as a repro (exit 0: the run failed, 1: it passed, 2: usage "
+                         "error)");
   import_fuzz->add_option("scenario", import_flags.scenario, "The scenario the input was fuzzed on")
       ->required();
   import_fuzz->add_option("input", import_flags.input, "The fuzz input")->required();
@@ -143,18 +145,20 @@ void add_import_fuzz_command(CLI::App& app, cli::ImportFuzzFlags& import_flags) 
 }
 
 void add_export_fuzz_command(CLI::App& app, cli::ExportFuzzFlags& export_flags) {
-  CLI::App* export_fuzz = app.add_subcommand(
-      "export-fuzz", "Write the fuzz input that makes a repro's run in its scenario's fuzz target, "
-                     "to seed a fuzzer's corpus (exit 0: written, 1: the run has no fuzz form, 2: "
-                     "usage or malformed file)");
+  CLI::App* export_fuzz =
+      app.add_subcommand("export-fuzz",
+                         "Write the fuzz input that makes a repro's run in its scenario's fuzz target, "
+                         "to seed a fuzzer's corpus (exit 0: written, 1: the run has no fuzz form, 2: "
+                         "usage or malformed file)");
   export_fuzz->add_option("file", export_flags.path, "The repro file")->required();
   export_fuzz->add_option("--out", export_flags.out, "Where to write the input (default: FILE.fuzz)");
 }
 
 void add_merge_command(CLI::App& app, cli::MergeFlags& merge_flags) {
   CLI::App* merge = app.add_subcommand(
-      "merge", "Combine the --json summaries of `run --shard I/N` (every shard, once) into one verdict "
-               "(exit 0: all met, 1: one did not, 2: usage error or summaries that are not shards of one run)");
+      "merge",
+      "Combine the --json summaries of `run --shard I/N` (every shard, once) into one verdict "
+      "(exit 0: all met, 1: one did not, 2: usage error or summaries that are not shards of one run)");
   merge->add_option("summaries", merge_flags.inputs, "The shards' --json files")->required();
   merge->add_option("--json", merge_flags.json_path, "Write the merged summary to FILE");
 }
@@ -198,9 +202,8 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("import-fuzz")) return cli::command_import_fuzz(argv[0], import_flags);
   if (app.got_subcommand("export-fuzz")) return cli::command_export_fuzz(export_flags);
   if (app.got_subcommand("merge")) return cli::command_merge(merge_flags);
-  if (absl::Status status = cli::apply_environment(flags, given.seed->count() > 0,
-                                              given.seeds->count() > 0,
-                                              given.strategy->count() > 0);
+  if (absl::Status status = cli::apply_environment(flags, given.seed->count() > 0, given.seeds->count() > 0,
+                                                   given.strategy->count() > 0);
       !status.ok()) {
     return cli::usage_error("run", status);
   }

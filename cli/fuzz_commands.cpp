@@ -14,8 +14,9 @@ namespace corosim::cli {
 int command_import_fuzz(const char* argv0, const ImportFuzzFlags& flags) {
   const Scenario* scenario = ScenarioRegistry::global().find(flags.scenario);
   if (scenario == nullptr) {
-    return usage_error("import-fuzz", absl::NotFoundError(absl::StrCat("unknown scenario '", flags.scenario, "'",
-                                                                    ScenarioRegistry::global().suggest(flags.scenario))));
+    return usage_error("import-fuzz",
+                       absl::NotFoundError(absl::StrCat("unknown scenario '", flags.scenario, "'",
+                                                        ScenarioRegistry::global().suggest(flags.scenario))));
   }
   auto input = read_file(flags.input);
   if (!input.ok()) {
@@ -25,13 +26,13 @@ int command_import_fuzz(const char* argv0, const ImportFuzzFlags& flags) {
   const RunResult& run = harness.run(*input);
   const Repro repro = harness.repro();
   const std::string out = flags.out.empty() ? flags.input + ".repro" : flags.out;
-  const std::string text = absl::StrCat("# imported by corosim from the fuzz input ", flags.input,
-                                        " (", input->size(), " bytes)\n", format_repro(repro));
+  const std::string text = absl::StrCat("# imported by corosim from the fuzz input ", flags.input, " (",
+                                        input->size(), " bytes)\n", format_repro(repro));
   if (absl::Status status = write_file_atomically(out, text); !status.ok()) {
     return usage_error("import-fuzz", status);
   }
-  std::cout << absl::StrFormat("corosim import-fuzz %s: %s, %d decision(s) from %d byte(s)\n",
-                               flags.input, scenario->name, repro.decisions.size(), input->size());
+  std::cout << absl::StrFormat("corosim import-fuzz %s: %s, %d decision(s) from %d byte(s)\n", flags.input,
+                               scenario->name, repro.decisions.size(), input->size());
   if (run.passed()) {
     std::cout << "  the run passes: this input no longer fails the scenario\n";
   } else {

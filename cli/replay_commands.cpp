@@ -39,8 +39,8 @@ std::string describe_cancel(const CancelPlan& plan) {
   return "?";
 }
 
-void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& flags,
-                  const RunResult& run, std::ostream& out) {
+void export_trace(const Trace& trace, TraceFormat format, const ReplayFlags& flags, const RunResult& run,
+                  std::ostream& out) {
   switch (format) {
     case TraceFormat::text: {
       print_trace_text(trace, out,
@@ -79,7 +79,8 @@ absl::StatusOr<LoadedRepro> load_repro(const std::string& path) {
 namespace {
 
 // What the replay found: divergence, outcome, and whether it is the recorded one.
-void print_replay_outcome(const Repro& repro, const ReplayOutcome& outcome, const ReplayFlags& flags, bool halted) {
+void print_replay_outcome(const Repro& repro, const ReplayOutcome& outcome, const ReplayFlags& flags,
+                          bool halted) {
   if (outcome.divergence) {
     std::cout << (halted ? "  diverged: the code no longer makes the recorded run; stopped at the first "
                            "divergent decision\n"
@@ -89,8 +90,9 @@ void print_replay_outcome(const Repro& repro, const ReplayOutcome& outcome, cons
   if (halted) return;
   std::cout << "  outcome: " << describe_outcome(outcome.run) << "\n";
   if (!outcome.run.passed()) std::cout << indent(outcome.run.failure->message, "    ") << "\n";
-  const std::string recorded =
-      !repro.checker ? std::string("passed") : absl::StrCat("failed: ", repro.checker_text(), " at ", repro.location);
+  const std::string recorded = !repro.checker
+                                   ? std::string("passed")
+                                   : absl::StrCat("failed: ", repro.checker_text(), " at ", repro.location);
   std::cout << "  recorded: " << recorded
             << (outcome.signature_matches ? " (same outcome)" : " (a different outcome now)") << "\n";
   std::cout << "  trace hash " << hash_hex(outcome.run.trace_hash)
@@ -139,8 +141,8 @@ int command_replay(const char* argv0, const ReplayFlags& flags) {
   auto outcome = replay_repro(loaded->repro, loaded->scenario->body, options);
   if (!outcome.ok()) return usage_error("replay", outcome.status());
   const Repro& repro = loaded->repro;
-  std::cout << absl::StrFormat("corosim replay %s: %s, %d decision(s), cancel %s\n", flags.path, repro.scenario,
-                               repro.decisions.size(), describe_cancel(repro.cancel));
+  std::cout << absl::StrFormat("corosim replay %s: %s, %d decision(s), cancel %s\n", flags.path,
+                               repro.scenario, repro.decisions.size(), describe_cancel(repro.cancel));
   const bool halted = outcome->divergence && !flags.continue_with;
   print_replay_outcome(repro, *outcome, flags, halted);
   if (absl::Status status = write_replay_trace(repro, *outcome, *format, flags); !status.ok()) {
@@ -173,17 +175,16 @@ int command_minimize(const char* argv0, const MinimizeFlags& flags) {
   }
   const Repro& before = loaded->repro;
   std::cout << absl::StrFormat(
-      "corosim minimize %s: %s, %s at %s\n  decisions: %d -> %d (non-plain choices: %d -> %d)\n",
-      flags.path, before.scenario, before.checker_text(), before.location, result->decisions_before,
+      "corosim minimize %s: %s, %s at %s\n  decisions: %d -> %d (non-plain choices: %d -> %d)\n", flags.path,
+      before.scenario, before.checker_text(), before.location, result->decisions_before,
       result->decisions_after, result->nonzero_before, result->nonzero_after);
   if (before.cancel.kind == CancelPlan::Kind::at_point) {
     std::cout << absl::StrFormat("  cancellation point: %d -> %d\n", before.cancel.point,
                                  result->repro.cancel.point);
   }
-  std::cout << absl::StrFormat("  %d replay(s)%s\n  wrote %s\n  replay: %s replay %s\n",
-                               result->replays,
-                               result->replays >= flags.max_replays ? " (the budget; --max-replays for more)" : "",
-                               out, argv0, out);
+  std::cout << absl::StrFormat(
+      "  %d replay(s)%s\n  wrote %s\n  replay: %s replay %s\n", result->replays,
+      result->replays >= flags.max_replays ? " (the budget; --max-replays for more)" : "", out, argv0, out);
   return kExitMet;
 }
 
@@ -215,7 +216,8 @@ absl::StatusOr<std::size_t> replay_regressions(const std::string& folder,
     } else if (expect.expects_failure()) {
       met = !outcome->run.passed() && expect.allows(outcome->run.failure->checker);
       verdict = met ? absl::StrCat("fails with ", checker_name(outcome->run.failure->checker), " as expected")
-                    : absl::StrCat("expected to fail with ", expect.checker_names(" or "), ", ", describe_outcome(outcome->run));
+                    : absl::StrCat("expected to fail with ", expect.checker_names(" or "), ", ",
+                                   describe_outcome(outcome->run));
     } else {
       met = outcome->run.passed();
       verdict = met ? std::string("passes (the bug stays fixed)") : describe_outcome(outcome->run);

@@ -19,7 +19,7 @@ namespace corosim::cli {
 struct ReplayFlags {
   std::string path;
   std::string trace_format = "text";
-  std::string out;  // the trace goes here instead of stdout
+  std::string out;   // the trace goes here instead of stdout
   std::string html;  // a timeline page goes here
   bool full = false;
   std::uint64_t trace_tail = 20;  // per fiber

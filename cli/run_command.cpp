@@ -42,8 +42,7 @@ struct CancelChoice {
 absl::StatusOr<std::optional<CancelChoice>> cancel_override(const RunFlags& flags) {
   if (!flags.cancel && !flags.cancel_modes_text && !flags.cancel_at) return std::nullopt;
   CancelChoice choice;
-  auto modes = parse_cancel_modes(
-      flags.cancel_modes_text.value_or(cancel_modes_string(all_cancel_modes())));
+  auto modes = parse_cancel_modes(flags.cancel_modes_text.value_or(cancel_modes_string(all_cancel_modes())));
   if (!modes.ok()) return modes.status();
   choice.modes = *modes;
   if (flags.cancel_at) {
@@ -66,8 +65,7 @@ absl::StatusOr<std::optional<CancelChoice>> cancel_override(const RunFlags& flag
   } else if (name == "random") {
     choice.exploration = CancelExploration::random;
   } else {
-    return absl::InvalidArgumentError("unknown --cancel '" + name +
-                                      "' (choose one of: none, sweep, random)");
+    return absl::InvalidArgumentError("unknown --cancel '" + name + "' (choose one of: none, sweep, random)");
   }
   return choice;
 }
@@ -107,8 +105,8 @@ absl::StatusOr<std::vector<const Scenario*>> select_scenarios(const std::vector<
       taken[i] = true;
     }
     if (!matched) {
-      return absl::NotFoundError(absl::StrCat("unknown scenario '", pattern, "'",
-                                              ScenarioRegistry::global().suggest(pattern)));
+      return absl::NotFoundError(
+          absl::StrCat("unknown scenario '", pattern, "'", ScenarioRegistry::global().suggest(pattern)));
     }
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -118,8 +116,7 @@ absl::StatusOr<std::vector<const Scenario*>> select_scenarios(const std::vector<
 }
 }  // namespace
 
-absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_given,
-                               bool strategy_given) {
+absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_given, bool strategy_given) {
   auto number = [](const char* name, std::uint64_t& out) -> absl::Status {
     const char* text = std::getenv(name);
     if (text == nullptr) return absl::OkStatus();
@@ -162,11 +159,10 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
     double fraction = 1.0;
     if (!flags.check_determinism->empty() &&
         (!absl::SimpleAtod(*flags.check_determinism, &fraction) || fraction < 0 || fraction > 1)) {
-      return absl::InvalidArgumentError(absl::StrCat("--check-determinism '", *flags.check_determinism,
-                                                     "' is not a fraction from 0 to 1"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--check-determinism '", *flags.check_determinism, "' is not a fraction from 0 to 1"));
     }
-    flags.determinism_check_every =
-        fraction == 0 ? 0 : static_cast<std::uint64_t>(1.0 / fraction + 0.5);
+    flags.determinism_check_every = fraction == 0 ? 0 : static_cast<std::uint64_t>(1.0 / fraction + 0.5);
   }
   return absl::OkStatus();
 }
@@ -180,10 +176,11 @@ std::string rerun_command(const char* argv0, const Scenario& scenario, const Run
   if (auto strategy = make_strategy(flags.strategy); strategy.ok() && (*strategy)->stateful()) {
     return absl::StrCat("(a ", flags.strategy,
                         " run depends on the runs before it, not on its seed: write it with --out DIR "
-                        "and run `", argv0, " replay FILE`)");
+                        "and run `",
+                        argv0, " replay FILE`)");
   }
-  std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ",
-                                     flags.strategy, " --seed ", run.seed);
+  std::string command =
+      absl::StrCat(argv0, " run ", scenario.name, " --strategy ", flags.strategy, " --seed ", run.seed);
   if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
   if (choice.exploration == CancelExploration::random) {
     absl::StrAppend(&command, " --cancel random --cancel-modes ", cancel_modes_string(choice.modes));
@@ -244,8 +241,7 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
           {"exhausted", report.exhausted},
           {"bound", report.exhausted ? nlohmann::json(report.bound) : nlohmann::json(nullptr)},
           {"first_failure", report.first_failure ? failure_json(*report.first_failure) : nullptr},
-          {"first_unexpected",
-           report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
+          {"first_unexpected", report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
           {"trace_hash", hash_hex(report.trace_hash)}};
 }
 
@@ -303,7 +299,6 @@ void print_summary_table(const std::vector<SummaryRow>& rows) {
   }
 }
 
-
 // What a run needs before its first scenario; every flag that can be wrong
 // has been checked once it exists.
 struct RunPlan {
@@ -344,15 +339,15 @@ absl::Status prepare_run(const RunFlags& flags, RunPlan& plan) {
 
 void print_run_header(const RunFlags& flags, const RunPlan& plan) {
   const Shard& shard = flags.shard;
-  std::cout << absl::StrFormat("corosim run: %d scenario(s), strategy %s, seeds %d..%d%s%s\n\n",
-                               plan.selected.size(), flags.strategy, flags.seed, flags.seed + flags.seeds - 1,
-                               shard.count > 1
-                                   ? absl::StrFormat(", shard %d/%d: seeds %d, %d, ... (%d of them)", shard.index,
-                                                     shard.count, flags.seed + shard.index - 1,
-                                                     flags.seed + shard.index - 1 + shard.count,
-                                                     shard.seeds_of(flags.seeds))
-                                   : "",
-                               plan.override ? ", cancel " + describe_cancel(*plan.override) : "");
+  std::cout << absl::StrFormat(
+      "corosim run: %d scenario(s), strategy %s, seeds %d..%d%s%s\n\n", plan.selected.size(), flags.strategy,
+      flags.seed, flags.seed + flags.seeds - 1,
+      shard.count > 1
+          ? absl::StrFormat(", shard %d/%d: seeds %d, %d, ... (%d of them)", shard.index, shard.count,
+                            flags.seed + shard.index - 1, flags.seed + shard.index - 1 + shard.count,
+                            shard.seeds_of(flags.seeds))
+          : "",
+      plan.override ? ", cancel " + describe_cancel(*plan.override) : "");
 }
 
 // One scenario's exploration and the repros it wrote.
@@ -360,8 +355,8 @@ struct ScenarioRun {
   ScenarioReport report;
   CancelChoice choice;
   std::vector<std::pair<std::string, std::string>> repro_paths;  // failure key -> path
-  std::string write_error;  // the first repro that could not be written
-  std::string shown_repro;  // the repro of the failure shown, if written
+  std::string write_error;                                       // the first repro that could not be written
+  std::string shown_repro;                                       // the repro of the failure shown, if written
 };
 
 ExploreOptions explore_options(const RunFlags& flags, const CancelChoice& choice) {
@@ -408,7 +403,8 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
 }
 
 // The failure a scenario's verdict shows: what, where, how to rerun it.
-void print_shown_failure(const char* argv0, const Scenario& scenario, const RunFlags& flags, ScenarioRun& run) {
+void print_shown_failure(const char* argv0, const Scenario& scenario, const RunFlags& flags,
+                         ScenarioRun& run) {
   const ScenarioReport& report = run.report;
   const RunResult& shown = report.first_unexpected ? *report.first_unexpected : *report.first_failure;
   for (const auto& [key, path] : run.repro_paths) {
@@ -422,9 +418,11 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
     std::cout << "          cancelled: " << describe_injection(injection) << "\n";
   }
   std::cout << "        rerun: " << rerun_command(argv0, scenario, flags, run.choice, shown) << "\n";
-  if (!run.shown_repro.empty()) std::cout << "        replay: " << argv0 << " replay " << run.shown_repro << "\n";
+  if (!run.shown_repro.empty())
+    std::cout << "        replay: " << argv0 << " replay " << run.shown_repro << "\n";
   if (run.repro_paths.size() > 1) {
-    std::cout << "        " << run.repro_paths.size() << " distinct failures written to " << flags.out_dir << "\n";
+    std::cout << "        " << run.repro_paths.size() << " distinct failures written to " << flags.out_dir
+              << "\n";
   }
   if (flags.trace) {
     print_trace_of(scenario, flags, shown.seed, plan_of_run(run.choice.exploration, run.choice.modes, shown),
@@ -449,13 +447,15 @@ void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& 
   const std::string cancelled = run.choice.exploration == CancelExploration::none
                                     ? std::string()
                                     : absl::StrFormat(", %d with cancellation", report.cancel_points);
-  std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s)%s, %d failure(s)%s\n", report.met ? "ok" : "FAIL",
-                               scenario.name, scenario.expect.str(), report.runs, cancelled, report.failures,
+  std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s)%s, %d failure(s)%s\n",
+                               report.met ? "ok" : "FAIL", scenario.name, scenario.expect.str(), report.runs,
+                               cancelled, report.failures,
                                report.met && report.failures > 0 ? " (expected)" : "");
   if (report.exhausted) {
     std::cout << "        exhausted: "
               << (report.failures == 0
-                      ? absl::StrFormat("the property holds for all %d schedules %s", report.runs, report.bound)
+                      ? absl::StrFormat("the property holds for all %d schedules %s", report.runs,
+                                        report.bound)
                       : absl::StrFormat("all %d schedules %s were run", report.runs, report.bound))
               << "\n";
   }
@@ -517,7 +517,8 @@ int command_run(const char* argv0, RunFlags& flags) {
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", runs.size(), met,
                                runs.size() - met);
   if (plan.json_file.is_open()) {
-    if (absl::Status status = write_run_json(flags, plan, runs, met); !status.ok()) return usage_error("run", status);
+    if (absl::Status status = write_run_json(flags, plan, runs, met); !status.ok())
+      return usage_error("run", status);
   }
   return met == runs.size() && regressions_not_met == 0 ? kExitMet : kExitNotMet;
 }

@@ -49,8 +49,8 @@ absl::StatusOr<Summary> read_summary(const std::string& path) {
     }
     for (const char* field : {"runs", "failures", "cancel_points", "determinism_checks"}) {
       if (!entry.contains(field) || !entry[field].is_number_unsigned()) {
-        return malformed(path, absl::StrCat("scenario ", entry["name"].get<std::string>(), " has no '", field,
-                                            "' count"));
+        return malformed(
+            path, absl::StrCat("scenario ", entry["name"].get<std::string>(), " has no '", field, "' count"));
       }
     }
   }
@@ -74,8 +74,8 @@ absl::Status check_fit(const std::vector<Summary>& summaries) {
   for (const Summary& summary : summaries) {
     for (const char* field : {"strategy", "seeds", "cancel"}) {
       if (summary.document.value(field, json()) != first.document.value(field, json())) {
-        return absl::InvalidArgumentError(absl::StrCat(summary.path, " and ", first.path, " differ in '", field,
-                                                       "': not shards of one run"));
+        return absl::InvalidArgumentError(absl::StrCat(summary.path, " and ", first.path, " differ in '",
+                                                       field, "': not shards of one run"));
       }
     }
     if (summary.sharded != first.sharded || summary.shard.count != first.shard.count) {
@@ -90,8 +90,8 @@ absl::Status check_fit(const std::vector<Summary>& summaries) {
   if (first.sharded) {
     for (std::uint64_t index = 1; index <= first.shard.count; ++index) {
       if (indices.count(index) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat("shard ", index, "/", first.shard.count,
-                                                       " is missing: its seeds were not run"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("shard ", index, "/", first.shard.count, " is missing: its seeds were not run"));
       }
     }
   }
@@ -114,15 +114,18 @@ json merge_scenario(const std::vector<const json*>& parts) {
   }
   bool exhausted = true;
   for (const json* part : parts) {
-    merged["first_failure"] = earliest(merged.value("first_failure", json()), part->value("first_failure", json()));
+    merged["first_failure"] =
+        earliest(merged.value("first_failure", json()), part->value("first_failure", json()));
     merged["first_unexpected"] =
         earliest(merged.value("first_unexpected", json()), part->value("first_unexpected", json()));
-    if (merged.value("cancel_sites", json::array()).empty()) merged["cancel_sites"] = part->value("cancel_sites", json::array());
+    if (merged.value("cancel_sites", json::array()).empty())
+      merged["cancel_sites"] = part->value("cancel_sites", json::array());
     exhausted = exhausted && part->value("exhausted", false);
   }
   merged["exhausted"] = exhausted;
   if (!exhausted) merged["bound"] = nullptr;
-  if (!merged["first_failure"].is_null()) merged["trace_hash"] = merged["first_failure"].value("trace_hash", "");
+  if (!merged["first_failure"].is_null())
+    merged["trace_hash"] = merged["first_failure"].value("trace_hash", "");
   const std::uint64_t failures = merged["failures"].get<std::uint64_t>();
   merged["outcome"] = failures == 0 ? "passed" : "failed";
   const bool expects_failure = merged["expect"].get<std::string>() != "passes";
@@ -168,22 +171,25 @@ int command_merge(const MergeFlags& flags) {
   // Scenario name -> its entry in each summary (sorted by name, as run lists them).
   std::map<std::string, std::vector<const json*>> parts;
   for (const Summary& summary : summaries) {
-    for (const json& entry : summary.document["scenarios"]) parts[entry["name"].get<std::string>()].push_back(&entry);
+    for (const json& entry : summary.document["scenarios"])
+      parts[entry["name"].get<std::string>()].push_back(&entry);
   }
   json scenarios = json::array();
   std::size_t met = 0;
-  std::cout << absl::StrFormat("corosim merge: %d summaries, %d scenario(s), strategy %s\n\n", summaries.size(),
-                               parts.size(), summaries.front().document["strategy"].dump());
+  std::cout << absl::StrFormat("corosim merge: %d summaries, %d scenario(s), strategy %s\n\n",
+                               summaries.size(), parts.size(), summaries.front().document["strategy"].dump());
   for (const auto& [name, entries] : parts) {
     if (entries.size() != summaries.size()) {
-      return usage_error("merge", absl::InvalidArgumentError(absl::StrCat(
-                                      "scenario ", name, " is in ", entries.size(), " of the ", summaries.size(),
-                                      " summaries: they did not select the same scenarios")));
+      return usage_error(
+          "merge", absl::InvalidArgumentError(
+                       absl::StrCat("scenario ", name, " is in ", entries.size(), " of the ",
+                                    summaries.size(), " summaries: they did not select the same scenarios")));
     }
     for (const json* entry : entries) {
       if ((*entry)["expect"] != (*entries.front())["expect"]) {
-        return usage_error("merge", absl::InvalidArgumentError(absl::StrCat(
-                                        "scenario ", name, " expects different things in different summaries")));
+        return usage_error("merge",
+                           absl::InvalidArgumentError(absl::StrCat(
+                               "scenario ", name, " expects different things in different summaries")));
       }
     }
     json merged = merge_scenario(entries);
@@ -192,12 +198,13 @@ int command_merge(const MergeFlags& flags) {
     std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s), %d failure(s)\n", ok ? "ok" : "FAIL", name,
                                  merged["expect"].get<std::string>(), merged["runs"].get<std::uint64_t>(),
                                  merged["failures"].get<std::uint64_t>());
-    const json& shown = merged["first_unexpected"].is_null() ? merged["first_failure"] : merged["first_unexpected"];
+    const json& shown =
+        merged["first_unexpected"].is_null() ? merged["first_failure"] : merged["first_unexpected"];
     if (!shown.is_null()) {
-      std::cout << absl::StrFormat("        %s: seed %d, %s at %s\n",
-                                   merged["first_unexpected"].is_null() ? "first failure" : "unexpected failure",
-                                   shown.value("seed", std::uint64_t{0}), shown.value("checker", ""),
-                                   shown.value("location", ""));
+      std::cout << absl::StrFormat(
+          "        %s: seed %d, %s at %s\n",
+          merged["first_unexpected"].is_null() ? "first failure" : "unexpected failure",
+          shown.value("seed", std::uint64_t{0}), shown.value("checker", ""), shown.value("location", ""));
     }
     scenarios.push_back(std::move(merged));
   }

@@ -12,6 +12,5 @@ namespace corosim::detail {
 [[noreturn]] void assert_failed(const char* condition, const char* file, int line) noexcept;
 }  // namespace corosim::detail
 
-#define COROSIM_ASSERT(condition)                                                   \
-  ((condition) ? static_cast<void>(0)                                               \
-               : ::corosim::detail::assert_failed(#condition, __FILE__, __LINE__))
+#define COROSIM_ASSERT(condition) \
+  ((condition) ? static_cast<void>(0) : ::corosim::detail::assert_failed(#condition, __FILE__, __LINE__))

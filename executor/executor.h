@@ -25,11 +25,11 @@ class Ledger;
 // own await_ready. The cancel_* actions are injected cancellation
 // (docs/cancellation.md): the executor decides them, never the code under test.
 enum class AwaitAction : std::uint8_t {
-  proceed,        // evaluate the operand normally
-  suspend_first,  // park first (other fibers may run), then evaluate the operand
-  cancel_drop,    // evaluate the operand, then destroy the fiber's chain while it is parked
-  cancel_stop,    // request the fiber's stop token; the operand completes with Cancelled
-  cancel_prompt,  // let the operand complete, then destroy the chain before it resumes
+  proceed,           // evaluate the operand normally
+  suspend_first,     // park first (other fibers may run), then evaluate the operand
+  cancel_drop,       // evaluate the operand, then destroy the fiber's chain while it is parked
+  cancel_stop,       // request the fiber's stop token; the operand completes with Cancelled
+  cancel_prompt,     // let the operand complete, then destroy the chain before it resumes
   cancel_interrupt,  // evaluate the operand; resume the awaiter with Cancelled while it runs on
 };
 
@@ -55,8 +55,8 @@ class Instrumentation {
   virtual void defer_interrupt(Fiber& f) = 0;
   // Whether the corosim::buggify() call at `where` fires (a recorded decision).
   virtual bool buggify(const SourceLoc& where) = 0;
-  virtual void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg,
-                     std::uint64_t value, const SourceLoc* where) = 0;
+  virtual void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
+                     const SourceLoc* where) = 0;
   // Conservation ledgers of live primitives (executor/ledger.h).
   virtual void register_ledger(Ledger& ledger) = 0;
   virtual void unregister_ledger(Ledger& ledger) = 0;
@@ -105,8 +105,7 @@ class Executor {
   virtual std::uint32_t new_object_id() = 0;
   // A checker failed (executor/checker.h). The first
   // failure of a run is kept; the run stops at the end of the current step.
-  virtual void report_failure(Checker checker, std::string message,
-                              const SourceLoc& where) = 0;
+  virtual void report_failure(Checker checker, std::string message, const SourceLoc& where) = 0;
 
   // --- instrumentation (null on a production executor) --------------------
   Instrumentation* instrumentation() const noexcept { return instrumentation_; }
@@ -142,9 +141,7 @@ class Executor {
 
  protected:
   // An instrumented executor (the simulator) names itself once constructed.
-  void set_instrumentation(Instrumentation* instrumentation) noexcept {
-    instrumentation_ = instrumentation;
-  }
+  void set_instrumentation(Instrumentation* instrumentation) noexcept { instrumentation_ = instrumentation; }
 
  private:
   Instrumentation* instrumentation_ = nullptr;

@@ -74,10 +74,10 @@ struct Fiber {
   Executor* executor = nullptr;
   std::uint32_t id = 0;
   FiberState state = FiberState::ready;
-  bool handle_alive = true;    // a JoinHandle (or the executor, for main) refers to it
-  bool detached = false;       // runs on without a handle
-  bool dropped = false;        // finished by being dropped, not by returning
-  bool exception_seen = false; // its exception was rethrown to someone
+  bool handle_alive = true;     // a JoinHandle (or the executor, for main) refers to it
+  bool detached = false;        // runs on without a handle
+  bool dropped = false;         // finished by being dropped, not by returning
+  bool exception_seen = false;  // its exception was rethrown to someone
   // An owner can cancel it (JoinHandle, TaskScope child, select arm,
   // cancellable()): injected cancellation targets only such fibers.
   bool boundary = false;
@@ -85,7 +85,7 @@ struct Fiber {
   // later wake-up from that primitive is ignored (the awaiter's destructor
   // gives back whatever the primitive granted it).
   bool interrupted = false;
-  bool started = false;        // the executor has resumed it at least once
+  bool started = false;  // the executor has resumed it at least once
   // Pre-cancelled start: its token was stopped before it first ran; its first
   // suspension point completes with Cancelled.
   bool pre_cancelled = false;
@@ -93,7 +93,7 @@ struct Fiber {
   // from here are not boundaries (and are shielded themselves).
   std::uint16_t shield_depth = 0;
 
-  std::coroutine_handle<> root;                  // the fiber's root frame
+  std::coroutine_handle<> root;  // the fiber's root frame
   detail::RootPromiseBase* root_promise = nullptr;
   ResumePoint resume_point;
 
@@ -149,8 +149,8 @@ struct Fiber {
   std::stop_source stop_source{std::nostopstate};
 
   SourceLoc spawned_at;
-  SourceLoc suspended_at;               // the last suspension point reached
-  const char* waiting_what = "";        // what the operand is ("mutex.lock")
+  SourceLoc suspended_at;         // the last suspension point reached
+  const char* waiting_what = "";  // what the operand is ("mutex.lock")
   const WaitTarget* waiting_on = nullptr;
 };
 

@@ -10,8 +10,7 @@ namespace corosim::detail {
 inline constexpr std::uint64_t kHashSeed = 0xcbf29ce484222325ULL;
 
 // FNV-1a over bytes.
-inline std::uint64_t hash_bytes(const char* data, std::size_t size,
-                                std::uint64_t h = kHashSeed) noexcept {
+inline std::uint64_t hash_bytes(const char* data, std::size_t size, std::uint64_t h = kHashSeed) noexcept {
   for (std::size_t i = 0; i < size; ++i) {
     h ^= static_cast<unsigned char>(data[i]);
     h *= 0x100000001b3ULL;

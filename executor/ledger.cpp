@@ -2,8 +2,7 @@
 
 namespace corosim {
 
-Ledger::Ledger(const SourceLoc& created_at)
-    : created_at_(created_at), executor_(current_executor()) {
+Ledger::Ledger(const SourceLoc& created_at) : created_at_(created_at), executor_(current_executor()) {
   if (executor_ != nullptr) executor_->register_ledger(*this);
 }
 

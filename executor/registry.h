@@ -6,7 +6,7 @@
 
 namespace corosim::detail {
 
-template <class T, T* T::*Prev, T* T::*Next, bool T::*Registered>
+template <class T, T* T::* Prev, T* T::* Next, bool T::* Registered>
 class Registry {
  public:
   void add(T& item) noexcept {

@@ -90,8 +90,7 @@ class TimerHeap {
   };
   struct Later {
     bool operator()(const Entry& a, const Entry& b) const noexcept {
-      return a.deadline_ns != b.deadline_ns ? a.deadline_ns > b.deadline_ns
-                                            : a.sequence > b.sequence;
+      return a.deadline_ns != b.deadline_ns ? a.deadline_ns > b.deadline_ns : a.sequence > b.sequence;
     }
   };
 

@@ -20,10 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string formatted = corosim::format_repro(*repro);
   auto again = corosim::parse_repro(formatted, "formatted");
   if (!again.ok() || corosim::format_repro(*again) != formatted) {
-    std::fprintf(stderr, "repro parser: an accepted repro does not survive format and parse:\n%s\n%s\n",
-                 formatted.c_str(),
-                 again.ok() ? corosim::format_repro(*again).c_str()
-                            : std::string(again.status().message()).c_str());
+    std::fprintf(
+        stderr, "repro parser: an accepted repro does not survive format and parse:\n%s\n%s\n",
+        formatted.c_str(),
+        again.ok() ? corosim::format_repro(*again).c_str() : std::string(again.status().message()).c_str());
     std::abort();
   }
   return 0;

@@ -16,7 +16,7 @@
 
 #include "corosim/harness/fuzz.h"
 
-#define CORO_FUZZ_TARGET(scenario)                                                     \
+#define CORO_FUZZ_TARGET(scenario)                                                    \
   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
     return ::corosim::fuzz_one_input(scenario, data, size);                           \
   }

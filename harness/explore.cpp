@@ -32,12 +32,8 @@ class Explorer {
  private:
   void explore_seed(std::uint64_t seed) {
     switch (options_.cancel) {
-      case CancelExploration::none:
-        run(seed, CancelPlan{});
-        return;
-      case CancelExploration::random:
-        run(seed, CancelPlan::random(options_.cancel_modes));
-        return;
+      case CancelExploration::none: run(seed, CancelPlan{}); return;
+      case CancelExploration::random: run(seed, CancelPlan::random(options_.cancel_modes)); return;
       case CancelExploration::at:
         assert(options_.cancel_modes.size() == 1);
         run(seed, CancelPlan::at(options_.cancel_at, options_.cancel_modes.front()));
@@ -85,7 +81,8 @@ class Explorer {
 
   RunResult judge(std::uint64_t seed, RunResult result, const SimOptions& sim, const Trace& trace) {
     const std::uint64_t every = options_.determinism_check_every;
-    if (every != 0 && report_.runs % every == 0 && result.passed()) check_determinism(seed, result, sim, trace);
+    if (every != 0 && report_.runs % every == 0 && result.passed())
+      check_determinism(seed, result, sim, trace);
     ++report_.runs;
     if (!result.injections.empty()) ++report_.cancel_points;
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
@@ -117,8 +114,9 @@ class Explorer {
     failure.checker = Checker::nondeterminism;
     failure.message = "the same seed and decisions gave two different runs (trace hashes " +
                       hash_hex(result.trace_hash) + " and " + hash_hex(again.trace_hash) +
-                      "); first difference at event " + std::to_string(at) + ":\n  first run:  " +
-                      describe_event(first_trace, at) + "\n  second run: " + describe_event(second_trace, at) +
+                      "); first difference at event " + std::to_string(at) +
+                      ":\n  first run:  " + describe_event(first_trace, at) +
+                      "\n  second run: " + describe_event(second_trace, at) +
                       "\nThe code under test read something the simulator does not control: real "
                       "time, an unseeded random source, addresses, or state kept from a previous run.";
     if (const TraceLocation* near = nearest_location(first_trace, at)) {
@@ -194,7 +192,8 @@ class Explorer {
 
 }  // namespace
 
-CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes, const RunResult& run) {
+CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes,
+                       const RunResult& run) {
   if (exploration == CancelExploration::random) return CancelPlan::random(modes);
   if (run.injections.empty()) return CancelPlan{};
   return CancelPlan::at(run.injections.front().point, run.injections.front().mode);

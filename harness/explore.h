@@ -42,8 +42,8 @@ struct ScenarioReport {
   const Scenario* scenario = nullptr;
   std::uint64_t runs = 0;
   std::uint64_t failures = 0;
-  std::uint64_t cancel_points = 0;            // runs that injected a cancellation
-  std::uint64_t determinism_checks = 0;       // runs replayed to compare their traces
+  std::uint64_t cancel_points = 0;       // runs that injected a cancellation
+  std::uint64_t determinism_checks = 0;  // runs replayed to compare their traces
   // The cancellation points of the first seed's reference run, by site
   // (file:line, in order of first appearance) and how many points each holds.
   std::vector<std::pair<std::string, std::uint64_t>> cancel_sites;
@@ -63,7 +63,8 @@ struct ScenarioReport {
 // The cancellation plan that makes one explored run again: random injection
 // when that is how it was explored, else the run's first injection at its
 // point (no plan for a run without one).
-CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes, const RunResult& run);
+CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes,
+                       const RunResult& run);
 
 // An error, and no run, for an unknown strategy name (see make_strategy).
 absl::StatusOr<ScenarioReport> explore_scenario(const Scenario& scenario, const ExploreOptions& options);

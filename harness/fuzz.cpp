@@ -23,7 +23,8 @@ namespace {
 class FollowRepro final : public Strategy {
  public:
   FollowRepro(const Repro& repro, std::size_t mode_index)
-      : plan_(repro.cancel), mode_index_(mode_index),
+      : plan_(repro.cancel),
+        mode_index_(mode_index),
         replay_(repro.decisions, ReplayStrategy::Mode::lenient) {}
 
   void begin_run(std::uint64_t seed) override { replay_.begin_run(seed); }
@@ -73,18 +74,17 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
   const CancelPlan& fuzz_plan = options.cancel;
   std::size_t mode_index = 0;
   switch (repro.cancel.kind) {
-    case CancelPlan::Kind::none:
-      break;
+    case CancelPlan::Kind::none: break;
     case CancelPlan::Kind::at_point: {
       const auto& modes = fuzz_plan.modes;
       const auto found = std::find(modes.begin(), modes.end(), repro.cancel.mode);
       // prestart at a point acts at the k-th fiber start, which random injection has no form for.
       if (fuzz_plan.kind != CancelPlan::Kind::random || found == modes.end() ||
           repro.cancel.mode == CancelMode::prestart) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "the repro cancels in mode ", cancel_mode_name(repro.cancel.mode), ", which fuzz runs of ",
-            scenario.name, " never inject (they inject: ",
-            modes.empty() ? std::string("nothing") : cancel_modes_string(modes), ")"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("the repro cancels in mode ", cancel_mode_name(repro.cancel.mode),
+                         ", which fuzz runs of ", scenario.name, " never inject (they inject: ",
+                         modes.empty() ? std::string("nothing") : cancel_modes_string(modes), ")"));
       }
       mode_index = static_cast<std::size_t>(found - modes.begin());
       break;
@@ -94,8 +94,7 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
           fuzz_plan.once != repro.cancel.once) {
         return absl::FailedPreconditionError(absl::StrCat(
             "the repro injects random cancellation in modes ", cancel_modes_string(repro.cancel.modes),
-            repro.cancel.once ? " at most once" : "",
-            "; fuzz runs of ", scenario.name, " inject ",
+            repro.cancel.once ? " at most once" : "", "; fuzz runs of ", scenario.name, " inject ",
             fuzz_plan.modes.empty() ? std::string("nothing") : cancel_modes_string(fuzz_plan.modes)));
       }
       break;
@@ -111,7 +110,8 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
     return absl::FailedPreconditionError(absl::StrCat(
         "followed as a fuzz run, the repro's run ",
         run.passed() ? std::string("passes")
-                     : absl::StrCat("fails with ", checker_name(run.failure->checker), " at ", run.failure->location.str()),
+                     : absl::StrCat("fails with ", checker_name(run.failure->checker), " at ",
+                                    run.failure->location.str()),
         " instead of ",
         !repro.checker ? std::string("passing") : repro.checker_text() + " at " + repro.location));
   }
@@ -134,12 +134,11 @@ int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size)
   // land inside a run: not the scenario's doing. `corosim run` and replay of
   // the imported input still report the scenario's own real-time calls.
   const RealTimeAllowed harness_timers;
-  const RunResult& run =
-      harness->run(std::string_view(reinterpret_cast<const char*>(data), size));
+  const RunResult& run = harness->run(std::string_view(reinterpret_cast<const char*>(data), size));
   if (run.passed()) return 0;
   std::ostringstream text;
-  text << "\ncorosim: fuzz run of " << harness->scenario().name << " failed: " << checker_name(run.failure->checker)
-       << " at " << run.failure->location.str() << "\n"
+  text << "\ncorosim: fuzz run of " << harness->scenario().name
+       << " failed: " << checker_name(run.failure->checker) << " at " << run.failure->location.str() << "\n"
        << run.failure->message << "\n\ntrace (each fiber's last events up to the failure):\n";
   print_trace_text(harness->trace(), text, failure_tail(run));
   text << "\nmake this input a repro, then replay or minimise it:\n  corosim import-fuzz "

@@ -29,7 +29,8 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
   absl::StatusOr<ScenarioReport> explored = explore_scenario(scenario, options);
   if (!explored.ok()) {
     result.status = explored.status();
-    result.explanation = absl::StrCat("scenario ", scenario.name, " was not explored: ", explored.status().message(), "\n");
+    result.explanation =
+        absl::StrCat("scenario ", scenario.name, " was not explored: ", explored.status().message(), "\n");
     return result;
   }
   result.report = *std::move(explored);
@@ -38,14 +39,16 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
 
   std::ostringstream text;
   text << "scenario " << scenario.name << " (" << scenario.expect.str() << "): ";
-  const std::optional<RunResult>& shown = report.first_unexpected ? report.first_unexpected : report.first_failure;
+  const std::optional<RunResult>& shown =
+      report.first_unexpected ? report.first_unexpected : report.first_failure;
   if (!shown) {
     text << "expected a failure, but all " << report.runs << " runs passed\n";
     result.explanation = text.str();
     return result;
   }
   const Failure& failure = *shown->failure;
-  text << "failed: " << checker_name(failure.checker) << " at " << failure.location.str() << " (seed " << shown->seed << ")\n"
+  text << "failed: " << checker_name(failure.checker) << " at " << failure.location.str() << " (seed "
+       << shown->seed << ")\n"
        << indent(failure.message, "  ") << "\n";
 
   // The run again, from its decisions, for its trace.
@@ -60,15 +63,16 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
   if (writer.prepare().ok()) {
     if (auto path = writer.write(make_repro(scenario.name, options.strategy, sim, *shown)); path.ok()) {
       result.repro_path = *path;
-      text << "repro: " << *path << "\nreplay: corosim replay " << *path
-           << "  (in a binary that registers " << scenario.name << " and calls corosim::main)\n";
+      text << "repro: " << *path << "\nreplay: corosim replay " << *path << "  (in a binary that registers "
+           << scenario.name << " and calls corosim::main)\n";
     }
   }
   result.explanation = text.str();
   return result;
 }
 
-Exploration explore(const std::string& name, Task<void> (*body)(), Expectation expect, ExploreOptions options) {
+Exploration explore(const std::string& name, Task<void> (*body)(), Expectation expect,
+                    ExploreOptions options) {
   const Scenario scenario{name, std::move(expect), body, {}};
   return explore(scenario, std::move(options));
 }

@@ -108,7 +108,8 @@ class PerfettoWriter {
       case TraceKind::check_failed:
       case TraceKind::drop:
       case TraceKind::spawn: {
-        json instant = record("i", track, i, absl::StrCat(trace_kind_name(event.kind), " ", event_details(trace_, event)));
+        json instant = record("i", track, i,
+                              absl::StrCat(trace_kind_name(event.kind), " ", event_details(trace_, event)));
         instant["s"] = "t";
         out_.push_back(std::move(instant));
         break;
@@ -124,10 +125,12 @@ class PerfettoWriter {
   }
 
   json finish() {
-    for (const auto& [fiber, since] : running_since_) add_slice(fiber, since, events_.size());  // still running
+    for (const auto& [fiber, since] : running_since_)
+      add_slice(fiber, since, events_.size());  // still running
     for (std::int64_t track : tracks_) {
       const std::string name = track == kTimerTrack ? std::string("timers") : absl::StrCat("fiber ", track);
-      out_.push_back({{"ph", "M"}, {"pid", 1}, {"tid", track}, {"name", "thread_name"}, {"args", {{"name", name}}}});
+      out_.push_back(
+          {{"ph", "M"}, {"pid", 1}, {"tid", track}, {"name", "thread_name"}, {"args", {{"name", name}}}});
     }
     return json{{"traceEvents", std::move(out_)}, {"displayTimeUnit", "ns"}};
   }
@@ -185,7 +188,7 @@ class PerfettoWriter {
   const std::vector<TraceEvent>& events_;
   json out_ = json::array();
   std::set<std::int64_t> tracks_;
-  std::map<std::uint32_t, std::size_t> running_since_;  // fiber -> event index of its resume
+  std::map<std::uint32_t, std::size_t> running_since_;   // fiber -> event index of its resume
   std::map<std::uint32_t, std::uint64_t> pending_flow_;  // woken fiber -> flow id
   std::uint64_t next_flow_ = 1;
 };

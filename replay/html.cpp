@@ -41,9 +41,10 @@ std::string format_time(std::uint64_t ns) {
 }
 
 std::string describe(const Trace& trace, const TraceEvent& event, std::size_t index) {
-  return absl::StrCat("#", index, " t=", format_time(event.time_ns), " ",
-                      event.fiber == kNoFiber ? std::string("scheduler") : absl::StrCat("fiber ", event.fiber), " ",
-                      trace_kind_name(event.kind), " ", event_details(trace, event));
+  return absl::StrCat(
+      "#", index, " t=", format_time(event.time_ns), " ",
+      event.fiber == kNoFiber ? std::string("scheduler") : absl::StrCat("fiber ", event.fiber), " ",
+      trace_kind_name(event.kind), " ", event_details(trace, event));
 }
 
 // Where everything goes: the drawn events, one lane per fiber, and the
@@ -82,14 +83,17 @@ void write_head(const HtmlHeading& heading, std::ostream& out) {
       << "h1{font-size:18px;margin:0 0 4px}\n.summary{white-space:pre-wrap;margin:0 0 12px;color:#444}\n"
       << ".lane-bg{fill:#f5f6f8}.lane-label{font:12px monospace;fill:#333}\n"
       << ".run{fill:#4c8bf5}.park{fill:#fff;stroke:#4c8bf5;stroke-width:1.5}\n"
-      << ".cancel{fill:#e8710a}.failed{stroke:#d93025;stroke-width:2}.failed-label{fill:#d93025;font-weight:bold}\n"
+      << ".cancel{fill:#e8710a}.failed{stroke:#d93025;stroke-width:2}.failed-label{fill:#d93025;font-weight:"
+         "bold}\n"
       << ".wake{stroke:#8a8f98;stroke-width:1;marker-end:url(#arrow)}.timer{stroke:#34a853}\n"
       << ".tick{stroke:#c4c8cf}.tick-label{font:11px monospace;fill:#555}\n"
       << ".legend span{display:inline-block;margin-right:14px}\n"
       << "</style></head><body>\n<h1>" << escape(heading.title) << "</h1>\n<p class=\"summary\">"
       << escape(heading.summary) << "</p>\n<p class=\"legend\"><span>blue bar: the fiber runs</span>"
-      << "<span>circle: a suspension point (hover: what and where)</span><span>orange: injected cancellation</span>"
-      << "<span>grey arrow: wake-up (green: by a timer)</span><span>red line: the checker failure</span></p>\n";
+      << "<span>circle: a suspension point (hover: what and where)</span><span>orange: injected "
+         "cancellation</span>"
+      << "<span>grey arrow: wake-up (green: by a timer)</span><span>red line: the checker "
+         "failure</span></p>\n";
 }
 
 void write_lanes(const Timeline& timeline, std::ostream& out) {
@@ -127,12 +131,13 @@ void write_mark(const Timeline& timeline, std::size_t i, const std::string& titl
   switch (event.kind) {
     case TraceKind::suspend:
     case TraceKind::yield:
-      out << absl::StrFormat("<circle class=\"park\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s</title></circle>\n",
-                             x, timeline.y(event.fiber), title);
+      out << absl::StrFormat(
+          "<circle class=\"park\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s</title></circle>\n", x,
+          timeline.y(event.fiber), title);
       break;
     case TraceKind::cancel:
-      out << absl::StrFormat("<path class=\"cancel\" d=\"M%.1f,%.1fl6,10h-12z\"><title>%s</title></path>\n", x,
-                             timeline.y(event.fiber) - 12, title);
+      out << absl::StrFormat("<path class=\"cancel\" d=\"M%.1f,%.1fl6,10h-12z\"><title>%s</title></path>\n",
+                             x, timeline.y(event.fiber) - 12, title);
       break;
     case TraceKind::wake: {
       const bool by_timer = event.arg == kNoFiber || timeline.lane_of.count(event.arg) == 0;
@@ -149,8 +154,7 @@ void write_mark(const Timeline& timeline, std::size_t i, const std::string& titl
           "<text class=\"failed-label\" x=\"%.1f\" y=\"%.0f\">FAILED</text>\n",
           x, kAxisHeight - 6, x, timeline.height - 20, title, x + 4, timeline.height - 6);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -193,7 +197,8 @@ void write_trace_html(const Trace& trace, const HtmlHeading& heading, std::ostre
   out << absl::StrFormat("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\">\n",
                          timeline.width, timeline.height)
       << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" "
-         "markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#8a8f98\"/></marker></defs>\n";
+         "markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" "
+         "fill=\"#8a8f98\"/></marker></defs>\n";
   write_lanes(timeline, out);
   write_axis(timeline, out);
   write_events(trace, timeline, out);

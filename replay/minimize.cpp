@@ -15,8 +15,8 @@ namespace corosim {
 namespace {
 
 std::size_t nonzero(const DecisionStream& decisions) {
-  return static_cast<std::size_t>(std::count_if(decisions.begin(), decisions.end(),
-                                                [](const Decision& d) { return d.value != 0; }));
+  return static_cast<std::size_t>(
+      std::count_if(decisions.begin(), decisions.end(), [](const Decision& d) { return d.value != 0; }));
 }
 
 // Smaller: never longer; then fewer non-plain choices, then fewer decisions.
@@ -30,8 +30,7 @@ bool smaller(const DecisionStream& a, const DecisionStream& b) {
 class Shrinker {
  public:
   Shrinker(const Repro& repro, const MainFactory& body, std::uint64_t budget)
-      : body_(body), budget_(budget), key_(failure_key(repro)),
-        options_{}, best_(repro) {
+      : body_(body), budget_(budget), key_(failure_key(repro)), options_{}, best_(repro) {
     options_.steps_max = repro.steps_max;
     options_.timer_jitter_ns = repro.timer_jitter_ns;
   }
@@ -79,7 +78,8 @@ class Shrinker {
     std::size_t high = best_.decisions.size();
     while (low < high && replays_ < budget_) {
       const std::size_t mid = low + (high - low) / 2;
-      DecisionStream prefix(best_.decisions.begin(), best_.decisions.begin() + static_cast<std::ptrdiff_t>(mid));
+      DecisionStream prefix(best_.decisions.begin(),
+                            best_.decisions.begin() + static_cast<std::ptrdiff_t>(mid));
       if (try_candidate(best_.cancel, prefix)) {
         high = std::min(mid, best_.decisions.size());
       } else {
@@ -154,14 +154,14 @@ absl::StatusOr<MinimizeResult> minimize_repro(const Repro& repro, const MainFact
   auto strict = replay_repro(repro, body);
   if (!strict.ok()) return strict.status();
   if (strict->divergence || !strict->signature_matches) {
-    const std::string got = strict->run.passed()
-                                ? std::string("the run passed")
-                                : "it failed with " + std::string(checker_name(strict->run.failure->checker)) + " at " +
-                                      strict->run.failure->location.str();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the repro does not reproduce its failure (", repro.checker_text(), " at ", repro.location, "): ",
-        strict->divergence ? "the run diverged from the recording" : got,
-        "; replay it to see what happens now"));
+    const std::string got =
+        strict->run.passed() ? std::string("the run passed")
+                             : "it failed with " + std::string(checker_name(strict->run.failure->checker)) +
+                                   " at " + strict->run.failure->location.str();
+    return absl::FailedPreconditionError(
+        absl::StrCat("the repro does not reproduce its failure (", repro.checker_text(), " at ",
+                     repro.location, "): ", strict->divergence ? "the run diverged from the recording" : got,
+                     "; replay it to see what happens now"));
   }
   Shrinker shrinker(repro, body, max_replays);
   MinimizeResult result = shrinker.run();

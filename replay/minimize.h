@@ -21,7 +21,7 @@
 namespace corosim {
 
 struct MinimizeResult {
-  Repro repro;                 // the smallest found; replays strictly
+  Repro repro;  // the smallest found; replays strictly
   std::size_t decisions_before = 0;
   std::size_t decisions_after = 0;
   std::size_t nonzero_before = 0;  // decisions that were not the plainest choice

@@ -30,10 +30,10 @@ std::string run_context(const Trace& trace, std::uint64_t end) {
   std::string out = "\n  this run's events just before it:";
   if (from == stop) out += "\n    (none: it diverged before the first event)";
   for (std::size_t i = from; i < stop; ++i) {
-    absl::StrAppend(&out, "\n    ", trace_kind_name(events[i].kind), " of ",
-                    events[i].fiber == kNoFiber ? std::string("the scheduler")
-                                                : absl::StrCat("fiber ", events[i].fiber),
-                    " at t=", events[i].time_ns, "ns ", event_details(trace, events[i]));
+    absl::StrAppend(
+        &out, "\n    ", trace_kind_name(events[i].kind), " of ",
+        events[i].fiber == kNoFiber ? std::string("the scheduler") : absl::StrCat("fiber ", events[i].fiber),
+        " at t=", events[i].time_ns, "ns ", event_details(trace, events[i]));
   }
   return out;
 }
@@ -94,9 +94,9 @@ absl::StatusOr<ReplayOutcome> replay_repro(const Repro& repro, const MainFactory
   outcome.trace = simulator.trace();
   if (strategy.divergence()) {
     const bool stopped = outcome.run.failure && outcome.run.failure->checker == Checker::replay_diverged;
-    outcome.divergence = *strategy.divergence() +
-                         run_context(outcome.trace, stopped ? outcome.run.failure->event
-                                                            : outcome.trace.events().size());
+    outcome.divergence =
+        *strategy.divergence() +
+        run_context(outcome.trace, stopped ? outcome.run.failure->event : outcome.trace.events().size());
     if (options.mode == ReplayStrategy::Mode::halt && outcome.run.failure &&
         outcome.run.failure->checker == Checker::replay_diverged) {
       outcome.run.failure->message = *outcome.divergence;

@@ -149,7 +149,8 @@ absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
     }
     const std::size_t slash = rest.find('/');
     if (slash == std::string_view::npos) return bad("expected <value>/<n>");
-    if (!parse_number(rest.substr(0, slash), decision.value) || !parse_number(rest.substr(slash + 1), decision.n)) {
+    if (!parse_number(rest.substr(0, slash), decision.value) ||
+        !parse_number(rest.substr(slash + 1), decision.n)) {
       return bad("value and n must be whole numbers");
     }
     if (decision.n < 2) return bad("n must be at least 2 (single choices are not recorded)");
@@ -224,7 +225,8 @@ std::string parse_failure(std::string_view value, Repro& repro, bool& passed) {
            "letters and '-')";
   }
   repro.checker = checker_from_name(checker);
-  if (!repro.checker) return absl::StrCat("unknown checker '", std::string(checker), "'", checker_suggestion(checker));
+  if (!repro.checker)
+    return absl::StrCat("unknown checker '", std::string(checker), "'", checker_suggestion(checker));
   repro.message = std::string(value.substr(split + 2));
   return "";
 }
@@ -236,7 +238,8 @@ std::string parse_field(std::string_view field, std::string_view value, Repro& r
     repro.scenario = std::string(value);
   } else if (field == "strategy") {
     std::vector<std::string_view> parts = split(value, ' ');
-    if (parts.size() != 2 || parts[1].substr(0, 5) != "seed=" || !parse_number(parts[1].substr(5), repro.seed)) {
+    if (parts.size() != 2 || parts[1].substr(0, 5) != "seed=" ||
+        !parse_number(parts[1].substr(5), repro.seed)) {
       return "expected 'strategy: NAME seed=N'";
     }
     repro.strategy = std::string(parts[0]);
@@ -272,8 +275,9 @@ std::string parse_field(std::string_view field, std::string_view value, Repro& r
 
 // Fields in the order they must appear; location only with a failure, and
 // timer-jitter-ns optional (0 when absent).
-const std::vector<std::string_view> kFieldOrder = {"scenario",  "strategy", "cancel",   "steps-max", "timer-jitter-ns",
-                                                   "decisions", "failure",  "location", "trace-hash"};
+const std::vector<std::string_view> kFieldOrder = {"scenario",  "strategy",        "cancel",
+                                                   "steps-max", "timer-jitter-ns", "decisions",
+                                                   "failure",   "location",        "trace-hash"};
 
 bool may_skip(std::string_view field, bool passed) {
   return (field == "location" && passed) || field == "timer-jitter-ns";
@@ -308,7 +312,8 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
     return absl::InvalidArgumentError(absl::StrCat(where, ":", line, ": ", why));
   };
   if (lines.empty()) return absl::InvalidArgumentError(where + ": empty file: not a corosim repro");
-  if (std::string why = header_error(lines.front().second); !why.empty()) return error(lines.front().first, why);
+  if (std::string why = header_error(lines.front().second); !why.empty())
+    return error(lines.front().first, why);
 
   Repro repro;
   std::size_t next = 0;  // index into kFieldOrder
@@ -327,7 +332,8 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
   }
   for (std::size_t k = next; k < kFieldOrder.size(); ++k) {
     if (may_skip(kFieldOrder[k], passed)) continue;
-    return error(lines.back().first, absl::StrCat("the file ends before field '", std::string(kFieldOrder[k]), "'"));
+    return error(lines.back().first,
+                 absl::StrCat("the file ends before field '", std::string(kFieldOrder[k]), "'"));
   }
   return repro;
 }

@@ -47,8 +47,8 @@ struct Repro {
   std::uint64_t timer_jitter_ns = 0;  // optional line; 0: absent
   DecisionStream decisions;
   std::optional<Checker> checker;  // none: the run passed
-  std::string message;   // the failure message's first line
-  std::string location;  // file:line of the failure
+  std::string message;             // the failure message's first line
+  std::string location;            // file:line of the failure
   std::uint64_t trace_hash = 0;
 
   // "scenario|checker|location": equal for the same bug.

@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 absl::Status ReproWriter::prepare() const {
   std::error_code error;
   fs::create_directories(folder_, error);
-  if (error) return absl::UnavailableError(absl::StrCat("cannot create folder '", folder_, "': ", error.message()));
+  if (error)
+    return absl::UnavailableError(absl::StrCat("cannot create folder '", folder_, "': ", error.message()));
   return absl::OkStatus();
 }
 
@@ -24,8 +25,8 @@ absl::StatusOr<std::string> ReproWriter::write(const Repro& repro) {
   }
   std::string name;
   for (char c : repro.scenario + "-" + repro.checker_text()) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '.';
+    const bool plain =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
     name += plain ? c : '_';
   }
   const std::uint64_t hash = detail::hash_bytes(signature.data(), signature.size());

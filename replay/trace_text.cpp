@@ -30,53 +30,33 @@ std::string fiber_label(std::uint32_t fiber) {
 
 void print_details(const Trace& trace, const TraceEvent& event, std::ostream& out) {
   switch (event.kind) {
-    case TraceKind::spawn:
-      out << "by " << fiber_label(event.arg);
-      break;
+    case TraceKind::spawn: out << "by " << fiber_label(event.arg); break;
     case TraceKind::wake:
       out << "by " << (event.arg == kNoFiber ? std::string("timer") : fiber_label(event.arg));
       break;
-    case TraceKind::complete:
-      out << (event.value != 0 ? "threw" : "returned");
-      break;
-    case TraceKind::timer_fire:
-      out << "deadline " << event.value << "ns";
-      break;
+    case TraceKind::complete: out << (event.value != 0 ? "threw" : "returned"); break;
+    case TraceKind::timer_fire: out << "deadline " << event.value << "ns"; break;
     case TraceKind::channel_send:
     case TraceKind::channel_recv:
-    case TraceKind::channel_close:
-      out << "channel#" << event.arg;
-      break;
+    case TraceKind::channel_close: out << "channel#" << event.arg; break;
     case TraceKind::mutex_acquire:
-    case TraceKind::mutex_release:
-      out << "mutex#" << event.arg;
-      break;
+    case TraceKind::mutex_release: out << "mutex#" << event.arg; break;
     case TraceKind::semaphore_acquire:
-    case TraceKind::semaphore_release:
-      out << "semaphore#" << event.arg << " x" << event.value;
-      break;
-    case TraceKind::event_set:
-      out << "event#" << event.arg;
-      break;
-    case TraceKind::note:
-      out << event.value;
-      break;
-    case TraceKind::cancel:
-      out << cancel_action_name(static_cast<AwaitAction>(event.value));
-      break;
+    case TraceKind::semaphore_release: out << "semaphore#" << event.arg << " x" << event.value; break;
+    case TraceKind::event_set: out << "event#" << event.arg; break;
+    case TraceKind::note: out << event.value; break;
+    case TraceKind::cancel: out << cancel_action_name(static_cast<AwaitAction>(event.value)); break;
     case TraceKind::suspend:
     case TraceKind::yield:
     case TraceKind::drop:
       if (event.location != kNoLocation) out << trace.location(event.location).what;
       break;
     case TraceKind::resume:
-    case TraceKind::check_failed:
-      break;
+    case TraceKind::check_failed: break;
   }
   if (event.location != kNoLocation) {
     if (event.kind != TraceKind::check_failed) out << ' ';
-    out << (event.kind == TraceKind::spawn ? "from " : "at ")
-        << trace.location(event.location).where.str();
+    out << (event.kind == TraceKind::spawn ? "from " : "at ") << trace.location(event.location).where.str();
   }
 }
 
@@ -98,7 +78,8 @@ void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions op
   const auto& all_events = trace.events();
   const std::size_t end =
       options.end != 0 && options.end < all_events.size() ? options.end : all_events.size();
-  const std::vector<TraceEvent> events(all_events.begin(), all_events.begin() + static_cast<std::ptrdiff_t>(end));
+  const std::vector<TraceEvent> events(all_events.begin(),
+                                       all_events.begin() + static_cast<std::ptrdiff_t>(end));
   std::vector<bool> shown(events.size(), true);
   if (options.tail_events != 0 && options.per_fiber) {
     // Walk back, keeping each fiber's last tail_events events.
@@ -120,16 +101,16 @@ void print_trace_text(const Trace& trace, std::ostream& out, TextTraceOptions op
     }
     const TraceEvent& event = events[i];
     line.str("");
-    line << "t=" << std::left << std::setw(14) << (std::to_string(event.time_ns) + "ns")
-         << std::setw(10) << fiber_label(event.fiber) << std::setw(9)
-         << trace_kind_name(event.kind);
+    line << "t=" << std::left << std::setw(14) << (std::to_string(event.time_ns) + "ns") << std::setw(10)
+         << fiber_label(event.fiber) << std::setw(9) << trace_kind_name(event.kind);
     print_details(trace, event, line);
     std::string text = line.str();
     text.erase(text.find_last_not_of(' ') + 1);
     out << text << '\n';
   }
   if (end < all_events.size()) {
-    out << "... " << (all_events.size() - end) << " later event(s) (the teardown after the failure) not shown\n";
+    out << "... " << (all_events.size() - end)
+        << " later event(s) (the teardown after the failure) not shown\n";
   }
   if (trace.truncated()) {
     out << "... " << (trace.events_seen() - events.size())

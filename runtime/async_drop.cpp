@@ -2,8 +2,7 @@
 
 namespace corosim {
 
-AsyncResource::AsyncResource(std::source_location where) noexcept
-    : created_at_(SourceLoc::from(where)) {}
+AsyncResource::AsyncResource(std::source_location where) noexcept : created_at_(SourceLoc::from(where)) {}
 
 AsyncResource::AsyncResource(AsyncResource&& other) noexcept
     : created_at_(other.created_at_), state_(std::exchange(other.state_, State::moved_from)) {}
@@ -30,8 +29,8 @@ AsyncResource::~AsyncResource() {
     executor->report_failure(
         Checker::detached_cleanup,
         "a resource created at " + created_at_.str() + " was destroyed while open, and fiber " +
-            std::to_string(fiber->id) + " had just spawned fiber " +
-            std::to_string(fiber->last_spawned_id) + " at " + fiber->last_spawned_at.str() +
+            std::to_string(fiber->id) + " had just spawned fiber " + std::to_string(fiber->last_spawned_id) +
+            " at " + fiber->last_spawned_at.str() +
             " (from its destructor): that close runs detached, nobody awaits it, and whatever "
             "follows races with it. Hold the resource with corosim::scoped(...) or "
             "with_resource(...) so its async_close is awaited",
@@ -67,10 +66,10 @@ JoinHandle<void> start_cleanup(Task<void> cleanup, const SourceLoc& where) {
 void report_use_after_close(const SourceLoc& created_at, const SourceLoc& where) {
   Executor* executor = current_executor();
   if (executor == nullptr) return;
-  executor->report_failure(Checker::use_after_close,
-                           "the resource held at " + created_at.str() + " was used at " +
-                               where.str() + " after its async_close",
-                           where);
+  executor->report_failure(
+      Checker::use_after_close,
+      "the resource held at " + created_at.str() + " was used at " + where.str() + " after its async_close",
+      where);
 }
 
 }  // namespace detail

@@ -17,8 +17,7 @@ std::uint64_t random(std::uint64_t bound) {
 
 namespace detail {
 
-void check_failed(const char* expression, const std::string& message,
-                  const std::source_location& where) {
+void check_failed(const char* expression, const std::string& message, const std::source_location& where) {
   std::string text = std::string("CORO_CHECK(") + expression + ") failed";
   if (!message.empty()) text += ": " + message;
   Executor* executor = current_executor();

@@ -15,8 +15,7 @@ void erase_one(std::vector<Fiber*>& list, const Fiber& fiber) {
 }  // namespace
 
 Driver::Driver(const char* kind, const SourceLoc& created_at)
-    : kind_(kind), created_at_(created_at), executor_(current_executor()),
-      id_(detail::new_object_id()) {
+    : kind_(kind), created_at_(created_at), executor_(current_executor()), id_(detail::new_object_id()) {
   if (const Fiber* creator = current_fiber()) {
     owner_id_ = creator->id;
     parent_ = creator->driver;

@@ -36,10 +36,10 @@ void EventLoop::drive(const Fiber& main) {
       // Neither parked nor finished: nothing can wake it (see Simulator's
       // stray-suspend checker).
       fiber.state = FiberState::waiting;
-      report_failure(Checker::stray_suspend,
-                     "fiber " + std::to_string(fiber.id) +
-                         " returned to the loop without parking or finishing",
-                     fiber.suspended_at);
+      report_failure(
+          Checker::stray_suspend,
+          "fiber " + std::to_string(fiber.id) + " returned to the loop without parking or finishing",
+          fiber.suspended_at);
     }
     for (std::size_t i = 0; i < deferred_drops_.size(); ++i) detail::fiber_drop(*deferred_drops_[i]);
     deferred_drops_.clear();
@@ -49,16 +49,14 @@ void EventLoop::drive(const Fiber& main) {
 
 void EventLoop::teardown() {
   fibers_.drop_unfinished();  // whatever outlived main
-  ready_.clear();  // before the records it points to go
+  ready_.clear();             // before the records it points to go
   fibers_.clear();
   timers_.clear();
   deferred_drops_.clear();
   detail::set_current(nullptr, nullptr);
 }
 
-Fiber& EventLoop::create_fiber(const SourceLoc& spawned_at) {
-  return fibers_.create(*this, spawned_at);
-}
+Fiber& EventLoop::create_fiber(const SourceLoc& spawned_at) { return fibers_.create(*this, spawned_at); }
 void EventLoop::enqueue(Fiber& fiber) { ready_.push(fiber); }
 void EventLoop::dequeue(Fiber& fiber) { ready_.remove(fiber); }
 void EventLoop::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
@@ -66,9 +64,9 @@ void EventLoop::retire(Fiber& fiber) { fibers_.retire(fiber); }
 AwaitAction EventLoop::before_await(Fiber&, const SourceLoc&) { return AwaitAction::proceed; }
 
 std::uint64_t EventLoop::now_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now() - start_)
-                                        .count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_)
+          .count());
 }
 
 void EventLoop::arm_timer(TimerNode& node) { timers_.arm(node); }

@@ -29,11 +29,11 @@ void report_escaped(Fiber& fiber) {
   // A fiber that unwound from a stop request ended by cancellation, not failure.
   if (detail::is_cancelled(error)) return;
   fiber.exception_seen = true;
-  fiber.executor->report_failure(
-      Checker::escaped_exception,
-      "fiber " + std::to_string(fiber.id) + " (spawned at " + fiber.spawned_at.str() +
-          ") threw " + detail::describe_exception(error) + " and nobody awaited it",
-      fiber.spawned_at);
+  fiber.executor->report_failure(Checker::escaped_exception,
+                                 "fiber " + std::to_string(fiber.id) + " (spawned at " +
+                                     fiber.spawned_at.str() + ") threw " + detail::describe_exception(error) +
+                                     " and nobody awaited it",
+                                 fiber.spawned_at);
 }
 
 void after_done(Fiber& fiber);
@@ -113,11 +113,8 @@ void fiber_finish(Fiber& fiber) {
 void fiber_drop(Fiber& fiber) {
   if (fiber.closing) return;  // already ended; only its shielded cleanups run
   switch (fiber.state) {
-    case FiberState::done:
-      return;
-    case FiberState::running:
-      fiber.executor->defer_drop(fiber);
-      return;
+    case FiberState::done: return;
+    case FiberState::running: fiber.executor->defer_drop(fiber); return;
     case FiberState::ready:
       if (fiber.held) {
         fiber.driver->unhold(fiber);
@@ -125,8 +122,7 @@ void fiber_drop(Fiber& fiber) {
         fiber.executor->dequeue(fiber);
       }
       break;
-    case FiberState::waiting:
-      break;
+    case FiberState::waiting: break;
   }
   fiber.state = FiberState::done;
   fiber.dropped = true;
@@ -167,8 +163,8 @@ void check_spawn_context(const SourceLoc& where) {
   }
   fiber->executor->report_failure(
       Checker::detached_cleanup,
-      "spawn at " + where.str() + " was made while a destructor ran on fiber " +
-          std::to_string(fiber->id) + " (" + context +
+      "spawn at " + where.str() + " was made while a destructor ran on fiber " + std::to_string(fiber->id) +
+          " (" + context +
           "): that cleanup runs detached, nobody can await it, and whatever follows the "
           "destructor races with it. Hold the resource with corosim::scoped(...) or "
           "with_resource(...) so its async_close is awaited, or spawn into a TaskScope",
@@ -217,8 +213,7 @@ std::string describe_exception(const std::exception_ptr& error) {
     int status = 0;
     std::unique_ptr<char, void (*)(void*)> name(
         abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status), std::free);
-    return std::string(status == 0 && name ? name.get() : typeid(e).name()) + "(\"" + e.what() +
-           "\")";
+    return std::string(status == 0 && name ? name.get() : typeid(e).name()) + "(\"" + e.what() + "\")";
   } catch (...) {
     return "an exception not derived from std::exception";
   }

@@ -61,9 +61,7 @@ RealTimeAllowed::~RealTimeAllowed() { --tls_allowed; }
 namespace detail {
 void link_real_time_guard() noexcept {}
 
-bool real_time_call_sleeps(const char* call) noexcept {
-  return std::strstr(call, "sleep") != nullptr;
-}
+bool real_time_call_sleeps(const char* call) noexcept { return std::strstr(call, "sleep") != nullptr; }
 }  // namespace detail
 }  // namespace corosim
 
@@ -80,7 +78,7 @@ int gettimeofday(struct timeval* __restrict out, void* __restrict zone) noexcept
   static std::atomic<int (*)(struct timeval*, void*)> cached{nullptr};
   corosim::note("gettimeofday");
   if (auto next = corosim::next_definition(cached, "gettimeofday")) return next(out, zone);
-  struct timespec now {};
+  struct timespec now{};
   const int status = corosim::raw_clock_gettime(CLOCK_REALTIME, &now);
   out->tv_sec = now.tv_sec;
   out->tv_usec = now.tv_nsec / 1000;
@@ -91,7 +89,7 @@ time_t time(time_t* out) noexcept {
   static std::atomic<time_t (*)(time_t*)> cached{nullptr};
   corosim::note("time");
   if (auto next = corosim::next_definition(cached, "time")) return next(out);
-  struct timespec now {};
+  struct timespec now{};
   corosim::raw_clock_gettime(CLOCK_REALTIME, &now);
   if (out != nullptr) *out = now.tv_sec;
   return now.tv_sec;
@@ -104,10 +102,8 @@ int nanosleep(const struct timespec* duration, struct timespec* remaining) {
   return corosim::raw_clock_nanosleep(CLOCK_REALTIME, 0, duration, remaining);
 }
 
-int clock_nanosleep(clockid_t clock, int flags, const struct timespec* duration,
-                    struct timespec* remaining) {
-  static std::atomic<int (*)(clockid_t, int, const struct timespec*, struct timespec*)> cached{
-      nullptr};
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec* duration, struct timespec* remaining) {
+  static std::atomic<int (*)(clockid_t, int, const struct timespec*, struct timespec*)> cached{nullptr};
   corosim::note("clock_nanosleep");
   if (auto next = corosim::next_definition(cached, "clock_nanosleep")) {
     return next(clock, flags, duration, remaining);
@@ -120,8 +116,8 @@ unsigned int sleep(unsigned int seconds) {
   static std::atomic<unsigned int (*)(unsigned int)> cached{nullptr};
   corosim::note("sleep");
   if (auto next = corosim::next_definition(cached, "sleep")) return next(seconds);
-  const struct timespec duration {static_cast<time_t>(seconds), 0};
-  struct timespec remaining {};
+  const struct timespec duration{static_cast<time_t>(seconds), 0};
+  struct timespec remaining{};
   if (corosim::raw_clock_nanosleep(CLOCK_REALTIME, 0, &duration, &remaining) == 0) return 0;
   return static_cast<unsigned int>(remaining.tv_sec);
 }
@@ -130,8 +126,8 @@ int usleep(useconds_t microseconds) {
   static std::atomic<int (*)(useconds_t)> cached{nullptr};
   corosim::note("usleep");
   if (auto next = corosim::next_definition(cached, "usleep")) return next(microseconds);
-  const struct timespec duration {static_cast<time_t>(microseconds / 1000000),
-                                  static_cast<long>(microseconds % 1000000) * 1000};
+  const struct timespec duration{static_cast<time_t>(microseconds / 1000000),
+                                 static_cast<long>(microseconds % 1000000) * 1000};
   return corosim::raw_clock_nanosleep(CLOCK_REALTIME, 0, &duration, nullptr);
 }
 

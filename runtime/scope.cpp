@@ -14,17 +14,16 @@ TaskScope::~TaskScope() {
   Fiber* owner = current_fiber();
   // Cancelled with its owner or unwound by an exception, a scope drops its
   // children by design; left behind on the normal path, it lost them.
-  const bool abandoned = (live_ > 0 || error_) && owner != nullptr && !owner->dropping &&
-                         std::uncaught_exceptions() == 0;
+  const bool abandoned =
+      (live_ > 0 || error_) && owner != nullptr && !owner->dropping && std::uncaught_exceptions() == 0;
   if (abandoned) {
-    std::string what = live_ > 0 ? std::to_string(live_) + " child(ren) still running, now cancelled"
-                                 : "a child's exception that nobody rethrew: " +
-                                       detail::describe_exception(error_);
-    owner->executor->report_failure(
-        Checker::unjoined_scope,
-        "scope#" + std::to_string(id_) + " (created at " + where_.str() +
-            ") was destroyed without co_await scope.join(), with " + what,
-        where_);
+    std::string what = live_ > 0
+                           ? std::to_string(live_) + " child(ren) still running, now cancelled"
+                           : "a child's exception that nobody rethrew: " + detail::describe_exception(error_);
+    owner->executor->report_failure(Checker::unjoined_scope,
+                                    "scope#" + std::to_string(id_) + " (created at " + where_.str() +
+                                        ") was destroyed without co_await scope.join(), with " + what,
+                                    where_);
   }
   cancel();
   assert(live_ == 0 && "a TaskScope was destroyed by one of its own children");

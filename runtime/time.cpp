@@ -5,8 +5,8 @@
 namespace corosim {
 
 Duration now(std::source_location where) {
-  return Duration(static_cast<std::int64_t>(
-      detail::require_executor("corosim::now()", SourceLoc::from(where)).now_ns()));
+  return Duration(
+      static_cast<std::int64_t>(detail::require_executor("corosim::now()", SourceLoc::from(where)).now_ns()));
 }
 
 namespace detail {

@@ -15,11 +15,10 @@ void WaiterList::report_destroyed_while_waited() noexcept {
   if (Executor* executor = current_executor()) {
     const Fiber* fiber = current_fiber();
     try {
-      executor->report_failure(
-          Checker::dangling_wait,
-          "a primitive was destroyed while fiber(s) " + fibers +
-              " still waited on it; they can never be woken (the owner went away first)",
-          fiber != nullptr ? fiber->suspended_at : SourceLoc{});
+      executor->report_failure(Checker::dangling_wait,
+                               "a primitive was destroyed while fiber(s) " + fibers +
+                                   " still waited on it; they can never be woken (the owner went away first)",
+                               fiber != nullptr ? fiber->suspended_at : SourceLoc{});
     } catch (...) {
       // Reporting must not throw out of a destructor; the failure is lost.
     }

@@ -28,8 +28,8 @@ ScenarioRegistry& ScenarioRegistry::global() {
 bool ScenarioRegistry::add(Scenario scenario) {
   if (find(scenario.name) != nullptr) {
     // A programming error in the scenario sources; fail loudly at start-up.
-    std::fprintf(stderr, "corosim: scenario '%s' is registered twice (%s)\n",
-                 scenario.name.c_str(), scenario.where.str().c_str());
+    std::fprintf(stderr, "corosim: scenario '%s' is registered twice (%s)\n", scenario.name.c_str(),
+                 scenario.where.str().c_str());
     std::abort();
   }
   auto at = std::lower_bound(scenarios_.begin(), scenarios_.end(), scenario.name,
@@ -69,8 +69,7 @@ std::string Expectation::str() const { return checkers.empty() ? "passes" : "fai
 
 bool register_scenario(const char* name, Expectation expect, Task<void> (*body)(),
                        std::source_location where) {
-  return ScenarioRegistry::global().add(
-      Scenario{name, std::move(expect), body, SourceLoc::from(where)});
+  return ScenarioRegistry::global().add(Scenario{name, std::move(expect), body, SourceLoc::from(where)});
 }
 
 }  // namespace corosim

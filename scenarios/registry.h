@@ -102,10 +102,9 @@ bool register_scenario(const char* name, Expectation expect, Task<void> (*body)(
 
 #define COROSIM_CONCAT_INNER(a, b) a##b
 #define COROSIM_CONCAT(a, b) COROSIM_CONCAT_INNER(a, b)
-#define COROSIM_SCENARIO_IMPL(id, name, expectation)                                         \
-  static ::corosim::Task<void> COROSIM_CONCAT(corosim_scenario_body_, id)();               \
-  [[maybe_unused]] static const bool COROSIM_CONCAT(corosim_scenario_registered_, id) =    \
-      ::corosim::register_scenario(name, expectation,                                       \
-                                   &COROSIM_CONCAT(corosim_scenario_body_, id));            \
+#define COROSIM_SCENARIO_IMPL(id, name, expectation)                                                \
+  static ::corosim::Task<void> COROSIM_CONCAT(corosim_scenario_body_, id)();                        \
+  [[maybe_unused]] static const bool COROSIM_CONCAT(corosim_scenario_registered_, id) =             \
+      ::corosim::register_scenario(name, expectation, &COROSIM_CONCAT(corosim_scenario_body_, id)); \
   static ::corosim::Task<void> COROSIM_CONCAT(corosim_scenario_body_, id)()
 #define CORO_SCENARIO(name, expectation) COROSIM_SCENARIO_IMPL(__COUNTER__, name, expectation)

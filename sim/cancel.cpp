@@ -34,14 +34,13 @@ absl::StatusOr<std::vector<CancelMode>> parse_cancel_modes(std::string_view text
     const std::string_view name =
         text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     std::optional<CancelMode> mode;
-    for (CancelMode candidate :
-         {CancelMode::drop, CancelMode::stop, CancelMode::prompt, CancelMode::interrupt,
-          CancelMode::prestart}) {
+    for (CancelMode candidate : {CancelMode::drop, CancelMode::stop, CancelMode::prompt,
+                                 CancelMode::interrupt, CancelMode::prestart}) {
       if (name == cancel_mode_name(candidate)) mode = candidate;
     }
     if (!mode) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown cancellation mode '", std::string(name), "' (modes: drop, stop, prompt, interrupt, prestart)"));
+      return absl::InvalidArgumentError(absl::StrCat("unknown cancellation mode '", std::string(name),
+                                                     "' (modes: drop, stop, prompt, interrupt, prestart)"));
     }
     for (CancelMode seen : modes) {
       if (seen == *mode) {

@@ -27,9 +27,8 @@ enum class CancelMode : std::uint8_t { drop, stop, prompt, interrupt, prestart }
 
 // Every mode, in the order sweeps try them.
 inline const std::vector<CancelMode>& all_cancel_modes() {
-  static const std::vector<CancelMode> modes = {CancelMode::drop, CancelMode::stop,
-                                                CancelMode::prompt, CancelMode::interrupt,
-                                                CancelMode::prestart};
+  static const std::vector<CancelMode> modes = {CancelMode::drop, CancelMode::stop, CancelMode::prompt,
+                                                CancelMode::interrupt, CancelMode::prestart};
   return modes;
 }
 

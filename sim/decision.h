@@ -9,16 +9,16 @@
 namespace corosim {
 
 enum class DecisionKind : std::uint8_t {
-  schedule,   // which ready fiber runs next: n = ready fibers
-  yield,      // at a suspension point, park first (1) or proceed (0): n = 2
-  timer_tie,  // which of n timers with the same deadline fires next
-  random,     // a value of corosim::random(n)
-  cancel_arm,   // random injection: arm this suspension site for the run (1) or not (0)
-  cancel_fire,  // random injection: cancel at this visit of an armed site (1) or not (0)
-  cancel_mode,  // random injection: which of the n requested modes
-  buggify_arm,  // corosim::buggify(): arm this call site for the run (1) or not (0)
-  buggify_fire, // corosim::buggify(): an armed site fires at this call (1) or not (0)
-  timer_delay,  // SimOptions::timer_jitter_ns: a timer fires k/10 of the jitter late (n = 11)
+  schedule,      // which ready fiber runs next: n = ready fibers
+  yield,         // at a suspension point, park first (1) or proceed (0): n = 2
+  timer_tie,     // which of n timers with the same deadline fires next
+  random,        // a value of corosim::random(n)
+  cancel_arm,    // random injection: arm this suspension site for the run (1) or not (0)
+  cancel_fire,   // random injection: cancel at this visit of an armed site (1) or not (0)
+  cancel_mode,   // random injection: which of the n requested modes
+  buggify_arm,   // corosim::buggify(): arm this call site for the run (1) or not (0)
+  buggify_fire,  // corosim::buggify(): an armed site fires at this call (1) or not (0)
+  timer_delay,   // SimOptions::timer_jitter_ns: a timer fires k/10 of the jitter late (n = 11)
 };
 
 const char* decision_kind_name(DecisionKind kind) noexcept;

@@ -15,8 +15,7 @@
 
 namespace corosim {
 
-Simulator::Simulator(Strategy& strategy, SimOptions options)
-    : strategy_(strategy), options_(options) {
+Simulator::Simulator(Strategy& strategy, SimOptions options) : strategy_(strategy), options_(options) {
   set_instrumentation(&hooks_);
   detail::link_real_time_guard();
   due_timers_.reserve(64);
@@ -59,7 +58,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
     if (main_fiber.state == FiberState::done) audit_ledgers();
     if (handle.is_finished() && !main_fiber.dropped) handle.fiber_record().exception_seen = true;
     fibers_spawned = fibers_.spawned();
-    fibers_.drop_unfinished();  // step() parks stray fibers, so none is running
+    fibers_.drop_unfinished();   // step() parks stray fibers, so none is running
     dropped_this_step_ = false;  // the ledgers were audited before teardown
   }  // main's handle is released here, after the others are gone
   end_of_step();
@@ -153,7 +152,8 @@ void Simulator::step() {
   fiber.resume_point.resume();
   // A call from a destructor in end_of_step() is reported after the next
   // step, or at the end of the run.
-  if (real_time_.call != nullptr) [[unlikely]] report_real_time();
+  if (real_time_.call != nullptr) [[unlikely]]
+    report_real_time();
   detail::set_current_fiber(nullptr);
   if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   // The fiber gave control back: parked, ready again, or done, never still
@@ -169,8 +169,7 @@ void Simulator::on_first_resume(Fiber& fiber) {
   if (!fiber.boundary || fiber.shield_depth != 0) return;
   const std::uint64_t start = cancel_starts_++;
   const CancelPlan& plan = options_.cancel;
-  if (plan.kind != CancelPlan::Kind::at_point || plan.mode != CancelMode::prestart ||
-      plan.point != start) {
+  if (plan.kind != CancelPlan::Kind::at_point || plan.mode != CancelMode::prestart || plan.point != start) {
     return;
   }
   injections_.push_back(CancelInjection{start, CancelMode::prestart, fiber.spawned_at, fiber.id});
@@ -293,17 +292,17 @@ void Simulator::report_snooze(const Fiber& member, const Driver& driver, std::st
   std::string where;
   driver.describe(where);
   std::string message = absl::StrCat(
-      "fiber ", member.id, " (spawned at ", member.spawned_at.str(), ") is ready but has not been polled for ",
-      bound, " (ready since t=", member.ready_since_ns / 1'000'000, "ms): it is driven by ", where,
-      ", which runs it only while its owner awaits it");
+      "fiber ", member.id, " (spawned at ", member.spawned_at.str(),
+      ") is ready but has not been polled for ", bound, " (ready since t=", member.ready_since_ns / 1'000'000,
+      "ms): it is driven by ", where, ", which runs it only while its owner awaits it");
   SourceLoc location = driver.created_at();
   if (const Fiber* owner = fibers_.find_alive(driver.owner_id())) {
     const std::string owner_name = owner->id == 0 ? "fiber 0 (main)" : absl::StrCat("fiber ", owner->id);
     if (owner->state == FiberState::done) {
       absl::StrAppend(&message, ", and its owner, ", owner_name, ", has finished");
     } else {
-      absl::StrAppend(&message, "; its owner, ", owner_name, ", is awaiting ", owner->waiting_what,
-                      " at ", owner->suspended_at.str(), " instead");
+      absl::StrAppend(&message, "; its owner, ", owner_name, ", is awaiting ", owner->waiting_what, " at ",
+                      owner->suspended_at.str(), " instead");
       location = owner->suspended_at;
     }
   }
@@ -329,9 +328,7 @@ void Simulator::audit_ledgers() {
   for (const Fiber* fiber = fibers_.first_alive(); fiber != nullptr; fiber = fiber->alive_next) {
     if (fiber->state != FiberState::done) alive[fiber->id] = true;
   }
-  const Ledger::FiberAlive is_alive = [&alive](std::uint32_t id) {
-    return id < alive.size() && alive[id];
-  };
+  const Ledger::FiberAlive is_alive = [&alive](std::uint32_t id) { return id < alive.size() && alive[id]; };
   std::string violation;
   for (const Ledger* ledger = ledgers_.head(); ledger != nullptr; ledger = ledger->ledger_next) {
     ledger->audit(is_alive, violation);
@@ -373,16 +370,15 @@ void Simulator::check_detached_children(const Fiber& ended) {
     if (child->detached_by != ended.id || child->may_outlive || child->state == FiberState::done) {
       continue;
     }
-    report_failure(Checker::detached_fiber,
-                   absl::StrCat("fiber ", child->id, " (spawned at ", child->spawned_at.str(),
-                                ") was detached by fiber ", ended.id, " (spawned at ",
-                                ended.spawned_at.str(), ") and is still running after fiber ",
-                                ended.id,
-                                " ended: it outlives the scope that started it (now at ",
-                                child->suspended_at.str(),
-                                "). Join it, spawn it into a TaskScope, or detach(Outlive::allowed) "
-                                "if it may"),
-                   child->spawned_at);
+    report_failure(
+        Checker::detached_fiber,
+        absl::StrCat("fiber ", child->id, " (spawned at ", child->spawned_at.str(),
+                     ") was detached by fiber ", ended.id, " (spawned at ", ended.spawned_at.str(),
+                     ") and is still running after fiber ", ended.id,
+                     " ended: it outlives the scope that started it (now at ", child->suspended_at.str(),
+                     "). Join it, spawn it into a TaskScope, or detach(Outlive::allowed) "
+                     "if it may"),
+        child->spawned_at);
     return;
   }
 }
@@ -433,7 +429,7 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   // Parking first only matters when someone else could run meanwhile.
   if (ready_.empty()) return AwaitAction::proceed;
   return decide_fiber(DecisionKind::yield, 2, fiber.id) == 1 ? AwaitAction::suspend_first
-                                                              : AwaitAction::proceed;
+                                                             : AwaitAction::proceed;
 }
 
 void Simulator::arm_timer(TimerNode& node) {
@@ -460,8 +456,7 @@ bool Simulator::buggify(const SourceLoc& where) {
 std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const SourceLoc& where) {
   const CancelPlan& plan = options_.cancel;
   switch (plan.kind) {
-    case CancelPlan::Kind::none:
-      return std::nullopt;
+    case CancelPlan::Kind::none: return std::nullopt;
     case CancelPlan::Kind::at_point:
       if (plan.mode == CancelMode::prestart) return std::nullopt;  // acts at starts, not points
       if (point == plan.point) return plan.mode;
@@ -509,12 +504,12 @@ void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std
                       const SourceLoc* where) {
   if (kind == TraceKind::drop) dropped_this_step_ = true;
   // Every fiber's end is traced here: the moment to check what it detached.
-  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr &&
-      fiber->detached_some && fiber->id != 0) {
+  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr && fiber->detached_some &&
+      fiber->id != 0) {
     check_detached_children(*fiber);
   }
-  const bool at_await = kind == TraceKind::suspend || kind == TraceKind::yield ||
-                        kind == TraceKind::drop || kind == TraceKind::cancel;
+  const bool at_await = kind == TraceKind::suspend || kind == TraceKind::yield || kind == TraceKind::drop ||
+                        kind == TraceKind::cancel;
   trace_.add(kind, fiber != nullptr ? fiber->id : kNoFiber, arg, value, now_ns_, where,
              at_await && fiber != nullptr ? fiber->waiting_what : "");
 }
@@ -532,8 +527,7 @@ void Simulator::real_time_used(const char* call) noexcept {
 void Simulator::report_real_time() {
   const RealTimeUse use = std::exchange(real_time_, RealTimeUse{});
   real_time_.reported = true;
-  std::string who = use.fiber == kNoFiber ? std::string("a destructor")
-                                          : absl::StrCat("fiber ", use.fiber);
+  std::string who = use.fiber == kNoFiber ? std::string("a destructor") : absl::StrCat("fiber ", use.fiber);
   if (use.where.known()) absl::StrAppend(&who, " (after its suspension at ", use.where.str(), ")");
   const std::string message =
       detail::real_time_call_sleeps(use.call)

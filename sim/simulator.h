@@ -38,10 +38,10 @@
 namespace corosim {
 
 struct SimOptions {
-  std::uint64_t steps_max = 1'000'000;                 // scheduler steps per run
+  std::uint64_t steps_max = 1'000'000;                       // scheduler steps per run
   std::uint64_t time_max_ns = 24ULL * 3600 * 1'000'000'000;  // virtual time per run
-  CancelPlan cancel;                                    // injected cancellation
-  bool record_cancel_sites = false;                     // fill RunResult::cancel_sites
+  CancelPlan cancel;                                         // injected cancellation
+  bool record_cancel_sites = false;                          // fill RunResult::cancel_sites
   // Snooze: a member of a poll-driven combinator left ready and unpolled for
   // longer than this much virtual time (a Driver may set its own bound), or
   // for this many steps during which its owner was blocked elsewhere. Zero
@@ -77,8 +77,8 @@ struct RunResult {
   std::uint64_t trace_hash = 0;
   std::uint32_t fibers = 0;  // spawned, main included
   DecisionStream decisions;
-  std::uint64_t cancel_points = 0;          // cancellation points the run reached
-  std::uint64_t cancel_starts = 0;          // boundary fibers that started (prestart targets)
+  std::uint64_t cancel_points = 0;  // cancellation points the run reached
+  std::uint64_t cancel_starts = 0;  // boundary fibers that started (prestart targets)
   // Where each cancellation point stood, in order (the first kSitesMax), if
   // SimOptions::record_cancel_sites.
   std::vector<SourceLoc> cancel_sites;

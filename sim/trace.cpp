@@ -26,8 +26,7 @@ std::uint32_t Trace::intern(const SourceLoc& where, const char* what) {
 
 void Trace::add(TraceKind kind, std::uint32_t fiber, std::uint32_t arg, std::uint64_t value,
                 std::uint64_t time_ns, const SourceLoc* where, const char* what) {
-  const std::uint32_t location =
-      where != nullptr && where->known() ? intern(*where, what) : kNoLocation;
+  const std::uint32_t location = where != nullptr && where->known() ? intern(*where, what) : kNoLocation;
   std::uint64_t h = detail::hash_mix(
       hash_, (static_cast<std::uint64_t>(kind) << 56) ^ (static_cast<std::uint64_t>(fiber) << 24) ^ arg);
   h = detail::hash_mix(h, value);

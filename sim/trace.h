@@ -44,8 +44,8 @@ class Trace {
   static constexpr std::size_t kEventsMax = 4'000'000;
 
   void clear() noexcept;
-  void add(TraceKind kind, std::uint32_t fiber, std::uint32_t arg, std::uint64_t value,
-           std::uint64_t time_ns, const SourceLoc* where, const char* what);
+  void add(TraceKind kind, std::uint32_t fiber, std::uint32_t arg, std::uint64_t value, std::uint64_t time_ns,
+           const SourceLoc* where, const char* what);
 
   const std::vector<TraceEvent>& events() const noexcept { return events_; }
   const TraceLocation& location(std::uint32_t id) const { return locations_[id]; }

@@ -52,8 +52,8 @@ std::string describe_blocked_fiber(const Fiber& fiber) {
   if (const Driver* driver = blocking_driver(fiber)) {
     out += " is ready but not polled: it is driven by ";
     driver->describe(out);
-    absl::StrAppend(&out, ", which runs it only while fiber ", driver->owner_id(),
-                    " awaits it, and fiber ", driver->owner_id(), " is awaiting something else");
+    absl::StrAppend(&out, ", which runs it only while fiber ", driver->owner_id(), " awaits it, and fiber ",
+                    driver->owner_id(), " is awaiting something else");
     return out;
   }
   if (fiber.state == FiberState::ready) return out + " is ready but was never run again";
@@ -82,8 +82,8 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
   }
 
   WaitGraphReport report;
-  report.message = absl::StrCat("no fiber can run and no timer is pending; ", blocked.size(),
-                                " fiber(s) blocked:");
+  report.message =
+      absl::StrCat("no fiber can run and no timer is pending; ", blocked.size(), " fiber(s) blocked:");
   for (const Fiber* fiber : blocked) absl::StrAppend(&report.message, "\n  ", describe_blocked_fiber(*fiber));
   if (!blocked.empty()) report.location = blocked.front()->suspended_at;
 

@@ -52,8 +52,8 @@ std::vector<std::string> violations(const std::vector<fs::path>& files, const st
       const std::string code = comment == std::string::npos ? line : line.substr(0, comment);
       for (const Rule& rule : rules) {
         if (code.find(rule.needle) != std::string::npos) {
-          found.push_back(relative + ":" + std::to_string(number) + ": " + rule.needle + " (" +
-                          rule.why + ")");
+          found.push_back(relative + ":" + std::to_string(number) + ": " + rule.needle + " (" + rule.why +
+                          ")");
         }
       }
     }
@@ -107,13 +107,15 @@ std::vector<std::string> layering_violations(const Layer& layer) {
     for (int number = 1; std::getline(lines, line); ++number) {
       const auto at = line.find(prefix);
       if (at == std::string::npos || line.rfind("//", at) != std::string::npos) continue;
-      const std::string path = line.substr(at + prefix.size(), line.find('"', at + prefix.size()) - at - prefix.size());
+      const std::string path =
+          line.substr(at + prefix.size(), line.find('"', at + prefix.size()) - at - prefix.size());
       const std::string included = path.substr(0, path.find('/'));
       bool allowed = false;
       for (const std::string& name : layer.may_include) allowed = allowed || included == name;
       const std::string where = relative + ":" + std::to_string(number) + ": ";
       if (!allowed) {
-        found.push_back(where + "includes " + path + " (" + layer.folder + "/ may not use " + included + "/)");
+        found.push_back(where + "includes " + path + " (" + layer.folder + "/ may not use " + included +
+                        "/)");
       } else if (path.rfind("runtime/detail/", 0) == 0 && std::string(layer.folder) != "runtime") {
         found.push_back(where + "includes " + path + " (runtime/detail/ is private to runtime/)");
       }
@@ -182,7 +184,8 @@ std::size_t indentation(const std::string& line) {
 
 bool starts_with_word(const std::string& text, const char* word) {
   const std::size_t size = std::char_traits<char>::length(word);
-  return text.compare(0, size, word) == 0 && (text.size() == size || !std::isalnum(static_cast<unsigned char>(text[size])));
+  return text.compare(0, size, word) == 0 &&
+         (text.size() == size || !std::isalnum(static_cast<unsigned char>(text[size])));
 }
 
 // Where a function definition starting at line i opens its body: the line
@@ -207,7 +210,8 @@ std::size_t function_body_open(const std::vector<std::string>& lines, std::size_
     if (depth == 0 && !text.empty() && text.back() == '{') {
       // A lambda or an initialiser bound to a name is not a function definition.
       const std::string signature = first.substr(0, first.find('('));
-      if (first.find('(') == std::string::npos || signature.find('=') != std::string::npos) return std::string::npos;
+      if (first.find('(') == std::string::npos || signature.find('=') != std::string::npos)
+        return std::string::npos;
       return j;
     }
     if (depth == 0 && text.find(';') != std::string::npos) return std::string::npos;
@@ -234,8 +238,8 @@ TEST_CASE("tidy: functions fit on a screen", "[tidy]") {
         while (end < lines.size() && lines[end].rfind(close + "}", 0) != 0) ++end;
         const std::size_t length = end - i + 1;
         if (length > kFunctionLinesMax) {
-          long_functions.push_back(fs::relative(file, COROSIM_SOURCE_DIR).string() + ":" + std::to_string(i + 1) +
-                                   ": " + std::to_string(length) + " lines");
+          long_functions.push_back(fs::relative(file, COROSIM_SOURCE_DIR).string() + ":" +
+                                   std::to_string(i + 1) + ": " + std::to_string(length) + " lines");
         }
         i = end;
       }
@@ -272,8 +276,8 @@ TEST_CASE("tidy: test names survive ctest discovery", "[tidy]") {
       const auto start = at + 11;
       const std::string name = line.substr(start, line.find('"', start) - start);
       if (name.empty() || name[0] == '-' || name.find_first_of(";,*\\[]") != std::string::npos) {
-        bad.push_back(fs::relative(file, COROSIM_SOURCE_DIR).string() + ":" + std::to_string(number) +
-                      ": " + name);
+        bad.push_back(fs::relative(file, COROSIM_SOURCE_DIR).string() + ":" + std::to_string(number) + ": " +
+                      name);
       }
     }
   }

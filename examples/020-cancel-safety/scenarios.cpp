@@ -41,8 +41,8 @@ corosim::Task<void> atomic_transfer(Accounts& a) {
 
 }  // namespace
 
-CORO_SCENARIO("transfer/split",
-              corosim::fails_with(corosim::Checker::cancel_safety).under_cancel(corosim::CancelExploration::sweep)) {
+CORO_SCENARIO("transfer/split", corosim::fails_with(corosim::Checker::cancel_safety)
+                                    .under_cancel(corosim::CancelExploration::sweep)) {
   co_await corosim::check_cancel_safety(spec_of(split_transfer));
 }
 

@@ -39,6 +39,6 @@ TEST(Deposits, TheCarelessVersionLosesOneAndSaysHow) {
 }
 
 TEST(Deposits, TheBugIsFoundWhenItIsExpected) {
-  EXPECT_TRUE(corosim::gtest::Passes(
-      corosim::explore("bank/careless", two_careless_deposits, corosim::fails_with(corosim::Checker::check))));
+  EXPECT_TRUE(corosim::gtest::Passes(corosim::explore("bank/careless", two_careless_deposits,
+                                                      corosim::fails_with(corosim::Checker::check))));
 }

@@ -49,7 +49,8 @@ bool holds(bool locked) {
 int main() {
   const bool locked_holds = holds(true);
   const bool unlocked_holds = holds(false);  // rapidcheck prints the shrunk counterexample
-  std::printf("locked: %s; unlocked: %s\n", locked_holds ? "holds" : "FAILS", unlocked_holds ? "holds" : "fails");
+  std::printf("locked: %s; unlocked: %s\n", locked_holds ? "holds" : "FAILS",
+              unlocked_holds ? "holds" : "fails");
   // The example succeeds when the property holds with the lock and rapidcheck
   // finds the lost update without it.
   return locked_holds && !unlocked_holds ? 0 : 1;

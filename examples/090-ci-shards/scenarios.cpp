@@ -6,9 +6,11 @@
 
 CORO_SCENARIO("queue/handoff", corosim::passes()) {
   auto [tx, rx] = corosim::channel<int>(2);
-  auto producer = corosim::spawn([](corosim::Sender<int> out) -> corosim::Task<void> {
-    for (int i = 1; i <= 5; ++i) co_await out.send(i);
-  }, std::move(tx));
+  auto producer = corosim::spawn(
+      [](corosim::Sender<int> out) -> corosim::Task<void> {
+        for (int i = 1; i <= 5; ++i) co_await out.send(i);
+      },
+      std::move(tx));
   int sum = 0;
   while (auto item = co_await rx.recv()) sum += *item;
   co_await producer;

@@ -23,8 +23,9 @@ corosim::Task<void> handoff() {
     taken.set();
   };
   // Only A's operation is under test; B and the producer are harness.
-  auto a = corosim::spawn([&]() -> corosim::Task<bool> { co_return co_await corosim::cancellable(consume()); })
-               .shield();
+  auto a = corosim::spawn([&]() -> corosim::Task<bool> {
+             co_return co_await corosim::cancellable(consume());
+           }).shield();
   auto b = corosim::spawn(consume).shield();
   auto producer = corosim::spawn([&]() -> corosim::Task<void> {
                     // Virtual time moves only when nothing else can run: by

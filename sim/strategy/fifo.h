@@ -16,10 +16,8 @@ class FifoStrategy final : public Strategy {
     switch (kind) {
       case DecisionKind::schedule:
       case DecisionKind::yield:
-      case DecisionKind::timer_tie:
-        return 0;
-      default:
-        return seeded_choice(prng_, kind, n);
+      case DecisionKind::timer_tie: return 0;
+      default: return seeded_choice(prng_, kind, n);
     }
   }
   std::string describe() const override { return "fifo"; }

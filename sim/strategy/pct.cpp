@@ -14,7 +14,7 @@ constexpr std::uint32_t kNone = 0xffffffffu;
 // starves one that can progress.
 constexpr std::uint64_t kInitialBase = 1ULL << 62;
 constexpr std::uint64_t kChangeBase = 1ULL << 61;
-}
+}  // namespace
 
 PctStrategy::PctStrategy(std::uint32_t depth, std::uint64_t expected_steps)
     : depth_(depth == 0 ? 1 : depth), expected_steps_(expected_steps) {}

@@ -25,7 +25,8 @@ std::uint64_t ReplayStrategy::choose(DecisionKind kind, std::uint64_t n) {
     if (position_ >= stream_.size()) return 0;
     return stream_[position_++].value % n;
   }
-  if (divergence_) return fallback_ != nullptr && mode_ == Mode::continue_with ? fallback_->choose(kind, n) : 0;
+  if (divergence_)
+    return fallback_ != nullptr && mode_ == Mode::continue_with ? fallback_->choose(kind, n) : 0;
   if (position_ < stream_.size() && stream_[position_].kind == kind && stream_[position_].n == n) {
     return stream_[position_++].value;
   }
@@ -37,9 +38,8 @@ std::uint64_t ReplayStrategy::choose(DecisionKind kind, std::uint64_t n) {
 std::string ReplayStrategy::describe_divergence(DecisionKind kind, std::uint64_t n) const {
   std::string out;
   if (position_ >= stream_.size()) {
-    out = absl::StrCat("the run asked for decision ", position_, " (", decision_kind_name(kind),
-                       " among ", n, ") but the recording has only ", stream_.size(),
-                       " decisions");
+    out = absl::StrCat("the run asked for decision ", position_, " (", decision_kind_name(kind), " among ", n,
+                       ") but the recording has only ", stream_.size(), " decisions");
   } else {
     out = absl::StrCat("decision ", position_, ": the recording has ", describe_decision(stream_[position_]),
                        ", but this run asks for ", decision_kind_name(kind), " among ", n);

@@ -27,9 +27,10 @@ absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
     if (name.size() > base.size()) {
       const std::string text(name.substr(base.size() + 1));
       if (!absl::SimpleAtoi(text, &parameter) || parameter > 64 || (base == "pct" && parameter == 0)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "bad strategy '", std::string(name), "': ",
-            base == "pct" ? "pct:DEPTH takes a depth from 1 to 64" : "dfs:BOUND takes a preemption bound from 0 to 64"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad strategy '", std::string(name), "': ",
+                         base == "pct" ? "pct:DEPTH takes a depth from 1 to 64"
+                                       : "dfs:BOUND takes a preemption bound from 0 to 64"));
       }
     }
     if (base == "pct") return std::make_unique<PctStrategy>(parameter);

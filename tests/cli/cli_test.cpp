@@ -68,12 +68,12 @@ TEST_CASE("corosim run --seeds 200 --json: every bundled scenario meets its expe
 }
 
 TEST_CASE("corosim run finds the lock-order deadlock with random and 100 seeds", "[cli]") {
-  auto result = run_cli({"run", "deadlock/lock_order", "--strategy", "random", "--seeds", "100",
-                         "--quiet"});
+  auto result = run_cli({"run", "deadlock/lock_order", "--strategy", "random", "--seeds", "100", "--quiet"});
   REQUIRE(result.exit_code == 0);
   REQUIRE_THAT(result.out, Catch::Contains("first failure: seed"));
   REQUIRE_THAT(result.out, Catch::Contains("cycle: fiber 1 -> mutex#1 -> fiber 2 -> mutex#0 -> fiber 1"));
-  REQUIRE_THAT(result.out, Catch::Contains("rerun: corosim run deadlock/lock_order --strategy random --seed"));
+  REQUIRE_THAT(result.out,
+               Catch::Contains("rerun: corosim run deadlock/lock_order --strategy random --seed"));
 }
 
 TEST_CASE("corosim run exits 1 when a scenario misses its expectation", "[cli]") {
@@ -171,8 +171,8 @@ TEST_CASE("run --cancel sweep injects at every point and reports where", "[cli][
   const std::string path = temp_path("cancel.json");
   // structure/scope_joins_children asserts that all children finished: a
   // cancelled child breaks that, so the sweep finds failures at known points.
-  auto result = run_cli({"run", "structure/scope_joins_children", "--cancel", "sweep",
-                         "--cancel-modes", "drop", "--seeds", "1", "--quiet", "--json", path});
+  auto result = run_cli({"run", "structure/scope_joins_children", "--cancel", "sweep", "--cancel-modes",
+                         "drop", "--seeds", "1", "--quiet", "--json", path});
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 1);
   REQUIRE_THAT(result.out, Catch::Contains("cancelled: drop at cancellation point 0"));
@@ -213,8 +213,8 @@ TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
 TEST_CASE("select/read_send: the sweep loses records inside read_send and the fix loses none",
           "[cli][cancel][seed]") {
   const std::string path = temp_path("read_send.json");
-  auto result = run_cli({"run", "select/read_send*", "--cancel", "sweep", "--seeds", "20", "--quiet",
-                         "--json", path});
+  auto result =
+      run_cli({"run", "select/read_send*", "--cancel", "sweep", "--seeds", "20", "--quiet", "--json", path});
   INFO(result.out);
   REQUIRE(result.exit_code == 0);
   const auto doc = read_json(path);
@@ -248,8 +248,8 @@ TEST_CASE("select/read_send: the sweep loses records inside read_send and the fi
 TEST_CASE("timeout/partial_write: cut frames are found and whole frames through a queue pass",
           "[cli][cancel][seed]") {
   const std::string path = temp_path("partial_write.json");
-  auto result = run_cli({"run", "timeout/partial_write*", "--cancel", "sweep", "--seeds", "20",
-                         "--quiet", "--json", path});
+  auto result = run_cli(
+      {"run", "timeout/partial_write*", "--cancel", "sweep", "--seeds", "20", "--quiet", "--json", path});
   INFO(result.out);
   REQUIRE(result.exit_code == 0);
   const auto doc = read_json(path);
@@ -269,17 +269,19 @@ TEST_CASE("timeout/partial_write: cut frames are found and whole frames through 
 
 TEST_CASE("run ends with a summary table: expectation runs failures verdict and repro", "[cli]") {
   const std::string out = corosim::testing::fresh_folder("summary_out");
-  auto result = run_cli({"run", "race/lost_update", "race/lost_update_fixed", "--seeds", "30", "--quiet", "--out", out});
+  auto result = run_cli(
+      {"run", "race/lost_update", "race/lost_update_fixed", "--seeds", "30", "--quiet", "--out", out});
   REQUIRE(result.exit_code == 0);
   const auto table = result.out.substr(result.out.find("\nsummary:\n"));
-  CHECK_THAT(table, Catch::Contains("scenario                expect           runs  failures  verdict  repro"));
+  CHECK_THAT(table,
+             Catch::Contains("scenario                expect           runs  failures  verdict  repro"));
   CHECK_THAT(table, Catch::Contains("race/lost_update        fails:check        30"));
   CHECK_THAT(table, Catch::Contains("met      " + out + "/race_lost_update-check-"));
   CHECK_THAT(table, Catch::Contains("race/lost_update_fixed  passes             30         0  met\n"));
 
   // fifo never interleaves the deposits: the bug is not found, and the table says so.
-  auto missed = run_cli({"run", "race/lost_update", "race/lost_update_fixed", "--strategy", "fifo", "--seeds", "3",
-                         "--quiet"});
+  auto missed = run_cli(
+      {"run", "race/lost_update", "race/lost_update_fixed", "--strategy", "fifo", "--seeds", "3", "--quiet"});
   CHECK(missed.exit_code == 1);
   CHECK_THAT(missed.out, Catch::Contains("race/lost_update        fails:check         3         0  NOT MET"));
 }

@@ -27,7 +27,8 @@ std::vector<std::string> files_in(const std::string& folder) {
 TEST_CASE("run --out writes one repro per distinct failure and every message ends with its replay command",
           "[cli][repro]") {
   const std::string out = fresh_folder("replay_cli_out");
-  auto result = run_cli({"run", "race/lost_update", "deadlock/lock_order", "--seeds", "60", "--quiet", "--out", out});
+  auto result =
+      run_cli({"run", "race/lost_update", "deadlock/lock_order", "--seeds", "60", "--quiet", "--out", out});
   REQUIRE(result.exit_code == 0);
   const auto files = files_in(out);
   REQUIRE(files.size() == 2);  // many failing seeds, one signature each
@@ -143,7 +144,8 @@ TEST_CASE("run --regressions replays the bundled corpus and every repro meets it
 TEST_CASE("run --check-determinism takes a fraction", "[cli]") {
   auto all = run_cli({"run", "race/lost_update_fixed", "--seeds", "4", "--quiet", "--check-determinism"});
   CHECK(all.exit_code == 0);
-  auto bad = run_cli({"run", "race/lost_update_fixed", "--seeds", "4", "--quiet", "--check-determinism", "2"});
+  auto bad =
+      run_cli({"run", "race/lost_update_fixed", "--seeds", "4", "--quiet", "--check-determinism", "2"});
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("not a fraction from 0 to 1"));
 }

@@ -12,20 +12,24 @@
 
 using corosim::testing::fresh_folder;
 using corosim::testing::read_json;
-using corosim::testing::scenario_entry;
 using corosim::testing::run_cli;
+using corosim::testing::scenario_entry;
 
 TEST_CASE("the shard flag I/N is parsed with reasons for bad values", "[cli][shard]") {
   auto shard = corosim::cli::parse_shard("2/4");
   REQUIRE(shard.ok());
   CHECK(shard->index == 2);
   CHECK(shard->count == 4);
-  CHECK(shard->seeds_of(10) == 3);  // seeds 1, 5, 9
+  CHECK(shard->seeds_of(10) == 3);                     // seeds 1, 5, 9
   CHECK(corosim::cli::Shard{4, 4}.seeds_of(10) == 2);  // 3, 7
   CHECK(corosim::cli::Shard{4, 4}.seeds_of(3) == 0);
-  for (const auto& [text, reason] : std::vector<std::pair<std::string, std::string>>{
-           {"2", "expected I/N"}, {"0/4", "numbered 1 to 4"}, {"5/4", "numbered 1 to 4"},
-           {"1/0", "at least 1"}, {"a/b", "whole numbers"}, {"-1/4", "whole numbers"}}) {
+  for (const auto& [text, reason] :
+       std::vector<std::pair<std::string, std::string>>{{"2", "expected I/N"},
+                                                        {"0/4", "numbered 1 to 4"},
+                                                        {"5/4", "numbered 1 to 4"},
+                                                        {"1/0", "at least 1"},
+                                                        {"a/b", "whole numbers"},
+                                                        {"-1/4", "whole numbers"}}) {
     auto bad = corosim::cli::parse_shard(text);
     INFO(text);
     REQUIRE_FALSE(bad.ok());
@@ -36,7 +40,8 @@ TEST_CASE("the shard flag I/N is parsed with reasons for bad values", "[cli][sha
 TEST_CASE("three shards merged report what one unsharded run reports", "[cli][shard]") {
   const std::string folder = fresh_folder("shards");
   std::filesystem::create_directories(folder);
-  const std::vector<std::string> scenarios = {"race/lost_update", "race/lost_update_fixed", "select/read_send"};
+  const std::vector<std::string> scenarios = {"race/lost_update", "race/lost_update_fixed",
+                                              "select/read_send"};
   auto run = [&](std::vector<std::string> extra, const std::string& json) {
     std::vector<std::string> args = {"run"};
     args.insert(args.end(), scenarios.begin(), scenarios.end());
@@ -63,7 +68,8 @@ TEST_CASE("three shards merged report what one unsharded run reports", "[cli][sh
     INFO(name);
     const auto& a = scenario_entry(whole, name);
     const auto& b = scenario_entry(combined, name);
-    for (const char* field : {"runs", "failures", "cancel_points", "met", "outcome", "first_failure", "trace_hash"}) {
+    for (const char* field :
+         {"runs", "failures", "cancel_points", "met", "outcome", "first_failure", "trace_hash"}) {
       INFO(field);
       CHECK(a[field] == b[field]);
     }

@@ -37,7 +37,8 @@ std::string reference_section(const std::string& guide, const std::string& comma
 }  // namespace
 
 TEST_CASE("the user guide's CLI reference matches every command's help", "[cli][docs]") {
-  auto guide = corosim::read_file((std::filesystem::path(COROSIM_SOURCE_DIR) / "docs/user-guide.md").string());
+  auto guide =
+      corosim::read_file((std::filesystem::path(COROSIM_SOURCE_DIR) / "docs/user-guide.md").string());
   REQUIRE(guide.ok());
   for (const char* command : {"list", "run", "replay", "minimize", "import-fuzz", "export-fuzz", "merge"}) {
     INFO("corosim " << command);
@@ -53,8 +54,8 @@ TEST_CASE("the user guide's CLI reference matches every command's help", "[cli][
     CHECK_THAT(top.out, Catch::Contains(std::string("  ") + command + " "));
   }
   const std::regex subcommand(R"(\n  ([a-z][a-z-]+) {2,})");
-  for (auto it = std::sregex_iterator(top.out.begin(), top.out.end(), subcommand); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(top.out.begin(), top.out.end(), subcommand);
+       it != std::sregex_iterator(); ++it) {
     INFO("subcommand " << (*it)[1].str());
     CHECK_FALSE(reference_section(*guide, (*it)[1].str()).empty());
   }

@@ -95,7 +95,8 @@ TEST_CASE("decisions_to_bytes is the input that answers the same decisions", "[f
     RC_ASSERT(no_trailing_zero);
     BytesStrategy strategy(bytes);
     strategy.begin_run(0);
-    for (const auto& decision : decisions) RC_ASSERT(strategy.choose(decision.kind, decision.n) == decision.value);
+    for (const auto& decision : decisions)
+      RC_ASSERT(strategy.choose(decision.kind, decision.n) == decision.value);
   });
 }
 
@@ -164,8 +165,8 @@ TEST_CASE("every regression repro converts to a fuzz input that fails the same w
 }
 
 TEST_CASE("a repro without a fuzz form is refused with the reason", "[fuzz][repro]") {
-  corosim::Repro repro = load(fs::path(COROSIM_SOURCE_DIR) / "scenarios/regressions" /
-                              "select_read_send-cancel-safety.repro");
+  corosim::Repro repro =
+      load(fs::path(COROSIM_SOURCE_DIR) / "scenarios/regressions" / "select_read_send-cancel-safety.repro");
   const corosim::Scenario& target = scenario(repro.scenario);
 
   corosim::Repro prestart = repro;
@@ -180,8 +181,8 @@ TEST_CASE("a repro without a fuzz form is refused with the reason", "[fuzz][repr
   REQUIRE_FALSE(differs.ok());
   CHECK_THAT(std::string(differs.status().message()), Catch::Contains("instead of cancel-safety at"));
 
-  corosim::Repro uncancelled = load(fs::path(COROSIM_SOURCE_DIR) / "scenarios/regressions" /
-                                    "race_lost_update-check.repro");
+  corosim::Repro uncancelled =
+      load(fs::path(COROSIM_SOURCE_DIR) / "scenarios/regressions" / "race_lost_update-check.repro");
   uncancelled.cancel = corosim::CancelPlan::at(1, corosim::CancelMode::drop);
   auto no_cancel = corosim::fuzz_input_from_repro(scenario("race/lost_update"), uncancelled);
   REQUIRE_FALSE(no_cancel.ok());
@@ -191,8 +192,8 @@ TEST_CASE("a repro without a fuzz form is refused with the reason", "[fuzz][repr
 TEST_CASE("import-fuzz and export-fuzz round-trip through files and report bad input", "[fuzz][cli]") {
   const std::string folder = fresh_folder("fuzz_cli");
   fs::create_directories(folder);
-  const std::string repro = (fs::path(COROSIM_SOURCE_DIR) / "scenarios/regressions" /
-                             "select_read_send_loop-check.repro").string();
+  const std::string repro =
+      (fs::path(COROSIM_SOURCE_DIR) / "scenarios/regressions" / "select_read_send_loop-check.repro").string();
   const std::string input = folder + "/seed";
   auto exported = run_cli({"export-fuzz", repro, "--out", input});
   REQUIRE(exported.exit_code == 0);
@@ -207,7 +208,8 @@ TEST_CASE("import-fuzz and export-fuzz round-trip through files and report bad i
   CHECK_THAT(replayed.out, Catch::Contains("matches the recording"));
 
   // The same bytes on the fixed variant: the run passes (exit 1), a repro all the same.
-  auto fixed = run_cli({"import-fuzz", "select/read_send_loop_owned_batch", input, "--out", folder + "/fixed.repro"});
+  auto fixed =
+      run_cli({"import-fuzz", "select/read_send_loop_owned_batch", input, "--out", folder + "/fixed.repro"});
   CHECK(fixed.exit_code == 1);
   CHECK_THAT(fixed.out, Catch::Contains("the run passes"));
   CHECK(fs::exists(folder + "/fixed.repro"));

@@ -63,14 +63,16 @@ TEST_CASE("explore and Passes: a broken scenario explains itself and leaves a re
   CHECK_THAT(Catch::Detail::stringify(result), Catch::Contains("each fiber's last events:"));
 
   // Under its true expectation the same body meets it.
-  REQUIRE_THAT(corosim::explore("test/two_deposits", two_deposits, corosim::fails_with(corosim::Checker::check)),
-               corosim::Passes());
+  REQUIRE_THAT(
+      corosim::explore("test/two_deposits", two_deposits, corosim::fails_with(corosim::Checker::check)),
+      corosim::Passes());
 }
 
 TEST_CASE("explore: an expected failure that never happens is explained", "[testing]") {
   corosim::ExploreOptions options;
   options.seed_count = 3;
-  const auto result = corosim::explore("test/one_deposit", one_deposit, corosim::fails_with(corosim::Checker::check), options);
+  const auto result = corosim::explore("test/one_deposit", one_deposit,
+                                       corosim::fails_with(corosim::Checker::check), options);
   CHECK_FALSE(result.met());
   CHECK_THAT(result.explanation, Catch::Contains("expected a failure, but all 3 runs passed"));
 }

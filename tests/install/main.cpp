@@ -11,9 +11,11 @@ namespace {
 
 corosim::Task<int> sum_over_channel() {
   auto [tx, rx] = corosim::channel<int>(1);
-  auto producer = corosim::spawn([](corosim::Sender<int> out) -> corosim::Task<void> {
-    for (int i = 1; i <= 4; ++i) co_await out.send(i);
-  }, std::move(tx));
+  auto producer = corosim::spawn(
+      [](corosim::Sender<int> out) -> corosim::Task<void> {
+        for (int i = 1; i <= 4; ++i) co_await out.send(i);
+      },
+      std::move(tx));
   int sum = 0;
   while (auto item = co_await rx.recv()) sum += *item;
   co_await producer;
@@ -22,9 +24,7 @@ corosim::Task<int> sum_over_channel() {
 
 }  // namespace
 
-CORO_SCENARIO("consumer/channel_sum", corosim::passes()) {
-  CORO_CHECK(co_await sum_over_channel() == 10);
-}
+CORO_SCENARIO("consumer/channel_sum", corosim::passes()) { CORO_CHECK(co_await sum_over_channel() == 10); }
 
 int main() {
   char program[] = "consumer";

@@ -22,9 +22,9 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 TEST_CASE("the timeline has a lane per fiber and marks suspensions cancellations wake-ups and the failure",
           "[replay][html]") {
-  auto loaded = corosim::cli::load_repro(
-      (std::filesystem::path(COROSIM_SOURCE_DIR) / "scenarios/regressions/select_read_send-cancel-safety.repro")
-          .string());
+  auto loaded = corosim::cli::load_repro((std::filesystem::path(COROSIM_SOURCE_DIR) /
+                                          "scenarios/regressions/select_read_send-cancel-safety.repro")
+                                             .string());
   REQUIRE(loaded.ok());
   auto outcome = corosim::replay_repro(loaded->repro, loaded->scenario->body);
   REQUIRE(outcome.ok());
@@ -44,7 +44,7 @@ TEST_CASE("the timeline has a lane per fiber and marks suspensions cancellations
   CHECK(count(html, "class=\"failed\"") == 1);
   CHECK(count(html, "class=\"wake") > 0);
   CHECK(count(html, "class=\"tick-label\"") > 0);
-  CHECK_THAT(html, Catch::Contains("at scenarios/bundled/read_send.cpp:"));  // hover text: where
+  CHECK_THAT(html, Catch::Contains("at scenarios/bundled/read_send.cpp:"));       // hover text: where
   CHECK_THAT(html, Catch::Contains("failed: &lt;cancel-safety&gt; &amp; more"));  // escaped
   // Self-contained: nothing to fetch.
   CHECK(html.find("<script") == std::string::npos);

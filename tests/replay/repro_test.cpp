@@ -30,11 +30,10 @@ Repro sample() {
   repro.seed = 12;
   repro.cancel = corosim::CancelPlan::at(3, corosim::CancelMode::prompt);
   repro.steps_max = 5000;
-  repro.decisions = {{DecisionKind::schedule, 3, 2}, {DecisionKind::yield, 2, 1},
-                     {DecisionKind::yield, 2, 1},    {DecisionKind::yield, 2, 1},
-                     {DecisionKind::timer_tie, 2, 0}, {DecisionKind::random, 10, 7},
-                     {DecisionKind::cancel_arm, 2, 1}, {DecisionKind::cancel_fire, 2, 0},
-                     {DecisionKind::cancel_mode, 4, 3}};
+  repro.decisions = {
+      {DecisionKind::schedule, 3, 2},   {DecisionKind::yield, 2, 1},       {DecisionKind::yield, 2, 1},
+      {DecisionKind::yield, 2, 1},      {DecisionKind::timer_tie, 2, 0},   {DecisionKind::random, 10, 7},
+      {DecisionKind::cancel_arm, 2, 1}, {DecisionKind::cancel_fire, 2, 0}, {DecisionKind::cancel_mode, 4, 3}};
   repro.checker = corosim::Checker::check;
   repro.message = "CORO_CHECK(balance == 30) failed: balance is 10";
   repro.location = "scenarios/bundled/races.cpp:39";
@@ -43,7 +42,8 @@ Repro sample() {
 }
 
 // The first failing run of a scenario over seeds 0..199, under its own exploration.
-std::optional<std::pair<corosim::RunResult, corosim::SimOptions>> first_failure(const corosim::Scenario& scenario) {
+std::optional<std::pair<corosim::RunResult, corosim::SimOptions>> first_failure(
+    const corosim::Scenario& scenario) {
   std::optional<std::pair<corosim::RunResult, corosim::SimOptions>> found;
   corosim::ExploreOptions options;
   options.seed_count = 200;
@@ -136,9 +136,11 @@ TEST_CASE("malformed repros are rejected with the line and the reason", "[repro]
       {replace("scenario: race/lost_update", "scenario no colon"), "expected 'field: value'"},
       {replace("y1/2*3", "y1/2*99999999999"), "more than 10000000 decisions"},
       {replace("s2/3", "s2/99999999999999999999999"), "value and n must be whole numbers"},
-      {replace("steps-max: 5000", "steps-max: 18446744073709551615"), "steps-max must be a whole number from 1 to"},
+      {replace("steps-max: 5000", "steps-max: 18446744073709551615"),
+       "steps-max must be a whole number from 1 to"},
       {replace("s2/3", "\x01\xff"), "unknown kind letter"},
-      {replace("failure: check: ", "failure: chekc: "), "repro:7: unknown checker 'chekc' (did you mean 'check'?)"},
+      {replace("failure: check: ", "failure: chekc: "),
+       "repro:7: unknown checker 'chekc' (did you mean 'check'?)"},
   };
   for (const auto& [text, expected] : cases) {
     auto parsed = corosim::parse_repro(text);
@@ -276,7 +278,8 @@ TEST_CASE("trace exporters: Perfetto has a track per fiber and wake-up flows and
   CHECK_THAT(columns.str(), Catch::Contains("fiber 1"));
 }
 
-TEST_CASE("golden: the repro format and every exporter's output for a bundled repro", "[repro][export][golden]") {
+TEST_CASE("golden: the repro format and every exporter's output for a bundled repro",
+          "[repro][export][golden]") {
   corosim::testing::check_golden("repro_format.repro", corosim::format_repro(sample()));
   auto text = corosim::read_file(COROSIM_SOURCE_DIR "/scenarios/regressions/race_lost_update-check.repro");
   REQUIRE(text.ok());

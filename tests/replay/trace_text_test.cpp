@@ -52,8 +52,8 @@ TEST_CASE("golden: the tail option keeps the last events", "[golden][trace]") {
 }
 
 TEST_CASE("golden: corosim run summary and failure report", "[golden][cli]") {
-  auto result = corosim::testing::run_cli(
-      {"run", "deadlock/*", "race/lost_update", "--seeds", "50", "--quiet"});
+  auto result =
+      corosim::testing::run_cli({"run", "deadlock/*", "race/lost_update", "--seeds", "50", "--quiet"});
   REQUIRE(result.exit_code == 0);
   corosim::testing::check_golden("cli_run_deadlock_race.txt", result.out);
 }
@@ -67,11 +67,10 @@ TEST_CASE("golden: trace hashes are the same on every compiler and run", "[golde
       REQUIRE(first.result.trace_hash == again.result.trace_hash);
       REQUIRE(first.text == again.text);
       char hash[17];
-      std::snprintf(hash, sizeof hash, "%016llx",
-                    static_cast<unsigned long long>(first.result.trace_hash));
-      table += scenario.name + " seed=" + std::to_string(seed) + " steps=" +
-               std::to_string(first.result.steps) + " decisions=" +
-               std::to_string(first.result.decisions.size()) + " hash=" + hash + "\n";
+      std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(first.result.trace_hash));
+      table += scenario.name + " seed=" + std::to_string(seed) +
+               " steps=" + std::to_string(first.result.steps) +
+               " decisions=" + std::to_string(first.result.decisions.size()) + " hash=" + hash + "\n";
     }
   }
   corosim::testing::check_golden("trace_hashes.txt", table);

@@ -101,14 +101,16 @@ Task<void> use_leaky_resource(Engine& engine) {
 
 TEST_CASE("with_resource awaits async_close after the body so a reopen succeeds", "[async_drop]") {
   Engine engine;
-  auto result = run_random([&]() -> Task<void> {
-    auto body = [](Handle& handle) -> Task<int> { co_return co_await handle.query(); };
-    for (int i = 0; i < 3; ++i) {
-      int value = co_await corosim::with_resource(Handle(engine), body);
-      CORO_CHECK(value == 7);
-      CORO_CHECK_MSG(!engine.open, "with_resource returned before the close finished");
-    }
-  }, 5);
+  auto result = run_random(
+      [&]() -> Task<void> {
+        auto body = [](Handle& handle) -> Task<int> { co_return co_await handle.query(); };
+        for (int i = 0; i < 3; ++i) {
+          int value = co_await corosim::with_resource(Handle(engine), body);
+          CORO_CHECK(value == 7);
+          CORO_CHECK_MSG(!engine.open, "with_resource returned before the close finished");
+        }
+      },
+      5);
   REQUIRE(result.passed());
   REQUIRE(engine.closes == 3);
 }
@@ -181,25 +183,27 @@ TEST_CASE("async_close runs shielded: random injected cancellation never cuts it
   for (std::uint64_t seed = 0; seed < 100; ++seed) {
     Engine engine;
     corosim::SimOptions options;
-    options.cancel = corosim::CancelPlan::random({corosim::CancelMode::drop, corosim::CancelMode::stop,
-                                             corosim::CancelMode::prompt, corosim::CancelMode::interrupt});
-    auto result = run_random([&]() -> Task<void> {
-      auto use = [&engine]() -> Task<void> {
-        auto handle = co_await corosim::scoped(Handle(engine));
-        int value = co_await handle->query();
-        CORO_CHECK(value == 7);
-        co_await handle.close();
-      };
-      co_await corosim::cancellable(use());
-      CORO_CHECK_MSG(!engine.open, "the handle was left open");
-    }, seed, options);
+    options.cancel =
+        corosim::CancelPlan::random({corosim::CancelMode::drop, corosim::CancelMode::stop,
+                                     corosim::CancelMode::prompt, corosim::CancelMode::interrupt});
+    auto result = run_random(
+        [&]() -> Task<void> {
+          auto use = [&engine]() -> Task<void> {
+            auto handle = co_await corosim::scoped(Handle(engine));
+            int value = co_await handle->query();
+            CORO_CHECK(value == 7);
+            co_await handle.close();
+          };
+          co_await corosim::cancellable(use());
+          CORO_CHECK_MSG(!engine.open, "the handle was left open");
+        },
+        seed, options);
     INFO("seed " << seed << ": " << message_of(result));
     REQUIRE(result.passed());
   }
 }
 
-TEST_CASE("use-after-close: using a closed guard or resource is reported where it is used",
-          "[async_drop]") {
+TEST_CASE("use-after-close: using a closed guard or resource is reported where it is used", "[async_drop]") {
   Engine engine;
   int use_line = 0;
   auto result = run_fifo([&]() -> Task<void> {

@@ -40,8 +40,7 @@ Classes classify(std::function<CancelSafetySpec<State>()> make_spec) {
       co_await corosim::check_cancel_safety(std::move(spec));
     };
   };
-  return Classes{strongest_class(body_for, CancelMode::drop),
-                 strongest_class(body_for, CancelMode::stop),
+  return Classes{strongest_class(body_for, CancelMode::drop), strongest_class(body_for, CancelMode::stop),
                  strongest_class(body_for, CancelMode::prompt),
                  strongest_class(body_for, CancelMode::interrupt)};
 }
@@ -51,17 +50,17 @@ void require_classes(const Classes& got, CancelSafety drop, CancelSafety stop, C
   CHECK(corosim::cancel_safety_name(got.drop) == std::string(corosim::cancel_safety_name(drop)));
   CHECK(corosim::cancel_safety_name(got.stop) == std::string(corosim::cancel_safety_name(stop)));
   CHECK(corosim::cancel_safety_name(got.prompt) == std::string(corosim::cancel_safety_name(prompt)));
-  CHECK(corosim::cancel_safety_name(got.interrupt) ==
-        std::string(corosim::cancel_safety_name(interrupt)));
+  CHECK(corosim::cancel_safety_name(got.interrupt) == std::string(corosim::cancel_safety_name(interrupt)));
 }
 
 // Runs `release` after 1ms in a fiber that is harness, not under test.
 template <class F>
 JoinHandle<void> after_1ms(F release) {
   return corosim::spawn([release]() -> Task<void> {
-    co_await corosim::sleep_for(1ms);
-    release();
-  }).shield();
+           co_await corosim::sleep_for(1ms);
+           release();
+         })
+      .shield();
 }
 
 constexpr CancelSafety kTotal = CancelSafety::total;
@@ -116,7 +115,8 @@ TEST_CASE("cancel-safety table: Semaphore::acquire", "[cancel_safety][table]") {
                       ++state.acquired;
                     };
                     spec.observe = [](const State& state) {
-                      return std::to_string(state.acquired) + " " + std::to_string(state.permits->available());
+                      return std::to_string(state.acquired) + " " +
+                             std::to_string(state.permits->available());
                     };
                     return spec;
                   }),
@@ -266,14 +266,12 @@ TEST_CASE("cancel-safety table: JoinHandle await", "[cancel_safety][table]") {
                     spec.make = [] {
                       State state;
                       *state.worker = corosim::spawn([]() -> Task<int> {
-                        co_await corosim::sleep_for(1ms);
-                        co_return 42;
-                      }).shield();
+                                        co_await corosim::sleep_for(1ms);
+                                        co_return 42;
+                                      }).shield();
                       return state;
                     };
-                    spec.operation = [](State& state) -> Task<void> {
-                      state.value = co_await *state.worker;
-                    };
+                    spec.operation = [](State& state) -> Task<void> { state.value = co_await *state.worker; };
                     spec.observe = [](const State& state) { return std::to_string(state.value); };
                     return spec;
                   }),
@@ -282,8 +280,7 @@ TEST_CASE("cancel-safety table: JoinHandle await", "[cancel_safety][table]") {
 
 TEST_CASE("cancel-safety table: SimFile::read_batch", "[cancel_safety][table]") {
   struct State {
-    std::shared_ptr<corosim::SimFile> file =
-        std::make_shared<corosim::SimFile>(std::vector<int>{1, 2, 3, 4});
+    std::shared_ptr<corosim::SimFile> file = std::make_shared<corosim::SimFile>(std::vector<int>{1, 2, 3, 4});
     std::vector<int> got;
   };
   require_classes(classify<State>([] {
@@ -294,7 +291,8 @@ TEST_CASE("cancel-safety table: SimFile::read_batch", "[cancel_safety][table]") 
                       state.got.insert(state.got.end(), batch.begin(), batch.end());
                     };
                     spec.observe = [](const State& state) {
-                      return std::to_string(state.got.size()) + " at " + std::to_string(state.file->position());
+                      return std::to_string(state.got.size()) + " at " +
+                             std::to_string(state.file->position());
                     };
                     return spec;
                   }),
@@ -484,7 +482,8 @@ TEST_CASE("cancel-safety table: PolledSet::next", "[cancel_safety][table]") {
                       if (value) state.got.push_back(*value);
                     };
                     spec.observe = [](const State& state) {
-                      return std::to_string(state.got.size()) + " got, " + std::to_string(state.set->size()) + " left";
+                      return std::to_string(state.got.size()) + " got, " + std::to_string(state.set->size()) +
+                             " left";
                     };
                     return spec;
                   }),
@@ -510,7 +509,9 @@ TEST_CASE("cancel-safety table: merge next", "[cancel_safety][table]") {
                       std::optional<int> item = co_await state.merged->next();
                       if (item) state.got.push_back(*item);
                     };
-                    spec.observe = [](const State& state) { return std::to_string(state.got.size()) + " got"; };
+                    spec.observe = [](const State& state) {
+                      return std::to_string(state.got.size()) + " got";
+                    };
                     return spec;
                   }),
                   kTotal, kTotal, kTotal, kTotal);
@@ -521,16 +522,15 @@ TEST_CASE("cancel-safety table: Pollable await", "[cancel_safety][table]") {
     std::shared_ptr<corosim::Pollable<int>> pollable;
     int value = 0;
   };
-  require_classes(classify<State>([] {
-                    CancelSafetySpec<State> spec;
-                    spec.make = [] {
-                      return State{std::make_shared<corosim::Pollable<int>>(value_after_1ms(42)), 0};
-                    };
-                    spec.operation = [](State& state) -> Task<void> { state.value = co_await *state.pollable; };
-                    spec.observe = [](const State& state) { return std::to_string(state.value); };
-                    return spec;
-                  }),
-                  kTotal, kTotal, kTotal, kTotal);
+  require_classes(
+      classify<State>([] {
+        CancelSafetySpec<State> spec;
+        spec.make = [] { return State{std::make_shared<corosim::Pollable<int>>(value_after_1ms(42)), 0}; };
+        spec.operation = [](State& state) -> Task<void> { state.value = co_await *state.pollable; };
+        spec.observe = [](const State& state) { return std::to_string(state.value); };
+        return spec;
+      }),
+      kTotal, kTotal, kTotal, kTotal);
 }
 
 namespace {
@@ -557,7 +557,9 @@ TEST_CASE("cancel-safety table: Scoped::close", "[cancel_safety][table]") {
                       return state;
                     };
                     spec.operation = [](State& state) -> Task<void> { co_await state.guard->close(); };
-                    spec.observe = [](const State& state) { return std::to_string(*state.closes) + " close(s)"; };
+                    spec.observe = [](const State& state) {
+                      return std::to_string(*state.closes) + " close(s)";
+                    };
                     return spec;
                   }),
                   kTotal, kTotal, kTotal, kTotal);

@@ -24,9 +24,7 @@ struct Bank {
   bool frozen = false;
 };
 
-std::string balances(const Bank& bank) {
-  return std::to_string(bank.from) + "/" + std::to_string(bank.to);
-}
+std::string balances(const Bank& bank) { return std::to_string(bank.from) + "/" + std::to_string(bank.to); }
 
 // Debit, await, credit: cancelled in between, money vanishes.
 Task<void> careless_transfer(Bank& bank) {
@@ -53,8 +51,8 @@ Task<void> freezing_transfer(Bank& bank) {
   bank.frozen = false;
 }
 
-corosim::MainFactory bank_check(Task<void> (*operation)(Bank&), CancelSafety claim,
-                                bool with_invariant, bool with_terminal) {
+corosim::MainFactory bank_check(Task<void> (*operation)(Bank&), CancelSafety claim, bool with_invariant,
+                                bool with_terminal) {
   return [=]() -> Task<void> {
     CancelSafetySpec<Bank> spec;
     spec.claim = claim;
@@ -86,18 +84,13 @@ TEST_CASE("an operation that loses state between awaits is found unsafe", "[canc
   CHECK_THAT(failure.message, Catch::Contains("claimed total, but this run is unsafe"));
   CHECK_THAT(failure.message, Catch::Contains("\"80/10\""));  // debited twice, credited once
   CHECK_THAT(failure.message, Catch::Contains("\"90/10\""));
-  CHECK(std::string(outcome.first_failure->injections.at(0).where.base_name()) ==
-        "cancel_safety_test.cpp");
+  CHECK(std::string(outcome.first_failure->injections.at(0).where.base_name()) == "cancel_safety_test.cpp");
 }
 
 TEST_CASE("the verdict classes total partial terminal and unsafe", "[cancel_safety]") {
-  auto careless = [](CancelSafety claim) {
-    return bank_check(careless_transfer, claim, true, false);
-  };
+  auto careless = [](CancelSafety claim) { return bank_check(careless_transfer, claim, true, false); };
   CHECK(strongest_class(careless, CancelMode::drop) == CancelSafety::partial);
-  auto freezing = [](CancelSafety claim) {
-    return bank_check(freezing_transfer, claim, false, true);
-  };
+  auto freezing = [](CancelSafety claim) { return bank_check(freezing_transfer, claim, false, true); };
   CHECK(strongest_class(freezing, CancelMode::drop) == CancelSafety::terminal);
   auto bare = [](CancelSafety claim) { return bank_check(careless_transfer, claim, false, false); };
   CHECK(strongest_class(bare, CancelMode::drop) == CancelSafety::unsafe);

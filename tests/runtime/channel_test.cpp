@@ -49,10 +49,12 @@ TEST_CASE("the last sender going away closes the channel", "[channel]") {
   bool ended = false;
   auto result = run_fifo([&]() -> Task<void> {
     auto [tx, rx] = corosim::channel<std::unique_ptr<int>>(1);
-    auto producer = corosim::spawn([](corosim::Sender<std::unique_ptr<int>> out) -> Task<void> {
-      auto copy = out;  // two senders, both gone at the end
-      co_await copy.send(std::make_unique<int>(5));
-    }, std::move(tx));
+    auto producer = corosim::spawn(
+        [](corosim::Sender<std::unique_ptr<int>> out) -> Task<void> {
+          auto copy = out;  // two senders, both gone at the end
+          co_await copy.send(std::make_unique<int>(5));
+        },
+        std::move(tx));
     auto first = co_await rx.recv();
     CORO_CHECK(first && **first == 5);
     ended = !(co_await rx.recv()).has_value();
@@ -68,15 +70,16 @@ TEST_CASE("send fails once the receiver is gone", "[channel]") {
     co_await tx.send(1);
     auto blocked = corosim::spawn([&tx]() -> Task<bool> { co_return co_await tx.send(2); });
     co_await corosim::yield_now();
-    { auto gone = std::move(rx); }
+    {
+      auto gone = std::move(rx);
+    }
     CORO_CHECK(!(co_await blocked));
     CORO_CHECK(tx.is_closed());
   });
   REQUIRE(result.passed());
 }
 
-TEST_CASE("recv is cancel safe: a receiver dropped after the wake-up loses nothing",
-          "[channel][drop]") {
+TEST_CASE("recv is cancel safe: a receiver dropped after the wake-up loses nothing", "[channel][drop]") {
   auto result = run_fifo([&]() -> Task<void> {
     auto [tx, rx] = corosim::channel<int>(4);
     auto receiver = corosim::spawn([&rx]() -> Task<void> { co_await rx.recv(); });
@@ -94,11 +97,15 @@ TEST_CASE("property: every item arrives exactly once and in order per sender", "
     auto [tx, rx] = corosim::channel<std::pair<int, int>>(2);
     corosim::TaskScope scope;
     for (int sender = 0; sender < 3; ++sender) {
-      scope.spawn([sender](corosim::Sender<std::pair<int, int>> out) -> Task<void> {
-        for (int i = 0; i < 5; ++i) co_await out.send({sender, i});
-      }, tx);
+      scope.spawn(
+          [sender](corosim::Sender<std::pair<int, int>> out) -> Task<void> {
+            for (int i = 0; i < 5; ++i) co_await out.send({sender, i});
+          },
+          tx);
     }
-    { auto drop = std::move(tx); }
+    {
+      auto drop = std::move(tx);
+    }
     int next[3] = {0, 0, 0};
     int total = 0;
     while (auto item = co_await rx.recv()) {
@@ -122,7 +129,9 @@ TEST_CASE("oneshot delivers one value or nullopt if the sender is dropped", "[on
     CORO_CHECK(got == 9);
 
     auto [tx2, rx2] = corosim::oneshot<int>();
-    { auto gone = std::move(tx2); }
+    {
+      auto gone = std::move(tx2);
+    }
     CORO_CHECK(!(co_await rx2.recv()).has_value());
   });
   REQUIRE(result.passed());
@@ -153,7 +162,9 @@ TEST_CASE("reserve waits for a slot and the permit sends without suspending", "[
 TEST_CASE("an unused or dropped reservation gives its slot back", "[channel][reserve][drop]") {
   auto result = run_fifo([&]() -> Task<void> {
     auto [tx, rx] = corosim::channel<int>(1);
-    { auto unused = co_await tx.reserve(); }
+    {
+      auto unused = co_await tx.reserve();
+    }
     CORO_CHECK(tx.try_send(1));  // the slot came back
     auto parked = corosim::spawn([&tx]() -> Task<void> { auto p = co_await tx.reserve(); });
     co_await corosim::yield_now();

@@ -14,9 +14,11 @@ namespace {
 
 Task<int> pipeline_sum() {
   auto [tx, rx] = corosim::channel<int>(2);
-  auto producer = corosim::spawn([](corosim::Sender<int> out) -> Task<void> {
-    for (int i = 1; i <= 10; ++i) co_await out.send(i);
-  }, std::move(tx));
+  auto producer = corosim::spawn(
+      [](corosim::Sender<int> out) -> Task<void> {
+        for (int i = 1; i <= 10; ++i) co_await out.send(i);
+      },
+      std::move(tx));
   int sum = 0;
   while (auto item = co_await rx.recv()) sum += *item;
   co_await producer;

@@ -30,7 +30,8 @@ TEST_CASE("primitive kit: a deadlock report names a user primitive and its opera
   REQUIRE(checker_of(result) == "deadlock");
   const std::string& report = result.failure->message;
   INFO(report);
-  CHECK_THAT(report, Catch::Contains("fiber 0 (main) waits at examples/100-condition-variable/condition_variable.h:"));
+  CHECK_THAT(report, Catch::Contains(
+                         "fiber 0 (main) waits at examples/100-condition-variable/condition_variable.h:"));
   CHECK_THAT(report, Catch::Contains("in condvar.wait on condvar#"));
   CHECK_THAT(report, !Catch::Contains("event#"));
 }
@@ -58,7 +59,8 @@ TEST_CASE("primitive kit: the wait-for graph shows a user primitive between fibe
   CHECK_THAT(result.failure->message, Catch::Contains("in mutex.lock on mutex#0, held by fiber 1"));
 }
 
-TEST_CASE("primitive kit: the correct condition variable passes the sweep in every mode", "[primitive][cancel]") {
+TEST_CASE("primitive kit: the correct condition variable passes the sweep in every mode",
+          "[primitive][cancel]") {
   for (CancelMode mode : corosim::all_cancel_modes()) {
     INFO("mode " << corosim::cancel_mode_name(mode));
     const auto outcome = corosim::testing::sweep(example::handoff<Correct>, mode, 12);

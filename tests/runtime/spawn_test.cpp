@@ -171,8 +171,7 @@ TEST_CASE("a detached fiber runs to completion on its own", "[spawn]") {
   REQUIRE(finished);
 }
 
-TEST_CASE("a fiber that drops itself through its own handle ends at the end of its step",
-          "[spawn][drop]") {
+TEST_CASE("a fiber that drops itself through its own handle ends at the end of its step", "[spawn][drop]") {
   bool dropped = false;
   bool ran_past = false;
   auto result = run_fifo([&]() -> Task<void> {

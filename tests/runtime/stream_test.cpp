@@ -147,8 +147,7 @@ TEST_CASE("a spawned PolledSet's members progress while the owner is elsewhere",
   REQUIRE(result.passed());
 }
 
-TEST_CASE("PolledSet gives values in completion order or in push order with next_in_order",
-          "[polled_set]") {
+TEST_CASE("PolledSet gives values in completion order or in push order with next_in_order", "[polled_set]") {
   std::vector<int> unordered;
   std::vector<int> ordered;
   auto result = run_fifo([&]() -> Task<void> {
@@ -180,8 +179,7 @@ TEST_CASE("cancelling PolledSet::next loses nothing: the member keeps its progre
   REQUIRE(result.passed());
 }
 
-TEST_CASE("buffered keeps source order and buffer_unordered gives completion order",
-          "[buffered]") {
+TEST_CASE("buffered keeps source order and buffer_unordered gives completion order", "[buffered]") {
   std::vector<int> in_order;
   std::vector<int> unordered;
   int in_flight = 0;
@@ -195,12 +193,14 @@ TEST_CASE("buffered keeps source order and buffer_unordered gives completion ord
   auto source = [&]() -> corosim::Stream<Task<int>> {
     for (int i = 0; i < 5; ++i) co_yield tracked(i);
   };
-  auto result = run_random([&]() -> Task<void> {
-    auto ordered_rows = corosim::buffered(source(), 2);
-    while (std::optional<int> v = co_await ordered_rows.next()) in_order.push_back(*v);
-    auto any_rows = corosim::buffer_unordered(source(), 5);
-    while (std::optional<int> v = co_await any_rows.next()) unordered.push_back(*v);
-  }, 3);
+  auto result = run_random(
+      [&]() -> Task<void> {
+        auto ordered_rows = corosim::buffered(source(), 2);
+        while (std::optional<int> v = co_await ordered_rows.next()) in_order.push_back(*v);
+        auto any_rows = corosim::buffer_unordered(source(), 5);
+        while (std::optional<int> v = co_await any_rows.next()) unordered.push_back(*v);
+      },
+      3);
   REQUIRE(result.passed());
   REQUIRE(in_order == std::vector<int>{0, 1, 2, 3, 4});
   REQUIRE(unordered == std::vector<int>{4, 3, 2, 1, 0});
@@ -233,14 +233,16 @@ TEST_CASE("merge delivers every item of every input even when its next is cancel
           "[merge][cancel]") {
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     std::vector<int> seen;
-    auto result = run_random([&]() -> Task<void> {
-      auto merged = corosim::merge(counting(5, 3ms), counting(4, 5ms));
-      for (;;) {
-        auto item = co_await corosim::timeout(2ms, merged.next());
-        if (item.has_value() && !item->has_value()) break;  // both inputs ended
-        if (item.has_value()) seen.push_back(**item);
-      }
-    }, seed);
+    auto result = run_random(
+        [&]() -> Task<void> {
+          auto merged = corosim::merge(counting(5, 3ms), counting(4, 5ms));
+          for (;;) {
+            auto item = co_await corosim::timeout(2ms, merged.next());
+            if (item.has_value() && !item->has_value()) break;  // both inputs ended
+            if (item.has_value()) seen.push_back(**item);
+          }
+        },
+        seed);
     REQUIRE(result.passed());
     std::sort(seen.begin(), seen.end());
     REQUIRE(seen == std::vector<int>{0, 0, 1, 1, 2, 2, 3, 3, 4});

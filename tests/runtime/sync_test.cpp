@@ -68,8 +68,8 @@ TEST_CASE("a waiter dropped after the hand-off passes the lock on", "[mutex][dro
       second_got_it = true;
     });
     co_await corosim::yield_now();
-    guard.unlock();      // granted to `first`, which has not resumed yet
-    first.cancel();      // ... and is dropped: the lock must go to `second`
+    guard.unlock();  // granted to `first`, which has not resumed yet
+    first.cancel();  // ... and is dropped: the lock must go to `second`
     co_await second;
     CORO_CHECK(!mutex.is_locked());
   });

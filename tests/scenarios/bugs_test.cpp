@@ -43,14 +43,17 @@ TEST_CASE("bug benchmark: dfs finds exactly the bugs within its preemption bound
   corosim::ExploreOptions options;
   options.seed_count = 100'000;
   options.strategy = "dfs:2";
-  const corosim::ScenarioReport two = corosim::explore_scenario(*registry.find("bugs/three_preemptions"), options).value();
+  const corosim::ScenarioReport two =
+      corosim::explore_scenario(*registry.find("bugs/three_preemptions"), options).value();
   CHECK(two.exhausted);
   CHECK(two.failures == 0);  // needs 3 pre-emptions: not within bound 2
   options.strategy = "dfs:3";
-  const corosim::ScenarioReport three = corosim::explore_scenario(*registry.find("bugs/three_preemptions"), options).value();
+  const corosim::ScenarioReport three =
+      corosim::explore_scenario(*registry.find("bugs/three_preemptions"), options).value();
   CHECK(three.failures > 0);
   options.strategy = "dfs:1";
-  const corosim::ScenarioReport one = corosim::explore_scenario(*registry.find("bugs/two_preemptions"), options).value();
+  const corosim::ScenarioReport one =
+      corosim::explore_scenario(*registry.find("bugs/two_preemptions"), options).value();
   CHECK(one.failures == 0);
   options.strategy = "dfs:2";
   CHECK(corosim::explore_scenario(*registry.find("bugs/two_preemptions"), options).value().failures > 0);

@@ -46,9 +46,9 @@ TEST_CASE("cancellation points are numbered in boundary fibers only", "[cancel]"
   auto body = []() -> Task<void> {
     co_await corosim::yield_now();  // main: not a boundary, not a point
     auto child = corosim::spawn([]() -> Task<void> {
-      co_await corosim::yield_now();         // point 0
-      co_await corosim::sleep_for(1ms);      // point 1
-      co_await corosim::this_stop_token();   // not a suspension point
+      co_await corosim::yield_now();        // point 0
+      co_await corosim::sleep_for(1ms);     // point 1
+      co_await corosim::this_stop_token();  // not a suspension point
     });
     co_await child;
     corosim::spawn([]() -> Task<void> { co_await corosim::yield_now(); }).detach();  // detached: no point
@@ -127,7 +127,7 @@ TEST_CASE("stop: the operand throws Cancelled and the fiber may clean up with aw
         log.add(token.stop_requested() ? "caught, token stopped" : "caught, token not stopped");
         cancelled = true;
       }
-      if (cancelled) {  // C++ forbids co_await inside a handler: clean up after it
+      if (cancelled) {                     // C++ forbids co_await inside a handler: clean up after it
         co_await corosim::sleep_for(1ms);  // point 1
         log.add("cleaned up");
       }
@@ -138,8 +138,8 @@ TEST_CASE("stop: the operand throws Cancelled and the fiber may clean up with aw
   };
   auto result = run_with(body, CancelPlan::at(0, CancelMode::stop));
   REQUIRE(result.passed());
-  CHECK(log.lines == std::vector<std::string>{"stop callback", "caught, token stopped", "cleaned up",
-                                              "joined 7"});
+  CHECK(log.lines ==
+        std::vector<std::string>{"stop callback", "caught, token stopped", "cleaned up", "joined 7"});
   CHECK(result.time_ns == 1'000'000);  // the 1s sleep never started
 }
 
@@ -229,10 +229,10 @@ TEST_CASE("interrupt: the awaiter gets Cancelled while the operation runs on", "
     Log log;
     auto body = [&]() -> Task<void> {
       auto worker = corosim::spawn([&]() -> Task<int> {
-        co_await corosim::sleep_for(5ms);
-        log.add("worker finished");
-        co_return 3;
-      }).shield();
+                      co_await corosim::sleep_for(5ms);
+                      log.add("worker finished");
+                      co_return 3;
+                    }).shield();
       auto joiner = corosim::spawn([&]() -> Task<void> {
         try {
           co_await worker;  // point 0: interrupted while the worker sleeps
@@ -302,8 +302,8 @@ TEST_CASE("prestart: the token is stopped before the fiber runs and its first aw
   REQUIRE(result.injections.size() == 1);
   CHECK(result.injections[0].mode == CancelMode::prestart);
   CHECK(result.injections[0].fiber == 2);
-  CHECK(log.lines == std::vector<std::string>{"first: running", "second: stopped at start",
-                                              "first: done", "second: cancelled"});
+  CHECK(log.lines == std::vector<std::string>{"first: running", "second: stopped at start", "first: done",
+                                              "second: cancelled"});
 }
 
 TEST_CASE("a sweep over every point and mode leaks nothing and never fails a safe operation",
@@ -315,12 +315,14 @@ TEST_CASE("a sweep over every point and mode leaks nothing and never fails a saf
     corosim::TaskScope scope;
     // The producer owns its sender: if it is cancelled, the channel closes and
     // the consumer is not left waiting forever.
-    scope.spawn([&](corosim::Sender<int> out) -> Task<void> {
-      auto guard = co_await mutex.lock();
-      auto permit = co_await permits.acquire();
-      co_await out.send(1);
-      co_await corosim::sleep_for(1ms);
-    }, std::move(tx));
+    scope.spawn(
+        [&](corosim::Sender<int> out) -> Task<void> {
+          auto guard = co_await mutex.lock();
+          auto permit = co_await permits.acquire();
+          co_await out.send(1);
+          co_await corosim::sleep_for(1ms);
+        },
+        std::move(tx));
     scope.spawn([&]() -> Task<void> {
       auto item = co_await rx.recv();
       CORO_CHECK(!item || *item == 1);
@@ -341,8 +343,8 @@ TEST_CASE("a sweep over every point and mode leaks nothing and never fails a saf
         mode == CancelMode::prestart ? reference.cancel_starts : reference.cancel_points;
     for (std::uint64_t point = 0; point < targets; ++point) {
       auto result = run_with(body, CancelPlan::at(point, mode));
-      INFO(corosim::cancel_mode_name(mode) << " at point " << point << ": "
-                                           << corosim::testing::message_of(result));
+      INFO(corosim::cancel_mode_name(mode)
+           << " at point " << point << ": " << corosim::testing::message_of(result));
       REQUIRE(result.passed());
       REQUIRE(result.injections.size() == 1);
       REQUIRE(result.injections[0].point == point);
@@ -389,15 +391,17 @@ TEST_CASE("a cancelled select arm loses and the other arms race on", "[cancel][s
   };
   REQUIRE(run_with(body, CancelPlan::at(0, CancelMode::drop)).passed());
 
-  auto both = run_with([]() -> Task<void> {
-    bool cancelled = false;
-    try {
-      co_await corosim::select([]() -> Task<void> { co_await corosim::yield_now(); }());
-    } catch (const corosim::Cancelled&) {
-      cancelled = true;
-    }
-    CORO_CHECK(cancelled);
-  }, CancelPlan::at(0, CancelMode::drop));
+  auto both = run_with(
+      []() -> Task<void> {
+        bool cancelled = false;
+        try {
+          co_await corosim::select([]() -> Task<void> { co_await corosim::yield_now(); }());
+        } catch (const corosim::Cancelled&) {
+          cancelled = true;
+        }
+        CORO_CHECK(cancelled);
+      },
+      CancelPlan::at(0, CancelMode::drop));
   REQUIRE(both.passed());
 }
 
@@ -422,7 +426,8 @@ TEST_CASE("random injection is a recorded and replayable decision", "[cancel][ra
     REQUIRE(first.trace_hash == again.trace_hash);
     REQUIRE(first.injections.size() == again.injections.size());
     if (!first.injections.empty()) ++runs_with_injection;
-    for (const auto& injection : first.injections) modes_seen.insert(corosim::cancel_mode_name(injection.mode));
+    for (const auto& injection : first.injections)
+      modes_seen.insert(corosim::cancel_mode_name(injection.mode));
     bool armed_decision = false;
     for (const auto& decision : first.decisions) {
       armed_decision = armed_decision || decision.kind == corosim::DecisionKind::cancel_arm;
@@ -444,8 +449,7 @@ TEST_CASE("cancel modes parse from the command line form", "[cancel]") {
   REQUIRE_FALSE(corosim::parse_cancel_modes("").ok());
 }
 
-TEST_CASE("ledger: a lock taken without a guard and cut by a cancellation is reported",
-          "[cancel][ledger]") {
+TEST_CASE("ledger: a lock taken without a guard and cut by a cancellation is reported", "[cancel][ledger]") {
   auto careless = []() -> Task<void> {
     corosim::Mutex mutex;  // the ledger names this line
     co_await corosim::cancellable([&mutex]() -> Task<void> {

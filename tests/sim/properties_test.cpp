@@ -33,11 +33,10 @@ struct Program {
 
 // Sends are weighted up so that senders often fill the channel and park.
 rc::Gen<Op> gen_op() {
-  static constexpr OpKind kKinds[] = {OpKind::yield, OpKind::sleep,    OpKind::send,
-                                      OpKind::send,  OpKind::send,     OpKind::lock_one,
-                                      OpKind::lock_two};
-  return rc::gen::apply([](int kind, int a, int b) { return Op{kKinds[kind], a, b}; },
-                        rc::gen::inRange(0, 7), rc::gen::inRange(0, 2), rc::gen::inRange(0, 2));
+  static constexpr OpKind kKinds[] = {OpKind::yield, OpKind::sleep,    OpKind::send,    OpKind::send,
+                                      OpKind::send,  OpKind::lock_one, OpKind::lock_two};
+  return rc::gen::apply([](int kind, int a, int b) { return Op{kKinds[kind], a, b}; }, rc::gen::inRange(0, 7),
+                        rc::gen::inRange(0, 2), rc::gen::inRange(0, 2));
 }
 
 // What a run observed, filled in by the program itself.
@@ -52,12 +51,8 @@ Task<void> run_fiber(const std::vector<Op>& ops, int id, corosim::Sender<std::pa
   int sequence = 0;
   for (const Op& op : ops) {
     switch (op.kind) {
-      case OpKind::yield:
-        co_await corosim::yield_now();
-        break;
-      case OpKind::sleep:
-        co_await corosim::sleep_for(std::chrono::microseconds(op.a));
-        break;
+      case OpKind::yield: co_await corosim::yield_now(); break;
+      case OpKind::sleep: co_await corosim::sleep_for(std::chrono::microseconds(op.a)); break;
       case OpKind::send: {
         const int value = sequence++;
         if (co_await out.send({id, value})) observed.sent[id].push_back(value);
@@ -87,7 +82,9 @@ corosim::MainFactory program_main(const Program& program, Observed& observed) {
     for (std::size_t i = 0; i < program.fibers.size(); ++i) {
       scope.spawn(run_fiber(program.fibers[i], static_cast<int>(i), tx, mutexes, observed));
     }
-    { auto last = std::move(tx); }  // the channel closes when every fiber is done
+    {
+      auto last = std::move(tx);
+    }  // the channel closes when every fiber is done
     while (auto item = co_await rx.recv()) observed.received[item->first].push_back(item->second);
     co_await scope.join();
   };
@@ -121,8 +118,7 @@ TEST_CASE("property: same seed gives the same decisions and trace hash", "[sim][
   });
 }
 
-TEST_CASE("property: a channel delivers every item exactly once and in order per sender",
-          "[sim][property]") {
+TEST_CASE("property: a channel delivers every item exactly once and in order per sender", "[sim][property]") {
   rc::prop("exactly once, in order", [] {
     const Program program = draw_program();
     const auto seed = *rc::gen::arbitrary<std::uint64_t>();
@@ -148,4 +144,3 @@ TEST_CASE("property: every fiber finishes or a checker reports the run", "[sim][
     }
   });
 }
-

@@ -60,7 +60,8 @@ bool deposits_add_up(bool fixed, std::string* counterexample) {
 
 }  // namespace
 
-TEST_CASE("rapidcheck drives the schedule: it finds the lost update and shrinks it", "[rapidcheck][strategy]") {
+TEST_CASE("rapidcheck drives the schedule: it finds the lost update and shrinks it",
+          "[rapidcheck][strategy]") {
   std::string report;
   CHECK_FALSE(deposits_add_up(false, &report));
   INFO(report);

@@ -113,10 +113,12 @@ TEST_CASE("only real choices are recorded and each is in range", "[sim][decision
     REQUIRE(decision.value < decision.n);
   }
   // A program with one fiber and no randomness makes no decisions at all.
-  auto lone = run_random([]() -> Task<void> {
-    co_await corosim::yield_now();
-    co_await corosim::sleep_for(1ms);
-  }, 3);
+  auto lone = run_random(
+      []() -> Task<void> {
+        co_await corosim::yield_now();
+        co_await corosim::sleep_for(1ms);
+      },
+      3);
   REQUIRE(lone.passed());
   REQUIRE(lone.decisions.empty());
 }
@@ -218,9 +220,11 @@ TEST_CASE("CORO_CHECK fails the run with its file:line and message", "[sim][chec
 TEST_CASE("crossing the step or virtual-time budget is a reported failure", "[sim][budget]") {
   corosim::SimOptions few_steps;
   few_steps.steps_max = 100;
-  auto spin = run_fifo([]() -> Task<void> {
-    for (;;) co_await corosim::yield_now();
-  }, few_steps);
+  auto spin = run_fifo(
+      []() -> Task<void> {
+        for (;;) co_await corosim::yield_now();
+      },
+      few_steps);
   REQUIRE(checker_of(spin) == "budget");
   REQUIRE_THAT(message_of(spin), Catch::Contains("step budget of 100"));
   REQUIRE(spin.steps == 100);

@@ -50,7 +50,8 @@ Task<int> wait_then(corosim::Event& signal, int value) {
 // Owner loop: take a value, then spend `body` on something else.
 Task<void> slow_loop(corosim::PolledSet<int>& set, corosim::Duration body) {
   while (std::optional<int> value = co_await set.next()) {
-    body_line = __LINE__; co_await corosim::sleep_for(body);  // the set is not polled meanwhile
+    body_line = __LINE__ + 1;
+    co_await corosim::sleep_for(body);  // the set is not polled meanwhile
   }
 }
 
@@ -77,7 +78,7 @@ TEST_CASE("snooze: a member left ready while its owner sleeps is reported with t
   REQUIRE(message.find("is awaiting sleep at tests/sim/starvation_test.cpp:") != std::string::npos);
   // slow_loop's sleep: where the fix belongs.
   REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(body_line));
-  REQUIRE(result.time_ns == 1'002'000'000);      // reported the moment the bound passed
+  REQUIRE(result.time_ns == 1'002'000'000);  // reported the moment the bound passed
 }
 
 TEST_CASE("snooze: a body shorter than the bound is not reported under fifo or random or an unfair scheduler",
@@ -114,8 +115,7 @@ TEST_CASE("snooze: a driver's own bound replaces the default", "[snooze]") {
   REQUIRE(result.time_ns == 102'000'000);
 }
 
-TEST_CASE("snooze: the step bound counts only steps while the owner is blocked elsewhere",
-          "[snooze]") {
+TEST_CASE("snooze: the step bound counts only steps while the owner is blocked elsewhere", "[snooze]") {
   corosim::SimOptions options;
   options.snooze_max_steps = 500;
   // A member that started and then waits for a neighbour's signal; the
@@ -166,12 +166,14 @@ TEST_CASE("snooze: the step bound counts only steps while the owner is blocked e
 TEST_CASE("hogging: a loop whose awaits all complete at once is reported at its await", "[hogging]") {
   corosim::SimOptions options;
   options.hog_max_awaits = 1000;
-  const int loop_line = __LINE__ + 4;
-  auto result = run_fifo([]() -> Task<void> {
-    corosim::Event open;
-    open.set();
-    for (int i = 0; i < 5000; ++i) co_await open.wait();
-  }, options);
+  const int loop_line = __LINE__ + 5;
+  auto result = run_fifo(
+      []() -> Task<void> {
+        corosim::Event open;
+        open.set();
+        for (int i = 0; i < 5000; ++i) co_await open.wait();
+      },
+      options);
   REQUIRE(checker_of(result) == "hogging");
   REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(loop_line));
   REQUIRE(message_of(result).find("1001 operations in one resumption") != std::string::npos);
@@ -218,8 +220,10 @@ TEST_CASE("futurelock: the owner waits on a lock that its un-polled borrowed fut
   REQUIRE(checker_of(stuck) == "futurelock");
   const std::string message = message_of(stuck);
   INFO(message);
-  REQUIRE(message.find("cycle: fiber 0 -> mutex#0 -> fiber 1 -> (ready, but polled only by its owner through pollable#") !=
-          std::string::npos);
+  REQUIRE(
+      message.find(
+          "cycle: fiber 0 -> mutex#0 -> fiber 1 -> (ready, but polled only by its owner through pollable#") !=
+      std::string::npos);
   REQUIRE(run_fifo(scenario(corosim::Polling::spawned)).passed());
   REQUIRE(run_unfair(scenario(corosim::Polling::spawned)).passed());
 }

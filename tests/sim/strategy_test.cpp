@@ -116,7 +116,8 @@ TEST_CASE("pct finds the lock-order deadlock and passes its fix", "[strategy][pc
   options.seed_count = 500;
   const auto& registry = corosim::ScenarioRegistry::global();
   CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order"), options).value().failures > 0);
-  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order_fixed"), options).value().failures == 0);
+  CHECK(corosim::explore_scenario(*registry.find("deadlock/lock_order_fixed"), options).value().failures ==
+        0);
 }
 
 TEST_CASE("portfolio rotates its strategies and reports dfs exhaustion as a proof", "[strategy][portfolio]") {
