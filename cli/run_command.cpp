@@ -399,17 +399,18 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   // The strategy name was checked before any scenario ran.
   run.report = explore_scenario(scenario, options).value();
   progress.finish();
+  if (const RunResult* shown = run.report.shown_failure()) {
+    for (const auto& [key, path] : run.repro_paths) {
+      if (key == failure_key(*shown)) run.shown_repro = path;
+    }
+  }
   return run;
 }
 
 // The failure a scenario's verdict shows: what, where, how to rerun it.
 void print_shown_failure(const char* argv0, const Scenario& scenario, const RunFlags& flags,
-                         ScenarioRun& run) {
+                         const ScenarioRun& run, const RunResult& shown) {
   const ScenarioReport& report = run.report;
-  const RunResult& shown = report.first_unexpected ? *report.first_unexpected : *report.first_failure;
-  for (const auto& [key, path] : run.repro_paths) {
-    if (key == failure_key(shown)) run.shown_repro = path;
-  }
   const Failure& failure = *shown.failure;
   std::cout << "        " << (report.first_unexpected ? "unexpected failure" : "first failure") << ": seed "
             << shown.seed << ", " << checker_name(failure.checker) << " at " << failure.location.str() << "\n"
@@ -442,7 +443,8 @@ void print_passing_trace(const Scenario& scenario, const RunFlags& flags, const 
 }
 
 // A scenario's verdict: one line, then what failed or what was proved.
-void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& flags, ScenarioRun& run) {
+void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& flags,
+                   const ScenarioRun& run) {
   const ScenarioReport& report = run.report;
   const std::string cancelled = run.choice.exploration == CancelExploration::none
                                     ? std::string()
@@ -459,8 +461,8 @@ void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& 
                       : absl::StrFormat("all %d schedules %s were run", report.runs, report.bound))
               << "\n";
   }
-  if (report.first_unexpected || report.first_failure) {
-    print_shown_failure(argv0, scenario, flags, run);
+  if (const RunResult* shown = report.shown_failure()) {
+    print_shown_failure(argv0, scenario, flags, run, *shown);
   } else if (!report.met) {
     std::cout << "        expected " << scenario.expect.str() << " but every run passed\n";
   } else if (flags.trace && flags.seeds == 1 && run.choice.exploration != CancelExploration::sweep) {

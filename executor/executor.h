@@ -46,7 +46,7 @@ struct TimerNode {
 // What a simulating executor observes and injects beyond scheduling: the
 // trace, conservation ledgers, poll-driven combinators (for the snooze
 // checker), fault injection and interrupts, real-time use. A production
-// executor has none (Executor::instrumentation() is null) and every call
+// executor has none (it never calls set_instrumentation) and every call
 // below is then a no-op made by Executor's forwarding methods.
 class Instrumentation {
  public:
@@ -107,9 +107,7 @@ class Executor {
   // failure of a run is kept; the run stops at the end of the current step.
   virtual void report_failure(Checker checker, std::string message, const SourceLoc& where) = 0;
 
-  // --- instrumentation (null on a production executor) --------------------
-  Instrumentation* instrumentation() const noexcept { return instrumentation_; }
-
+  // --- instrumentation (absent on a production executor) ------------------
   // Forwarding to the instrumentation, no-ops without one; the names are
   // Instrumentation's, so primitives read `executor->trace(...)`.
   void defer_interrupt(Fiber& f) {

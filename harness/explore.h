@@ -56,6 +56,12 @@ struct ScenarioReport {
   std::string bound;  // "within preemption bound 2"
   bool met = false;
 
+  // The failure a report shows: the first the expectation does not allow,
+  // else the first; null when every run passed.
+  const RunResult* shown_failure() const noexcept {
+    if (first_unexpected) return &*first_unexpected;
+    return first_failure ? &*first_failure : nullptr;
+  }
   // "passed" when no run failed, else "failed".
   const char* outcome() const noexcept { return failures == 0 ? "passed" : "failed"; }
 };

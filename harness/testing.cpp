@@ -39,8 +39,7 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
 
   std::ostringstream text;
   text << "scenario " << scenario.name << " (" << scenario.expect.str() << "): ";
-  const std::optional<RunResult>& shown =
-      report.first_unexpected ? report.first_unexpected : report.first_failure;
+  const RunResult* shown = report.shown_failure();
   if (!shown) {
     text << "expected a failure, but all " << report.runs << " runs passed\n";
     result.explanation = text.str();
