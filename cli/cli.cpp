@@ -62,11 +62,16 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
       ->capture_default_str();
   run->add_option("--cancel", flags.cancel,
                   "Injected cancellation for every selected scenario (default: each scenario's "
-                  "own): none; sweep (per seed, every cancellation point in every mode); random "
-                  "(sites armed per run, fired with a probability)");
-  run->add_option(
-      "--cancel-modes", flags.cancel_modes_text,
-      "Modes to inject, comma separated: drop, stop, prompt, interrupt, prestart (default: all five)");
+                  "own, auto unless it opts out). Only the program's own cancellers act (an owner, "
+                  "a select, a timeout) and the ones it declares: auto (sweep the first seeds' "
+                  "cancellation points, about one run per seed, then random); none; sweep (per "
+                  "seed, every cancellation point); random (sites armed per run, fired with a "
+                  "probability)");
+  run->add_option("--cancel-modes", flags.cancel_modes_text,
+                  "Modes to inject where a canceller is declared external (cancellable(), "
+                  "externally_cancellable()), comma separated: drop, stop, prompt, interrupt, "
+                  "prestart (default: all five); the program's own cancellers act as their "
+                  "mechanism does (a drop)");
   run->add_option("--cancel-at", flags.cancel_at,
                   "Inject at this cancellation point only, in the one mode --cancel-modes names "
                   "(reruns one run of a sweep)");

@@ -64,8 +64,11 @@ absl::StatusOr<std::optional<CancelChoice>> cancel_override(const RunFlags& flag
     choice.exploration = CancelExploration::sweep;
   } else if (name == "random") {
     choice.exploration = CancelExploration::random;
+  } else if (name == "auto") {
+    choice.exploration = CancelExploration::automatic;
   } else {
-    return absl::InvalidArgumentError("unknown --cancel '" + name + "' (choose one of: none, sweep, random)");
+    return absl::InvalidArgumentError("unknown --cancel '" + name +
+                                      "' (choose one of: auto, none, sweep, random)");
   }
   return choice;
 }
@@ -78,6 +81,7 @@ CancelChoice cancel_for(const Scenario& scenario, const std::optional<CancelChoi
 std::string describe_cancel(const CancelChoice& choice) {
   switch (choice.exploration) {
     case CancelExploration::none: return "none";
+    case CancelExploration::automatic:
     case CancelExploration::sweep:
     case CancelExploration::random:
       return absl::StrCat(cancel_exploration_name(choice.exploration), " (",
@@ -182,26 +186,55 @@ std::string rerun_command(const char* argv0, const Scenario& scenario, const Run
   std::string command =
       absl::StrCat(argv0, " run ", scenario.name, " --strategy ", flags.strategy, " --seed ", run.seed);
   if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
-  if (choice.exploration == CancelExploration::random) {
-    absl::StrAppend(&command, " --cancel random --cancel-modes ", cancel_modes_string(choice.modes));
-  } else if (run.injections.empty()) {
-    // A failure without injection (a sweep's reference run): turn off the
-    // scenario's own cancellation, if it has one.
-    if (scenario.expect.cancel != CancelExploration::none) absl::StrAppend(&command, " --cancel none");
-  } else {
-    absl::StrAppend(&command, " --cancel-at ", run.injections.front().point, " --cancel-modes ",
-                    cancel_mode_name(run.injections.front().mode));
+  const CancelPlan& plan = run.cancel_plan;
+  switch (plan.kind) {
+    case CancelPlan::Kind::random:
+      absl::StrAppend(&command, " --cancel random --cancel-modes ", cancel_modes_string(plan.modes));
+      break;
+    case CancelPlan::Kind::at_point:
+      absl::StrAppend(&command, " --cancel-at ", plan.point, " --cancel-modes ", cancel_mode_name(plan.mode));
+      break;
+    case CancelPlan::Kind::none:
+      // A sweep's reference run: no injection, whatever the scenario's default.
+      if (choice.exploration != CancelExploration::none) absl::StrAppend(&command, " --cancel none");
+      break;
   }
   return command + " --trace";
 }
 
 std::string describe_injection(const CancelInjection& injection) {
   if (injection.mode == CancelMode::prestart) {
-    return absl::StrCat("prestart of the boundary fiber started ", injection.point, "th (fiber ",
-                        injection.fiber, ", spawned at ", injection.where.str(), ")");
+    return absl::StrCat("prestart of the externally cancellable fiber started ", injection.point,
+                        "th (fiber ", injection.fiber, ", spawned at ", injection.where.str(), ")");
+  }
+  const std::string waited =
+      absl::StrCat("fiber ", injection.fiber, " waited at ", injection.where.str(),
+                   *injection.what != '\0' ? absl::StrCat(" in ", injection.what) : std::string());
+  const std::string canceller_at = injection.canceller_at.str();
+  switch (injection.canceller) {
+    case Canceller::timeout:
+      return absl::StrCat("the timeout at ", canceller_at, " fired while ", waited, " (cancellation point ",
+                          injection.point, ")");
+    case Canceller::race:
+      return absl::StrCat("another arm of the select at ", canceller_at, " won while ", waited,
+                          " (cancellation point ", injection.point, ")");
+    case Canceller::owner:
+      return absl::StrCat("its owner (spawned it at ", canceller_at, ") cancelled it while ", waited,
+                          " (cancellation point ", injection.point, ")");
+    case Canceller::none:
+    case Canceller::external: break;
   }
   return absl::StrCat(cancel_mode_name(injection.mode), " at cancellation point ", injection.point,
                       " (fiber ", injection.fiber, ", ", injection.where.str(), ")");
+}
+
+// The injection a failure report names: the first whose cancellation
+// happened, else the first.
+const CancelInjection& shown_injection(const RunResult& run) {
+  for (const CancelInjection& injection : run.injections) {
+    if (injection.landed) return injection;
+  }
+  return run.injections.front();
 }
 
 nlohmann::json failure_json(const RunResult& run) {
@@ -214,11 +247,14 @@ nlohmann::json failure_json(const RunResult& run) {
                          {"time_ns", failure.time_ns},
                          {"trace_hash", hash_hex(run.trace_hash)}};
   if (!run.injections.empty()) {
-    const CancelInjection& injection = run.injections.front();
+    const CancelInjection& injection = shown_injection(run);
     json["cancel_point"] = injection.point;
     json["cancel_mode"] = cancel_mode_name(injection.mode);
     json["cancel_location"] = injection.where.str();
     json["cancel_injections"] = run.injections.size();
+    json["canceller"] = canceller_name(injection.canceller);
+    json["canceller_location"] = injection.canceller_at.str();
+    json["cancel_landed"] = injection.landed;
   }
   return json;
 }
@@ -365,6 +401,7 @@ ExploreOptions explore_options(const RunFlags& flags, const CancelChoice& choice
   options.first_seed = flags.seed + flags.shard.index - 1;
   options.seed_count = flags.shard.seeds_of(flags.seeds);
   options.seed_stride = flags.shard.count;
+  options.auto_sweep = auto_sweep(flags.seed, flags.seeds);  // the whole range's, in every shard
   options.sim = sim_options(flags, CancelPlan{});
   options.cancel = choice.exploration;
   options.cancel_modes = choice.modes;
@@ -416,7 +453,8 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
             << shown.seed << ", " << checker_name(failure.checker) << " at " << failure.location.str() << "\n"
             << indent(failure.message, "          ") << "\n";
   for (const CancelInjection& injection : shown.injections) {
-    std::cout << "          cancelled: " << describe_injection(injection) << "\n";
+    // A stall whose canceller never acted cancelled nothing.
+    if (injection.landed) std::cout << "          cancelled: " << describe_injection(injection) << "\n";
   }
   std::cout << "        rerun: " << rerun_command(argv0, scenario, flags, run.choice, shown) << "\n";
   if (!run.shown_repro.empty())
@@ -426,8 +464,7 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
               << "\n";
   }
   if (flags.trace) {
-    print_trace_of(scenario, flags, shown.seed, plan_of_run(run.choice.exploration, run.choice.modes, shown),
-                   shown.decisions);
+    print_trace_of(scenario, flags, shown.seed, plan_of_run(shown), shown.decisions);
   }
 }
 

@@ -70,6 +70,22 @@ namespace detail {
 struct RootPromiseBase;
 }
 
+// Who may cancel a fiber (docs/cancellation.md, "Cancellers").
+enum class Canceller : std::uint8_t {
+  none,      // main, detached fibers, shielded fibers, a combinator's internal arm
+  owner,     // its JoinHandle's owner (drop, cancel()) or its TaskScope (cancel, a sibling's error)
+  race,      // a select: another arm finishing first
+  timeout,   // a timeout: its timer firing first
+  external,  // declared: cancellable(op), JoinHandle::externally_cancellable()
+};
+const char* canceller_name(Canceller canceller) noexcept;
+
+enum class StallState : std::uint8_t {
+  none,
+  armed,    // at its stalled point: evaluating or waiting on the operand
+  holding,  // woken, but not scheduled until its canceller acts or nothing else can run
+};
+
 struct Fiber {
   Executor* executor = nullptr;
   std::uint32_t id = 0;
@@ -78,9 +94,20 @@ struct Fiber {
   bool detached = false;        // runs on without a handle
   bool dropped = false;         // finished by being dropped, not by returning
   bool exception_seen = false;  // its exception was rethrown to someone
-  // An owner can cancel it (JoinHandle, TaskScope child, select arm,
-  // cancellable()): injected cancellation targets only such fibers.
-  bool boundary = false;
+  // Who can cancel it: injected cancellation is only ever this canceller
+  // acting (docs/cancellation.md, "Cancellers").
+  Canceller canceller = Canceller::none;
+  SourceLoc canceller_at;  // the spawn, select or timeout that made the canceller
+  // A select arm: every arm of its select, this one included (the select's
+  // frame owns the array and outlives the arms).
+  Fiber* const* race_arms = nullptr;
+  std::uint8_t race_size = 0;
+  // Stalled by injection: held at its suspension point until its canceller
+  // acts, or until no other fiber can run (sim/cancellers.cpp).
+  StallState stall = StallState::none;
+  // An arm racing a stalled arm: a timer it sleeps on fires at once (the
+  // race's other arm may win first; an early expiry is a legal execution).
+  bool hurry = false;
   // Woken by an interrupt while still registered with what it awaited: a
   // later wake-up from that primitive is ignored (the awaiter's destructor
   // gives back whatever the primitive granted it).

@@ -45,6 +45,15 @@ class TimerHeap {
     node.armed = false;
   }
 
+  // The armed timer a fiber sleeps on, if any (a linear scan: for the rare
+  // moments a timer is hurried).
+  TimerNode* find(const Fiber& fiber) const noexcept {
+    for (const Slot& slot : slots_) {
+      if (slot.node != nullptr && slot.node->fiber == &fiber) return slot.node;
+    }
+    return nullptr;
+  }
+
   // Earliest deadline; the heap must not be empty.
   std::uint64_t next_deadline() noexcept {
     drop_stale();

@@ -38,33 +38,54 @@ class Explorer {
         assert(options_.cancel_modes.size() == 1);
         run(seed, CancelPlan::at(options_.cancel_at, options_.cancel_modes.front()));
         return;
-      case CancelExploration::sweep: {
-        const bool first = seed == options_.first_seed;
-        const RunResult reference = run(seed, CancelPlan{}, first);
-        if (first) record_sites(reference);
-        for (CancelMode mode : options_.cancel_modes) {
-          // prestart targets the fibers that start; every other mode, the points.
-          const std::uint64_t targets =
-              mode == CancelMode::prestart ? reference.cancel_starts : reference.cancel_points;
-          for (std::uint64_t target = 0; target < targets; ++target) {
-            if (strategy_.stateful()) {
-              // Rerunning the seed would advance the strategy: follow the
-              // reference run's decisions instead (plainest choices past them).
-              run_following(seed, CancelPlan::at(target, mode), reference.decisions);
-            } else {
-              run(seed, CancelPlan::at(target, mode));
-            }
-          }
+      case CancelExploration::sweep: sweep_seed(seed, ~std::uint64_t{0}); return;
+      case CancelExploration::automatic: {
+        const AutoSweep plan =
+            options_.auto_sweep.value_or(auto_sweep(options_.first_seed, options_.seed_count));
+        if (seed < plan.below) {
+          sweep_seed(seed, plan.points);
+        } else {
+          run(seed, CancelPlan::random(options_.cancel_modes));
         }
         return;
       }
     }
   }
 
-  RunResult run(std::uint64_t seed, CancelPlan plan, bool record_sites = false) {
+  // A reference run counts the points; then one run per point — per point
+  // and mode where the canceller is declared (external); once where it is
+  // the program's own, whose mechanism decides how it cancels.
+  // points: the first this many of the seed's points (external ones once per mode).
+  void sweep_seed(std::uint64_t seed, std::uint64_t points) {
+    const bool first = seed == options_.first_seed;
+    const RunResult reference = run(seed, CancelPlan{}, first, true);
+    if (first) record_sites(reference);
+    bool program_points_done = false;
+    for (CancelMode mode : options_.cancel_modes) {
+      // prestart targets the external fibers that start; every other mode, the points.
+      const bool prestart = mode == CancelMode::prestart;
+      const std::uint64_t targets = prestart ? reference.cancel_starts : reference.cancel_points;
+      for (std::uint64_t target = 0; target < targets; ++target) {
+        const bool external = prestart || reference.external_points[target];
+        if (!external && program_points_done) continue;
+        if (target >= points) break;
+        if (strategy_.stateful()) {
+          // Rerunning the seed would advance the strategy: follow the
+          // reference run's decisions instead (plainest choices past them).
+          run_following(seed, CancelPlan::at(target, mode), reference.decisions);
+        } else {
+          run(seed, CancelPlan::at(target, mode));
+        }
+      }
+      if (!prestart) program_points_done = true;
+    }
+  }
+
+  RunResult run(std::uint64_t seed, CancelPlan plan, bool record_sites = false, bool record_kinds = false) {
     SimOptions sim = options_.sim;
     sim.cancel = std::move(plan);
     sim.record_cancel_sites = record_sites;
+    sim.record_cancel_kinds = record_kinds;
     simulator_.set_options(sim);
     RunResult result = simulator_.run(main_, seed);
     return judge(seed, std::move(result), sim, simulator_.trace());
@@ -84,7 +105,7 @@ class Explorer {
     if (every != 0 && report_.runs % every == 0 && result.passed())
       check_determinism(seed, result, sim, trace);
     ++report_.runs;
-    if (!result.injections.empty()) ++report_.cancel_points;
+    if (result.cancelled()) ++report_.cancel_points;
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
     if (!result.passed()) {
       record_failure(result);
@@ -192,11 +213,14 @@ class Explorer {
 
 }  // namespace
 
-CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes,
-                       const RunResult& run) {
-  if (exploration == CancelExploration::random) return CancelPlan::random(modes);
-  if (run.injections.empty()) return CancelPlan{};
-  return CancelPlan::at(run.injections.front().point, run.injections.front().mode);
+CancelPlan plan_of_run(const RunResult& run) { return run.cancel_plan; }
+
+AutoSweep auto_sweep(std::uint64_t first_seed, std::uint64_t seed_count) {
+  constexpr std::uint64_t kSweptSeeds = 10;
+  constexpr std::uint64_t kMinPoints = 16;
+  const std::uint64_t seeds = std::min(seed_count, kSweptSeeds);
+  if (seeds == 0) return AutoSweep{first_seed, 0};
+  return AutoSweep{first_seed + seeds, std::max(seed_count / seeds, kMinPoints)};
 }
 
 absl::StatusOr<ScenarioReport> explore_scenario(const Scenario& scenario, const ExploreOptions& options) {

@@ -16,6 +16,19 @@
 
 namespace corosim {
 
+// CancelExploration::automatic over seeds [first, first + count): the first
+// `seeds` seeds are swept, each over its first `points` cancellation points
+// (one run per point; per point and mode where the canceller is declared),
+// and every other seed is one run with random injection. The sweep costs
+// about one run per seed explored (seeds * points ~ count, at least 16 points
+// a seed), and depends only on the whole range, so shards sweep the same
+// seeds as one unsharded run.
+struct AutoSweep {
+  std::uint64_t below = 0;  // seeds below this value are swept
+  std::uint64_t points = 0;
+};
+AutoSweep auto_sweep(std::uint64_t first_seed, std::uint64_t seed_count);
+
 struct ExploreOptions {
   std::string strategy = "random";
   std::uint64_t first_seed = 0;
@@ -24,9 +37,12 @@ struct ExploreOptions {
   // a sweep runs every Nth seed (--shard).
   std::uint64_t seed_stride = 1;
   SimOptions sim;
-  CancelExploration cancel = CancelExploration::none;
+  CancelExploration cancel = CancelExploration::automatic;
   std::vector<CancelMode> cancel_modes = all_cancel_modes();
   std::uint64_t cancel_at = 0;
+  // Under automatic: which seeds are swept (unset: from first_seed and
+  // seed_count; a shard sets the whole range's).
+  std::optional<AutoSweep> auto_sweep;
   // Every Nth run is run twice and the two traces compared event by event
   // (0: never, 1: every run). A difference is a "nondeterminism" failure: the
   // code under test read something the simulator does not control.
@@ -66,11 +82,9 @@ struct ScenarioReport {
   const char* outcome() const noexcept { return failures == 0 ? "passed" : "failed"; }
 };
 
-// The cancellation plan that makes one explored run again: random injection
-// when that is how it was explored, else the run's first injection at its
-// point (no plan for a run without one).
-CancelPlan plan_of_run(CancelExploration exploration, const std::vector<CancelMode>& modes,
-                       const RunResult& run);
+// The cancellation plan that makes one explored run again: the run's own,
+// except that a sweep's reference run needs none.
+CancelPlan plan_of_run(const RunResult& run);
 
 // An error, and no run, for an unknown strategy name (see make_strategy).
 absl::StatusOr<ScenarioReport> explore_scenario(const Scenario& scenario, const ExploreOptions& options);

@@ -53,7 +53,8 @@ SimOptions fuzz_options(const Scenario& scenario) {
   SimOptions options;
   if (scenario.expect.cancel == CancelExploration::none) return options;
   options.cancel = CancelPlan::random(scenario.expect.cancel_modes);
-  // A swept scenario meets one cancellation per run; so does its fuzz run.
+  // A swept scenario (auto sweeps too) meets one cancellation per run; so
+  // does its fuzz run.
   options.cancel.once = scenario.expect.cancel != CancelExploration::random;
   return options;
 }

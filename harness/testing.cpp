@@ -21,7 +21,7 @@ std::string repro_folder() {
 }  // namespace
 
 Exploration explore(const Scenario& scenario, ExploreOptions options) {
-  if (options.cancel == CancelExploration::none) {
+  if (options.cancel == CancelExploration::automatic) {  // unset: the scenario's own
     options.cancel = scenario.expect.cancel;
     options.cancel_modes = scenario.expect.cancel_modes;
   }
@@ -52,7 +52,7 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
 
   // The run again, from its decisions, for its trace.
   SimOptions sim = options.sim;
-  sim.cancel = plan_of_run(options.cancel, options.cancel_modes, *shown);
+  sim.cancel = plan_of_run(*shown);
   const Rerun again = rerun_decisions(scenario.body, sim, shown->seed, shown->decisions);
   std::ostringstream trace;
   print_trace_text(again.trace, trace, failure_tail(again.run));

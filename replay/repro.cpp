@@ -197,18 +197,27 @@ std::vector<std::pair<std::size_t, std::string_view>> field_lines(std::string_vi
   return lines;
 }
 
-// What is wrong with the "corosim-repro N" line, or "".
-std::string header_error(std::string_view header) {
+// What is wrong with the "corosim-repro N" line, or "". version: N.
+std::string header_error(std::string_view header, std::uint64_t& version) {
   if (header.substr(0, 14) != "corosim-repro ") {
-    return "not a corosim repro: the first line must be 'corosim-repro 1'";
+    return absl::StrCat("not a corosim repro: the first line must be 'corosim-repro ", kReproVersion, "'");
   }
-  std::uint64_t version = 0;
   if (!parse_number(header.substr(14), version)) return "bad version number";
-  if (version != kReproVersion) {
-    return absl::StrCat("repro version ", version, " is not supported (this corosim reads version ",
+  if (version != kReproVersion && version != 1) {
+    return absl::StrCat("repro version ", version, " is not supported (this corosim reads versions 1 and ",
                         kReproVersion, ")");
   }
   return "";
+}
+
+// A version 1 file counted cancellation points under the old boundary
+// model: its cancellation names a different place now.
+std::string version_1_error(const CancelPlan& plan) {
+  if (plan.kind == CancelPlan::Kind::none) return "";
+  return "a version 1 repro with injected cancellation cannot be replayed: corosim now injects only "
+         "the cancellations the program's own cancellers could make, so its cancellation points are "
+         "numbered differently (docs/cancellation.md, \"Older repro files\"); re-record it with "
+         "`corosim run --out DIR`";
 }
 
 // "failure: none" or "failure: CHECKER: MESSAGE" into repro; what is wrong, or "".
@@ -312,7 +321,8 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
     return absl::InvalidArgumentError(absl::StrCat(where, ":", line, ": ", why));
   };
   if (lines.empty()) return absl::InvalidArgumentError(where + ": empty file: not a corosim repro");
-  if (std::string why = header_error(lines.front().second); !why.empty())
+  std::uint64_t version = 0;
+  if (std::string why = header_error(lines.front().second, version); !why.empty())
     return error(lines.front().first, why);
 
   Repro repro;
@@ -329,6 +339,8 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
     if (std::string why = parse_field(field, line.substr(colon + 2), repro, passed); !why.empty()) {
       return error(line_number, why);
     }
+    if (field != "cancel" || version != 1) continue;
+    if (std::string why = version_1_error(repro.cancel); !why.empty()) return error(line_number, why);
   }
   for (std::size_t k = next; k < kFieldOrder.size(); ++k) {
     if (may_skip(kFieldOrder[k], passed)) continue;

@@ -1,6 +1,6 @@
 // Repro files: one run, written down so that it replays exactly.
 //
-//   corosim-repro 1
+//   corosim-repro 2
 //   scenario: select/read_send
 //   strategy: random seed=1234
 //   cancel: point=2 mode=drop
@@ -57,7 +57,10 @@ struct Repro {
   std::string checker_text() const { return checker ? checker_name(*checker) : ""; }
 };
 
-inline constexpr int kReproVersion = 1;
+// Version 2: cancellation points are counted under the cancellers model
+// (docs/cancellation.md). A version 1 file replays if it injected nothing;
+// one that names a cancellation is refused with the reason.
+inline constexpr int kReproVersion = 2;
 // Limits that keep a hostile file from exhausting memory or time.
 inline constexpr std::uint64_t kReproDecisionsMax = 10'000'000;
 inline constexpr std::uint64_t kReproStepsMax = 1'000'000'000;

@@ -18,7 +18,7 @@ const char* cancel_action_name(AwaitAction action) {
     case AwaitAction::cancel_stop: return "stop";
     case AwaitAction::cancel_prompt: return "prompt";
     case AwaitAction::cancel_interrupt: return "interrupt";
-    case AwaitAction::proceed:
+    case AwaitAction::proceed: return "stall";  // held here for the program's own canceller
     case AwaitAction::suspend_first: break;
   }
   return "?";

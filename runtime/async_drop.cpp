@@ -56,7 +56,7 @@ JoinHandle<void> start_cleanup(Task<void> cleanup, const SourceLoc& where) {
   if (owner == nullptr) return {};
   JoinHandle<void> handle = spawn_owned(std::move(cleanup), where);
   Fiber& fiber = handle.fiber_record();
-  fiber.boundary = false;
+  fiber.canceller = Canceller::none;
   fiber.shield_depth = 1;  // shielded from the cancellation that triggered it
   fiber.cleanup_of = owner;
   ++owner->cleanups_pending;

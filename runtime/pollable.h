@@ -33,7 +33,7 @@ class Pollable {
       : driver_("pollable", SourceLoc::from(where)),
         handle_(detail::start_fiber(detail::await_as_root<T>(std::move(task)), SourceLoc::from(where),
                                     polling == Polling::driven ? &driver_ : nullptr)) {
-    handle_.fiber_record().boundary = false;  // cancelled only with its owner
+    handle_.fiber_record().canceller = Canceller::none;  // cancelled only with its owner
   }
   // The driver's address is in the member fiber: a Pollable stays put.
   Pollable(const Pollable&) = delete;

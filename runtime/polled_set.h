@@ -56,7 +56,7 @@ class PolledSet final : public CompletionListener, public WaitTarget {
     Driver* driver = polling_ == Polling::driven ? &driver_ : nullptr;
     members_.push_back(Member{detail::start_fiber(detail::await_as_root<T>(std::move(task)), where, driver)});
     Fiber& fiber = members_.back().handle.fiber_record();
-    fiber.boundary = false;  // cancelled with the set, never on its own
+    fiber.canceller = Canceller::none;  // cancelled with the set, never on its own
     fiber.listener = this;
   }
 

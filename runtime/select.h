@@ -131,6 +131,7 @@ template <class T>
 class SelectArm<Task<T>> {
  public:
   using value_type = T;
+  static constexpr bool owned = true;
   SelectArm(Task<T> task, Driver& driver)
       : handle_(start_fiber(await_as_root<T>(std::move(task)), SourceLoc::here(), &driver)),
         driver_(&driver) {}
@@ -148,6 +149,7 @@ template <class T>
 class SelectArm<Pollable<T>*> {
  public:
   using value_type = T;
+  static constexpr bool owned = false;
   SelectArm(Pollable<T>* pollable, Driver&) noexcept : pollable_(pollable) {}
   Fiber& fiber() const noexcept { return pollable_->handle().fiber_record(); }
   Driver* driver() const noexcept { return &pollable_->driver(); }
@@ -196,23 +198,35 @@ Variant take_winner(Arms& arms, std::size_t winner, std::index_sequence<I...>) {
 
 inline Task<void> sleep_until_task(Duration deadline) { co_await sleep_until(deadline); }
 
-// select, with the arms whose bit is set in internal_arms marked as runtime
-// machinery (timeout's timer): not cancellation boundaries.
+// Every arm's canceller is the race: another arm finishing first (the
+// timeout, when timeout_arms marks the others as its timer, runtime
+// machinery that nothing cancels). site: where the program awaits the race
+// (unknown: the caller's current suspension point, which is where
+// `co_await select(...)` stands once this body runs).
 template <class... Source>
 Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select_arms(
-    std::uint32_t internal_arms, Source... sources) {
+    std::uint32_t timeout_arms, SourceLoc site, Source... sources) {
   static_assert(sizeof...(Source) >= 1, "select needs at least one arm");
   using Variant = std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>;
   constexpr std::size_t kArms = sizeof...(Source);
   // Owned arms run only while select waits (declared first: it outlives them).
   Driver driver("select", SourceLoc::here());
+  // The arms' race_arms point here: declared before them, it outlives them.
+  std::array<Fiber*, kArms> fibers{};
   std::tuple<SelectArm<Source>...> arms{SelectArm<Source>(std::move(sources), driver)...};
-  std::array<Fiber*, kArms> fibers =
-      std::apply([](auto&... arm) { return std::array<Fiber*, kArms>{&arm.fiber()...}; }, arms);
+  fibers = std::apply([](auto&... arm) { return std::array<Fiber*, kArms>{&arm.fiber()...}; }, arms);
   std::array<Driver*, kArms> drivers =
       std::apply([](auto&... arm) { return std::array<Driver*, kArms>{arm.driver()...}; }, arms);
+  constexpr std::array<bool, kArms> owned{SelectArm<Source>::owned...};
+  if (!site.known()) site = running_fiber("select()").suspended_at;
   for (std::size_t i = 0; i < fibers.size(); ++i) {
-    if ((internal_arms >> i) & 1U) fibers[i]->boundary = false;
+    Fiber& arm = *fibers[i];
+    if (!owned[i]) continue;  // a borrowed Pollable loses by staying pending: never cancelled
+    const bool timer = ((timeout_arms >> i) & 1U) != 0;
+    arm.canceller = timer ? Canceller::none : timeout_arms != 0 ? Canceller::timeout : Canceller::race;
+    arm.canceller_at = site;
+    arm.race_arms = fibers.data();
+    arm.race_size = static_cast<std::uint8_t>(kArms);
   }
   const std::size_t winner = co_await WaitAny<kArms>(fibers, drivers);
   std::apply(
@@ -231,7 +245,7 @@ Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select
 template <class... A>
   requires(detail::SelectArgument<A> && ...)
 auto select(A&&... arms) {
-  return detail::select_arms(0, detail::arm_source(std::forward<A>(arms))...);
+  return detail::select_arms(0, SourceLoc{}, detail::arm_source(std::forward<A>(arms))...);
 }
 
 template <class T>
@@ -250,14 +264,17 @@ Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(
   }
 }
 
-// cancellable(op): runs op as a cancellation boundary (a fiber of its own)
-// and awaits it: nullopt (false for void) if op was cancelled — dropped, or
-// unwound by Cancelled from a stop request — else its value. If the await of
-// cancellable itself is cancelled, Cancelled propagates to the caller and op
-// is dropped. The explicit boundary tests wrap the operation under test in.
+// cancellable(op): runs op (a fiber of its own) under a declared external
+// canceller — something outside the scenario that may cancel it at any
+// suspension point, in any mode — and awaits it: nullopt (false for void) if
+// op was cancelled (dropped, or unwound by Cancelled from a stop request),
+// else its value. If the await of cancellable itself is cancelled, Cancelled
+// propagates to the caller and op is dropped.
 template <class T>
-Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> cancellable(Task<T> operation) {
-  JoinHandle<T> handle = detail::spawn_part(std::move(operation), SourceLoc::here());
+Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> cancellable(
+    Task<T> operation, std::source_location where = std::source_location::current()) {
+  JoinHandle<T> handle = detail::spawn_part(std::move(operation), SourceLoc::from(where));
+  handle.externally_cancellable();
   try {
     if constexpr (std::is_void_v<T>) {
       co_await handle;
@@ -282,9 +299,12 @@ template <class T, class Rep, class Period>
 Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> timeout(
     std::chrono::duration<Rep, Period> limit, Task<T> operation) {
   const Duration deadline = now() + std::chrono::duration_cast<Duration>(limit);
-  // The timer arm is machinery, not a cancellation boundary: only the
-  // operation is cancelled by injection.
-  auto result = co_await detail::select_arms(0b10, std::move(operation), detail::sleep_until_task(deadline));
+  // Where the program awaits this timeout (this body has not suspended yet).
+  const SourceLoc site = detail::running_fiber("timeout()").suspended_at;
+  // The timer arm is machinery: nothing cancels it; the operation's
+  // canceller is the timer.
+  auto result = co_await detail::select_arms(0b10, site, std::move(operation),
+                                             detail::sleep_until_task(deadline));
   if constexpr (std::is_void_v<T>) {
     co_return result.index() == 0;
   } else {

@@ -1,10 +1,11 @@
 // shielded(op): runs op inline, shielded from injected cancellation.
 //
-// Contract: while op runs, no cancellation is injected at its suspension
-// points, and fibers it spawns are not cancellation boundaries (nor are theirs).
-// It does not stop an owner from dropping the fiber through its handle; it
-// marks code that the exploration should treat as not under test (a reference
-// run, harness work, cleanup that must not itself be cancelled).
+// Contract: while op runs, the fiber's own canceller (its owner, its race, a
+// declared one) is never made to act at op's suspension points: op is treated
+// as not under test (a reference run, harness work, cleanup that must not
+// itself be cancelled). The cancellers op owns still act: the fibers it
+// spawns, its selects and timeouts, what it declares cancellable. It does not
+// stop an owner from dropping the fiber through its handle.
 #pragma once
 
 #include <utility>

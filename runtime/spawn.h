@@ -14,9 +14,10 @@
 //   co_await handle: total (the fiber runs on; awaiting again is fine).
 // - An exception that nobody observes (detached fiber, or handle destroyed
 //   without awaiting) is reported by the escaped-exception checker.
-// - A spawned fiber is a cancellation boundary: the simulator may inject
-//   cancellation at its suspension points (docs/cancellation.md). A detached
-//   fiber is not (nobody owns it).
+// - A spawned fiber's canceller is its handle's owner: the simulator may
+//   stall it at a suspension point so that the owner's own cancel or drop
+//   lands there, and never cancels it otherwise (docs/cancellation.md). A
+//   detached fiber has no canceller (nobody owns it).
 // - A detached fiber (detach(), spawn_detached) must finish before the fiber
 //   that detached it does, unless Outlive::allowed says otherwise: the
 //   detached-fiber checker (main's leftovers are the leak checker's).
@@ -125,7 +126,7 @@ class [[nodiscard]] JoinHandle {
   void detach(Outlive outlive = Outlive::forbidden) noexcept {
     assert(fiber_ != nullptr);
     fiber_->detached = true;
-    fiber_->boundary = false;  // no owner is left to cancel it
+    fiber_->canceller = Canceller::none;  // no owner is left to cancel it
     fiber_->may_outlive = outlive == Outlive::allowed;
     if (Fiber* detacher = current_fiber()) {
       fiber_->detached_by = detacher->id;
@@ -142,17 +143,26 @@ class [[nodiscard]] JoinHandle {
     detail::fiber_drop(*fiber_);
   }
 
-  // Shields the fiber from injected cancellation: its owner never cancels it
-  // (a long-lived consumer or writer that is harness, not the code under
-  // test). It can still be dropped through this handle.
+  // Shields the fiber from injected cancellation: the exploration treats its
+  // owner as one that never cancels it (a long-lived consumer or writer that
+  // is harness, not the code under test). The cancellers it owns itself (its
+  // selects and timeouts, the fibers it spawns, what it declares
+  // cancellable) still act, and it can still be dropped through this handle.
   JoinHandle& shield() & noexcept {
-    fiber_->boundary = false;
+    fiber_->canceller = Canceller::none;
     return *this;
   }
-  JoinHandle&& shield() && noexcept {
-    fiber_->boundary = false;
-    return std::move(*this);
+  JoinHandle&& shield() && noexcept { return std::move(shield()); }
+
+  // Declares that the fiber may be cancelled at any of its suspension points,
+  // in any mode, by something outside the scenario (a client that
+  // disconnects, an owner elsewhere that aborts it): the simulator injects
+  // that cancellation directly.
+  JoinHandle& externally_cancellable() & noexcept {
+    fiber_->canceller = Canceller::external;
+    return *this;
   }
+  JoinHandle&& externally_cancellable() && noexcept { return std::move(externally_cancellable()); }
 
   // The fiber record, for the runtime's own combinators.
   Fiber& fiber_record() const noexcept { return *fiber_; }
@@ -202,15 +212,15 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver*
   fiber.root_promise = &handle.promise();
   fiber.resume_point = ResumePoint{handle};
   fiber.state = FiberState::ready;
-  // Its handle's owner can cancel it, unless it was spawned from shielded code.
+  // Its handle's owner can cancel it, even if the owner runs shielded code:
+  // a shield hides the cancellers outside it, never the ones it owns.
   Fiber* parent = current_fiber();
-  const bool shielded = parent != nullptr && parent->shield_depth > 0;
   if (parent != nullptr) {
     parent->last_spawned_id = fiber.id;
     parent->last_spawned_at = spawned_at;
   }
-  fiber.boundary = !shielded;
-  fiber.shield_depth = shielded ? 1 : 0;
+  fiber.canceller = Canceller::owner;
+  fiber.canceller_at = spawned_at;
   if (driver != nullptr) driver->adopt(fiber);
   fiber_schedule(fiber);
   return JoinHandle<T>(fiber);
@@ -278,7 +288,7 @@ auto spawn(F&& function, Arg&& arg, Args&&... args) {
 template <class T>
 JoinHandle<T> start_main(Task<T> main) {
   JoinHandle<T> handle = detail::start_fiber(detail::await_as_root<T>(std::move(main)), SourceLoc{"main", "", 0, 0});
-  handle.fiber_record().boundary = false;
+  handle.fiber_record().canceller = Canceller::none;
   return handle;
 }
 

@@ -12,6 +12,7 @@ namespace corosim {
 
 const char* cancel_exploration_name(CancelExploration exploration) noexcept {
   switch (exploration) {
+    case CancelExploration::automatic: return "auto";
     case CancelExploration::none: return "none";
     case CancelExploration::sweep: return "sweep";
     case CancelExploration::random: return "random";

@@ -26,10 +26,11 @@ namespace corosim {
 // How a scenario's runs are explored by default; `corosim run --cancel`
 // overrides it for every selected scenario.
 enum class CancelExploration : std::uint8_t {
-  none,    // no injected cancellation
-  sweep,   // per seed: a reference run counts N points, then one run per point and mode
-  random,  // per seed: one run with random per-site injection
-  at,      // per seed: one run cancelling at one point (reproduces a sweep run)
+  automatic,  // "auto", the default: sweep the first seeds within a budget, then random
+  none,       // no injected cancellation
+  sweep,      // per seed: a reference run counts N points, then one run per point and mode
+  random,     // per seed: one run with random per-site injection
+  at,         // per seed: one run cancelling at one point (reproduces a sweep run)
 };
 
 const char* cancel_exploration_name(CancelExploration exploration) noexcept;
@@ -44,7 +45,7 @@ struct Expectation {
   // Empty: every run passes. Else some run fails, and every failing run fails
   // with one of these.
   std::vector<Checker> checkers;
-  CancelExploration cancel = CancelExploration::none;
+  CancelExploration cancel = CancelExploration::automatic;
   std::vector<CancelMode> cancel_modes = all_cancel_modes();
 
   bool expects_failure() const noexcept { return !checkers.empty(); }

@@ -1,11 +1,12 @@
 // Injected cancellation: which modes exist, and the plan a run follows.
 //
-// A cancellation point is a suspension point reached by a fiber that is a
-// cancellation boundary (spawned with a JoinHandle, a TaskScope child, a select
-// arm, cancellable()): those are the fibers an owner can cancel. Points are
-// numbered in the order a run reaches them; with the same seed and strategy,
-// a run reaches the same points in the same order, so "point k" names one
-// place in one schedule. docs/cancellation.md explains the modes.
+// A cancellation point is a suspension point of a fiber whose canceller can
+// act there (executor/fiber.h, Canceller): its owner holds its handle and is
+// not awaiting it, another arm of its select can still finish, or it is
+// declared externally cancellable. Points are numbered in the order a run
+// reaches them; with the same seed and strategy, a run reaches the same
+// points in the same order, so "point k" names one place in one schedule.
+// docs/cancellation.md explains cancellers and modes.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +17,12 @@
 
 #include "absl/status/statusor.h"
 #include "corosim/executor/executor.h"
+#include "corosim/executor/fiber.h"
 #include "corosim/executor/source_loc.h"
 
 namespace corosim {
 
-// prestart is pre-cancelled start: it acts on the k-th boundary fiber to start
+// prestart is pre-cancelled start: it acts on the k-th external fiber to start
 // (not on the k-th point): its stop token is requested before it first runs,
 // and its first suspension point completes with Cancelled.
 enum class CancelMode : std::uint8_t { drop, stop, prompt, interrupt, prestart };
@@ -60,12 +62,19 @@ struct CancelPlan {
   }
 };
 
-// One cancellation a run injected.
+// One cancellation a run injected. For the program's own cancellers (owner,
+// race, timeout) the simulator stalls the fiber at the point and the
+// canceller's own mechanism (a drop) acts, or not: `landed` says whether it
+// did. A declared (external) canceller acts at once, in `mode`.
 struct CancelInjection {
-  std::uint64_t point = 0;  // for prestart: the ordinal of the boundary fiber's start
+  std::uint64_t point = 0;  // for prestart: the ordinal of the external fiber's start
   CancelMode mode = CancelMode::drop;
-  SourceLoc where;
+  SourceLoc where;  // the suspension point
   std::uint32_t fiber = 0;
+  Canceller canceller = Canceller::external;
+  SourceLoc canceller_at;  // the spawn, select or timeout that owns the canceller
+  bool landed = true;
+  const char* what = "";  // what the fiber awaited there ("channel.recv")
 };
 
 }  // namespace corosim

@@ -35,6 +35,8 @@ void Simulator::reset(std::uint64_t seed) {
   cancel_points_ = 0;
   cancel_starts_ = 0;
   cancel_sites_.clear();
+  external_points_.clear();
+  stalls_.clear();
   dropped_this_step_ = false;
   injections_.clear();
   armed_sites_.clear();
@@ -53,6 +55,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
     JoinHandle<void> handle = start_main(main());
     const Fiber& main_fiber = handle.fiber_record();
     explore(main_fiber);
+    forget_stalls();
     check_main(main_fiber);
     check_leaked_fibers(main_fiber);
     if (main_fiber.state == FiberState::done) audit_ledgers();
@@ -89,6 +92,8 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.cancel_points = cancel_points_;
   result.cancel_starts = cancel_starts_;
   result.cancel_sites = cancel_sites_;
+  result.external_points = external_points_;
+  result.cancel_plan = options_.cancel;
   result.injections = injections_;
   return result;
 }
@@ -97,6 +102,8 @@ void Simulator::explore(const Fiber& main) {
   while (!failure_ && main.state != FiberState::done) {
     fire_due_timers();
     if (ready_.empty()) {
+      // Nothing else can run: the stalled fibers' cancellers did not act.
+      if (release_stalls()) continue;
       if (timers_.empty()) {
         report_deadlock();
         return;
@@ -163,16 +170,17 @@ void Simulator::step() {
   if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
 }
 
-// A boundary fiber starts: the target of a pre-cancelled start.
+// An externally cancellable fiber starts: the target of a pre-cancelled start.
 void Simulator::on_first_resume(Fiber& fiber) {
   fiber.started = true;
-  if (!fiber.boundary || fiber.shield_depth != 0) return;
+  if (fiber.canceller != Canceller::external || fiber.shield_depth != 0) return;
   const std::uint64_t start = cancel_starts_++;
   const CancelPlan& plan = options_.cancel;
   if (plan.kind != CancelPlan::Kind::at_point || plan.mode != CancelMode::prestart || plan.point != start) {
     return;
   }
-  injections_.push_back(CancelInjection{start, CancelMode::prestart, fiber.spawned_at, fiber.id});
+  injections_.push_back(CancelInjection{start, CancelMode::prestart, fiber.spawned_at, fiber.id,
+                                        Canceller::external, fiber.canceller_at, true, "start"});
   trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(AwaitAction::cancel_stop),
         &fiber.spawned_at);
   detail::fiber_request_stop(fiber);
@@ -213,6 +221,7 @@ void Simulator::end_of_step() {
     dropped_this_step_ = false;
     audit_ledgers();
   }
+  if (!stalls_.empty()) settle_stalls();  // before the records of ended fibers go
   fibers_.free_retired();
 }
 
@@ -396,8 +405,24 @@ Fiber& Simulator::create_fiber(const SourceLoc& spawned_at) {
   return fiber;
 }
 
-void Simulator::enqueue(Fiber& fiber) { ready_.push(fiber); }
-void Simulator::dequeue(Fiber& fiber) { ready_.remove(fiber); }
+void Simulator::enqueue(Fiber& fiber) {
+  if (fiber.stall != StallState::none) [[unlikely]] {
+    fiber.stall = StallState::holding;  // woken at its stalled point: held for its canceller
+    fiber.queued = true;
+    for (Stall& stall : stalls_) {
+      if (stall.fiber == &fiber) stall.held_since_step = steps_;
+    }
+    return;
+  }
+  ready_.push(fiber);
+}
+void Simulator::dequeue(Fiber& fiber) {
+  if (fiber.stall == StallState::holding) [[unlikely]] {
+    fiber.queued = false;  // dropped while held: settle_stalls() sees it ended
+    return;
+  }
+  ready_.remove(fiber);
+}
 void Simulator::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
 void Simulator::defer_interrupt(Fiber& fiber) { deferred_interrupts_.push_back(&fiber); }
 void Simulator::retire(Fiber& fiber) {
@@ -416,15 +441,8 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
     fiber.pre_cancelled = false;
     return AwaitAction::cancel_stop;  // the first (unshielded) point of a pre-cancelled fiber
   }
-  if (fiber.boundary && fiber.shield_depth == 0) {
-    const std::uint64_t point = cancel_points_++;
-    if (options_.record_cancel_sites && cancel_sites_.size() < kSitesMax) {
-      cancel_sites_.push_back(where);
-    }
-    if (std::optional<CancelMode> mode = cancel_here(point, where)) {
-      injections_.push_back(CancelInjection{point, *mode, where, fiber.id});
-      return cancel_action(*mode);
-    }
+  if (fiber.canceller != Canceller::none) {
+    if (std::optional<AwaitAction> action = cancellation_point(fiber, where)) return *action;
   }
   // Parking first only matters when someone else could run meanwhile.
   if (ready_.empty()) return AwaitAction::proceed;
@@ -433,7 +451,9 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
 }
 
 void Simulator::arm_timer(TimerNode& node) {
-  if (options_.timer_jitter_ns != 0) {
+  if (node.fiber->hurry) [[unlikely]] {
+    node.deadline_ns = now_ns_;  // it races a stalled arm: its timer may fire first
+  } else if (options_.timer_jitter_ns != 0) {
     node.deadline_ns += decide(DecisionKind::timer_delay, 11) * (options_.timer_jitter_ns / 10);
   }
   timers_.arm(node);
@@ -453,12 +473,13 @@ bool Simulator::buggify(const SourceLoc& where) {
   return site->second && decide(DecisionKind::buggify_fire, 2) == 1;
 }
 
-std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const SourceLoc& where) {
+std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const SourceLoc& where, bool external) {
   const CancelPlan& plan = options_.cancel;
   switch (plan.kind) {
     case CancelPlan::Kind::none: return std::nullopt;
     case CancelPlan::Kind::at_point:
-      if (plan.mode == CancelMode::prestart) return std::nullopt;  // acts at starts, not points
+      if (plan.mode == CancelMode::prestart) return std::nullopt;     // acts at starts, not points
+      if (!external && point == plan.point) return CancelMode::drop;  // the mechanism's mode
       if (point == plan.point) return plan.mode;
       return std::nullopt;
     case CancelPlan::Kind::random: {
@@ -467,6 +488,7 @@ std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const Sour
       auto [site, first_visit] = armed_sites_.try_emplace(where.stable_hash(), false);
       if (first_visit) site->second = decide(DecisionKind::cancel_arm, 2) == 1;
       if (!site->second || decide(DecisionKind::cancel_fire, 2) == 0) return std::nullopt;
+      if (!external) return CancelMode::drop;  // the program's canceller decides how
       if (plan.modes.size() == 1) return plan.modes.front();
       return plan.modes[decide(DecisionKind::cancel_mode, plan.modes.size())];
     }
@@ -503,6 +525,9 @@ std::uint64_t Simulator::record(DecisionKind kind, std::uint64_t n, std::uint64_
 void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                       const SourceLoc* where) {
   if (kind == TraceKind::drop) dropped_this_step_ = true;
+  if (kind == TraceKind::suspend && fiber != nullptr && fiber->stall == StallState::armed) [[unlikely]] {
+    stalled_fiber_parked(*fiber);
+  }
   // Every fiber's end is traced here: the moment to check what it detached.
   if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr && fiber->detached_some &&
       fiber->id != 0) {

@@ -42,6 +42,7 @@ struct SimOptions {
   std::uint64_t time_max_ns = 24ULL * 3600 * 1'000'000'000;  // virtual time per run
   CancelPlan cancel;                                         // injected cancellation
   bool record_cancel_sites = false;                          // fill RunResult::cancel_sites
+  bool record_cancel_kinds = false;                          // fill RunResult::external_points
   // Snooze: a member of a poll-driven combinator left ready and unpolled for
   // longer than this much virtual time (a Driver may set its own bound), or
   // for this many steps during which its owner was blocked elsewhere. Zero
@@ -78,13 +79,25 @@ struct RunResult {
   std::uint32_t fibers = 0;  // spawned, main included
   DecisionStream decisions;
   std::uint64_t cancel_points = 0;  // cancellation points the run reached
-  std::uint64_t cancel_starts = 0;  // boundary fibers that started (prestart targets)
+  std::uint64_t cancel_starts = 0;  // externally cancellable fibers that started (prestart targets)
+  // Per point, whether its canceller is external (injected in every mode) or
+  // the program's own (stalled for its mechanism), if
+  // SimOptions::record_cancel_kinds: a sweep's plan.
+  std::vector<bool> external_points;
   // Where each cancellation point stood, in order (the first kSitesMax), if
   // SimOptions::record_cancel_sites.
   std::vector<SourceLoc> cancel_sites;
   std::vector<CancelInjection> injections;  // what was injected, in order
+  CancelPlan cancel_plan;                   // the plan the run followed (to run it again)
 
   bool passed() const noexcept { return !failure.has_value(); }
+  // An injection whose cancellation happened (a stall its canceller acted on).
+  bool cancelled() const noexcept {
+    for (const CancelInjection& injection : injections) {
+      if (injection.landed) return true;
+    }
+    return false;
+  }
 };
 
 using MainFactory = std::function<Task<void>()>;
@@ -160,7 +173,17 @@ class Simulator final : public Executor {
   // A schedule or yield decision, shown the ready fibers if the strategy asks.
   std::uint64_t decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running);
   std::uint64_t record(DecisionKind kind, std::uint64_t n, std::uint64_t value);
-  std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where);
+  std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where, bool external);
+  // sim/cancellers.cpp: who can cancel a fiber now, and stalls.
+  std::optional<AwaitAction> cancellation_point(Fiber& fiber, const SourceLoc& where);
+  bool canceller_can_act(const Fiber& fiber) const noexcept;
+  void begin_stall(Fiber& fiber, std::size_t injection);
+  void stalled_fiber_parked(const Fiber& parked);
+  void hurry_timer_of(Fiber& arm);
+  void end_stall(std::size_t index, bool landed);
+  void settle_stalls();
+  bool release_stalls();
+  void forget_stalls();
   void reset(std::uint64_t seed);
   void explore(const Fiber& main);
   void fire_due_timers();
@@ -197,6 +220,19 @@ class Simulator final : public Executor {
   std::uint64_t cancel_starts_ = 0;
   std::vector<SourceLoc> cancel_sites_;
   std::vector<CancelInjection> injections_;
+  std::vector<bool> external_points_;
+  // Fibers stalled for their canceller, with the race arms hurried for them.
+  struct Stall {
+    Fiber* fiber = nullptr;
+    std::size_t injection = 0;  // index into injections_
+    std::vector<Fiber*> hurried;
+    std::uint64_t held_since_step = 0;  // when it was woken and held
+  };
+  // A held fiber runs again after this many steps even if others could still
+  // run: fibers that spin (yield in a loop until it acts) would otherwise
+  // never let the run go idle, and a real scheduler is fair.
+  static constexpr std::uint64_t kStallMaxSteps = 64;
+  std::vector<Stall> stalls_;
   // Random injection: armed or not, per site (base name + line hash). Lookup
   // only; each site's decision is made at its first visit.
   absl::flat_hash_map<std::uint64_t, bool> armed_sites_;

@@ -41,12 +41,11 @@ corosim::Task<void> atomic_transfer(Accounts& a) {
 
 }  // namespace
 
-CORO_SCENARIO("transfer/split", corosim::fails_with(corosim::Checker::cancel_safety)
-                                    .under_cancel(corosim::CancelExploration::sweep)) {
+CORO_SCENARIO("transfer/split", corosim::fails_with(corosim::Checker::cancel_safety)) {
   co_await corosim::check_cancel_safety(spec_of(split_transfer));
 }
 
-CORO_SCENARIO("transfer/atomic", corosim::passes().under_cancel(corosim::CancelExploration::sweep)) {
+CORO_SCENARIO("transfer/atomic", corosim::passes()) {
   co_await corosim::check_cancel_safety(spec_of(atomic_transfer));
 }
 

@@ -89,7 +89,7 @@ CORO_SCENARIO("connection/leaky", corosim::fails_with(corosim::Checker::detached
   co_await use_leaky(server);
 }
 
-CORO_SCENARIO("connection/scoped", corosim::passes().under_cancel(corosim::CancelExploration::sweep)) {
+CORO_SCENARIO("connection/scoped", corosim::passes()) {
   Server server;
   // Cancelled anywhere or not, the goodbye has finished when cancellable returns.
   co_await corosim::cancellable(use_scoped(server));

@@ -25,7 +25,7 @@ corosim::Task<void> deposit(Account& account, int amount) {
 
 }  // namespace
 
-CORO_SCENARIO("bank/transfer", corosim::passes().under_cancel(corosim::CancelExploration::sweep)) {
+CORO_SCENARIO("bank/transfer", corosim::passes()) {
   Account account;
   auto a = corosim::spawn(deposit(account, 10));
   auto b = corosim::spawn(deposit(account, 20));

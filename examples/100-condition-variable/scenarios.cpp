@@ -17,12 +17,11 @@
 using corosim::CancelExploration;
 using corosim::Checker;
 
-CORO_SCENARIO("condvar/handoff", corosim::passes().under_cancel(CancelExploration::sweep)) {
+CORO_SCENARIO("condvar/handoff", corosim::passes()) {
   co_await example::handoff<example::ConditionVariable>();
 }
 
-CORO_SCENARIO("condvar/handoff_lost_wakeup",
-              corosim::fails_with(Checker::deadlock).under_cancel(CancelExploration::sweep)) {
+CORO_SCENARIO("condvar/handoff_lost_wakeup", corosim::fails_with(Checker::deadlock)) {
   co_await example::handoff<example::BasicConditionVariable<example::PassOn::no>>();
 }
 

@@ -140,7 +140,7 @@ CORO_SCENARIO("drop/sqlite_close", corosim::fails_with(corosim::Checker::detache
 }
 
 CORO_SCENARIO("drop/sqlite_close_fixed",
-              corosim::passes().under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::passes()) {
   Sqlite engine;
   // Either run may be cancelled anywhere; whether it was or not, its close
   // has finished by the time cancellable returns, so the next open succeeds.
@@ -158,7 +158,7 @@ CORO_SCENARIO("scope/detached_child", corosim::fails_with(corosim::Checker::deta
 }
 
 CORO_SCENARIO("scope/detached_child_fixed",
-              corosim::passes().under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::passes()) {
   Request request;
   const bool completed = co_await corosim::cancellable(handle_scoped(request));
   request.finished = true;

@@ -77,14 +77,14 @@ corosim::CancelSafetySpec<Wire> frame_spec() {
 }  // namespace
 
 CORO_SCENARIO("timeout/partial_write",
-              corosim::fails_with(corosim::Checker::cancel_safety).under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::fails_with(corosim::Checker::cancel_safety)) {
   co_await corosim::check_cancel_safety(frame_spec());
 }
 
 // The story end to end: messages written under a timeout; a late one is
 // dropped mid-frame and the peer can no longer parse the stream.
 CORO_SCENARIO("timeout/partial_write_loop",
-              corosim::fails_with(corosim::Checker::check).under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::fails_with(corosim::Checker::check)) {
   Wire wire;
   for (const std::string& message : kMessages) {
     co_await corosim::timeout(7ms, write_frame(wire, message));  // a late message is dropped
@@ -93,7 +93,7 @@ CORO_SCENARIO("timeout/partial_write_loop",
 }
 
 CORO_SCENARIO("timeout/partial_write_queued",
-              corosim::passes().under_cancel(corosim::CancelExploration::sweep)) {
+              corosim::passes()) {
   Wire wire;
   auto [queue, frames] = corosim::channel<std::string>(1);
   // The writer belongs to the connection, not to any one request: it is not

@@ -114,7 +114,12 @@ TEST_CASE("fuzz/scenarios.txt names every registered scenario: each has a fuzz t
 }
 
 TEST_CASE("fuzz runs inject a scenario's own cancellation modes at sites the input arms", "[fuzz]") {
-  CHECK(corosim::fuzz_options(scenario("race/lost_update")).cancel.kind == corosim::CancelPlan::Kind::none);
+  // A scenario that opts out of injected cancellation is fuzzed without it;
+  // every other one meets its cancellers (once per run, as its sweep would).
+  CHECK(corosim::fuzz_options(scenario("structure/timeout")).cancel.kind == corosim::CancelPlan::Kind::none);
+  const auto automatic = corosim::fuzz_options(scenario("race/lost_update"));
+  CHECK(automatic.cancel.kind == corosim::CancelPlan::Kind::random);
+  CHECK(automatic.cancel.once);
   const auto sweep = corosim::fuzz_options(scenario("select/read_send"));
   REQUIRE(sweep.cancel.kind == corosim::CancelPlan::Kind::random);
   CHECK(corosim::cancel_modes_string(sweep.cancel.modes) == "drop,stop,prompt,interrupt,prestart");
@@ -183,8 +188,9 @@ TEST_CASE("a repro without a fuzz form is refused with the reason", "[fuzz][repr
 
   corosim::Repro uncancelled =
       load(fs::path(COROSIM_SOURCE_DIR) / "scenarios/regressions" / "race_lost_update-check.repro");
+  uncancelled.scenario = "structure/timeout";  // it opts out of injected cancellation
   uncancelled.cancel = corosim::CancelPlan::at(1, corosim::CancelMode::drop);
-  auto no_cancel = corosim::fuzz_input_from_repro(scenario("race/lost_update"), uncancelled);
+  auto no_cancel = corosim::fuzz_input_from_repro(scenario("structure/timeout"), uncancelled);
   REQUIRE_FALSE(no_cancel.ok());
   CHECK_THAT(std::string(no_cancel.status().message()), Catch::Contains("inject: nothing"));
 }

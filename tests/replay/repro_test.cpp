@@ -114,8 +114,10 @@ TEST_CASE("malformed repros are rejected with the line and the reason", "[repro]
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "empty file"},
       {"hello\n", "repro:1: not a corosim repro"},
-      {replace("corosim-repro 1", "corosim-repro 9"), "repro version 9 is not supported"},
-      {replace("corosim-repro 1", "corosim-repro x"), "repro:1: bad version number"},
+      {replace("corosim-repro 2", "corosim-repro 9"), "repro version 9 is not supported"},
+      {replace("corosim-repro 2", "corosim-repro x"), "repro:1: bad version number"},
+      {replace("corosim-repro 2", "corosim-repro 1"),
+       "repro:4: a version 1 repro with injected cancellation"},
       {replace("scenario: race/lost_update\n", ""), "missing field 'scenario' before 'strategy'"},
       {replace("strategy: random seed=12", "strategy: random"), "expected 'strategy: NAME seed=N'"},
       {replace("cancel: point=3 mode=prompt", "cancel: point=x mode=prompt"), "'x' is not a whole number"},
@@ -302,4 +304,16 @@ TEST_CASE("golden: the repro format and every exporter's output for a bundled re
   std::ostringstream perfetto;
   corosim::write_trace_perfetto(outcome->trace, perfetto);
   corosim::testing::check_golden("export_race_perfetto.json", perfetto.str());
+}
+
+TEST_CASE("a version 1 repro that injected nothing still parses", "[repro]") {
+  Repro repro = sample();
+  repro.cancel = corosim::CancelPlan{};
+  std::string text = corosim::format_repro(repro);
+  REQUIRE(text.rfind("corosim-repro 2\n", 0) == 0);
+  text.replace(0, 15, "corosim-repro 1");
+  auto parsed = corosim::parse_repro(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->decisions == repro.decisions);
+  CHECK(parsed->cancel.kind == corosim::CancelPlan::Kind::none);
 }

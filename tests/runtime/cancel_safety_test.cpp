@@ -98,20 +98,25 @@ TEST_CASE("the verdict classes total partial terminal and unsafe", "[cancel_safe
   CHECK(strongest_class(careful, CancelMode::prompt) == CancelSafety::total);
 }
 
-TEST_CASE("shielded code is never cancelled and spawns no boundaries", "[cancel_safety][shield]") {
+TEST_CASE("a shield hides the cancellers outside it but not the ones it owns", "[cancel_safety][shield]") {
   auto body = []() -> Task<void> {
     co_await corosim::cancellable([]() -> Task<void> {
       co_await corosim::shielded([]() -> Task<void> {
-        co_await corosim::sleep_for(1ms);
+        co_await corosim::sleep_for(1ms);  // not a point: the declared canceller is outside
+        // Declared by the shielded code itself: a point.
+        co_await corosim::cancellable([]() -> Task<void> { co_await corosim::yield_now(); }());
+        // Owned by the shielded code: its owner may still cancel it.
         auto child = corosim::spawn([]() -> Task<void> { co_await corosim::yield_now(); });
+        co_await corosim::sleep_for(1ms);
         co_await child;
       }());
-      co_await corosim::yield_now();  // the one point of this operation
+      co_await corosim::yield_now();  // a point
     }());
   };
   auto outcome = sweep(body, CancelMode::drop, 1);
   REQUIRE_FALSE(outcome.first_failure);
-  // The reference run, then the two points outside the shield: awaiting
-  // shielded(...) itself, and the yield after it.
-  REQUIRE(outcome.runs == 3);
+  // The reference run, then the three points: the declared operation's
+  // yield, the child's yield (stalled for its owner, who joins it instead)
+  // and the yield after the shield.
+  REQUIRE(outcome.runs == 4);
 }

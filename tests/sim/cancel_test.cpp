@@ -42,15 +42,18 @@ struct Log {
 
 }  // namespace
 
-TEST_CASE("cancellation points are numbered in boundary fibers only", "[cancel]") {
+TEST_CASE("cancellation points are where a canceller could act", "[cancel]") {
   auto body = []() -> Task<void> {
-    co_await corosim::yield_now();  // main: not a boundary, not a point
+    co_await corosim::yield_now();  // main: nobody can cancel it, not a point
     auto child = corosim::spawn([]() -> Task<void> {
-      co_await corosim::yield_now();        // point 0
+      co_await corosim::yield_now();        // point 0: main holds the handle and does not await it
       co_await corosim::sleep_for(1ms);     // point 1
       co_await corosim::this_stop_token();  // not a suspension point
     });
+    co_await corosim::sleep_for(5ms);
     co_await child;
+    auto joined = corosim::spawn([]() -> Task<void> { co_await corosim::yield_now(); });
+    co_await joined;  // awaited at once: its owner never cancels it, no point
     corosim::spawn([]() -> Task<void> { co_await corosim::yield_now(); }).detach();  // detached: no point
     co_await corosim::sleep_for(1ms);
   };
@@ -60,17 +63,52 @@ TEST_CASE("cancellation points are numbered in boundary fibers only", "[cancel]"
   REQUIRE(reference.injections.empty());
 }
 
+TEST_CASE("a stall lands only if the program's canceller acts", "[cancel][stall]") {
+  // The owner joins: stalling the child changes nothing, the run passes.
+  auto joined = []() -> Task<void> {
+    auto child = corosim::spawn([]() -> Task<int> {
+      co_await corosim::yield_now();  // point 0 (main is still sleeping)
+      co_return 7;
+    });
+    co_await corosim::sleep_for(1ms);
+    CORO_CHECK(co_await child == 7);
+  };
+  auto kept = run_with(joined, CancelPlan::at(0, CancelMode::drop));
+  REQUIRE(kept.passed());
+  REQUIRE(kept.injections.size() == 1);
+  CHECK(!kept.injections[0].landed);
+  CHECK(kept.injections[0].canceller == corosim::Canceller::owner);
+  CHECK(!kept.cancelled());
+
+  // A timeout: the stalled operation loses to the timer, by the timeout's own drop.
+  auto timed = []() -> Task<void> {
+    corosim::Event never_set;
+    auto result = co_await corosim::timeout(1h, [&]() -> Task<int> {
+      co_await corosim::sleep_for(1ms);  // point 0
+      co_return 1;
+    }());
+    CORO_CHECK(!result.has_value());
+    CORO_CHECK(corosim::now() < 1h);  // the timer expired early: nothing waited an hour
+  };
+  auto fired = run_with(timed, CancelPlan::at(0, CancelMode::stop));  // the mode is the timeout's: drop
+  INFO(corosim::testing::message_of(fired));
+  REQUIRE(fired.passed());
+  REQUIRE(fired.injections.size() == 1);
+  CHECK(fired.injections[0].landed);
+  CHECK(fired.injections[0].canceller == corosim::Canceller::timeout);
+}
+
 TEST_CASE("drop: the chain is destroyed while the operand is pending", "[cancel][drop]") {
   Log log;
   bool flag_dropped = false;
   auto body = [&]() -> Task<void> {
     corosim::Event never;
     auto child = corosim::spawn([&]() -> Task<void> {
-      DropFlag flag(&flag_dropped);
-      log.add("before");
-      co_await never.wait();  // point 0
-      log.add("after");
-    });
+                   DropFlag flag(&flag_dropped);
+                   log.add("before");
+                   co_await never.wait();  // point 0
+                   log.add("after");
+                 }).externally_cancellable();
     try {
       co_await child;
       log.add("joined");
@@ -95,9 +133,9 @@ TEST_CASE("drop at an operand that completes at once loses its result", "[cancel
   auto body = [&]() -> Task<void> {
     corosim::Mutex mutex;
     auto child = corosim::spawn([&]() -> Task<void> {
-      auto guard = co_await mutex.lock();  // point 0: free, acquired at once
-      CORO_CHECK(false);                   // never runs
-    });
+                   auto guard = co_await mutex.lock();  // point 0: free, acquired at once
+                   CORO_CHECK(false);                   // never runs
+                 }).externally_cancellable();
     co_await corosim::cancellable([&]() -> Task<void> { co_return; }());
     try {
       co_await child;
@@ -117,22 +155,22 @@ TEST_CASE("stop: the operand throws Cancelled and the fiber may clean up with aw
   Log log;
   auto body = [&]() -> Task<void> {
     auto child = corosim::spawn([&]() -> Task<int> {
-      std::stop_token token = co_await corosim::this_stop_token();
-      std::stop_callback on_stop(token, [&] { log.add("stop callback"); });
-      bool cancelled = false;
-      try {
-        co_await corosim::sleep_for(1s);  // point 0
-        log.add("slept");
-      } catch (const corosim::Cancelled&) {
-        log.add(token.stop_requested() ? "caught, token stopped" : "caught, token not stopped");
-        cancelled = true;
-      }
-      if (cancelled) {                     // C++ forbids co_await inside a handler: clean up after it
-        co_await corosim::sleep_for(1ms);  // point 1
-        log.add("cleaned up");
-      }
-      co_return 7;
-    });
+                   std::stop_token token = co_await corosim::this_stop_token();
+                   std::stop_callback on_stop(token, [&] { log.add("stop callback"); });
+                   bool cancelled = false;
+                   try {
+                     co_await corosim::sleep_for(1s);  // point 0
+                     log.add("slept");
+                   } catch (const corosim::Cancelled&) {
+                     log.add(token.stop_requested() ? "caught, token stopped" : "caught, token not stopped");
+                     cancelled = true;
+                   }
+                   if (cancelled) {  // C++ forbids co_await inside a handler: clean up after it
+                     co_await corosim::sleep_for(1ms);  // point 1
+                     log.add("cleaned up");
+                   }
+                   co_return 7;
+                 }).externally_cancellable();
     const int value = co_await child;
     log.add("joined " + std::to_string(value));
   };
@@ -167,9 +205,9 @@ TEST_CASE("prompt: the operation completes and then the fiber is dropped before 
       corosim::Mutex mutex;
       auto held = co_await mutex.lock();
       auto waiter = corosim::spawn([&]() -> Task<void> {
-        auto guard = co_await mutex.lock();  // point 0: pending, then granted
-        waiter_ran_on = true;
-      });
+                      auto guard = co_await mutex.lock();  // point 0: pending, then granted
+                      waiter_ran_on = true;
+                    }).externally_cancellable();
       co_await corosim::yield_now();
       held.unlock();  // grants the lock to `waiter`, which is then dropped
       auto mine = co_await mutex.lock();
@@ -189,9 +227,9 @@ TEST_CASE("prompt: the operation completes and then the fiber is dropped before 
     auto body = [&]() -> Task<void> {
       auto [tx, rx] = corosim::channel<int>(4);
       auto reader = corosim::spawn([&]() -> Task<void> {
-        auto item = co_await rx.recv();  // point 0: pending until the send
-        seen.push_back(*item);
-      });
+                      auto item = co_await rx.recv();  // point 0: pending until the send
+                      seen.push_back(*item);
+                    }).externally_cancellable();
       co_await corosim::yield_now();
       co_await tx.send(5);
       try {
@@ -209,9 +247,9 @@ TEST_CASE("prompt: the operation completes and then the fiber is dropped before 
     Log log;
     auto body = [&]() -> Task<void> {
       auto sleeper = corosim::spawn([&]() -> Task<void> {
-        co_await corosim::sleep_for(5ms);  // point 0
-        log.add("woke");
-      });
+                       co_await corosim::sleep_for(5ms);  // point 0
+                       log.add("woke");
+                     }).externally_cancellable();
       try {
         co_await sleeper;
       } catch (const corosim::Cancelled&) {
@@ -234,13 +272,13 @@ TEST_CASE("interrupt: the awaiter gets Cancelled while the operation runs on", "
                       co_return 3;
                     }).shield();
       auto joiner = corosim::spawn([&]() -> Task<void> {
-        try {
-          co_await worker;  // point 0: interrupted while the worker sleeps
-          log.add("joined");
-        } catch (const corosim::Cancelled&) {
-          log.add("join interrupted at " + std::to_string(corosim::now().count()));
-        }
-      });
+                      try {
+                        co_await worker;  // point 0: interrupted while the worker sleeps
+                        log.add("joined");
+                      } catch (const corosim::Cancelled&) {
+                        log.add("join interrupted at " + std::to_string(corosim::now().count()));
+                      }
+                    }).externally_cancellable();
       co_await joiner;
       CORO_CHECK(co_await worker == 3);  // the worker ran on, and can still be joined
     };
@@ -254,8 +292,8 @@ TEST_CASE("interrupt: the awaiter gets Cancelled while the operation runs on", "
       corosim::Mutex mutex;
       auto held = co_await mutex.lock();
       auto waiter = corosim::spawn([&]() -> Task<void> {
-        auto guard = co_await mutex.lock();  // point 0: pending, interrupted
-      });
+                      auto guard = co_await mutex.lock();  // point 0: pending, interrupted
+                    }).externally_cancellable();
       co_await corosim::yield_now();
       held.unlock();
       auto mine = co_await mutex.lock();
@@ -276,21 +314,21 @@ TEST_CASE("prestart: the token is stopped before the fiber runs and its first aw
   Log log;
   auto body = [&]() -> Task<void> {
     auto first = corosim::spawn([&]() -> Task<void> {
-      std::stop_token token = co_await corosim::this_stop_token();
-      log.add(token.stop_requested() ? "first: stopped at start" : "first: running");
-      co_await corosim::yield_now();
-      log.add("first: done");
-    });
+                   std::stop_token token = co_await corosim::this_stop_token();
+                   log.add(token.stop_requested() ? "first: stopped at start" : "first: running");
+                   co_await corosim::yield_now();
+                   log.add("first: done");
+                 }).externally_cancellable();
     auto second = corosim::spawn([&]() -> Task<void> {
-      std::stop_token token = co_await corosim::this_stop_token();
-      log.add(token.stop_requested() ? "second: stopped at start" : "second: running");
-      try {
-        co_await corosim::yield_now();  // its first point: completes with Cancelled
-        log.add("second: done");
-      } catch (const corosim::Cancelled&) {
-        log.add("second: cancelled");
-      }
-    });
+                    std::stop_token token = co_await corosim::this_stop_token();
+                    log.add(token.stop_requested() ? "second: stopped at start" : "second: running");
+                    try {
+                      co_await corosim::yield_now();  // its first point: completes with Cancelled
+                      log.add("second: done");
+                    } catch (const corosim::Cancelled&) {
+                      log.add("second: cancelled");
+                    }
+                  }).externally_cancellable();
     co_await first;
     co_await second;
   };
@@ -315,19 +353,25 @@ TEST_CASE("a sweep over every point and mode leaks nothing and never fails a saf
     corosim::TaskScope scope;
     // The producer owns its sender: if it is cancelled, the channel closes and
     // the consumer is not left waiting forever.
+    // Both declared externally cancellable (so every mode is injected), and
+    // the scope children that await them are the scope's to cancel.
     scope.spawn(
         [&](corosim::Sender<int> out) -> Task<void> {
-          auto guard = co_await mutex.lock();
-          auto permit = co_await permits.acquire();
-          co_await out.send(1);
-          co_await corosim::sleep_for(1ms);
+          co_await corosim::cancellable([&]() -> Task<void> {
+            auto guard = co_await mutex.lock();
+            auto permit = co_await permits.acquire();
+            co_await out.send(1);
+            co_await corosim::sleep_for(1ms);
+          }());
         },
         std::move(tx));
     scope.spawn([&]() -> Task<void> {
-      auto item = co_await rx.recv();
-      CORO_CHECK(!item || *item == 1);
-      auto guard = co_await mutex.lock();
-      co_await corosim::yield_now();
+      co_await corosim::cancellable([&]() -> Task<void> {
+        auto item = co_await rx.recv();
+        CORO_CHECK(!item || *item == 1);
+        auto guard = co_await mutex.lock();
+        co_await corosim::yield_now();
+      }());
     });
     co_await scope.join();
     CORO_CHECK(!mutex.is_locked());
@@ -337,7 +381,7 @@ TEST_CASE("a sweep over every point and mode leaks nothing and never fails a saf
   REQUIRE(reference.passed());
   REQUIRE(reference.cancel_points >= 6);
   const auto frames_before = corosim::detail::frames_live();
-  REQUIRE(reference.cancel_starts == 2);  // the two scope children
+  REQUIRE(reference.cancel_starts == 2);  // the two externally cancellable operations
   for (CancelMode mode : corosim::all_cancel_modes()) {
     const std::uint64_t targets =
         mode == CancelMode::prestart ? reference.cancel_starts : reference.cancel_points;
@@ -375,34 +419,41 @@ TEST_CASE("a sweep finds an operation that is not cancel safe", "[cancel][sweep]
   REQUIRE(past_the_end.injections.empty());
 }
 
-TEST_CASE("a cancelled select arm loses and the other arms race on", "[cancel][select]") {
+TEST_CASE("a select arm is cancelled only by another arm that can win", "[cancel][select]") {
+  // Stalled at its sleep, the first arm loses to the second, whose timer
+  // fires early: select returns the second arm, as a slow first arm would.
   auto body = []() -> Task<void> {
     auto winner = co_await corosim::select(
         []() -> Task<int> {
-          co_await corosim::sleep_for(1ms);  // point 0: dropped
+          co_await corosim::sleep_for(1ms);  // point 0
           co_return 1;
         }(),
         []() -> Task<int> {
-          co_await corosim::sleep_for(5ms);  // point 1
+          co_await corosim::sleep_for(5ms);  // point 1 (if the first arm still runs)
           co_return 2;
         }());
     CORO_CHECK(winner.index() == 1);
-    CORO_CHECK(corosim::now() == 5ms);
   };
-  REQUIRE(run_with(body, CancelPlan::at(0, CancelMode::drop)).passed());
+  auto lost = run_with(body, CancelPlan::at(0, CancelMode::drop));
+  INFO(corosim::testing::message_of(lost));
+  REQUIRE(lost.passed());
+  REQUIRE(lost.injections.size() == 1);
+  CHECK(lost.injections[0].landed);
+  CHECK(lost.injections[0].canceller == corosim::Canceller::race);
 
-  auto both = run_with(
+  // A select of one arm has nobody to cancel it: no point, no Cancelled.
+  auto alone = run_with(
       []() -> Task<void> {
-        bool cancelled = false;
-        try {
-          co_await corosim::select([]() -> Task<void> { co_await corosim::yield_now(); }());
-        } catch (const corosim::Cancelled&) {
-          cancelled = true;
-        }
-        CORO_CHECK(cancelled);
+        auto only = co_await corosim::select([]() -> Task<int> {
+          co_await corosim::yield_now();
+          co_return 4;
+        }());
+        CORO_CHECK(std::get<0>(only) == 4);
       },
       CancelPlan::at(0, CancelMode::drop));
-  REQUIRE(both.passed());
+  REQUIRE(alone.passed());
+  REQUIRE(alone.cancel_points == 0);
+  REQUIRE(alone.injections.empty());
 }
 
 TEST_CASE("random injection is a recorded and replayable decision", "[cancel][random]") {
@@ -410,7 +461,9 @@ TEST_CASE("random injection is a recorded and replayable decision", "[cancel][ra
     corosim::TaskScope scope;
     for (int i = 0; i < 4; ++i) {
       scope.spawn([]() -> Task<void> {
-        for (int j = 0; j < 5; ++j) co_await corosim::sleep_for(1ms);
+        co_await corosim::cancellable([]() -> Task<void> {
+          for (int j = 0; j < 5; ++j) co_await corosim::sleep_for(1ms);
+        }());
       });
     }
     co_await scope.join();

@@ -1,0 +1,153 @@
+// Cancellers: injected cancellation is only ever one the program could issue.
+//
+// A fiber's canceller (executor/fiber.h) is who may cancel it: its handle's
+// owner or TaskScope, the other arms of its select, a timeout's timer, or a
+// declared external canceller. Declared cancellation is injected directly, in
+// the chosen mode, at any point: the user said it is real. The program's own
+// cancellers are never imitated. Instead the fiber is *stalled* at the point:
+// once woken there it is held, not scheduled, so the rest of the program runs
+// on — and if its canceller acts meanwhile (the owner drops the handle, an arm
+// wins, the timer fires), the cancellation lands exactly there, by the
+// program's own mechanism. A stall is a legal execution (latencies are
+// unknown), never lets virtual time pass (it ends when nothing else can run),
+// and hurries the timers of the arms racing the stalled one: an early expiry
+// is a legal execution too. docs/cancellation.md tells the whole model.
+#include <algorithm>
+
+#include "corosim/executor/assert.h"
+#include "corosim/sim/simulator.h"
+
+namespace corosim {
+
+// The canceller could act while the fiber waits here: an owner that holds
+// the handle and is not awaiting it (or a scope), a race with an arm still
+// running, a declared canceller.
+bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
+  switch (fiber.canceller) {
+    case Canceller::none: return false;
+    case Canceller::external: return true;
+    case Canceller::owner:
+      return fiber.scope != nullptr || (fiber.handle_alive && !fiber.detached && fiber.listener == nullptr);
+    case Canceller::race:
+    case Canceller::timeout:
+      for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
+        const Fiber* arm = fiber.race_arms[i];
+        if (arm != &fiber && arm->state != FiberState::done) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+// A suspension point of a fiber that has a canceller: numbered if the
+// canceller can act here, and the plan's injection, if it chooses this point.
+// nullopt: the await goes on as usual.
+std::optional<AwaitAction> Simulator::cancellation_point(Fiber& fiber, const SourceLoc& where) {
+  if (fiber.stall == StallState::armed) {
+    // It passed its stalled point without parking (the operand was ready):
+    // there was no moment for the canceller to act.
+    for (std::size_t i = 0; i < stalls_.size(); ++i) {
+      if (stalls_[i].fiber == &fiber) end_stall(i, false);
+    }
+  }
+  // Awaiting a Task is a call: the cancellation lands at the innermost
+  // await, where the fiber really waits.
+  if (fiber.awaiting_call || fiber.shield_depth != 0 || !canceller_can_act(fiber)) return std::nullopt;
+  const bool external = fiber.canceller == Canceller::external;
+  const std::uint64_t point = cancel_points_++;
+  if (options_.record_cancel_sites && cancel_sites_.size() < kSitesMax) cancel_sites_.push_back(where);
+  if (options_.record_cancel_kinds) external_points_.push_back(external);
+  const std::optional<CancelMode> mode = cancel_here(point, where, external);
+  if (!mode) return std::nullopt;
+  injections_.push_back(CancelInjection{point, *mode, where, fiber.id, fiber.canceller, fiber.canceller_at,
+                                        external, fiber.waiting_what});
+  if (external) return cancel_action(*mode);
+  begin_stall(fiber, injections_.size() - 1);
+  return AwaitAction::proceed;  // evaluate the operand; held once it completes
+}
+
+void Simulator::begin_stall(Fiber& fiber, std::size_t injection) {
+  trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(AwaitAction::proceed), &fiber.suspended_at);
+  fiber.stall = StallState::armed;
+  stalls_.push_back(Stall{&fiber, injection, {}});
+}
+
+// The stalled fiber parked at its point: now, and only now (an operand that
+// completes at once leaves no moment to cancel), the arms racing it may win.
+void Simulator::stalled_fiber_parked(const Fiber& parked) {
+  for (Stall& stall : stalls_) {
+    if (stall.fiber != &parked || !stall.hurried.empty()) continue;
+    Fiber& fiber = *stall.fiber;
+    for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
+      Fiber* arm = fiber.race_arms[i];
+      if (arm == &fiber || arm->state == FiberState::done || arm->hurry) continue;
+      arm->hurry = true;
+      stall.hurried.push_back(arm);
+      hurry_timer_of(*arm);
+    }
+  }
+}
+
+// An arm that already sleeps: its timer fires now instead.
+void Simulator::hurry_timer_of(Fiber& arm) {
+  if (arm.state != FiberState::waiting) return;
+  if (TimerNode* node = timers_.find(arm)) {
+    timers_.cancel(*node);
+    node->deadline_ns = now_ns_;
+    timers_.arm(*node);
+  }
+}
+
+void Simulator::end_stall(std::size_t index, bool landed) {
+  Stall& stall = stalls_[index];
+  injections_[stall.injection].landed = landed;
+  if (stall.fiber->stall == StallState::holding && stall.fiber->queued) {
+    // Held and still alive: it runs again.
+    stall.fiber->queued = false;
+    stall.fiber->stall = StallState::none;
+    ready_.push(*stall.fiber);
+  }
+  stall.fiber->stall = StallState::none;
+  for (Fiber* arm : stall.hurried) arm->hurry = false;
+  stalls_.erase(stalls_.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+// End of a step: a stalled fiber that ended was cancelled where it stood
+// (its canceller acted) or finished; arms that ended need no hurry. Runs
+// before the records of ended fibers are freed.
+void Simulator::settle_stalls() {
+  for (std::size_t i = stalls_.size(); i-- > 0;) {
+    Stall& stall = stalls_[i];
+    std::erase_if(stall.hurried, [](const Fiber* arm) { return arm->state == FiberState::done; });
+    if (stall.fiber->state == FiberState::done) {
+      end_stall(i, stall.fiber->dropped);
+    } else if (stall.fiber->stall == StallState::holding &&
+               steps_ - stall.held_since_step >= kStallMaxSteps) {
+      end_stall(i, false);  // others keep running without its canceller acting
+    }
+  }
+}
+
+// Nothing else can run: the canceller of every stalled fiber had its chance
+// and did not act. The held fibers run on; the stalls end. False if there
+// was nothing to release.
+bool Simulator::release_stalls() {
+  if (stalls_.empty()) return false;
+  while (!stalls_.empty()) end_stall(stalls_.size() - 1, false);
+  return !ready_.empty();
+}
+
+// The run is over: no stall survives into teardown.
+void Simulator::forget_stalls() {
+  for (Stall& stall : stalls_) {
+    if (stall.fiber->stall == StallState::holding && stall.fiber->queued) {
+      stall.fiber->queued = false;
+      ready_.push(*stall.fiber);  // teardown drops it from the run queue
+    }
+    stall.fiber->stall = StallState::none;
+    for (Fiber* arm : stall.hurried) arm->hurry = false;
+  }
+  stalls_.clear();
+}
+
+}  // namespace corosim
