@@ -61,6 +61,13 @@ class TimerHeap {
     return heap_.front().deadline_ns;
   }
 
+  // The earliest timer, left armed; the heap must not be empty.
+  const TimerNode& peek() noexcept {
+    drop_stale();
+    assert(!heap_.empty());
+    return *slots_[heap_.front().slot].node;
+  }
+
   // Removes and returns the earliest timer (disarmed); the heap must not be empty.
   TimerNode& pop() noexcept {
     drop_stale();

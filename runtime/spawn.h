@@ -218,6 +218,7 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver*
   if (parent != nullptr) {
     parent->last_spawned_id = fiber.id;
     parent->last_spawned_at = spawned_at;
+    fiber.owner_id = parent->id;
   }
   fiber.canceller = Canceller::owner;
   fiber.canceller_at = spawned_at;

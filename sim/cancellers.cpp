@@ -9,9 +9,10 @@
 // on — and if its canceller acts meanwhile (the owner drops the handle, an arm
 // wins, the timer fires), the cancellation lands exactly there, by the
 // program's own mechanism. A stall is a legal execution (latencies are
-// unknown), never lets virtual time pass (it ends when nothing else can run),
-// and hurries the timers of the arms racing the stalled one: an early expiry
-// is a legal execution too. docs/cancellation.md tells the whole model.
+// unknown); it lets virtual time pass only up to its owner's next timer (it
+// ends when nothing else can run), and hurries the timers of the arms racing
+// the stalled one: an early expiry is a legal execution too.
+// docs/cancellation.md tells the whole model.
 #include <algorithm>
 
 #include "corosim/executor/assert.h"
@@ -128,13 +129,29 @@ void Simulator::settle_stalls() {
   }
 }
 
-// Nothing else can run: the canceller of every stalled fiber had its chance
-// and did not act. The held fibers run on; the stalls end. False if there
-// was nothing to release.
+// Nothing else can run. If the next timer wakes the owner of a held fiber,
+// time may pass first: an owner that gives up after a deadline is the
+// commonest canceller, and the held operation is simply slow (the step bound
+// still ends the stall). Otherwise every held fiber's canceller had its
+// chance and did not act: they run on. A stall still waiting on its own
+// operand stays. False if nothing was released.
 bool Simulator::release_stalls() {
-  if (stalls_.empty()) return false;
-  while (!stalls_.empty()) end_stall(stalls_.size() - 1, false);
-  return !ready_.empty();
+  bool held = false;
+  for (const Stall& stall : stalls_) held = held || stall.fiber->stall == StallState::holding;
+  if (!held) return false;
+  if (!timers_.empty()) {
+    const std::uint32_t next = timers_.peek().fiber->id;
+    for (const Stall& stall : stalls_) {
+      const Fiber& fiber = *stall.fiber;
+      if (fiber.stall == StallState::holding && fiber.canceller == Canceller::owner && fiber.owner_id == next) {
+        return false;
+      }
+    }
+  }
+  for (std::size_t i = stalls_.size(); i-- > 0;) {
+    if (stalls_[i].fiber->stall == StallState::holding) end_stall(i, false);
+  }
+  return true;
 }
 
 // The run is over: no stall survives into teardown.

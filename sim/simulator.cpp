@@ -102,8 +102,8 @@ void Simulator::explore(const Fiber& main) {
   while (!failure_ && main.state != FiberState::done) {
     fire_due_timers();
     if (ready_.empty()) {
-      // Nothing else can run: the stalled fibers' cancellers did not act.
-      if (release_stalls()) continue;
+      // Nothing else can run: held fibers run on, unless their owner's timer is next.
+      if (!stalls_.empty() && release_stalls()) continue;
       if (timers_.empty()) {
         report_deadlock();
         return;
