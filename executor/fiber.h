@@ -97,7 +97,7 @@ struct Fiber {
   // Who can cancel it: injected cancellation is only ever this canceller
   // acting (docs/cancellation.md, "Cancellers").
   Canceller canceller = Canceller::none;
-  SourceLoc canceller_at;  // the spawn, select or timeout that made the canceller
+  SourceLoc canceller_at;             // the spawn, select or timeout that made the canceller
   std::uint32_t owner_id = kNoFiber;  // the fiber that spawned it (its handle's first owner)
   // A select arm: every arm of its select, this one included (the select's
   // frame owns the array and outlives the arms).

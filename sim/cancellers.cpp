@@ -143,7 +143,8 @@ bool Simulator::release_stalls() {
     const std::uint32_t next = timers_.peek().fiber->id;
     for (const Stall& stall : stalls_) {
       const Fiber& fiber = *stall.fiber;
-      if (fiber.stall == StallState::holding && fiber.canceller == Canceller::owner && fiber.owner_id == next) {
+      if (fiber.stall == StallState::holding && fiber.canceller == Canceller::owner &&
+          fiber.owner_id == next) {
         return false;
       }
     }
