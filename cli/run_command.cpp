@@ -211,16 +211,14 @@ std::string describe_injection(const CancelInjection& injection) {
       absl::StrCat("fiber ", injection.fiber, " waited at ", injection.where.str(),
                    *injection.what != '\0' ? absl::StrCat(" in ", injection.what) : std::string());
   const std::string canceller_at = injection.canceller_at.str();
+  const std::string point = absl::StrCat(" (cancellation point ", injection.point, ")");
   switch (injection.canceller) {
     case Canceller::timeout:
-      return absl::StrCat("the timeout at ", canceller_at, " fired while ", waited, " (cancellation point ",
-                          injection.point, ")");
+      return absl::StrCat("the timeout at ", canceller_at, " fired while ", waited, point);
     case Canceller::race:
-      return absl::StrCat("another arm of the select at ", canceller_at, " won while ", waited,
-                          " (cancellation point ", injection.point, ")");
+      return absl::StrCat("another arm of the select at ", canceller_at, " won while ", waited, point);
     case Canceller::owner:
-      return absl::StrCat("its owner (spawned it at ", canceller_at, ") cancelled it while ", waited,
-                          " (cancellation point ", injection.point, ")");
+      return absl::StrCat("its owner (spawned it at ", canceller_at, ") cancelled it while ", waited, point);
     case Canceller::none:
     case Canceller::external: break;
   }
@@ -464,7 +462,7 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
               << "\n";
   }
   if (flags.trace) {
-    print_trace_of(scenario, flags, shown.seed, plan_of_run(shown), shown.decisions);
+    print_trace_of(scenario, flags, shown.seed, shown.cancel_plan, shown.decisions);
   }
 }
 

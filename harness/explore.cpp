@@ -213,8 +213,6 @@ class Explorer {
 
 }  // namespace
 
-CancelPlan plan_of_run(const RunResult& run) { return run.cancel_plan; }
-
 AutoSweep auto_sweep(std::uint64_t first_seed, std::uint64_t seed_count) {
   constexpr std::uint64_t kSweptSeeds = 10;
   constexpr std::uint64_t kMinPoints = 16;

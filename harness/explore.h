@@ -82,10 +82,6 @@ struct ScenarioReport {
   const char* outcome() const noexcept { return failures == 0 ? "passed" : "failed"; }
 };
 
-// The cancellation plan that makes one explored run again: the run's own,
-// except that a sweep's reference run needs none.
-CancelPlan plan_of_run(const RunResult& run);
-
 // An error, and no run, for an unknown strategy name (see make_strategy).
 absl::StatusOr<ScenarioReport> explore_scenario(const Scenario& scenario, const ExploreOptions& options);
 

@@ -52,7 +52,7 @@ Exploration explore(const Scenario& scenario, ExploreOptions options) {
 
   // The run again, from its decisions, for its trace.
   SimOptions sim = options.sim;
-  sim.cancel = plan_of_run(*shown);
+  sim.cancel = shown->cancel_plan;
   const Rerun again = rerun_decisions(scenario.body, sim, shown->seed, shown->decisions);
   std::ostringstream trace;
   print_trace_text(again.trace, trace, failure_tail(again.run));

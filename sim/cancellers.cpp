@@ -48,7 +48,9 @@ std::optional<AwaitAction> Simulator::cancellation_point(Fiber& fiber, const Sou
     // It passed its stalled point without parking (the operand was ready):
     // there was no moment for the canceller to act.
     for (std::size_t i = 0; i < stalls_.size(); ++i) {
-      if (stalls_[i].fiber == &fiber) end_stall(i, false);
+      if (stalls_[i].fiber != &fiber) continue;
+      end_stall(i, false);
+      break;
     }
   }
   // Awaiting a Task is a call: the cancellation lands at the innermost
@@ -102,13 +104,13 @@ void Simulator::hurry_timer_of(Fiber& arm) {
 void Simulator::end_stall(std::size_t index, bool landed) {
   Stall& stall = stalls_[index];
   injections_[stall.injection].landed = landed;
-  if (stall.fiber->stall == StallState::holding && stall.fiber->queued) {
+  const bool held = stall.fiber->stall == StallState::holding && stall.fiber->queued;
+  stall.fiber->stall = StallState::none;
+  if (held) {
     // Held and still alive: it runs again.
     stall.fiber->queued = false;
-    stall.fiber->stall = StallState::none;
     ready_.push(*stall.fiber);
   }
-  stall.fiber->stall = StallState::none;
   for (Fiber* arm : stall.hurried) arm->hurry = false;
   stalls_.erase(stalls_.begin() + static_cast<std::ptrdiff_t>(index));
 }
@@ -155,17 +157,10 @@ bool Simulator::release_stalls() {
   return true;
 }
 
-// The run is over: no stall survives into teardown.
+// The run is over: no stall survives into teardown (a held fiber goes back
+// to the run queue, from which teardown drops it).
 void Simulator::forget_stalls() {
-  for (Stall& stall : stalls_) {
-    if (stall.fiber->stall == StallState::holding && stall.fiber->queued) {
-      stall.fiber->queued = false;
-      ready_.push(*stall.fiber);  // teardown drops it from the run queue
-    }
-    stall.fiber->stall = StallState::none;
-    for (Fiber* arm : stall.hurried) arm->hurry = false;
-  }
-  stalls_.clear();
+  while (!stalls_.empty()) end_stall(stalls_.size() - 1, false);
 }
 
 }  // namespace corosim
