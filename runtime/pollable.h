@@ -71,7 +71,7 @@ class Pollable {
   Awaiter operator co_await() & noexcept { return Awaiter(*this); }
 
  private:
-  Driver driver_;          // declared first: outlives the member fiber
+  Driver driver_;  // declared first: outlives the member fiber
   JoinHandle<T> handle_;
 };
 

@@ -249,8 +249,7 @@ auto select(A&&... arms) {
 }
 
 template <class T>
-Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(
-    std::vector<Task<T>> tasks) {
+Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(std::vector<Task<T>> tasks) {
   std::vector<JoinHandle<T>> handles;
   handles.reserve(tasks.size());
   for (Task<T>& task : tasks) handles.push_back(detail::spawn_part(std::move(task), SourceLoc::here()));
@@ -303,8 +302,8 @@ Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> timeout(
   const SourceLoc site = detail::running_fiber("timeout()").suspended_at;
   // The timer arm is machinery: nothing cancels it; the operation's
   // canceller is the timer.
-  auto result = co_await detail::select_arms(0b10, site, std::move(operation),
-                                             detail::sleep_until_task(deadline));
+  auto result =
+      co_await detail::select_arms(0b10, site, std::move(operation), detail::sleep_until_task(deadline));
   if constexpr (std::is_void_v<T>) {
     co_return result.index() == 0;
   } else {

@@ -254,10 +254,9 @@ auto spawn_owned(F&& function, const SourceLoc& where) {
 template <class F, class Arg, class... Args>
 auto spawn_owned_with(const SourceLoc& where, F&& function, Arg&& arg, Args&&... args) {
   using T = typename InvokeTask<F, Arg, Args...>::value_type;
-  return start_fiber(
-      invoke_as_root<T, std::decay_t<F>, std::decay_t<Arg>, std::decay_t<Args>...>(
-          std::forward<F>(function), std::forward<Arg>(arg), std::forward<Args>(args)...),
-      where);
+  return start_fiber(invoke_as_root<T, std::decay_t<F>, std::decay_t<Arg>, std::decay_t<Args>...>(
+                         std::forward<F>(function), std::forward<Arg>(arg), std::forward<Args>(args)...),
+                     where);
 }
 
 }  // namespace detail
@@ -288,7 +287,8 @@ auto spawn(F&& function, Arg&& arg, Args&&... args) {
 // cancellation is ever injected into it. Its location reads "main".
 template <class T>
 JoinHandle<T> start_main(Task<T> main) {
-  JoinHandle<T> handle = detail::start_fiber(detail::await_as_root<T>(std::move(main)), SourceLoc{"main", "", 0, 0});
+  JoinHandle<T> handle =
+      detail::start_fiber(detail::await_as_root<T>(std::move(main)), SourceLoc{"main", "", 0, 0});
   handle.fiber_record().canceller = Canceller::none;
   return handle;
 }

@@ -139,8 +139,7 @@ CORO_SCENARIO("drop/sqlite_close", corosim::fails_with(corosim::Checker::detache
   co_await use_leaky(engine);  // on some schedules: "database is locked"
 }
 
-CORO_SCENARIO("drop/sqlite_close_fixed",
-              corosim::passes()) {
+CORO_SCENARIO("drop/sqlite_close_fixed", corosim::passes()) {
   Sqlite engine;
   // Either run may be cancelled anywhere; whether it was or not, its close
   // has finished by the time cancellable returns, so the next open succeeds.
@@ -157,8 +156,7 @@ CORO_SCENARIO("scope/detached_child", corosim::fails_with(corosim::Checker::deta
   co_await corosim::sleep_for(10ms);
 }
 
-CORO_SCENARIO("scope/detached_child_fixed",
-              corosim::passes()) {
+CORO_SCENARIO("scope/detached_child_fixed", corosim::passes()) {
   Request request;
   const bool completed = co_await corosim::cancellable(handle_scoped(request));
   request.finished = true;

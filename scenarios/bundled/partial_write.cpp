@@ -76,15 +76,13 @@ corosim::CancelSafetySpec<Wire> frame_spec() {
 
 }  // namespace
 
-CORO_SCENARIO("timeout/partial_write",
-              corosim::fails_with(corosim::Checker::cancel_safety)) {
+CORO_SCENARIO("timeout/partial_write", corosim::fails_with(corosim::Checker::cancel_safety)) {
   co_await corosim::check_cancel_safety(frame_spec());
 }
 
 // The story end to end: messages written under a timeout; a late one is
 // dropped mid-frame and the peer can no longer parse the stream.
-CORO_SCENARIO("timeout/partial_write_loop",
-              corosim::fails_with(corosim::Checker::check)) {
+CORO_SCENARIO("timeout/partial_write_loop", corosim::fails_with(corosim::Checker::check)) {
   Wire wire;
   for (const std::string& message : kMessages) {
     co_await corosim::timeout(7ms, write_frame(wire, message));  // a late message is dropped
@@ -92,15 +90,17 @@ CORO_SCENARIO("timeout/partial_write_loop",
   CORO_CHECK_MSG(parse_frames(wire.bytes).has_value(), check_message(wire));
 }
 
-CORO_SCENARIO("timeout/partial_write_queued",
-              corosim::passes()) {
+CORO_SCENARIO("timeout/partial_write_queued", corosim::passes()) {
   Wire wire;
   auto [queue, frames] = corosim::channel<std::string>(1);
   // The writer belongs to the connection, not to any one request: it is not
   // what the timeouts cancel.
-  auto writer = corosim::spawn([&wire](corosim::Receiver<std::string> in) -> Task<void> {
-    while (auto frame = co_await in.recv()) co_await write_frame(wire, *frame);
-  }, std::move(frames)).shield();
+  auto writer = corosim::spawn(
+                    [&wire](corosim::Receiver<std::string> in) -> Task<void> {
+                      while (auto frame = co_await in.recv()) co_await write_frame(wire, *frame);
+                    },
+                    std::move(frames))
+                    .shield();
   std::vector<std::string> accepted;
   for (const std::string& message : kMessages) {
     // Named, not a temporary in the co_await: g++ 12 destroys a capturing
@@ -112,7 +112,9 @@ CORO_SCENARIO("timeout/partial_write_queued",
     // A message that could not be queued in time is dropped.
     [[maybe_unused]] const bool queued = co_await corosim::timeout(7ms, enqueue());
   }
-  { auto done = std::move(queue); }  // close: the writer drains and ends
+  {
+    auto done = std::move(queue);
+  }  // close: the writer drains and ends
   co_await writer;
   auto written = parse_frames(wire.bytes);
   CORO_CHECK_MSG(written.has_value(), check_message(wire));

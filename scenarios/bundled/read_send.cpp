@@ -37,8 +37,7 @@ Task<void> read_send(corosim::SimFile& file, corosim::Sender<int>& out) {
 
 // Fixed: the batch lives in the caller's state, and a record leaves it only
 // in the same step as it enters the channel.
-Task<void> read_send_owned(corosim::SimFile& file, std::deque<int>& pending,
-                           corosim::Sender<int>& out) {
+Task<void> read_send_owned(corosim::SimFile& file, std::deque<int>& pending, corosim::Sender<int>& out) {
   if (pending.empty()) {
     std::vector<int> batch = co_await file.read_batch(kBatch);
     pending.insert(pending.end(), batch.begin(), batch.end());
@@ -80,7 +79,9 @@ Task<void> event_loop(ReadSend read_send_arm, Finished finished) {
       co_await corosim::select(read_send_arm(file, tx), packets.next());
     }
   }
-  { auto done = std::move(tx); }  // closes the channel: the consumer drains and ends
+  {
+    auto done = std::move(tx);
+  }  // closes the channel: the consumer drains and ends
   co_await consumer;
   const std::string lost = "the consumer received " + std::to_string(received.size()) + " of " +
                            std::to_string(file.records().size()) + " records";
@@ -99,8 +100,8 @@ struct Round {
 
 std::string describe_round(const Round& round) {
   return "file at " + std::to_string(round.file->position()) + ", " +
-         std::to_string(round.channel->receiver.sent()) + " sent, " +
-         std::to_string(round.pending->size()) + " pending";
+         std::to_string(round.channel->receiver.sent()) + " sent, " + std::to_string(round.pending->size()) +
+         " pending";
 }
 
 corosim::CancelSafetySpec<Round> round_spec(Task<void> (*round)(Round&)) {
@@ -119,30 +120,23 @@ Task<void> owned_round(Round& round) {
 
 }  // namespace
 
-CORO_SCENARIO("select/read_send",
-              corosim::fails_with(corosim::Checker::cancel_safety)) {
+CORO_SCENARIO("select/read_send", corosim::fails_with(corosim::Checker::cancel_safety)) {
   co_await corosim::check_cancel_safety(round_spec(buggy_round));
 }
 
-CORO_SCENARIO("select/read_send_owned_batch",
-              corosim::passes()) {
+CORO_SCENARIO("select/read_send_owned_batch", corosim::passes()) {
   co_await corosim::check_cancel_safety(round_spec(owned_round));
 }
 
 // The story end to end: the select loop loses records on the consumer's side.
-CORO_SCENARIO("select/read_send_loop",
-              corosim::fails_with(corosim::Checker::check)) {
-  co_await event_loop(
-      [](corosim::SimFile& file, corosim::Sender<int>& out) { return read_send(file, out); },
-      [](const corosim::SimFile& file) { return file.at_end(); });
+CORO_SCENARIO("select/read_send_loop", corosim::fails_with(corosim::Checker::check)) {
+  co_await event_loop([](corosim::SimFile& file, corosim::Sender<int>& out) { return read_send(file, out); },
+                      [](const corosim::SimFile& file) { return file.at_end(); });
 }
 
-CORO_SCENARIO("select/read_send_loop_owned_batch",
-              corosim::passes()) {
+CORO_SCENARIO("select/read_send_loop_owned_batch", corosim::passes()) {
   auto pending = std::make_shared<std::deque<int>>();
-  co_await event_loop(
-      [pending](corosim::SimFile& file, corosim::Sender<int>& out) {
-        return read_send_owned(file, *pending, out);
-      },
-      [pending](const corosim::SimFile& file) { return file.at_end() && pending->empty(); });
+  co_await event_loop([pending](corosim::SimFile& file,
+                                corosim::Sender<int>& out) { return read_send_owned(file, *pending, out); },
+                      [pending](const corosim::SimFile& file) { return file.at_end() && pending->empty(); });
 }
