@@ -30,7 +30,8 @@ Trial find(const corosim::Scenario& bug, const std::string& strategy_name, int t
   corosim::Simulator simulator(**strategy);
   const auto start = std::chrono::steady_clock::now();
   Trial result;
-  for (std::uint64_t i = 0; i < kBudget && !(*strategy)->exhausted(); ++i) {
+  for (std::uint64_t i = 0; i < kBudget && !((*strategy)->exhausted() && (*strategy)->stops_when_exhausted());
+       ++i) {
     const corosim::RunResult run = simulator.run(bug.body, static_cast<std::uint64_t>(trial) * 1'000'003 + i);
     if (!run.passed() && bug.expect.allows(run.failure->checker)) {
       result.schedules = i + 1;
@@ -44,7 +45,8 @@ Trial find(const corosim::Scenario& bug, const std::string& strategy_name, int t
 bool twin_clean(const corosim::Scenario& twin, const std::string& strategy_name) {
   auto strategy = corosim::make_strategy(strategy_name);
   corosim::Simulator simulator(**strategy);
-  for (std::uint64_t i = 0; i < kTwinBudget && !(*strategy)->exhausted(); ++i) {
+  for (std::uint64_t i = 0;
+       i < kTwinBudget && !((*strategy)->exhausted() && (*strategy)->stops_when_exhausted()); ++i) {
     if (!simulator.run(twin.body, i).passed()) return false;
   }
   return true;
@@ -100,10 +102,13 @@ int main() {
     std::printf(" %s |\n", clean ? "clean" : "**FAILS**");
   }
   std::printf(
-      "\ndfs at its default bound (2 pre-emptions) cannot find `bugs/three_preemptions` by\n"
-      "construction: the bug needs three, and `--strategy dfs:3` finds it (and proves the twin)\n"
-      "in about 2,000 schedules. `bugs/token_ring` spins in `yield_now` loops, whose schedule tree\n"
-      "is deep: enumeration in order is the wrong tool there, random and pct find it at once.\n"
+      "\ndfs bounds a stream's deviations from the plainest run (pre-emptions, delays past the\n"
+      "first ready fiber, non-default data, faults, injections) and runs the cheapest first. At\n"
+      "its default bound 2 it cannot find `bugs/three_preemptions` by construction: the bug needs\n"
+      "three pre-emptions, and `--strategy dfs:3` finds it (and proves the twin) within about 200\n"
+      "schedules. `bugs/slow_apply` needs `random(10)` to return 9: dfs reaches that value after\n"
+      "the deviation-free runs, where enumerating the schedules after the `random()` first took\n"
+      "2,090.\n"
       "\nThe canary `bugs/canary_never_fails` must pass under every strategy; the CI test\n"
       "`tests/scenarios/bugs_test.cpp` checks that pct finds every bug within 10,000 schedules,\n"
       "that every twin passes, and that dfs proves the small twins.\n");

@@ -49,8 +49,10 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
   auto* strategy_option = run->add_option(
       "--strategy", flags.strategy,
       "Decision strategy (env COROSIM_STRATEGY; default random): fifo; random; pct or pct:DEPTH "
-      "(priority-based, default depth 3); dfs or dfs:BOUND (every schedule within a preemption "
-      "bound, default 2; stops and reports when exhausted; --seeds caps the runs); portfolio "
+      "(priority-based, default depth 3); dfs or dfs:BOUND (every decision stream within a bound "
+      "on deviations from the plainest run — pre-emptions, delays, non-default data, faults, "
+      "injections — default 2, cheapest first; stops and reports when exhausted; --seeds caps the "
+      "runs); portfolio "
       "(random, pct and dfs in turn)");
   run->add_option("--json", flags.json_path, "Write a JSON summary to FILE");
   run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")->capture_default_str();

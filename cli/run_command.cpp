@@ -271,9 +271,11 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
           {"runs", report.runs},
           {"failures", report.failures},
           {"cancel_points", report.cancel_points},
+          {"injected_sites", report.injected_sites},
           {"determinism_checks", report.determinism_checks},
           {"exhausted", report.exhausted},
           {"bound", report.exhausted ? nlohmann::json(report.bound) : nlohmann::json(nullptr)},
+          {"enumerated_runs", report.enumerated_runs != 0 ? report.enumerated_runs : report.runs},
           {"first_failure", report.first_failure ? failure_json(*report.first_failure) : nullptr},
           {"first_unexpected", report.first_unexpected ? failure_json(*report.first_unexpected) : nullptr},
           {"trace_hash", hash_hex(report.trace_hash)}};
@@ -481,14 +483,21 @@ void print_passing_trace(const Scenario& scenario, const RunFlags& flags, const 
 void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& flags,
                    const ScenarioRun& run) {
   const ScenarioReport& report = run.report;
-  const std::string cancelled = run.choice.exploration == CancelExploration::none
-                                    ? std::string()
-                                    : absl::StrFormat(", %d with cancellation", report.cancel_points);
+  std::string cancelled;
+  if (run.choice.exploration != CancelExploration::none) {
+    cancelled = absl::StrFormat(", %d with cancellation", report.cancel_points);
+    if (report.cancel_points > 0)
+      absl::StrAppendFormat(&cancelled, " at %d site(s)", report.injected_sites.size());
+  }
   std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s)%s, %d failure(s)%s\n",
                                report.met ? "ok" : "FAIL", scenario.name, scenario.expect.str(), report.runs,
                                cancelled, report.failures,
                                report.met && report.failures > 0 ? " (expected)" : "");
-  if (report.exhausted) {
+  if (report.exhausted && report.enumerated_runs != 0) {
+    std::cout << absl::StrFormat("        exhausted: dfs enumerated all %d schedules %s in its turns",
+                                 report.enumerated_runs, report.bound)
+              << (report.failures == 0 ? "; no run failed\n" : "\n");
+  } else if (report.exhausted) {
     std::cout << "        exhausted: "
               << (report.failures == 0
                       ? absl::StrFormat("the property holds for all %d schedules %s", report.runs,

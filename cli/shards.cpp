@@ -113,7 +113,11 @@ json merge_scenario(const std::vector<const json*>& parts) {
     merged[field] = total;
   }
   bool exhausted = true;
+  std::set<std::string> injected_sites;
   for (const json* part : parts) {
+    for (const json& site : part->value("injected_sites", json::array())) {
+      if (site.is_string()) injected_sites.insert(site.get<std::string>());
+    }
     merged["first_failure"] =
         earliest(merged.value("first_failure", json()), part->value("first_failure", json()));
     merged["first_unexpected"] =
@@ -123,6 +127,7 @@ json merge_scenario(const std::vector<const json*>& parts) {
     exhausted = exhausted && part->value("exhausted", false);
   }
   merged["exhausted"] = exhausted;
+  merged["injected_sites"] = injected_sites;
   if (!exhausted) merged["bound"] = nullptr;
   if (!merged["first_failure"].is_null())
     merged["trace_hash"] = merged["first_failure"].value("trace_hash", "");

@@ -35,6 +35,7 @@ enum class Checker : std::uint8_t {
   real_time,          // the run read the real clock or slept the thread
   budget,             // the step or virtual-time budget ran out
   replay_diverged,    // a replayed run asked a decision its recording does not have
+  cancel_liveness,    // a fiber asked to stop had not finished within the bound
 };
 
 // Every checker, in declaration order.

@@ -67,6 +67,9 @@ class Instrumentation {
   // (`call` names the C function; runtime/real_time.h). Async-signal-safe:
   // a signal handler may make the call, so nothing here allocates.
   virtual void real_time_used(const char* call) noexcept = 0;
+  // f was asked to stop at `where` (its token requested): it should finish
+  // within `within_ns` of virtual time (0: the run's default bound).
+  virtual void stop_requested(Fiber& f, const SourceLoc& where, std::uint64_t within_ns) = 0;
 
  protected:
   ~Instrumentation() = default;
@@ -135,6 +138,9 @@ class Executor {
   }
   void real_time_used(const char* call) noexcept {
     if (instrumentation_ != nullptr) instrumentation_->real_time_used(call);
+  }
+  void stop_requested(Fiber& f, const SourceLoc& where, std::uint64_t within_ns) {
+    if (instrumentation_ != nullptr) instrumentation_->stop_requested(f, where, within_ns);
   }
 
  protected:

@@ -20,6 +20,8 @@ namespace corosim {
 class TaskScope;
 class Driver;
 
+inline constexpr std::uint64_t kNoDeadline = ~std::uint64_t{0};
+
 enum class FiberState : std::uint8_t {
   ready,    // in the executor's run queue
   running,  // the one fiber executing now
@@ -175,6 +177,9 @@ struct Fiber {
 
   // Created on first use: most fibers never ask for their token.
   std::stop_source stop_source{std::nostopstate};
+  // Asked to stop (its token requested): it must finish by then (virtual
+  // time), or the cancel-liveness checker reports it. kNoDeadline: not asked.
+  std::uint64_t stop_deadline_ns = kNoDeadline;
 
   SourceLoc spawned_at;
   SourceLoc suspended_at;         // the last suspension point reached
@@ -210,8 +215,10 @@ void set_waiting_on(const WaitTarget* target) noexcept;
 bool in_destructor(const Fiber& fiber) noexcept;
 // The fiber's stop token (its stop source is created on first use).
 std::stop_token fiber_stop_token(Fiber& fiber);
-// Requests the fiber's stop: stop callbacks registered on its token run now.
-void fiber_request_stop(Fiber& fiber);
+// Requests the fiber's stop: stop callbacks registered on its token run now,
+// and the executor watches that it finishes within `within_ns` of virtual
+// time (0: the executor's default). `where` is the request.
+void fiber_request_stop(Fiber& fiber, const SourceLoc& where, std::uint64_t within_ns = 0);
 // True if error holds a corosim::Cancelled: cancellation, not a failure.
 bool is_cancelled(const std::exception_ptr& error) noexcept;
 // A finished fiber ended by cancellation: dropped, or unwound by Cancelled.

@@ -18,11 +18,15 @@ class Explorer {
   }
 
   ScenarioReport explore() {
-    for (std::uint64_t i = 0; i < options_.seed_count && !strategy_.exhausted(); ++i) {
+    for (std::uint64_t i = 0; i < options_.seed_count; ++i) {
+      if (strategy_.exhausted() && strategy_.stops_when_exhausted()) break;
       explore_seed(options_.first_seed + i * options_.seed_stride);
     }
     report_.exhausted = strategy_.exhausted();
-    if (report_.exhausted) report_.bound = strategy_.bound_description();
+    if (report_.exhausted) {
+      report_.bound = strategy_.bound_description();
+      report_.enumerated_runs = strategy_.enumerated_runs();
+    }
     const Expectation& expect = report_.scenario->expect;
     report_.met = !report_.first_unexpected &&
                   (expect.expects_failure() ? report_.failures > 0 : report_.failures == 0);
@@ -105,7 +109,12 @@ class Explorer {
     if (every != 0 && report_.runs % every == 0 && result.passed())
       check_determinism(seed, result, sim, trace);
     ++report_.runs;
-    if (result.cancelled()) ++report_.cancel_points;
+    if (result.cancelled()) {
+      ++report_.cancel_points;
+      for (const CancelInjection& injection : result.injections) {
+        if (injection.landed) report_.injected_sites.insert(injection.where.str());
+      }
+    }
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
     if (!result.passed()) {
       record_failure(result);

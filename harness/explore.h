@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,10 @@ struct ScenarioReport {
   const Scenario* scenario = nullptr;
   std::uint64_t runs = 0;
   std::uint64_t failures = 0;
-  std::uint64_t cancel_points = 0;       // runs that injected a cancellation
+  std::uint64_t cancel_points = 0;  // runs that injected a cancellation
+  // The distinct suspension points (file:line, sorted) at which an injected
+  // cancellation landed, over every run.
+  std::set<std::string> injected_sites;
   std::uint64_t determinism_checks = 0;  // runs replayed to compare their traces
   // The cancellation points of the first seed's reference run, by site
   // (file:line, in order of first appearance) and how many points each holds.
@@ -69,7 +73,10 @@ struct ScenarioReport {
   // An enumerating strategy (dfs) tried every schedule within its bound:
   // with no failure, the property holds for all `runs` of them.
   bool exhausted = false;
-  std::string bound;  // "within preemption bound 2"
+  std::string bound;  // "within deviation bound 2 (...)"
+  // When the enumeration was only some of the runs (portfolio's dfs member):
+  // how many. 0: all of them.
+  std::uint64_t enumerated_runs = 0;
   bool met = false;
 
   // The failure a report shows: the first the expectation does not allow,

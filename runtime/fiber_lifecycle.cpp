@@ -180,7 +180,9 @@ std::stop_token fiber_stop_token(Fiber& fiber) {
   return fiber.stop_source.get_token();
 }
 
-void fiber_request_stop(Fiber& fiber) {
+void fiber_request_stop(Fiber& fiber, const SourceLoc& where, std::uint64_t within_ns) {
+  if (fiber.state == FiberState::done) return;
+  fiber.executor->stop_requested(fiber, where, within_ns);
   if (!fiber.stop_source.stop_possible()) fiber.stop_source = std::stop_source();
   fiber.stop_source.request_stop();
 }

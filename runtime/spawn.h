@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -143,6 +144,23 @@ class [[nodiscard]] JoinHandle {
     detail::fiber_drop(*fiber_);
   }
 
+  // Asks the fiber to stop, cooperatively (as std::jthread's request_stop):
+  // requests its stop token, so stop callbacks registered on
+  // this_stop_token() run now, and its code decides how to wind up. It must
+  // then finish within `within` of virtual time (default
+  // SimOptions::stop_max_ns, 10 s), or the cancel-liveness checker reports
+  // it with where it waits. No-op for a finished fiber.
+  void request_stop(std::source_location where = std::source_location::current()) {
+    assert(fiber_ != nullptr);
+    detail::fiber_request_stop(*fiber_, SourceLoc::from(where));
+  }
+  template <class Rep, class Period>
+  void request_stop(std::chrono::duration<Rep, Period> within,
+                    std::source_location where = std::source_location::current()) {
+    assert(fiber_ != nullptr);
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(within).count();
+    detail::fiber_request_stop(*fiber_, SourceLoc::from(where), ns > 0 ? static_cast<std::uint64_t>(ns) : 1);
+  }
   // Shields the fiber from injected cancellation: the exploration treats its
   // owner as one that never cancels it (a long-lived consumer or writer that
   // is harness, not the code under test). The cancellers it owns itself (its

@@ -37,6 +37,7 @@ void Simulator::reset(std::uint64_t seed) {
   cancel_sites_.clear();
   external_points_.clear();
   stalls_.clear();
+  stopping_.clear();
   dropped_this_step_ = false;
   injections_.clear();
   armed_sites_.clear();
@@ -105,10 +106,15 @@ void Simulator::explore(const Fiber& main) {
       // Nothing else can run: held fibers run on, unless their owner's timer is next.
       if (!stalls_.empty() && release_stalls()) continue;
       if (timers_.empty()) {
-        report_deadlock();
+        if (!stopping_.empty()) {
+          report_stop_never_comes();
+        } else {
+          report_deadlock();
+        }
         return;
       }
       const std::uint64_t next = timers_.next_deadline();
+      if (!stopping_.empty() && stop_overdue_before(next)) return;
       if (!drivers_.empty() && snoozed_before(next)) return;
       if (next > options_.time_max_ns) {
         report_failure(Checker::budget,
@@ -183,7 +189,7 @@ void Simulator::on_first_resume(Fiber& fiber) {
                                         Canceller::external, fiber.canceller_at, true, "start"});
   trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(AwaitAction::cancel_stop),
         &fiber.spawned_at);
-  detail::fiber_request_stop(fiber);
+  detail::fiber_request_stop(fiber, fiber.spawned_at);
   fiber.pre_cancelled = true;
 }
 
@@ -527,6 +533,10 @@ void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std
   if (kind == TraceKind::drop) dropped_this_step_ = true;
   if (kind == TraceKind::suspend && fiber != nullptr && fiber->stall == StallState::armed) [[unlikely]] {
     stalled_fiber_parked(*fiber);
+  }
+  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr &&
+      fiber->stop_deadline_ns != kNoDeadline) [[unlikely]] {
+    forget_stop(*fiber);
   }
   // Every fiber's end is traced here: the moment to check what it detached.
   if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr && fiber->detached_some &&

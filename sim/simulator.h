@@ -59,6 +59,10 @@ struct SimOptions {
   // tenths, a timer-delay decision each), so code that races two timers meets
   // both orders. Zero: timers fire on time.
   std::uint64_t timer_jitter_ns = 0;
+  // Cancellation liveness: a fiber asked to stop (JoinHandle::request_stop,
+  // an injected stop) must finish within this much virtual time, unless the
+  // request names its own bound. Zero: off.
+  std::uint64_t stop_max_ns = 10'000'000'000;
 };
 
 struct Failure {
@@ -162,6 +166,7 @@ class Simulator final : public Executor {
     void register_driver(Driver& driver) override;
     void unregister_driver(Driver& driver) override;
     void real_time_used(const char* call) noexcept override;
+    void stop_requested(Fiber& fiber, const SourceLoc& where, std::uint64_t within_ns) override;
 
    private:
     Simulator& simulator_;
@@ -200,6 +205,13 @@ class Simulator final : public Executor {
   void report_snooze(const Fiber& member, const Driver& driver, std::string bound);
   void report_hogging(const Fiber& fiber, const SourceLoc& where);
   void report_real_time();
+  // sim/stop_liveness.cpp: fibers asked to stop, and the checker.
+  void watch_stop(Fiber& fiber, const SourceLoc& where, std::uint64_t within_ns);
+  void forget_stop(const Fiber& fiber);
+  bool stop_overdue_before(std::uint64_t next_ns);
+  void report_stop_never_comes();
+  void report_stop_ignored(const Fiber& fiber, std::uint64_t requested_ns, const SourceLoc& where,
+                           std::string wait);
 
   Strategy& strategy_;
   SimOptions options_;
@@ -233,6 +245,13 @@ class Simulator final : public Executor {
   // never let the run go idle, and a real scheduler is fair.
   static constexpr std::uint64_t kStallMaxSteps = 64;
   std::vector<Stall> stalls_;
+  // Fibers asked to stop and not yet finished, in request order.
+  struct StopRequest {
+    Fiber* fiber = nullptr;
+    std::uint64_t requested_ns = 0;
+    SourceLoc where;  // the request
+  };
+  std::vector<StopRequest> stopping_;
   // Random injection: armed or not, per site (base name + line hash). Lookup
   // only; each site's decision is made at its first visit.
   absl::flat_hash_map<std::uint64_t, bool> armed_sites_;

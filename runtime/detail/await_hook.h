@@ -56,7 +56,9 @@ decltype(auto) get_awaiter(A&& a) {
 }
 
 template <class T>
-concept HasWhat = requires { { T::corosim_what } -> std::convertible_to<const char*>; };
+concept HasWhat = requires {
+  { T::corosim_what } -> std::convertible_to<const char*>;
+};
 
 // A short name for what is awaited: the runtime's awaiters name themselves
 // ("mutex.lock"); anything else is "await".
@@ -74,7 +76,9 @@ constexpr const char* awaiter_what() noexcept {
 // cancellation happens there.
 template <class T>
 constexpr bool is_suspension_point() noexcept {
-  if constexpr (requires { { T::corosim_point } -> std::convertible_to<bool>; }) {
+  if constexpr (requires {
+                  { T::corosim_point } -> std::convertible_to<bool>;
+                }) {
     return T::corosim_point;
   } else {
     return true;
@@ -87,7 +91,9 @@ constexpr bool is_suspension_point() noexcept {
 // not count it.
 template <class T>
 constexpr bool is_call() noexcept {
-  if constexpr (requires { { T::corosim_call } -> std::convertible_to<bool>; }) {
+  if constexpr (requires {
+                  { T::corosim_call } -> std::convertible_to<bool>;
+                }) {
     return T::corosim_call;
   } else {
     return false;
@@ -121,11 +127,9 @@ class HookedAwaiter {
       fiber_->awaiting_call = is_call<Bare>();
       action_ = fiber_->executor->before_await(*fiber_, where_);
       switch (action_) {
-        case AwaitAction::proceed:
-          return inner_.await_ready();
+        case AwaitAction::proceed: return inner_.await_ready();
         case AwaitAction::suspend_first:
-        case AwaitAction::cancel_stop:
-          return false;
+        case AwaitAction::cancel_stop: return false;
         case AwaitAction::cancel_drop:
         case AwaitAction::cancel_prompt:
         case AwaitAction::cancel_interrupt:
@@ -139,18 +143,12 @@ class HookedAwaiter {
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> self) {
     handle_ = self;
     switch (action_) {
-      case AwaitAction::proceed:
-        return park();
-      case AwaitAction::suspend_first:
-        return park_ready(&resume_after_yield, TraceKind::yield);
-      case AwaitAction::cancel_stop:
-        request_stop();
-        return park_ready(&resume_stopped, TraceKind::suspend);
+      case AwaitAction::proceed: return park();
+      case AwaitAction::suspend_first: return park_ready(&resume_after_yield, TraceKind::yield);
+      case AwaitAction::cancel_stop: request_stop(); return park_ready(&resume_stopped, TraceKind::suspend);
       case AwaitAction::cancel_drop:
-      case AwaitAction::cancel_prompt:
-        return suspend_to_cancel();
-      case AwaitAction::cancel_interrupt:
-        return suspend_to_interrupt();
+      case AwaitAction::cancel_prompt: return suspend_to_cancel();
+      case AwaitAction::cancel_interrupt: return suspend_to_interrupt();
     }
     return park();
   }
@@ -199,7 +197,7 @@ class HookedAwaiter {
 
   void request_stop() {
     fiber_->executor->trace(TraceKind::cancel, fiber_, 0, static_cast<std::uint64_t>(action_), &where_);
-    fiber_request_stop(*fiber_);
+    fiber_request_stop(*fiber_, where_);
   }
 
   // drop and prompt: the fiber is given up to its owner, which destroys it at
@@ -259,8 +257,7 @@ class HookedAwaiter {
       inner_.await_suspend(handle_);
       return std::noop_coroutine();
     } else if constexpr (std::is_same_v<Result, bool>) {
-      return inner_.await_suspend(handle_) ? std::coroutine_handle<>(std::noop_coroutine())
-                                           : handle_;
+      return inner_.await_suspend(handle_) ? std::coroutine_handle<>(std::noop_coroutine()) : handle_;
     } else {
       return inner_.await_suspend(handle_);
     }

@@ -40,7 +40,8 @@ struct Cache {
   std::vector<int> fetching;
   int fetches = 0;
   bool has(const std::vector<int>& list, int key) const {
-    for (int k : list) if (k == key) return true;
+    for (int k : list)
+      if (k == key) return true;
     return false;
   }
 };
@@ -48,7 +49,7 @@ struct Cache {
 Task<void> get(Cache& cache, int key, bool fixed) {
   if (cache.has(cache.keys, key) || (fixed && cache.has(cache.fetching, key))) co_return;
   if (fixed) cache.fetching.push_back(key);  // claim before the await
-  co_await tick();                            // the fetch
+  co_await tick();                           // the fetch
   ++cache.fetches;
   cache.keys.push_back(key);
 }
@@ -153,17 +154,69 @@ Task<void> preemptions(bool fixed, int first, int second) {
   co_await r;
 }
 
+// --- a deadline that one particular latency breaks -----------------------------
+// A client writes through a replica whose apply takes a random 0..9 ms of
+// network delay, while a worker does its own steps; a reader trusts "a
+// write is applied within 8 ms" and reads at 8 ms. Only the slowest delay
+// breaks it: the race needs random() to return 9, not a schedule. The fixed
+// reader waits for the apply's acknowledgement.
+Task<void> background_work(int& done) {
+  for (int i = 0; i < 3; ++i) co_await tick();
+  ++done;
+}
+
+Task<void> apply_after_delay(int& value, corosim::Event& applied) {
+  co_await corosim::sleep_for(std::chrono::milliseconds(corosim::random(10)));
+  value = 1;
+  applied.set();
+}
+
+Task<void> read_at_deadline(const int& value, corosim::Event& applied, bool fixed) {
+  if (fixed) {
+    co_await applied.wait();
+  } else {
+    co_await corosim::sleep_for(std::chrono::milliseconds(8));
+  }
+  CORO_CHECK_MSG(value == 1, "the reader saw the write unapplied: its delay outlasted the deadline");
+}
+
+Task<void> slow_apply(bool fixed) {
+  int value = 0;
+  int done = 0;
+  corosim::Event applied;
+  auto apply = corosim::spawn(apply_after_delay(value, applied));
+  auto first = corosim::spawn(background_work(done));
+  auto read = corosim::spawn(read_at_deadline(value, applied, fixed));
+  co_await apply;
+  co_await first;
+  co_await read;
+}
+
 }  // namespace
 
-CORO_SCENARIO("bugs/lost_update", corosim::fails_with(corosim::Checker::check)) { co_await lost_update(false); }
+CORO_SCENARIO("bugs/lost_update", corosim::fails_with(corosim::Checker::check)) {
+  co_await lost_update(false);
+}
 CORO_SCENARIO("bugs/lost_update_fixed", corosim::passes()) { co_await lost_update(true); }
-CORO_SCENARIO("bugs/check_then_act", corosim::fails_with(corosim::Checker::check)) { co_await check_then_act(false); }
+CORO_SCENARIO("bugs/check_then_act", corosim::fails_with(corosim::Checker::check)) {
+  co_await check_then_act(false);
+}
 CORO_SCENARIO("bugs/check_then_act_fixed", corosim::passes()) { co_await check_then_act(true); }
-CORO_SCENARIO("bugs/atomicity_violation", corosim::fails_with(corosim::Checker::check)) { co_await atomicity_violation(false); }
+CORO_SCENARIO("bugs/atomicity_violation", corosim::fails_with(corosim::Checker::check)) {
+  co_await atomicity_violation(false);
+}
 CORO_SCENARIO("bugs/atomicity_violation_fixed", corosim::passes()) { co_await atomicity_violation(true); }
-CORO_SCENARIO("bugs/order_violation", corosim::fails_with(corosim::Checker::check)) { co_await order_violation(false); }
+CORO_SCENARIO("bugs/order_violation", corosim::fails_with(corosim::Checker::check)) {
+  co_await order_violation(false);
+}
 CORO_SCENARIO("bugs/order_violation_fixed", corosim::passes()) { co_await order_violation(true); }
-CORO_SCENARIO("bugs/two_preemptions", corosim::fails_with(corosim::Checker::check)) { co_await preemptions(false, 1, 3); }
+CORO_SCENARIO("bugs/two_preemptions", corosim::fails_with(corosim::Checker::check)) {
+  co_await preemptions(false, 1, 3);
+}
 CORO_SCENARIO("bugs/two_preemptions_fixed", corosim::passes()) { co_await preemptions(true, 1, 3); }
-CORO_SCENARIO("bugs/three_preemptions", corosim::fails_with(corosim::Checker::check)) { co_await preemptions(false, 1, 2); }
+CORO_SCENARIO("bugs/three_preemptions", corosim::fails_with(corosim::Checker::check)) {
+  co_await preemptions(false, 1, 2);
+}
 CORO_SCENARIO("bugs/three_preemptions_fixed", corosim::passes()) { co_await preemptions(true, 1, 2); }
+CORO_SCENARIO("bugs/slow_apply", corosim::fails_with(corosim::Checker::check)) { co_await slow_apply(false); }
+CORO_SCENARIO("bugs/slow_apply_fixed", corosim::passes()) { co_await slow_apply(true); }

@@ -1,5 +1,7 @@
 #include "corosim/sim/strategy/dfs.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace corosim {
@@ -7,12 +9,24 @@ namespace corosim {
 std::string DfsStrategy::describe() const { return absl::StrCat("dfs:", bound_); }
 
 std::string DfsStrategy::bound_description() const {
-  return absl::StrCat("within preemption bound ", bound_);
+  return absl::StrCat("within deviation bound ", bound_,
+                      " (pre-emptions, non-default data, timer and cancellation choices)");
+}
+
+std::uint32_t DfsStrategy::cost(DecisionKind kind, std::uint64_t value) noexcept {
+  if (value == 0) return 0;
+  switch (kind) {
+    case DecisionKind::schedule:
+    case DecisionKind::timer_tie:
+      return value > 64 ? 65 : static_cast<std::uint32_t>(value);  // past any bound
+    case DecisionKind::cancel_mode: return 0;
+    default: return 1;
+  }
 }
 
 void DfsStrategy::begin_run(std::uint64_t) {
   position_ = 0;
-  preemptions_ = 0;
+  spent_ = 0;
 }
 
 std::uint64_t DfsStrategy::choose(DecisionKind kind, std::uint64_t n) {
@@ -22,9 +36,10 @@ std::uint64_t DfsStrategy::choose(DecisionKind kind, std::uint64_t n) {
   } else {
     // New ground (or the program behaved differently here: start afresh).
     path_.resize(position_);
-    path_.push_back(Entry{kind, n, 0, preemptions_});
+    floor_ = std::min(floor_, position_);
+    path_.push_back(Entry{kind, n, 0, spent_});
   }
-  if (kind == DecisionKind::yield && value == 1) ++preemptions_;
+  spent_ += cost(kind, value);
   ++position_;
   return value;
 }
@@ -32,17 +47,40 @@ std::uint64_t DfsStrategy::choose(DecisionKind kind, std::uint64_t n) {
 void DfsStrategy::end_run(bool, std::uint64_t) {
   ++runs_;
   path_.resize(position_);
-  while (!path_.empty()) {
+  // Roots queued by this run share one copy of its stream.
+  std::shared_ptr<const std::vector<Entry>> stream;
+  while (path_.size() > floor_) {
     Entry& last = path_.back();
     const std::uint64_t next = last.value + 1;
-    const bool allowed = last.kind != DecisionKind::yield || last.preemptions_before < bound_;
-    if (next < last.n && allowed) {
-      last.value = next;
-      return;
+    if (next < last.n) {
+      const std::uint32_t spent = last.spent_before + cost(last.kind, next);
+      if (spent <= pass_) {
+        last.value = next;
+        return;
+      }
+      // A dearer choice is the root of a later pass's subtree; that subtree,
+      // when it backtracks to this decision, queues the choice after it.
+      if (spent <= bound_) {
+        if (!stream) stream = std::make_shared<const std::vector<Entry>>(path_);
+        roots_[spent].push_back(Root{stream, path_.size() - 1, next});
+      }
     }
     path_.pop_back();
   }
-  exhausted_ = true;
+  if (!next_root()) exhausted_ = true;
+}
+
+bool DfsStrategy::next_root() {
+  while (roots_[pass_].empty()) {
+    if (pass_ == bound_) return false;
+    ++pass_;
+  }
+  const Root root = std::move(roots_[pass_].front());
+  roots_[pass_].pop_front();
+  path_.assign(root.stream->begin(), root.stream->begin() + static_cast<std::ptrdiff_t>(root.position) + 1);
+  path_.back().value = root.value;
+  floor_ = root.position;
+  return true;
 }
 
 }  // namespace corosim

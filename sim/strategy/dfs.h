@@ -1,17 +1,30 @@
-// dfs: exhaustive, bounded enumeration of decision streams, depth first (the
-// CHESS / loom approach). The first run takes choice 0 everywhere; each later
-// run changes the last decision that still has an untried choice and takes 0
-// after it. A forced suspension (a yield decision of 1) is a pre-emption;
-// streams with more than `preemption_bound` of them are not tried. When every
-// stream within the bound has been run, the strategy is exhausted: if none
-// failed, the property holds for all of them — a proof within the bound, not
-// a sample. Schedule choices at blocking points, timer ties, data and
-// injected-cancellation decisions are enumerated in full.
+// dfs: exhaustive, bounded enumeration of decision streams (the CHESS / loom
+// approach), with delay bounding and iterative bounding. Every decision kind
+// is enumerated; what is bounded is deviation from the plainest run (choice 0
+// everywhere: fifo order, no pre-emption, data 0, no fault, no injection).
+// Running the k-th ready fiber instead of the first, or firing the k-th due
+// timer instead of the first armed, costs k (delay bounding: Emmi, Qadeer and
+// Rakamaric, POPL 2011); a forced suspension (a pre-emption), a non-zero
+// random() value, a late timer, an armed or fired buggify or cancellation site
+// cost one each; which mode an injection uses is free.
+//
+// Pass k runs exactly the streams that cost k, depth first: the first run of
+// a subtree takes choice 0 past its root, each later run changes the last
+// decision that still has an untried choice within the pass's budget. A
+// choice that would cost more is not dropped but queued as the root of a
+// subtree for the pass of its cost. So every stream is run once, the cheap
+// ones first — a bug one random() value or one pre-emption away is found after
+// the deviation-free runs, not after every schedule that follows an early
+// decision — and when pass `bound` ends the strategy is exhausted: if no run
+// failed, the property holds for every stream within the bound, a proof
+// within the bound, not a sample.
 //
 // Stateful: each run depends on the ones before (the seed is ignored).
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,7 +35,7 @@ namespace corosim {
 
 class DfsStrategy final : public Strategy {
  public:
-  explicit DfsStrategy(std::uint32_t preemption_bound = 2) : bound_(preemption_bound) {}
+  explicit DfsStrategy(std::uint32_t bound = 2) : bound_(bound), roots_(bound + 1) {}
 
   void begin_run(std::uint64_t seed) override;
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override;
@@ -39,13 +52,28 @@ class DfsStrategy final : public Strategy {
     DecisionKind kind;
     std::uint64_t n;
     std::uint64_t value;
-    std::uint32_t preemptions_before;
+    std::uint32_t spent_before;  // deviations earlier in the stream
+  };
+  // The root of a subtree for a later pass: the run's stream up to `position`,
+  // then `value` there.
+  struct Root {
+    std::shared_ptr<const std::vector<Entry>> stream;
+    std::size_t position;
+    std::uint64_t value;
   };
 
+  // What taking `value` at a decision of this kind costs against the bound.
+  static std::uint32_t cost(DecisionKind kind, std::uint64_t value) noexcept;
+  // Moves to the next subtree root, of this pass or a later one; false when none is left.
+  bool next_root();
+
   std::uint32_t bound_;
+  std::uint32_t pass_ = 0;
   std::vector<Entry> path_;
+  std::size_t floor_ = 0;                // path_ below this is the current subtree's fixed prefix
+  std::vector<std::deque<Root>> roots_;  // by pass: the subtrees each pass starts from
   std::size_t position_ = 0;
-  std::uint32_t preemptions_ = 0;
+  std::uint32_t spent_ = 0;
   std::uint64_t runs_ = 0;
   bool exhausted_ = false;
 };

@@ -1,8 +1,9 @@
 // portfolio: several strategies in turn under one budget — run i goes to
 // random, pct (depth 3) and dfs (bound 2) in rotation, so shallow bugs fall to
 // random, deep ordering bugs to pct, and small programs are enumerated by dfs.
-// Once dfs is exhausted it drops out; its exhaustion (no failure in any of
-// its runs) is a proof within its bound, reported as the portfolio's.
+// Once dfs is exhausted it drops out and random takes its turns, to the end
+// of the budget (a bug past dfs's bound is still random's and pct's to find);
+// dfs's exhaustion is reported with the count of its own runs.
 #pragma once
 
 #include <memory>
@@ -31,6 +32,8 @@ class PortfolioStrategy final : public Strategy {
   bool stateful() const noexcept override { return true; }
   bool exhausted() const noexcept override { return dfs_.exhausted(); }
   std::string bound_description() const override { return dfs_.bound_description(); }
+  bool stops_when_exhausted() const noexcept override { return false; }
+  std::uint64_t enumerated_runs() const noexcept override { return dfs_.runs(); }
 
  private:
   RandomStrategy random_;

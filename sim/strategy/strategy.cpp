@@ -13,14 +13,14 @@
 namespace corosim {
 
 std::vector<std::string_view> strategy_names() {
-  return {"fifo", "random", "pct", "pct:DEPTH", "dfs", "dfs:PREEMPTION_BOUND", "portfolio"};
+  return {"fifo", "random", "pct", "pct:DEPTH", "dfs", "dfs:BOUND", "portfolio"};
 }
 
 absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
   if (name == "fifo") return std::make_unique<FifoStrategy>();
   if (name == "random") return std::make_unique<RandomStrategy>();
   if (name == "portfolio") return std::make_unique<PortfolioStrategy>();
-  // pct[:depth] and dfs[:preemption bound].
+  // pct[:depth] and dfs[:deviation bound].
   const std::string_view base = name.substr(0, name.find(':'));
   if (base == "pct" || base == "dfs") {
     std::uint32_t parameter = base == "pct" ? 3 : 2;
@@ -30,7 +30,7 @@ absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
         return absl::InvalidArgumentError(
             absl::StrCat("bad strategy '", std::string(name), "': ",
                          base == "pct" ? "pct:DEPTH takes a depth from 1 to 64"
-                                       : "dfs:BOUND takes a preemption bound from 0 to 64"));
+                                       : "dfs:BOUND takes a deviation bound from 0 to 64"));
       }
     }
     if (base == "pct") return std::make_unique<PctStrategy>(parameter);

@@ -56,8 +56,14 @@ class Strategy {
   virtual bool stateful() const noexcept { return false; }
   // An enumerating strategy that has tried every schedule within its bound.
   virtual bool exhausted() const noexcept { return false; }
-  // "within preemption bound 2", for an exhaustion report.
+  // "within deviation bound 2 (...)", for an exhaustion report.
   virtual std::string bound_description() const { return {}; }
+  // Whether exploring stops once exhausted() (dfs), or goes on with other
+  // means to the end of its budget (portfolio, whose random and pct members
+  // still look past the bound).
+  virtual bool stops_when_exhausted() const noexcept { return true; }
+  // How many of the runs the exhaustive enumeration was (0: all of them).
+  virtual std::uint64_t enumerated_runs() const noexcept { return 0; }
 };
 
 // The seeded choice every strategy makes for data (random) and for random

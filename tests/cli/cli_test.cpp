@@ -200,7 +200,7 @@ TEST_CASE("run --cancel sweep stalls at every point and names the canceller", "[
   auto rerun = run_cli({"run", "timeout/partial_write_loop", "--seed", "0", "--cancel-at", point,
                         "--cancel-modes", "drop", "--quiet"});
   REQUIRE(rerun.exit_code == 0);
-  REQUIRE_THAT(rerun.out, Catch::Contains("1 run(s), 1 with cancellation, 1 failure(s)"));
+  REQUIRE_THAT(rerun.out, Catch::Contains("1 run(s), 1 with cancellation at 1 site(s), 1 failure(s)"));
 }
 
 TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
@@ -241,6 +241,12 @@ TEST_CASE("select/read_send: the sweep loses records inside read_send and the fi
                               site["points"].get<int>() == 4);  // one send per batch record
   }
   CHECK(send_site);
+  // Where the injected cancellations landed, over all runs: the send among them.
+  bool send_injected = false;
+  for (const auto& site : buggy["injected_sites"]) {
+    send_injected = send_injected || site == "scenarios/bundled/read_send.cpp:35";
+  }
+  CHECK(send_injected);
   const auto& loop = scenario_entry(doc, "select/read_send_loop");
   CHECK(loop["first_failure"]["checker"] == "check");
   for (const char* fixed_name : {"select/read_send_owned_batch", "select/read_send_loop_owned_batch"}) {

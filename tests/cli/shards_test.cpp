@@ -64,12 +64,14 @@ TEST_CASE("three shards merged report what one unsharded run reports", "[cli][sh
   const auto whole = read_json(folder + "/whole.json");
   const auto combined = read_json(folder + "/merged.json");
   CHECK(combined["merged_from"].size() == 3);
+  // The sites are a union over the shards, not one shard's.
+  CHECK(scenario_entry(combined, "select/read_send")["injected_sites"].size() >= 2);
   for (const std::string& name : scenarios) {
     INFO(name);
     const auto& a = scenario_entry(whole, name);
     const auto& b = scenario_entry(combined, name);
-    for (const char* field :
-         {"runs", "failures", "cancel_points", "met", "outcome", "first_failure", "trace_hash"}) {
+    for (const char* field : {"runs", "failures", "cancel_points", "injected_sites", "met", "outcome",
+                              "first_failure", "trace_hash"}) {
       INFO(field);
       CHECK(a[field] == b[field]);
     }

@@ -37,20 +37,35 @@ corosim::MainFactory orderings(int fibers, std::vector<std::string>& seen) {
 }  // namespace
 
 TEST_CASE("dfs enumerates every ordering once and then reports exhaustion", "[strategy][dfs]") {
+  // Each run explores until the strategy is exhausted; returns the orders seen
+  // and checks that no decision stream was run twice.
+  auto explore = [](std::uint32_t bound, std::vector<std::string>& seen) {
+    corosim::DfsStrategy dfs(bound);
+    corosim::Simulator simulator(dfs);
+    std::set<std::vector<std::uint64_t>> streams;
+    std::uint64_t runs = 0;
+    while (!dfs.exhausted() && runs < 10'000) {
+      const corosim::RunResult run = simulator.run(orderings(3, seen), runs);
+      REQUIRE(run.passed());
+      std::vector<std::uint64_t> values;
+      for (const corosim::Decision& decision : run.decisions) values.push_back(decision.value);
+      CHECK(streams.insert(values).second);
+      ++runs;
+    }
+    REQUIRE(dfs.exhausted());
+    return dfs.bound_description();
+  };
+  std::vector<std::string> plain;
+  CHECK(explore(0, plain) ==
+        "within deviation bound 0 (pre-emptions, non-default data, timer and cancellation choices)");
+  CHECK(plain == std::vector<std::string>{"abc"});  // no deviation: fifo order, one run
   std::vector<std::string> seen;
-  corosim::DfsStrategy dfs(0);  // no forced suspensions: only the schedule choices
-  corosim::Simulator simulator(dfs);
-  std::uint64_t runs = 0;
-  while (!dfs.exhausted() && runs < 10'000) {
-    REQUIRE(simulator.run(orderings(3, seen), runs).passed());
-    ++runs;
-  }
-  REQUIRE(dfs.exhausted());
+  explore(4, seen);  // running the k-th ready fiber costs k: "cba" costs 3
   const std::set<std::string> distinct(seen.begin(), seen.end());
   CHECK(distinct.size() == 6);  // 3! orders of the appends
   CHECK(distinct.count("abc") == 1);
   CHECK(distinct.count("cba") == 1);
-  CHECK(dfs.bound_description() == "within preemption bound 0");
+  CHECK(seen.front() == "abc");  // the cheapest stream first
 }
 
 TEST_CASE("dfs with a larger preemption bound tries more schedules", "[strategy][dfs]") {
@@ -83,7 +98,8 @@ TEST_CASE("dfs exhaustion is reported by explore and run prints the proof", "[st
   CHECK(report.exhausted);
   CHECK(report.failures == 0);
   CHECK(report.runs < 1'000'000);
-  CHECK(report.bound == "within preemption bound 2");
+  CHECK(report.bound ==
+        "within deviation bound 2 (pre-emptions, non-default data, timer and cancellation choices)");
 
   const corosim::Scenario* buggy = corosim::ScenarioRegistry::global().find("deadlock/lock_order");
   const corosim::ScenarioReport found = corosim::explore_scenario(*buggy, options).value();
@@ -124,10 +140,14 @@ TEST_CASE("portfolio rotates its strategies and reports dfs exhaustion as a proo
   const corosim::Scenario* fixed = corosim::ScenarioRegistry::global().find("race/lost_update_fixed");
   corosim::ExploreOptions options;
   options.strategy = "portfolio";
-  options.seed_count = 100'000;
+  options.seed_count = 3000;
   const corosim::ScenarioReport report = corosim::explore_scenario(*fixed, options).value();
   CHECK(report.met);
   CHECK(report.exhausted);
+  // dfs dropped out when exhausted; random and pct went on to the budget.
+  CHECK(report.runs >= 3000);
+  CHECK(report.enumerated_runs > 0);
+  CHECK(report.enumerated_runs < report.runs / 3);
   const corosim::Scenario* buggy = corosim::ScenarioRegistry::global().find("race/lost_update");
   options.seed_count = 300;
   CHECK(corosim::explore_scenario(*buggy, options).value().failures > 0);
