@@ -142,13 +142,14 @@ bool Simulator::release_stalls() {
   for (const Stall& stall : stalls_) held = held || stall.fiber->stall == StallState::holding;
   if (!held) return false;
   if (!timers_.empty()) {
-    const std::uint32_t next = timers_.peek().fiber->id;
+    // Time passes if the next timer can make the canceller act: the owner's
+    // own, or, in a TaskScope, a sibling's (a sibling that fails cancels
+    // the scope's other children).
+    const Fiber& next = *timers_.peek().fiber;
     for (const Stall& stall : stalls_) {
       const Fiber& fiber = *stall.fiber;
-      if (fiber.stall == StallState::holding && fiber.canceller == Canceller::owner &&
-          fiber.owner_id == next) {
-        return false;
-      }
+      if (fiber.stall != StallState::holding || fiber.canceller != Canceller::owner) continue;
+      if (fiber.owner_id == next.id || (fiber.scope != nullptr && next.scope == fiber.scope)) return false;
     }
   }
   for (std::size_t i = stalls_.size(); i-- > 0;) {

@@ -18,7 +18,7 @@ TEST_CASE("cancellers twins: fixed pass and buggy fail under every strategy and 
     auto result = run_cli(command);
     INFO(result.out);
     CHECK(result.exit_code == 0);
-    CHECK_THAT(result.out, Catch::Contains("16 scenario(s): 16 met their expectation, 0 did not"));
+    CHECK_THAT(result.out, Catch::Contains("24 scenario(s): 24 met their expectation, 0 did not"));
   };
   check({"--seeds", "2000"});  // no flags: cancellation explored by default
   for (const char* strategy : {"random", "pct", "dfs", "portfolio", "fifo"}) {
