@@ -43,6 +43,28 @@ struct TimerNode {
   bool armed = false;
 };
 
+inline constexpr std::uint64_t kNoDeadline = ~std::uint64_t{0};
+
+// Work that reaches fibers from outside them — asio's reactor, whose timers
+// complete into handlers (asio/context.h). When no fiber is ready the
+// simulator polls every source at the current virtual time before it lets
+// time pass, and lets time pass no further than a source's next deadline.
+class ExternalSource {
+ public:
+  // Runs what is due now; true if that made a fiber ready (or created one).
+  virtual bool poll() = 0;
+  // The earliest time at which polling could do something (kNoDeadline:
+  // nothing is pending, only fibers can make progress).
+  virtual std::uint64_t next_deadline_ns() = 0;
+
+  ExternalSource* source_prev = nullptr;
+  ExternalSource* source_next = nullptr;
+  bool registered = false;
+
+ protected:
+  ~ExternalSource() = default;
+};
+
 // What a simulating executor observes and injects beyond scheduling: the
 // trace, conservation ledgers, poll-driven combinators (for the snooze
 // checker), fault injection and interrupts, real-time use. A production
@@ -70,6 +92,9 @@ class Instrumentation {
   // f was asked to stop at `where` (its token requested): it should finish
   // within `within_ns` of virtual time (0: the run's default bound).
   virtual void stop_requested(Fiber& f, const SourceLoc& where, std::uint64_t within_ns) = 0;
+  // External sources (a simulated asio context) for the run's idle moments.
+  virtual void register_source(ExternalSource& source) = 0;
+  virtual void unregister_source(ExternalSource& source) = 0;
 
  protected:
   ~Instrumentation() = default;
@@ -141,6 +166,14 @@ class Executor {
   }
   void stop_requested(Fiber& f, const SourceLoc& where, std::uint64_t within_ns) {
     if (instrumentation_ != nullptr) instrumentation_->stop_requested(f, where, within_ns);
+  }
+  // Whether this executor polls external sources (only the simulator does).
+  bool polls_sources() const noexcept { return instrumentation_ != nullptr; }
+  void register_source(ExternalSource& source) {
+    if (instrumentation_ != nullptr) instrumentation_->register_source(source);
+  }
+  void unregister_source(ExternalSource& source) {
+    if (instrumentation_ != nullptr) instrumentation_->unregister_source(source);
   }
 
  protected:

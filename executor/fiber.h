@@ -20,8 +20,6 @@ namespace corosim {
 class TaskScope;
 class Driver;
 
-inline constexpr std::uint64_t kNoDeadline = ~std::uint64_t{0};
-
 enum class FiberState : std::uint8_t {
   ready,    // in the executor's run queue
   running,  // the one fiber executing now

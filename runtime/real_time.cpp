@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "corosim/executor/executor.h"
@@ -25,6 +26,29 @@ namespace corosim {
 namespace {
 
 thread_local int tls_allowed = 0;
+thread_local int tls_virtual = 0;
+
+// Fills `out` from the run's virtual time when a VirtualClock is active and
+// the clock is one it stands for; false otherwise.
+bool virtual_time(clockid_t clock, struct timespec* out) noexcept {
+  if (tls_virtual == 0) return false;
+  Executor* executor = current_executor();
+  if (executor == nullptr) return false;
+  long long base = 0;
+  switch (clock) {
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME: base = VirtualClock::kMonotonicBaseSeconds; break;
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE: base = VirtualClock::kRealtimeBaseSeconds; break;
+    default: return false;
+  }
+  const std::uint64_t now = executor->now_ns();
+  out->tv_sec = static_cast<time_t>(base + static_cast<long long>(now / 1'000'000'000));
+  out->tv_nsec = static_cast<long>(now % 1'000'000'000);
+  return true;
+}
 
 void note(const char* call) noexcept {
   if (tls_allowed > 0) return;
@@ -55,6 +79,9 @@ int raw_clock_nanosleep(clockid_t clock, int flags, const struct timespec* durat
 
 }  // namespace
 
+VirtualClock::VirtualClock() noexcept { ++tls_virtual; }
+VirtualClock::~VirtualClock() { --tls_virtual; }
+
 RealTimeAllowed::RealTimeAllowed() noexcept { ++tls_allowed; }
 RealTimeAllowed::~RealTimeAllowed() { --tls_allowed; }
 
@@ -69,6 +96,7 @@ extern "C" {
 
 int clock_gettime(clockid_t clock, struct timespec* out) noexcept {
   static std::atomic<int (*)(clockid_t, struct timespec*)> cached{nullptr};
+  if (corosim::virtual_time(clock, out)) return 0;
   corosim::note("clock_gettime");
   if (auto next = corosim::next_definition(cached, "clock_gettime")) return next(clock, out);
   return corosim::raw_clock_gettime(clock, out);
@@ -76,6 +104,11 @@ int clock_gettime(clockid_t clock, struct timespec* out) noexcept {
 
 int gettimeofday(struct timeval* __restrict out, void* __restrict zone) noexcept {
   static std::atomic<int (*)(struct timeval*, void*)> cached{nullptr};
+  if (struct timespec now{}; corosim::virtual_time(CLOCK_REALTIME, &now)) {
+    out->tv_sec = now.tv_sec;
+    out->tv_usec = now.tv_nsec / 1000;
+    return 0;
+  }
   corosim::note("gettimeofday");
   if (auto next = corosim::next_definition(cached, "gettimeofday")) return next(out, zone);
   struct timespec now{};
@@ -87,6 +120,10 @@ int gettimeofday(struct timeval* __restrict out, void* __restrict zone) noexcept
 
 time_t time(time_t* out) noexcept {
   static std::atomic<time_t (*)(time_t*)> cached{nullptr};
+  if (struct timespec now{}; corosim::virtual_time(CLOCK_REALTIME, &now)) {
+    if (out != nullptr) *out = now.tv_sec;
+    return now.tv_sec;
+  }
   corosim::note("time");
   if (auto next = corosim::next_definition(cached, "time")) return next(out);
   struct timespec now{};

@@ -29,6 +29,22 @@ class RealTimeAllowed {
   RealTimeAllowed& operator=(const RealTimeAllowed&) = delete;
 };
 
+// VirtualClock: while one lives on this thread inside a run, the C library's
+// clocks read the run's virtual time instead of being reported: monotonic
+// clocks read a fixed base (1,000,000 s) plus the virtual time, the real-time
+// clock 2026-01-01T00:00:00Z plus it. For code whose clock reads are part of
+// its timers (asio's: asio/context.h holds one), so that std::chrono's clocks
+// agree with the simulator's.
+class VirtualClock {
+ public:
+  static constexpr long long kMonotonicBaseSeconds = 1'000'000;
+  static constexpr long long kRealtimeBaseSeconds = 1'767'225'600;  // 2026-01-01T00:00:00Z
+  VirtualClock() noexcept;
+  ~VirtualClock();
+  VirtualClock(const VirtualClock&) = delete;
+  VirtualClock& operator=(const VirtualClock&) = delete;
+};
+
 namespace detail {
 // Referenced by the simulator so that a static link keeps the interposers.
 void link_real_time_guard() noexcept;

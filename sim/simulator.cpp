@@ -105,7 +105,9 @@ void Simulator::explore(const Fiber& main) {
     if (ready_.empty()) {
       // Nothing else can run: held fibers run on, unless their owner's timer is next.
       if (!stalls_.empty() && release_stalls()) continue;
-      if (timers_.empty()) {
+      if (!sources_.empty() && poll_sources()) continue;
+      const std::uint64_t next = next_deadline();
+      if (next == kNoDeadline) {
         if (!stopping_.empty()) {
           report_stop_never_comes();
         } else {
@@ -113,7 +115,6 @@ void Simulator::explore(const Fiber& main) {
         }
         return;
       }
-      const std::uint64_t next = timers_.next_deadline();
       if (!stopping_.empty() && stop_overdue_before(next)) return;
       if (!drivers_.empty() && snoozed_before(next)) return;
       if (next > options_.time_max_ns) {
@@ -135,6 +136,25 @@ void Simulator::explore(const Fiber& main) {
     }
     step();
   }
+}
+
+// The external sources run what is due at the current time (asio's timers
+// complete into handler fibers).
+bool Simulator::poll_sources() {
+  bool woke = false;
+  for (ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
+    woke = source->poll() || woke;
+  }
+  return woke || !ready_.empty();
+}
+
+// When time must pass to: the earliest fiber timer or source deadline.
+std::uint64_t Simulator::next_deadline() {
+  std::uint64_t next = timers_.empty() ? kNoDeadline : timers_.next_deadline();
+  for (ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
+    next = std::min(next, source->next_deadline_ns());
+  }
+  return next;
 }
 
 void Simulator::fire_due_timers() {
@@ -245,12 +265,15 @@ void Simulator::Hooks::real_time_used(const char* call) noexcept { simulator_.re
 
 void Simulator::register_ledger(Ledger& ledger) { ledgers_.add(ledger); }
 void Simulator::unregister_ledger(Ledger& ledger) { ledgers_.remove(ledger); }
+void Simulator::Hooks::register_source(ExternalSource& source) { simulator_.sources_.add(source); }
+void Simulator::Hooks::unregister_source(ExternalSource& source) { simulator_.sources_.remove(source); }
 void Simulator::register_driver(Driver& driver) { drivers_.add(driver); }
 void Simulator::unregister_driver(Driver& driver) { drivers_.remove(driver); }
 
 void Simulator::forget_ledgers() {
   ledgers_.clear();
   drivers_.clear();
+  sources_.clear();
 }
 
 // Before virtual time jumps to next_ns: does a held member pass its snooze

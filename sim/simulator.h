@@ -167,6 +167,8 @@ class Simulator final : public Executor {
     void unregister_driver(Driver& driver) override;
     void real_time_used(const char* call) noexcept override;
     void stop_requested(Fiber& fiber, const SourceLoc& where, std::uint64_t within_ns) override;
+    void register_source(ExternalSource& source) override;
+    void unregister_source(ExternalSource& source) override;
 
    private:
     Simulator& simulator_;
@@ -191,6 +193,8 @@ class Simulator final : public Executor {
   void forget_stalls();
   void reset(std::uint64_t seed);
   void explore(const Fiber& main);
+  bool poll_sources();
+  std::uint64_t next_deadline();
   void fire_due_timers();
   void step();
   void end_of_step();
@@ -227,6 +231,9 @@ class Simulator final : public Executor {
   std::optional<Failure> failure_;
   detail::Registry<Ledger, &Ledger::ledger_prev, &Ledger::ledger_next, &Ledger::registered> ledgers_;
   detail::Registry<Driver, &Driver::driver_prev, &Driver::driver_next, &Driver::registered> drivers_;
+  detail::Registry<ExternalSource, &ExternalSource::source_prev, &ExternalSource::source_next,
+                   &ExternalSource::registered>
+      sources_;
   bool dropped_this_step_ = false;  // a fiber was dropped: audit the ledgers
   std::uint64_t cancel_points_ = 0;
   std::uint64_t cancel_starts_ = 0;

@@ -110,7 +110,8 @@ TEST_CASE("usage errors exit 2 with a clear message", "[cli]") {
   CHECK(typo.exit_code == 2);
   CHECK_THAT(typo.err, Catch::Contains("(did you mean 'race/lost_update'?)"));
   auto bare_name = run_cli({"run", "lost_update"});
-  CHECK_THAT(bare_name.err, Catch::Contains("did you mean 'bugs/lost_update' or 'race/lost_update'?"));
+  CHECK_THAT(bare_name.err,
+             Catch::Contains("did you mean 'asio/lost_update', 'bugs/lost_update' or 'race/lost_update'?"));
   auto family = run_cli({"import-fuzz", "selects/read_send", "/dev/null"});
   CHECK(family.exit_code == 2);
   CHECK_THAT(family.err, Catch::Contains("did you mean 'select/read_send'"));

@@ -1,0 +1,161 @@
+#include "corosim/asio/context.h"
+
+#include <dlfcn.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cassert>
+
+#include "corosim/runtime/usage_error.h"
+
+namespace corosim::asio {
+
+namespace {
+thread_local Context* tls_context = nullptr;
+}  // namespace
+
+Context* Context::current() noexcept { return tls_context; }
+
+Context::Context() : io_(std::in_place, 1) {
+  executor_ = current_executor();
+  if (executor_ == nullptr || !executor_->polls_sources()) {
+    throw UsageError("corosim::asio::Context is for simulated runs: create it inside a scenario");
+  }
+  if (tls_context != nullptr) throw UsageError("one corosim::asio::Context per run at a time");
+  tls_context = this;
+  executor_->register_source(*this);
+}
+
+Context::~Context() {
+  shutdown();
+  if (registered) executor_->unregister_source(*this);
+  tls_context = nullptr;
+}
+
+void Context::shutdown() {
+  if (closing_) return;
+  closing_ = true;
+  // Handlers not yet run go first: they may own asio objects (timers) whose
+  // destructors talk to the io_context's services.
+  for (JoinHandle<void>& handle : handlers_) {
+    if (!handle.is_finished()) handle.cancel();
+  }
+  handlers_.clear();
+  // Destroys the operations still pending, and with them the coroutine
+  // frames waiting on them; execute() is closed meanwhile.
+  io_.reset();  // its reactor closes the timer descriptor
+  timer_fd_ = -1;
+}
+
+void Context::prune_finished() {
+  std::erase_if(handlers_, [](const JoinHandle<void>& handle) { return handle.is_finished(); });
+}
+
+bool Context::poll() {
+  if (closing_) return false;
+  const std::uint64_t started = handlers_started_;
+  if (timer_fd_ >= 0 && timer_deadline_ns_ != kNoDeadline && executor_->now_ns() >= timer_deadline_ns_) {
+    // The deadline asio asked for has come: its timerfd becomes readable,
+    // and its reactor looks at the timer queue on this poll.
+    timer_deadline_ns_ = kNoDeadline;
+    std::uint64_t count = 0;
+    [[maybe_unused]] ssize_t drained = ::read(timer_fd_, &count, sizeof count);
+    count = 1;
+    [[maybe_unused]] ssize_t written = ::write(timer_fd_, &count, sizeof count);
+  }
+  io_->restart();
+  io_->poll();
+  // poll() stops an io_context that starts with no outstanding work: after
+  // a second poll, stopped() says whether any timer is still pending.
+  io_->restart();
+  io_->poll();
+  timers_pending_ = !io_->stopped();
+  return handlers_started_ != started;
+}
+
+std::uint64_t Context::next_deadline_ns() {
+  if (closing_ || !timers_pending_ || timer_deadline_ns_ == kNoDeadline) return kNoDeadline;
+  // Never now or earlier: asio asked for a deadline that the poll just past
+  // found nothing at (it rounds to microseconds).
+  const std::uint64_t now = executor_->now_ns();
+  return timer_deadline_ns_ > now ? timer_deadline_ns_ : now + 1'000;
+}
+
+int Context::fake_timerfd_create(int flags) {
+  if (timer_fd_ >= 0) return -1;  // one reactor per context
+  timer_fd_ = ::eventfd(0, EFD_NONBLOCK | ((flags & TFD_CLOEXEC) != 0 ? EFD_CLOEXEC : 0));
+  return timer_fd_;
+}
+
+int Context::fake_timerfd_settime(int flags, const void* new_value, void* old_value) {
+  const auto& value = *static_cast<const itimerspec*>(new_value);
+  if (old_value != nullptr) *static_cast<itimerspec*>(old_value) = itimerspec{};
+  const std::uint64_t ns = static_cast<std::uint64_t>(value.it_value.tv_sec) * 1'000'000'000 +
+                           static_cast<std::uint64_t>(value.it_value.tv_nsec);
+  const std::uint64_t now = executor_->now_ns();
+  if (ns == 0) {
+    timer_deadline_ns_ = kNoDeadline;  // disarmed
+  } else if ((flags & TFD_TIMER_ABSTIME) != 0) {
+    // On the virtual monotonic clock: its base, then the run's time.
+    const std::uint64_t base =
+        static_cast<std::uint64_t>(VirtualClock::kMonotonicBaseSeconds) * 1'000'000'000;
+    timer_deadline_ns_ = ns > base ? ns - base : now;
+  } else {
+    timer_deadline_ns_ = now + ns;
+  }
+  return 0;
+}
+
+}  // namespace corosim::asio
+
+// asio's epoll reactor asks for a timerfd and arms it with the time to its
+// next timer. Inside a simulated run, the context plays it (above); anywhere
+// else the calls go to the C library unchanged.
+namespace {
+template <class F>
+F next_definition(std::atomic<F>& cached, const char* name) noexcept {
+  F found = cached.load(std::memory_order_relaxed);
+  if (found == nullptr) {
+    found = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+    cached.store(found, std::memory_order_relaxed);
+  }
+  return found;
+}
+}  // namespace
+
+extern "C" {
+
+int timerfd_create(int clock, int flags) noexcept {
+  if (corosim::asio::Context* context = corosim::asio::Context::current()) {
+    return context->fake_timerfd_create(flags);
+  }
+  static std::atomic<int (*)(int, int)> cached{nullptr};
+  auto next = next_definition(cached, "timerfd_create");
+  return next != nullptr ? next(clock, flags) : -1;
+}
+
+int timerfd_settime(int fd, int flags, const struct itimerspec* new_value,
+                    struct itimerspec* old_value) noexcept {
+  if (corosim::asio::Context* context = corosim::asio::Context::current();
+      context && context->owns_timer_fd(fd)) {
+    return context->fake_timerfd_settime(flags, new_value, old_value);
+  }
+  static std::atomic<int (*)(int, int, const struct itimerspec*, struct itimerspec*)> cached{nullptr};
+  auto next = next_definition(cached, "timerfd_settime");
+  return next != nullptr ? next(fd, flags, new_value, old_value) : -1;
+}
+
+int timerfd_gettime(int fd, struct itimerspec* current) noexcept {
+  if (corosim::asio::Context* context = corosim::asio::Context::current();
+      context && context->owns_timer_fd(fd)) {
+    *current = itimerspec{};
+    return 0;
+  }
+  static std::atomic<int (*)(int, struct itimerspec*)> cached{nullptr};
+  auto next = next_definition(cached, "timerfd_gettime");
+  return next != nullptr ? next(fd, current) : -1;
+}
+
+}  // extern "C"

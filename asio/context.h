@@ -1,0 +1,162 @@
+// corosim::asio::Context: a simulated execution context for asio. Its
+// executor (convertible to asio::any_io_executor) runs every handler — posted
+// work, completions, coroutine resumptions — as a scheduling step of its own,
+// a fiber the strategy chooses among the ready ones, so asio interleavings are
+// explored like native ones. Unmodified asio timers run on virtual time.
+//
+// How (docs/asio.md):
+// - execute(f) starts a fiber that runs f once. A possibly-blocking execute
+//   (asio's dispatch) runs f inline when it comes from a handler of this
+//   context — as io_context does on its own thread — and otherwise is a post.
+// - The context owns an asio::io_context for asio's services (timers, strands,
+//   channels attach to the executor's context). It is never run: the
+//   simulator polls it when no fiber is ready, at the current virtual time.
+// - Clocks read virtual time while the context lives (runtime/real_time.h's
+//   VirtualClock), so asio's timer queue sees the simulator's time; asio's
+//   timerfd is replaced by an eventfd the context signals when virtual time
+//   reaches the deadline asio asked for, which tells the simulator how far
+//   time may jump. Whether any timer is pending is asio's own outstanding
+//   work count: poll() stops an io_context that has none.
+//
+// One Context per simulated run at a time, created inside the run (a
+// scenario's body: asio/scenario.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "corosim/asio/net.h"
+#include "corosim/executor/executor.h"
+#include "corosim/executor/source_loc.h"
+#include "corosim/runtime/real_time.h"
+#include "corosim/runtime/spawn.h"
+#include "corosim/runtime/task.h"
+
+namespace corosim::asio {
+
+class Context;
+
+// The simulated executor. Blocking: never by default (execute is a post);
+// prefer(blocking.possibly) gives the dispatch flavour.
+class Executor {
+ public:
+  explicit Executor(Context& context, bool possibly_blocking = false) noexcept
+      : context_(&context), possibly_blocking_(possibly_blocking) {}
+
+  net::execution_context& query(net::execution::context_t) const noexcept;
+  net::execution::blocking_t query(net::execution::blocking_t) const noexcept {
+    return possibly_blocking_ ? net::execution::blocking_t(net::execution::blocking.possibly)
+                              : net::execution::blocking_t(net::execution::blocking.never);
+  }
+  Executor require(net::execution::blocking_t::never_t) const noexcept { return Executor(*context_, false); }
+  Executor require(net::execution::blocking_t::possibly_t) const noexcept {
+    return Executor(*context_, true);
+  }
+
+  template <class F>
+  void execute(F&& f) const;
+
+  Context& context() const noexcept { return *context_; }
+  friend bool operator==(const Executor& a, const Executor& b) noexcept {
+    return a.context_ == b.context_ && a.possibly_blocking_ == b.possibly_blocking_;
+  }
+  friend bool operator!=(const Executor& a, const Executor& b) noexcept { return !(a == b); }
+
+ private:
+  Context* context_;
+  bool possibly_blocking_;
+};
+
+class Context final : public ExternalSource {
+ public:
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  Executor get_executor() noexcept { return Executor(*this); }
+  net::io_context& io_context() noexcept { return *io_; }
+
+  // Runs f as a step of its own, or inline (dispatch from one of this
+  // context's handlers).
+  template <class F>
+  void execute(F&& f, bool possibly_blocking);
+
+  // Drops the handlers not yet run and shuts asio's services down, destroying
+  // the operations still pending (and the coroutine frames they own). The
+  // destructor does it too; a scenario calls it while the run still stands.
+  void shutdown();
+
+  // ExternalSource: runs asio's due timers; their completions become handlers.
+  bool poll() override;
+  std::uint64_t next_deadline_ns() override;
+
+  // The timerfd asio's reactor asks for, played by an eventfd (context.cpp).
+  int fake_timerfd_create(int flags);
+  bool owns_timer_fd(int fd) const noexcept { return fd >= 0 && fd == timer_fd_; }
+  int fake_timerfd_settime(int flags, const void* new_value, void* old_value);
+
+  // The context whose io_context is being set up or polled on this thread.
+  static Context* current() noexcept;
+
+ private:
+  template <class F>
+  void start_handler(F&& f);
+  void prune_finished();
+
+  VirtualClock clock_;
+  corosim::Executor* executor_ = nullptr;
+  std::optional<net::io_context> io_;  // reset by shutdown()
+  std::vector<JoinHandle<void>> handlers_;
+  std::uint64_t handlers_started_ = 0;
+  int handler_depth_ = 0;  // > 0 while one of this context's handlers runs
+  bool closing_ = false;
+  int timer_fd_ = -1;
+  std::uint64_t timer_deadline_ns_ = kNoDeadline;
+  bool timers_pending_ = false;
+};
+
+// --- implementation -----------------------------------------------------------
+
+inline net::execution_context& Executor::query(net::execution::context_t) const noexcept {
+  return context_->io_context();
+}
+
+template <class F>
+void Executor::execute(F&& f) const {
+  context_->execute(std::forward<F>(f), possibly_blocking_);
+}
+
+template <class F>
+void Context::execute(F&& f, bool possibly_blocking) {
+  if (closing_) return;  // shutting down: the handler is destroyed, never run
+  if (possibly_blocking && handler_depth_ > 0) {
+    std::decay_t<F> function(std::forward<F>(f));
+    function();
+    return;
+  }
+  start_handler(std::forward<F>(f));
+}
+
+template <class F>
+void Context::start_handler(F&& f) {
+  prune_finished();
+  ++handlers_started_;
+  auto body = [this, function = std::decay_t<F>(std::forward<F>(f))]() mutable -> Task<void> {
+    ++handler_depth_;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{handler_depth_};
+    function();
+    co_return;
+  };
+  JoinHandle<void> handle = detail::spawn_owned(std::move(body), SourceLoc{"asio handler", "", 0, 0});
+  handle.shield();  // asio's cancellation reaches operations through their slots, not here
+  handlers_.push_back(std::move(handle));
+}
+
+}  // namespace corosim::asio

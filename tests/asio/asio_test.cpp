@@ -1,0 +1,185 @@
+// The asio layer: unmodified asio coroutine code on the simulated executor —
+// handler order explored, timers on virtual time, the checkers on asio runs.
+#include <asio/experimental/channel.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "corosim/asio/scenario.h"
+#include "corosim/runtime/check.h"
+#include "corosim/runtime/time.h"
+#include "corosim/runtime/usage_error.h"
+#include "corosim/sim/strategy/dfs.h"
+#include "corosim/sim/strategy/pct.h"
+#include "tests/common/sim_helpers.h"
+
+using corosim::testing::checker_of;
+using corosim::testing::message_of;
+using corosim::testing::run_fifo;
+using corosim::testing::run_random;
+namespace net = corosim::asio::net;
+using namespace std::chrono_literals;
+
+namespace {
+
+corosim::MainFactory on_asio(net::awaitable<void> (*body)()) {
+  return [body]() { return corosim::asio::run(body); };
+}
+
+// Two coroutines each post once, then one writes and the other reads. asio
+// orders posted handlers only on a strand: on a plain executor either may
+// run first (a multi-threaded io_context shows both), so the read may come
+// first.
+net::awaitable<void> post_order_race() {
+  auto executor = co_await net::this_coro::executor;
+  int value = 0;
+  int done = 0;
+  auto finished = [&](std::exception_ptr) { ++done; };
+  net::co_spawn(
+      executor,
+      [&]() -> net::awaitable<void> {
+        co_await net::post(executor, net::use_awaitable);
+        value = 1;
+      },
+      finished);
+  net::co_spawn(
+      executor,
+      [&]() -> net::awaitable<void> {
+        co_await net::post(executor, net::use_awaitable);
+        CORO_CHECK_MSG(value == 1, "the reader ran before the writer");
+      },
+      finished);
+  net::steady_timer settle(executor, 1ms);
+  co_await settle.async_wait(net::use_awaitable);
+  CORO_CHECK(done == 2);
+}
+
+// The same on a strand: its order is asio's guarantee, and holds.
+net::awaitable<void> post_order_on_strand() {
+  auto executor = co_await net::this_coro::executor;
+  auto strand = net::make_strand(executor);
+  int value = 0;
+  net::post(strand, [&] { value = 1; });
+  net::post(strand, [&] { CORO_CHECK_MSG(value == 1, "a strand ran its handlers out of order"); });
+  net::steady_timer settle(executor, 1ms);
+  co_await settle.async_wait(net::use_awaitable);
+}
+
+net::awaitable<void> a_day_of_timers() {
+  auto executor = co_await net::this_coro::executor;
+  const auto start = std::chrono::steady_clock::now();
+  const auto wall_start = std::chrono::system_clock::now();
+  net::steady_timer timer(executor);
+  for (int hour = 0; hour < 24; ++hour) {
+    for (int minute = 0; minute < 60; ++minute) {
+      timer.expires_after(1min);
+      co_await timer.async_wait(net::use_awaitable);
+    }
+  }
+  CORO_CHECK(std::chrono::steady_clock::now() - start == 24h);
+  CORO_CHECK(std::chrono::system_clock::now() - wall_start == 24h);
+  CORO_CHECK(corosim::now() == 24h);  // the simulator's clock and asio's are one
+}
+
+net::awaitable<void> waits_for_nobody() {
+  auto executor = co_await net::this_coro::executor;
+  net::experimental::channel<void(net::error_code, int)> channel(executor, 0);
+  co_await channel.async_receive(net::use_awaitable);
+}
+
+net::awaitable<void> throws_from_a_handler() {
+  auto executor = co_await net::this_coro::executor;
+  net::steady_timer timer(executor, 5ms);
+  co_await timer.async_wait(net::use_awaitable);
+  throw std::runtime_error("the reply was malformed");
+}
+
+// Two timers due at the same moment: which completion runs first is a
+// decision (a timer tie), not the order they were armed in.
+net::awaitable<void> timer_tie() {
+  auto executor = co_await net::this_coro::executor;
+  std::string order;
+  auto wait = [&](char name) -> net::awaitable<void> {
+    net::steady_timer timer(executor, 2ms);
+    co_await timer.async_wait(net::use_awaitable);
+    order += name;
+  };
+  net::co_spawn(executor, wait('a'), net::detached);
+  net::co_spawn(executor, wait('b'), net::detached);
+  net::steady_timer settle(executor, 3ms);
+  co_await settle.async_wait(net::use_awaitable);
+  CORO_CHECK_MSG(order == "ab", "the later-armed timer's completion ran first");
+}
+
+}  // namespace
+
+TEST_CASE("asio: a handler-order race that fifo never shows and random pct and dfs do", "[asio]") {
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    corosim::FifoStrategy fifo;
+    corosim::Simulator simulator(fifo);
+    REQUIRE(simulator.run(on_asio(post_order_race), seed).passed());
+  }
+  auto found_within = [](corosim::Strategy& strategy, std::uint64_t runs) {
+    corosim::Simulator simulator(strategy);
+    for (std::uint64_t seed = 0; seed < runs && !strategy.exhausted(); ++seed) {
+      const corosim::RunResult run = simulator.run(on_asio(post_order_race), seed);
+      if (!run.passed()) {
+        CHECK(checker_of(run) == "check");
+        CHECK_THAT(message_of(run), Catch::Contains("the reader ran before the writer"));
+        return true;
+      }
+    }
+    return false;
+  };
+  corosim::RandomStrategy random;
+  CHECK(found_within(random, 100));
+  corosim::PctStrategy pct(3);
+  CHECK(found_within(pct, 100));
+  corosim::DfsStrategy dfs(2);
+  CHECK(found_within(dfs, 100));
+  // A strand's order is kept under every schedule.
+  for (std::uint64_t seed = 0; seed < 100; ++seed)
+    CHECK(run_random(on_asio(post_order_on_strand), seed).passed());
+}
+
+TEST_CASE("asio: a day of asio timers runs on virtual time in well under a second", "[asio]") {
+  const auto wall = std::chrono::steady_clock::now();  // outside the run: the real clock
+  const corosim::RunResult run = run_random(on_asio(a_day_of_timers), 7);
+  const auto took = std::chrono::steady_clock::now() - wall;
+  INFO(message_of(run));
+  CHECK(run.passed());
+  CHECK(run.time_ns == 24ULL * 3600 * 1'000'000'000);
+  CHECK(took < 1s);
+}
+
+TEST_CASE("asio: two timers due together complete in either order", "[asio]") {
+  bool either = false;
+  for (std::uint64_t seed = 0; seed < 100 && !either; ++seed)
+    either = !run_random(on_asio(timer_tie), seed).passed();
+  CHECK(either);
+  CHECK(run_fifo(on_asio(timer_tie)).passed());
+}
+
+TEST_CASE("asio: a coroutine waiting on a channel nobody sends to is a deadlock", "[asio]") {
+  const corosim::RunResult run = run_random(on_asio(waits_for_nobody), 0);
+  CHECK(checker_of(run) == "deadlock");
+}
+
+TEST_CASE("asio: an exception escaping the scenario's coroutine is reported", "[asio]") {
+  const corosim::RunResult run = run_random(on_asio(throws_from_a_handler), 0);
+  CHECK(checker_of(run) == "escaped-exception");
+  CHECK_THAT(message_of(run), Catch::Contains("the reply was malformed"));
+  CHECK(run.time_ns == 5'000'000);
+}
+
+TEST_CASE("asio: the same seed gives the same run", "[asio]") {
+  const corosim::RunResult first = run_random(on_asio(post_order_race), 3);
+  const corosim::RunResult second = run_random(on_asio(post_order_race), 3);
+  CHECK(first.trace_hash == second.trace_hash);
+  CHECK(first.decisions == second.decisions);
+}
+
+TEST_CASE("asio: a Context outside a simulated run is refused", "[asio]") {
+  CHECK_THROWS_AS(corosim::asio::Context(), corosim::UsageError);
+}
