@@ -21,27 +21,48 @@
 
 namespace corosim::asio {
 
+// A body's run on a Context: set when its coroutine ends, with what it threw.
+struct BodyRun {
+  Event finished;
+  std::exception_ptr error;
+};
+
+template <class Factory>
+void start(Context& context, BodyRun& run, Factory make_body) {
+  net::co_spawn(context.get_executor(), make_body(), [&run](std::exception_ptr thrown) {
+    run.error = thrown;
+    run.finished.set();
+  });
+}
+
+// Shuts the context down while the run stands, then rethrows the body's exception.
+inline void finish(Context& context, BodyRun& run) {
+  context.shutdown();
+  if (run.error) std::rethrow_exception(run.error);
+}
+
 // Runs make_body() on a fresh Context and waits for it; rethrows what it threw.
 template <class Factory>
 Task<void> run(Factory make_body) {
-  std::exception_ptr error;
-  Event finished;
+  BodyRun body;
   Context context;
-  net::co_spawn(context.get_executor(), make_body(), [&](std::exception_ptr thrown) {
-    error = thrown;
-    finished.set();
-  });
-  co_await finished.wait();
-  context.shutdown();
-  if (error) std::rethrow_exception(error);
+  start(context, body, make_body);
+  co_await body.finished.wait();
+  finish(context, body);
 }
 
 }  // namespace corosim::asio
 
-#define COROSIM_ASIO_SCENARIO_IMPL(id, name, expectation)                                \
-  static ::corosim::asio::net::awaitable<void> COROSIM_CONCAT(corosim_asio_body_, id)(); \
-  CORO_SCENARIO(name, expectation) {                                                     \
-    co_await ::corosim::asio::run(&COROSIM_CONCAT(corosim_asio_body_, id));              \
-  }                                                                                      \
+// The wait for the body is written here, in the scenario's source, so a run
+// that never ends (a deadlock) is reported at the scenario's line.
+#define COROSIM_ASIO_SCENARIO_IMPL(id, name, expectation)                                                    \
+  static ::corosim::asio::net::awaitable<void> COROSIM_CONCAT(corosim_asio_body_, id)();                     \
+  CORO_SCENARIO(name, expectation) {                                                                         \
+    ::corosim::asio::BodyRun corosim_asio_run;                                                               \
+    ::corosim::asio::Context corosim_asio_context;                                                           \
+    ::corosim::asio::start(corosim_asio_context, corosim_asio_run, &COROSIM_CONCAT(corosim_asio_body_, id)); \
+    co_await corosim_asio_run.finished.wait();                                                               \
+    ::corosim::asio::finish(corosim_asio_context, corosim_asio_run);                                         \
+  }                                                                                                          \
   static ::corosim::asio::net::awaitable<void> COROSIM_CONCAT(corosim_asio_body_, id)()
 #define CORO_ASIO_SCENARIO(name, expectation) COROSIM_ASIO_SCENARIO_IMPL(__COUNTER__, name, expectation)
