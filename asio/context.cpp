@@ -43,6 +43,8 @@ void Context::shutdown() {
     if (!handle.is_finished()) handle.cancel();
   }
   handlers_.clear();
+  std::vector<std::function<void()>> releases = std::move(releases_);
+  for (auto& release : releases) release();
   // Destroys the operations still pending, and with them the coroutine
   // frames waiting on them; execute() is closed meanwhile.
   io_.reset();  // its reactor closes the timer descriptor

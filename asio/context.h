@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -89,6 +90,10 @@ class Context final : public ExternalSource {
   // the operations still pending (and the coroutine frames they own). The
   // destructor does it too; a scenario calls it while the run still stands.
   void shutdown();
+  // Runs at shutdown, before asio's services go: for objects outside asio
+  // that hold pending handlers (a Stream's reads), whose frames may own them
+  // in turn.
+  void at_shutdown(std::function<void()> release) { releases_.push_back(std::move(release)); }
 
   // ExternalSource: runs asio's due timers; their completions become handlers.
   bool poll() override;
@@ -111,6 +116,7 @@ class Context final : public ExternalSource {
   corosim::Executor* executor_ = nullptr;
   std::optional<net::io_context> io_;  // reset by shutdown()
   std::vector<JoinHandle<void>> handlers_;
+  std::vector<std::function<void()>> releases_;
   std::uint64_t handlers_started_ = 0;
   int handler_depth_ = 0;  // > 0 while one of this context's handlers runs
   bool closing_ = false;

@@ -27,8 +27,10 @@ struct BodyRun {
   std::exception_ptr error;
 };
 
+// make_body is taken by reference: a lambda coroutine's captures live in the
+// lambda object, which must outlive the coroutine (run() keeps it in its frame).
 template <class Factory>
-void start(Context& context, BodyRun& run, Factory make_body) {
+void start(Context& context, BodyRun& run, Factory& make_body) {
   net::co_spawn(context.get_executor(), make_body(), [&run](std::exception_ptr thrown) {
     run.error = thrown;
     run.finished.set();
@@ -55,14 +57,15 @@ Task<void> run(Factory make_body) {
 
 // The wait for the body is written here, in the scenario's source, so a run
 // that never ends (a deadlock) is reported at the scenario's line.
-#define COROSIM_ASIO_SCENARIO_IMPL(id, name, expectation)                                                    \
-  static ::corosim::asio::net::awaitable<void> COROSIM_CONCAT(corosim_asio_body_, id)();                     \
-  CORO_SCENARIO(name, expectation) {                                                                         \
-    ::corosim::asio::BodyRun corosim_asio_run;                                                               \
-    ::corosim::asio::Context corosim_asio_context;                                                           \
-    ::corosim::asio::start(corosim_asio_context, corosim_asio_run, &COROSIM_CONCAT(corosim_asio_body_, id)); \
-    co_await corosim_asio_run.finished.wait();                                                               \
-    ::corosim::asio::finish(corosim_asio_context, corosim_asio_run);                                         \
-  }                                                                                                          \
+#define COROSIM_ASIO_SCENARIO_IMPL(id, name, expectation)                                \
+  static ::corosim::asio::net::awaitable<void> COROSIM_CONCAT(corosim_asio_body_, id)(); \
+  CORO_SCENARIO(name, expectation) {                                                     \
+    ::corosim::asio::BodyRun corosim_asio_run;                                           \
+    ::corosim::asio::Context corosim_asio_context;                                       \
+    auto* corosim_asio_body = &COROSIM_CONCAT(corosim_asio_body_, id);                   \
+    ::corosim::asio::start(corosim_asio_context, corosim_asio_run, corosim_asio_body);   \
+    co_await corosim_asio_run.finished.wait();                                           \
+    ::corosim::asio::finish(corosim_asio_context, corosim_asio_run);                     \
+  }                                                                                      \
   static ::corosim::asio::net::awaitable<void> COROSIM_CONCAT(corosim_asio_body_, id)()
 #define CORO_ASIO_SCENARIO(name, expectation) COROSIM_ASIO_SCENARIO_IMPL(__COUNTER__, name, expectation)

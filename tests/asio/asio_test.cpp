@@ -1,12 +1,16 @@
 // The asio layer: unmodified asio coroutine code on the simulated executor —
 // handler order explored, timers on virtual time, the checkers on asio runs.
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/channel.hpp>
 #include <catch2/catch.hpp>
+#include <array>
 #include <chrono>
+#include <set>
 #include <stdexcept>
 #include <string>
 
 #include "corosim/asio/scenario.h"
+#include "corosim/asio/stream.h"
 #include "corosim/runtime/check.h"
 #include "corosim/runtime/time.h"
 #include "corosim/runtime/usage_error.h"
@@ -182,4 +186,99 @@ TEST_CASE("asio: the same seed gives the same run", "[asio]") {
 
 TEST_CASE("asio: a Context outside a simulated run is refused", "[asio]") {
   CHECK_THROWS_AS(corosim::asio::Context(), corosim::UsageError);
+}
+
+namespace {
+
+// Starts a read that nothing will satisfy, cancels it through a bound slot
+// with `type` after 1 ms, and reports what the read completed with and what
+// the stream saw.
+struct SlotOutcome {
+  net::error_code read_error;
+  net::cancellation_type_t stream_saw = net::cancellation_type::none;
+  net::error_code timer_error;
+  bool read_done = false;
+  bool timer_done = false;
+};
+
+corosim::MainFactory cancel_through_slots(net::cancellation_type_t type, SlotOutcome& outcome) {
+  return [type, &outcome]() {
+    return corosim::asio::run([type, &outcome]() -> net::awaitable<void> {
+      auto executor = co_await net::this_coro::executor;
+      auto [near, far] = corosim::asio::make_stream_pair(executor);
+      net::cancellation_signal read_signal;
+      net::cancellation_signal timer_signal;
+      std::array<char, 4> buffer{};
+      near.async_read_some(
+          net::buffer(buffer),
+          net::bind_cancellation_slot(read_signal.slot(), [&](net::error_code error, std::size_t) {
+            outcome.read_error = error;
+            outcome.read_done = true;
+          }));
+      net::steady_timer hour(executor, 1h);
+      hour.async_wait(net::bind_cancellation_slot(timer_signal.slot(), [&](net::error_code error) {
+        outcome.timer_error = error;
+        outcome.timer_done = true;
+      }));
+      net::steady_timer later(executor, 1ms);
+      co_await later.async_wait(net::use_awaitable);
+      read_signal.emit(type);
+      timer_signal.emit(type);
+      later.expires_after(1ms);
+      co_await later.async_wait(net::use_awaitable);
+      outcome.stream_saw = near.last_cancellation();
+    });
+  };
+}
+
+}  // namespace
+
+TEST_CASE("asio: partial and terminal cancellation reach a stream read and a timer through their slots",
+          "[asio][cancel]") {
+  for (net::cancellation_type_t type : {net::cancellation_type::partial, net::cancellation_type::terminal}) {
+    SlotOutcome outcome;
+    const corosim::RunResult run = run_random(cancel_through_slots(type, outcome), 1);
+    INFO(message_of(run));
+    REQUIRE(run.passed());
+    CHECK(outcome.read_done);
+    CHECK(outcome.read_error == net::error::operation_aborted);
+    CHECK(outcome.stream_saw == type);
+    CHECK(outcome.timer_done);
+    CHECK(outcome.timer_error == net::error::operation_aborted);
+    CHECK(run.time_ns == 2'000'000);  // the hour's timer did not keep the run going
+  }
+}
+
+TEST_CASE("asio: a stream delivers what was written in pieces and then eof", "[asio]") {
+  std::set<std::size_t> first_reads;
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    std::string received;
+    std::size_t first = 0;
+    const corosim::RunResult run = run_random(
+        [&]() {
+          return corosim::asio::run([&]() -> net::awaitable<void> {
+            auto executor = co_await net::this_coro::executor;
+            auto [near, far] = corosim::asio::make_stream_pair(executor);
+            co_await net::async_write(near, net::buffer(std::string("hello, world")), net::use_awaitable);
+            near.shutdown_send();
+            std::array<char, 64> buffer{};
+            for (;;) {
+              auto [error, n] = co_await far.async_read_some(net::buffer(buffer),
+                                                             net::experimental::as_tuple(net::use_awaitable));
+              if (first == 0) first = n;
+              received.append(buffer.data(), n);
+              if (error) {
+                CORO_CHECK(error == net::error::eof);
+                break;
+              }
+            }
+          });
+        },
+        seed);
+    INFO(message_of(run));
+    REQUIRE(run.passed());
+    CHECK(received == "hello, world");
+    first_reads.insert(first);
+  }
+  CHECK(first_reads.size() > 3);  // the first read's size is a decision
 }

@@ -1,0 +1,177 @@
+// corosim::asio::Stream: one end of an in-memory connection that meets asio's
+// AsyncReadStream and AsyncWriteStream requirements, so code written against a
+// stream template parameter (asio::async_read, async_write, read_until, ...)
+// runs on it in tests and on a tcp::socket in production.
+//
+// What a network does that a test must meet is explored, not scripted:
+// - a read returns any number of the bytes available, from one up (a
+//   random() decision per read: "the reply arrives in three chunks");
+// - shutdown_send() half-closes (the peer reads what was sent, then eof);
+//   reset() resets the connection: pending and later reads and writes on
+//   both ends fail with connection_reset.
+// Writes complete at once (the buffer is unbounded). A pending read takes
+// asio's per-operation cancellation through the handler's cancellation slot:
+// terminal, partial or total, all honoured, since a read that has consumed
+// nothing has no effect to undo; it then completes with operation_aborted.
+// Completions go through the handler's associated executor, never inline.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "corosim/asio/net.h"
+#include "corosim/executor/assert.h"
+#include "corosim/runtime/check.h"
+
+namespace corosim::asio {
+
+struct StreamOptions {
+  // A read returns 1..available bytes (a decision); off: all that fit.
+  bool partial_reads = true;
+};
+
+class Stream {
+ public:
+  using executor_type = net::any_io_executor;
+
+  executor_type get_executor() const { return executor_; }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token);
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token);
+
+  // Half-close: the peer reads what was written, then eof. Writing after it fails (broken_pipe).
+  void shutdown_send();
+  // Resets the connection: every pending and later operation on both ends fails (connection_reset).
+  void reset();
+  // The cancellation type the last cancelled read of this end received (none: never cancelled).
+  net::cancellation_type_t last_cancellation() const noexcept { return shared_->last_cancellation[side_]; }
+
+  friend std::pair<Stream, Stream> make_stream_pair(const net::any_io_executor& executor,
+                                                    StreamOptions options);
+
+ private:
+  struct PendingRead {
+    virtual ~PendingRead() = default;
+    // cancelled: completed from the slot's own handler, which must not be
+    // cleared while it runs.
+    virtual void complete(net::error_code error, std::size_t bytes, bool cancelled) = 0;
+    std::vector<net::mutable_buffer> buffers;
+  };
+  template <class Handler>
+  struct PendingReadOf;
+  struct Direction {
+    std::deque<unsigned char> bytes;
+    bool closed = false;
+    std::unique_ptr<PendingRead> reader;
+  };
+  struct Shared {
+    StreamOptions options;
+    Direction to[2];  // to[i]: the bytes end i reads
+    bool reset = false;
+    net::cancellation_type_t last_cancellation[2] = {net::cancellation_type::none,
+                                                     net::cancellation_type::none};
+  };
+  struct CancelRead;
+
+  Stream(std::shared_ptr<Shared> shared, int side, net::any_io_executor executor)
+      : shared_(std::move(shared)), side_(side), executor_(std::move(executor)) {}
+
+  // What a read of `buffers` from `from` gets now, if it can complete.
+  static bool try_read(Shared& shared, Direction& from, const std::vector<net::mutable_buffer>& buffers,
+                       net::error_code& error, std::size_t& bytes);
+  // Completes the pending read of `side`, if it can now.
+  static void serve_reader(Shared& shared, int side);
+
+  std::shared_ptr<Shared> shared_;
+  int side_;
+  net::any_io_executor executor_;
+};
+
+std::pair<Stream, Stream> make_stream_pair(const net::any_io_executor& executor, StreamOptions options = {});
+
+// --- implementation -------------------------------------------------------------
+
+template <class Handler>
+struct Stream::PendingReadOf final : PendingRead {
+  PendingReadOf(Handler h, net::any_io_executor io) : handler(std::move(h)), io_executor(std::move(io)) {}
+  void complete(net::error_code error, std::size_t bytes, bool cancelled) override {
+    auto slot = net::get_associated_cancellation_slot(handler);
+    if (slot.is_connected() && !cancelled) slot.clear();
+    auto executor = net::get_associated_executor(handler, io_executor);
+    net::post(executor, [h = std::move(handler), error, bytes]() mutable { std::move(h)(error, bytes); });
+  }
+  Handler handler;
+  net::any_io_executor io_executor;
+};
+
+// Installed in a pending read's cancellation slot.
+struct Stream::CancelRead {
+  std::weak_ptr<Shared> shared;
+  int side;
+  void operator()(net::cancellation_type_t type) {
+    const std::shared_ptr<Shared> state = shared.lock();
+    if (!state) return;
+    const auto honoured =
+        net::cancellation_type::terminal | net::cancellation_type::partial | net::cancellation_type::total;
+    if ((type & honoured) == net::cancellation_type::none) return;
+    std::unique_ptr<PendingRead> reader = std::move(state->to[side].reader);
+    if (!reader) return;
+    state->last_cancellation[side] = type;
+    reader->complete(net::error::operation_aborted, 0, true);
+  }
+};
+
+template <class MutableBuffers, class Token>
+auto Stream::async_read_some(const MutableBuffers& buffers, Token&& token) {
+  auto initiation = [this](auto handler, const MutableBuffers& target) {
+    auto pending =
+        std::make_unique<PendingReadOf<std::decay_t<decltype(handler)>>>(std::move(handler), executor_);
+    for (auto it = net::buffer_sequence_begin(target); it != net::buffer_sequence_end(target); ++it) {
+      pending->buffers.push_back(net::mutable_buffer(*it));
+    }
+    Direction& from = shared_->to[side_];
+    net::error_code error;
+    std::size_t bytes = 0;
+    if (try_read(*shared_, from, pending->buffers, error, bytes)) {
+      pending->complete(error, bytes, false);
+      return;
+    }
+    COROSIM_ASSERT(!from.reader && "one read at a time on a stream end");
+    auto slot = net::get_associated_cancellation_slot(pending->handler);
+    if (slot.is_connected()) slot.template emplace<CancelRead>(CancelRead{shared_, side_});
+    from.reader = std::move(pending);
+  };
+  return net::async_initiate<Token, void(net::error_code, std::size_t)>(initiation, token, buffers);
+}
+
+template <class ConstBuffers, class Token>
+auto Stream::async_write_some(const ConstBuffers& buffers, Token&& token) {
+  auto initiation = [this](auto handler, const ConstBuffers& source) {
+    net::error_code error;
+    std::size_t bytes = 0;
+    Direction& to = shared_->to[1 - side_];
+    if (shared_->reset) {
+      error = net::error::connection_reset;
+    } else if (to.closed) {
+      error = net::error::broken_pipe;
+    } else {
+      for (auto it = net::buffer_sequence_begin(source); it != net::buffer_sequence_end(source); ++it) {
+        const net::const_buffer piece(*it);
+        const auto* data = static_cast<const unsigned char*>(piece.data());
+        to.bytes.insert(to.bytes.end(), data, data + piece.size());
+        bytes += piece.size();
+      }
+      serve_reader(*shared_, 1 - side_);
+    }
+    auto executor = net::get_associated_executor(handler, executor_);
+    net::post(executor, [h = std::move(handler), error, bytes]() mutable { std::move(h)(error, bytes); });
+  };
+  return net::async_initiate<Token, void(net::error_code, std::size_t)>(initiation, token, buffers);
+}
+
+}  // namespace corosim::asio
