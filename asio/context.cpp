@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cassert>
 
+#include "absl/strings/str_cat.h"
+#include "corosim/asio/scenario.h"
 #include "corosim/runtime/usage_error.h"
 
 namespace corosim::asio {
@@ -51,6 +53,29 @@ void Context::shutdown() {
   timer_fd_ = -1;
 }
 
+void finish(Context& context, BodyRun& run, std::source_location where) {
+  if (!run.error) {
+    const std::int64_t work = context.outstanding_work();
+    if (work > 0) {
+      current_executor()->report_failure(
+          Checker::leak,
+          absl::StrCat(
+              work,
+              " unit(s) of asio work still outstanding when the scenario's coroutine finished: a "
+              "coroutine it started is still running, or waits on an operation that never completes "
+              "(in production io_context::run would not return). Join or stop what the body starts."),
+          SourceLoc::from(where));
+    }
+  }
+  context.shutdown();
+  if (run.error) std::rethrow_exception(run.error);
+}
+
+std::size_t Context::handlers_pending() noexcept {
+  prune_finished();
+  return handlers_.size();
+}
+
 void Context::prune_finished() {
   std::erase_if(handlers_, [](const JoinHandle<void>& handle) { return handle.is_finished(); });
 }
@@ -74,7 +99,13 @@ bool Context::poll() {
   io_->restart();
   io_->poll();
   timers_pending_ = !io_->stopped();
-  return handlers_started_ != started;
+  if (handlers_started_ != started) return true;
+  if (draining_) {
+    draining_ = false;
+    drained_.set();
+    return true;
+  }
+  return false;
 }
 
 std::uint64_t Context::next_deadline_ns() {

@@ -32,6 +32,7 @@
 #include "corosim/asio/net.h"
 #include "corosim/executor/executor.h"
 #include "corosim/executor/source_loc.h"
+#include "corosim/runtime/event.h"
 #include "corosim/runtime/real_time.h"
 #include "corosim/runtime/spawn.h"
 #include "corosim/runtime/task.h"
@@ -41,20 +42,55 @@ namespace corosim::asio {
 class Context;
 
 // The simulated executor. Blocking: never by default (execute is a post);
-// prefer(blocking.possibly) gives the dispatch flavour.
+// prefer(blocking.possibly) gives the dispatch flavour. A tracked executor
+// (outstanding_work.tracked: what asio's pending operations and running
+// coroutines hold) counts as outstanding work of its context while it
+// lives, as io_context's does: work left when a scenario's body has finished
+// is work that would keep io_context::run from returning.
 class Executor {
  public:
-  explicit Executor(Context& context, bool possibly_blocking = false) noexcept
-      : context_(&context), possibly_blocking_(possibly_blocking) {}
+  explicit Executor(Context& context, bool possibly_blocking = false, bool tracked = false) noexcept
+      : context_(&context), possibly_blocking_(possibly_blocking), tracked_(tracked) {
+    if (tracked_) started();
+  }
+  Executor(const Executor& other) noexcept
+      : context_(other.context_), possibly_blocking_(other.possibly_blocking_), tracked_(other.tracked_) {
+    if (tracked_) started();
+  }
+  Executor(Executor&& other) noexcept
+      : context_(other.context_), possibly_blocking_(other.possibly_blocking_), tracked_(other.tracked_) {
+    other.tracked_ = false;
+  }
+  Executor& operator=(Executor other) noexcept {
+    std::swap(context_, other.context_);
+    std::swap(possibly_blocking_, other.possibly_blocking_);
+    std::swap(tracked_, other.tracked_);
+    return *this;
+  }
+  ~Executor() {
+    if (tracked_) finished();
+  }
 
   net::execution_context& query(net::execution::context_t) const noexcept;
   net::execution::blocking_t query(net::execution::blocking_t) const noexcept {
     return possibly_blocking_ ? net::execution::blocking_t(net::execution::blocking.possibly)
                               : net::execution::blocking_t(net::execution::blocking.never);
   }
-  Executor require(net::execution::blocking_t::never_t) const noexcept { return Executor(*context_, false); }
+  net::execution::outstanding_work_t query(net::execution::outstanding_work_t) const noexcept {
+    return tracked_ ? net::execution::outstanding_work_t(net::execution::outstanding_work.tracked)
+                    : net::execution::outstanding_work_t(net::execution::outstanding_work.untracked);
+  }
+  Executor require(net::execution::blocking_t::never_t) const noexcept {
+    return Executor(*context_, false, tracked_);
+  }
   Executor require(net::execution::blocking_t::possibly_t) const noexcept {
-    return Executor(*context_, true);
+    return Executor(*context_, true, tracked_);
+  }
+  Executor require(net::execution::outstanding_work_t::tracked_t) const noexcept {
+    return Executor(*context_, possibly_blocking_, true);
+  }
+  Executor require(net::execution::outstanding_work_t::untracked_t) const noexcept {
+    return Executor(*context_, possibly_blocking_, false);
   }
 
   template <class F>
@@ -67,8 +103,12 @@ class Executor {
   friend bool operator!=(const Executor& a, const Executor& b) noexcept { return !(a == b); }
 
  private:
+  void started() const noexcept;
+  void finished() const noexcept;
+
   Context* context_;
   bool possibly_blocking_;
+  bool tracked_;
 };
 
 class Context final : public ExternalSource {
@@ -95,6 +135,21 @@ class Context final : public ExternalSource {
   // in turn.
   void at_shutdown(std::function<void()> release) { releases_.push_back(std::move(release)); }
 
+  // Outstanding work: tracked executors alive (pending operations, running
+  // coroutines, work guards).
+  std::int64_t outstanding_work() const noexcept { return work_; }
+  void work_started() noexcept { ++work_; }
+  void work_finished() noexcept { --work_; }
+  // Handlers started and not yet run.
+  std::size_t handlers_pending() noexcept;
+  // Completes once no handler can run (the handlers already started have
+  // run, and no timer is due now): what the body left behind is then either
+  // done or waiting.
+  auto drained() {
+    draining_ = true;
+    return drained_.wait();
+  }
+
   // ExternalSource: runs asio's due timers; their completions become handlers.
   bool poll() override;
   std::uint64_t next_deadline_ns() override;
@@ -120,6 +175,9 @@ class Context final : public ExternalSource {
   std::uint64_t handlers_started_ = 0;
   int handler_depth_ = 0;  // > 0 while one of this context's handlers runs
   bool closing_ = false;
+  bool draining_ = false;
+  Event drained_;
+  std::int64_t work_ = 0;
   int timer_fd_ = -1;
   std::uint64_t timer_deadline_ns_ = kNoDeadline;
   bool timers_pending_ = false;
@@ -130,6 +188,8 @@ class Context final : public ExternalSource {
 inline net::execution_context& Executor::query(net::execution::context_t) const noexcept {
   return context_->io_context();
 }
+inline void Executor::started() const noexcept { context_->work_started(); }
+inline void Executor::finished() const noexcept { context_->work_finished(); }
 
 template <class F>
 void Executor::execute(F&& f) const {

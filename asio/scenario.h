@@ -14,6 +14,7 @@
 #pragma once
 
 #include <exception>
+#include <source_location>
 
 #include "corosim/asio/context.h"
 #include "corosim/runtime/event.h"
@@ -37,11 +38,11 @@ void start(Context& context, BodyRun& run, Factory& make_body) {
   });
 }
 
-// Shuts the context down while the run stands, then rethrows the body's exception.
-inline void finish(Context& context, BodyRun& run) {
-  context.shutdown();
-  if (run.error) std::rethrow_exception(run.error);
-}
+// After the body: what it started that is still pending — a coroutine left
+// running, an operation that never completes — is a leak (in production
+// io_context::run would not return). Then shuts the context down while the
+// run stands and rethrows the body's exception.
+void finish(Context& context, BodyRun& run, std::source_location where = std::source_location::current());
 
 // Runs make_body() on a fresh Context and waits for it; rethrows what it threw.
 template <class Factory>
@@ -50,6 +51,7 @@ Task<void> run(Factory make_body) {
   Context context;
   start(context, body, make_body);
   co_await body.finished.wait();
+  co_await context.drained();
   finish(context, body);
 }
 
@@ -65,6 +67,7 @@ Task<void> run(Factory make_body) {
     auto* corosim_asio_body = &COROSIM_CONCAT(corosim_asio_body_, id);                   \
     ::corosim::asio::start(corosim_asio_context, corosim_asio_run, corosim_asio_body);   \
     co_await corosim_asio_run.finished.wait();                                           \
+    co_await corosim_asio_context.drained();                                             \
     ::corosim::asio::finish(corosim_asio_context, corosim_asio_run);                     \
   }                                                                                      \
   static ::corosim::asio::net::awaitable<void> COROSIM_CONCAT(corosim_asio_body_, id)()

@@ -282,3 +282,62 @@ TEST_CASE("asio: a stream delivers what was written in pieces and then eof", "[a
   }
   CHECK(first_reads.size() > 3);  // the first read's size is a decision
 }
+
+namespace {
+
+net::awaitable<void> leaves_a_receiver_waiting() {
+  auto executor = co_await net::this_coro::executor;
+  auto channel = std::make_shared<net::experimental::channel<void(net::error_code, int)>>(executor, 0);
+  net::co_spawn(
+      executor, [channel]() -> net::awaitable<void> { co_await channel->async_receive(net::use_awaitable); },
+      net::detached);
+  co_return;
+}
+
+net::awaitable<void> leaves_a_sleeper() {
+  auto executor = co_await net::this_coro::executor;
+  net::co_spawn(
+      executor,
+      []() -> net::awaitable<void> {
+        net::steady_timer timer(co_await net::this_coro::executor, 1h);
+        co_await timer.async_wait(net::use_awaitable);
+      },
+      net::detached);
+  co_return;
+}
+
+// The spawned coroutine's last completion is still queued when the body
+// returns: it runs before the check, as io_context::run would run it.
+net::awaitable<void> leaves_a_posted_completion() {
+  auto executor = co_await net::this_coro::executor;
+  auto [near, far] = corosim::asio::make_stream_pair(executor);
+  net::co_spawn(
+      executor,
+      [&far = far]() -> net::awaitable<void> {
+        std::array<char, 8> buffer{};
+        auto [error, n] = co_await far.async_read_some(net::buffer(buffer),
+                                                       net::experimental::as_tuple(net::use_awaitable));
+        (void)error;
+        (void)n;
+      },
+      net::detached);
+  net::steady_timer settle(executor, 1ms);
+  co_await settle.async_wait(net::use_awaitable);
+  near.shutdown_send();  // the reader's eof is posted: it finishes after the body
+}
+
+}  // namespace
+
+TEST_CASE("asio: work the body leaves pending is a leak and work it leaves queued is not", "[asio]") {
+  for (auto* body : {leaves_a_receiver_waiting, leaves_a_sleeper}) {
+    const corosim::RunResult run = run_random(on_asio(body), 0);
+    CHECK(checker_of(run) == "leak");
+    CHECK_THAT(message_of(run),
+               Catch::Contains("asio work still outstanding when the scenario's coroutine finished"));
+  }
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const corosim::RunResult run = run_random(on_asio(leaves_a_posted_completion), seed);
+    INFO(message_of(run));
+    CHECK(run.passed());
+  }
+}
