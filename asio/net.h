@@ -10,6 +10,11 @@
 #define ASIO_HAS_CO_AWAIT 1
 #endif
 
+// The same allocation functions in every translation unit (see CMakeLists.txt).
+#if !defined(ASIO_DISABLE_STD_ALIGNED_ALLOC)
+#define ASIO_DISABLE_STD_ALIGNED_ALLOC 1
+#endif
+
 #include <asio.hpp>
 
 namespace corosim::asio {

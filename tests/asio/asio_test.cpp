@@ -1,13 +1,17 @@
 // The asio layer: unmodified asio coroutine code on the simulated executor —
 // handler order explored, timers on virtual time, the checkers on asio runs.
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/experimental/channel.hpp>
+#include <asio/experimental/concurrent_channel.hpp>
+#include <asio/experimental/parallel_group.hpp>
 #include <catch2/catch.hpp>
 #include <array>
 #include <chrono>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "corosim/asio/scenario.h"
 #include "corosim/asio/stream.h"
@@ -337,6 +341,62 @@ TEST_CASE("asio: work the body leaves pending is a leak and work it leaves queue
   }
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     const corosim::RunResult run = run_random(on_asio(leaves_a_posted_completion), seed);
+    INFO(message_of(run));
+    CHECK(run.passed());
+  }
+}
+
+namespace {
+
+net::awaitable<int> nap(std::chrono::milliseconds delay) {
+  net::steady_timer timer(co_await net::this_coro::executor, delay);
+  co_await timer.async_wait(net::use_awaitable);
+  co_return static_cast<int>(delay.count());
+}
+
+// && waits for both.
+net::awaitable<void> both_naps() {
+  using namespace net::experimental::awaitable_operators;
+  const std::tuple<int, int> both = co_await (nap(3ms) && nap(1ms));
+  CORO_CHECK(std::get<0>(both) == 3 && std::get<1>(both) == 1);
+  CORO_CHECK(corosim::now() == 5ms);
+}
+
+// parallel_group (wait_for_one cancels the loser through its slot), &&, a
+// concurrent_channel, and defer: asio's toolkit under the simulator.
+net::awaitable<void> toolkit() {
+  auto executor = co_await net::this_coro::executor;
+  net::steady_timer fast(executor, 2ms);
+  net::steady_timer slow(executor, 1h);
+  auto [order, fast_error, slow_error] =
+      co_await net::experimental::make_parallel_group([&](auto token) { return fast.async_wait(token); },
+                                                      [&](auto token) { return slow.async_wait(token); })
+          .async_wait(net::experimental::wait_for_one(), net::use_awaitable);
+  CORO_CHECK(order[0] == 0);
+  CORO_CHECK(!fast_error);
+  CORO_CHECK(slow_error == net::error::operation_aborted);  // the loser, cancelled through its slot
+  CORO_CHECK(corosim::now() == 2ms);
+
+  net::experimental::concurrent_channel<void(net::error_code, int)> channel(executor, 1);
+  co_await channel.async_send(net::error_code{}, 42, net::use_awaitable);
+  CORO_CHECK(co_await channel.async_receive(net::use_awaitable) == 42);
+
+  co_await both_naps();
+
+  int deferred = 0;
+  net::defer(executor, [&] { deferred = 1; });
+  CORO_CHECK(deferred == 0);  // defer never runs the function inline
+  co_await net::post(executor, net::use_awaitable);
+  net::steady_timer settle(executor, 1ms);
+  co_await settle.async_wait(net::use_awaitable);
+  CORO_CHECK(deferred == 1);
+}
+
+}  // namespace
+
+TEST_CASE("asio: parallel_group and && and concurrent_channel and defer run under the simulator", "[asio]") {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const corosim::RunResult run = run_random(on_asio(toolkit), seed);
     INFO(message_of(run));
     CHECK(run.passed());
   }
