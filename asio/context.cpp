@@ -1,6 +1,5 @@
 #include "corosim/asio/context.h"
 
-#include <dlfcn.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "corosim/asio/scenario.h"
+#include "corosim/runtime/next_definition.h"
 #include "corosim/runtime/usage_error.h"
 
 namespace corosim::asio {
@@ -69,11 +69,6 @@ void finish(Context& context, BodyRun& run, std::source_location where) {
   }
   context.shutdown();
   if (run.error) std::rethrow_exception(run.error);
-}
-
-std::size_t Context::handlers_pending() noexcept {
-  prune_finished();
-  return handlers_.size();
 }
 
 void Context::prune_finished() {
@@ -146,17 +141,7 @@ int Context::fake_timerfd_settime(int flags, const void* new_value, void* old_va
 // asio's epoll reactor asks for a timerfd and arms it with the time to its
 // next timer. Inside a simulated run, the context plays it (above); anywhere
 // else the calls go to the C library unchanged.
-namespace {
-template <class F>
-F next_definition(std::atomic<F>& cached, const char* name) noexcept {
-  F found = cached.load(std::memory_order_relaxed);
-  if (found == nullptr) {
-    found = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
-    cached.store(found, std::memory_order_relaxed);
-  }
-  return found;
-}
-}  // namespace
+using corosim::detail::next_definition;
 
 extern "C" {
 

@@ -140,8 +140,6 @@ class Context final : public ExternalSource {
   std::int64_t outstanding_work() const noexcept { return work_; }
   void work_started() noexcept { ++work_; }
   void work_finished() noexcept { --work_; }
-  // Handlers started and not yet run.
-  std::size_t handlers_pending() noexcept;
   // Completes once no handler can run (the handlers already started have
   // run, and no timer is due now): what the body left behind is then either
   // done or waiting.

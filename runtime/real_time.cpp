@@ -8,7 +8,6 @@
 // read the clock in the middle of a step. So nothing here allocates.
 #include "corosim/runtime/real_time.h"
 
-#include <dlfcn.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include <cstring>
 
 #include "corosim/executor/executor.h"
+#include "corosim/runtime/next_definition.h"
 
 namespace corosim {
 namespace {
@@ -55,18 +55,7 @@ void note(const char* call) noexcept {
   if (Executor* executor = current_executor()) executor->real_time_used(call);
 }
 
-// The next definition of `name` (libc's, or a sanitizer's), cached; racing
-// first calls store the same value. Null in a statically linked program,
-// where the callers fall back to the system call itself.
-template <class F>
-F next_definition(std::atomic<F>& cached, const char* name) noexcept {
-  F found = cached.load(std::memory_order_relaxed);
-  if (found == nullptr) {
-    found = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
-    cached.store(found, std::memory_order_relaxed);
-  }
-  return found;
-}
+using detail::next_definition;
 
 int raw_clock_gettime(clockid_t clock, struct timespec* out) noexcept {
   return static_cast<int>(syscall(SYS_clock_gettime, clock, out));

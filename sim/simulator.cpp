@@ -557,14 +557,12 @@ void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std
   if (kind == TraceKind::suspend && fiber != nullptr && fiber->stall == StallState::armed) [[unlikely]] {
     stalled_fiber_parked(*fiber);
   }
-  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr &&
-      fiber->stop_deadline_ns != kNoDeadline) [[unlikely]] {
-    forget_stop(*fiber);
-  }
-  // Every fiber's end is traced here: the moment to check what it detached.
-  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr && fiber->detached_some &&
-      fiber->id != 0) {
-    check_detached_children(*fiber);
+  // Every fiber's end is traced here: the moment to check what it detached,
+  // and to stop watching a stop request it has now honoured.
+  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr) {
+    if (fiber->stop_deadline_ns != kNoDeadline) [[unlikely]]
+      forget_stop(*fiber);
+    if (fiber->detached_some && fiber->id != 0) check_detached_children(*fiber);
   }
   const bool at_await = kind == TraceKind::suspend || kind == TraceKind::yield || kind == TraceKind::drop ||
                         kind == TraceKind::cancel;
