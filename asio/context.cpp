@@ -95,7 +95,7 @@ bool Context::poll() {
   io_->poll();
   timers_pending_ = !io_->stopped();
   if (handlers_started_ != started) return true;
-  if (draining_) {
+  if (draining_ && !timers_pending_) {
     draining_ = false;
     drained_.set();
     return true;

@@ -140,9 +140,10 @@ class Context final : public ExternalSource {
   std::int64_t outstanding_work() const noexcept { return work_; }
   void work_started() noexcept { ++work_; }
   void work_finished() noexcept { --work_; }
-  // Completes once no handler can run (the handlers already started have
-  // run, and no timer is due now): what the body left behind is then either
-  // done or waiting.
+  // Completes once nothing left can make progress by itself: no handler is
+  // queued and no asio timer is pending (time passes for those, as
+  // io_context::run waits for them). What the body left behind is then done,
+  // or waits for something that will never come.
   auto drained() {
     draining_ = true;
     return drained_.wait();

@@ -298,16 +298,21 @@ net::awaitable<void> leaves_a_receiver_waiting() {
   co_return;
 }
 
+net::awaitable<void> sleep_an_hour() {
+  net::steady_timer timer(co_await net::this_coro::executor, 1h);
+  co_await timer.async_wait(net::use_awaitable);
+}
+
+// A correct program: its io_context::run returns after the hour.
 net::awaitable<void> leaves_a_sleeper() {
-  auto executor = co_await net::this_coro::executor;
-  net::co_spawn(
-      executor,
-      []() -> net::awaitable<void> {
-        net::steady_timer timer(co_await net::this_coro::executor, 1h);
-        co_await timer.async_wait(net::use_awaitable);
-      },
-      net::detached);
+  net::co_spawn(co_await net::this_coro::executor, sleep_an_hour(), net::detached);
   co_return;
+}
+
+// The hour passes, and then the receiver still waits.
+net::awaitable<void> leaves_a_sleeper_and_a_receiver() {
+  net::co_spawn(co_await net::this_coro::executor, sleep_an_hour(), net::detached);
+  co_await leaves_a_receiver_waiting();
 }
 
 // The spawned coroutine's last completion is still queued when the body
@@ -332,13 +337,20 @@ net::awaitable<void> leaves_a_posted_completion() {
 
 }  // namespace
 
-TEST_CASE("asio: work the body leaves pending is a leak and work it leaves queued is not", "[asio]") {
-  for (auto* body : {leaves_a_receiver_waiting, leaves_a_sleeper}) {
+TEST_CASE("asio: work the body leaves pending is a leak and work it leaves queued or on a timer is not",
+          "[asio]") {
+  for (auto* body : {leaves_a_receiver_waiting, leaves_a_sleeper_and_a_receiver}) {
     const corosim::RunResult run = run_random(on_asio(body), 0);
     CHECK(checker_of(run) == "leak");
     CHECK_THAT(message_of(run),
                Catch::Contains("asio work still outstanding when the scenario's coroutine finished"));
   }
+  CHECK(run_random(on_asio(leaves_a_sleeper_and_a_receiver), 0).time_ns == 3'600'000'000'000);
+  // Work on a timer is waited for, as io_context::run waits for it.
+  const corosim::RunResult sleeper = run_random(on_asio(leaves_a_sleeper), 0);
+  INFO(message_of(sleeper));
+  CHECK(sleeper.passed());
+  CHECK(sleeper.time_ns == 3'600'000'000'000);
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     const corosim::RunResult run = run_random(on_asio(leaves_a_posted_completion), seed);
     INFO(message_of(run));
