@@ -53,17 +53,53 @@ void Context::shutdown() {
   timer_fd_ = -1;
 }
 
+bool Context::is_io_context(const void* execution_context) const noexcept {
+  return io_ &&
+         execution_context == static_cast<const void*>(static_cast<const net::execution_context*>(&*io_));
+}
+
+void Context::operation_created(tracking::Tracked& operation, const char* object_type, const char* name,
+                                SourceLoc awaited_at) {
+  if (closing_) return;
+  operation.corosim_operation = ++operations_started_;
+  operations_.emplace(operation.corosim_operation, Operation{object_type, name, awaited_at});
+}
+
+void Context::operation_completed(const tracking::Tracked& operation) noexcept {
+  operations_.erase(operation.corosim_operation);
+}
+
+std::string Context::describe_pending() const {
+  if (operations_.empty()) return {};
+  std::string text = absl::StrCat("\n  ", operations_.size(), " asio operation(s) pending:");
+  bool unlocated = false;
+  for (const auto& [number, operation] : operations_) {
+    absl::StrAppend(&text, "\n    ", operation.object_type, " ", operation.name);
+    if (operation.awaited_at.known()) {
+      absl::StrAppend(&text, ", awaited at ", operation.awaited_at.str());
+    } else {
+      unlocated = true;
+    }
+  }
+  if (unlocated) {
+    absl::StrAppend(&text,
+                    "\n  (asio::use_awaitable carries no source line; a use_awaitable_t<>() token or an "
+                    "object of use_awaitable_t<>::as_default_on_t<...> type records the awaiting line)");
+  }
+  return text;
+}
+
 void finish(Context& context, BodyRun& run, std::source_location where) {
   if (!run.error) {
     const std::int64_t work = context.outstanding_work();
     if (work > 0) {
       current_executor()->report_failure(
           Checker::leak,
-          absl::StrCat(
-              work,
-              " unit(s) of asio work still outstanding when the scenario's coroutine finished: a "
-              "coroutine it started is still running, or waits on an operation that never completes "
-              "(in production io_context::run would not return). Join or stop what the body starts."),
+          absl::StrCat(work,
+                       " unit(s) of asio work still outstanding when the scenario's coroutine finished: a "
+                       "coroutine it started is still running, or waits on an operation that never completes "
+                       "(in production io_context::run would not return). Join or stop what the body starts.",
+                       context.describe_pending()),
           SourceLoc::from(where));
     }
   }

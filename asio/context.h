@@ -24,12 +24,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "corosim/asio/net.h"
+#include "corosim/asio/tracking.h"
 #include "corosim/executor/executor.h"
 #include "corosim/executor/source_loc.h"
 #include "corosim/runtime/event.h"
@@ -153,6 +156,18 @@ class Context final : public ExternalSource {
   bool poll() override;
   std::uint64_t next_deadline_ns() override;
 
+  // asio's operations started on this context and not completed yet (a
+  // timer wait, a channel send, a stream read), recorded through asio's
+  // handler-tracking hooks (asio/tracking.h) for the deadlock and leak
+  // reports.
+  bool is_io_context(const void* execution_context) const noexcept;
+  void operation_created(tracking::Tracked& operation, const char* object_type, const char* name,
+                         SourceLoc awaited_at);
+  void operation_completed(const tracking::Tracked& operation) noexcept;
+  std::size_t operations_pending() const noexcept { return operations_.size(); }
+  // "\n  N asio operation(s) pending:" and one line per operation, oldest first.
+  std::string describe_pending() const override;
+
   // The timerfd asio's reactor asks for, played by an eventfd (context.cpp).
   int fake_timerfd_create(int flags);
   bool owns_timer_fd(int fd) const noexcept { return fd >= 0 && fd == timer_fd_; }
@@ -165,6 +180,12 @@ class Context final : public ExternalSource {
   template <class F>
   void start_handler(F&& f);
   void prune_finished();
+
+  struct Operation {
+    const char* object_type;
+    const char* name;
+    SourceLoc awaited_at;
+  };
 
   VirtualClock clock_;
   corosim::Executor* executor_ = nullptr;
@@ -180,6 +201,10 @@ class Context final : public ExternalSource {
   int timer_fd_ = -1;
   std::uint64_t timer_deadline_ns_ = kNoDeadline;
   bool timers_pending_ = false;
+  // Keyed by the order they started in (never by address: reports are
+  // deterministic).
+  std::map<std::uint64_t, Operation> operations_;
+  std::uint64_t operations_started_ = 0;
 };
 
 // --- implementation -----------------------------------------------------------

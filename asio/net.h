@@ -15,6 +15,12 @@
 #define ASIO_DISABLE_STD_ALIGNED_ALLOC 1
 #endif
 
+// corosim's handler tracking (asio/tracking.h), which the corosim::asio target
+// defines for its users: here for a unit that did not get it.
+#if !defined(ASIO_CUSTOM_HANDLER_TRACKING)
+#define ASIO_CUSTOM_HANDLER_TRACKING "corosim/asio/tracking.h"
+#endif
+
 #include <asio.hpp>
 
 namespace corosim::asio {

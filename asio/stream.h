@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "corosim/asio/net.h"
+#include "corosim/asio/tracking.h"
 #include "corosim/executor/assert.h"
 #include "corosim/runtime/check.h"
 
@@ -55,8 +56,9 @@ class Stream {
                                                     StreamOptions options);
 
  private:
-  struct PendingRead {
-    virtual ~PendingRead() = default;
+  // Recorded with the context's pending operations while it waits (asio/tracking.h).
+  struct PendingRead : tracking::Tracked {
+    virtual ~PendingRead() { tracking::completed(*this); }
     // cancelled: completed from the slot's own handler, which must not be
     // cleared while it runs.
     virtual void complete(net::error_code error, std::size_t bytes, bool cancelled) = 0;
@@ -100,6 +102,8 @@ template <class Handler>
 struct Stream::PendingReadOf final : PendingRead {
   PendingReadOf(Handler h, net::any_io_executor io) : handler(std::move(h)), io_executor(std::move(io)) {}
   void complete(net::error_code error, std::size_t bytes, bool cancelled) override {
+    tracking::completed(*this);
+    corosim_operation = 0;
     auto slot = net::get_associated_cancellation_slot(handler);
     if (slot.is_connected() && !cancelled) slot.clear();
     auto executor = net::get_associated_executor(handler, io_executor);
@@ -142,6 +146,8 @@ auto Stream::async_read_some(const MutableBuffers& buffers, Token&& token) {
       return;
     }
     COROSIM_ASSERT(!from.reader && "one read at a time on a stream end");
+    tracking::created(*pending, &net::query(executor_, net::execution::context), "corosim::asio::Stream",
+                      "async_read_some");
     auto slot = net::get_associated_cancellation_slot(pending->handler);
     if (slot.is_connected()) slot.template emplace<CancelRead>(CancelRead{shared_, side_});
     from.reader = std::move(pending);

@@ -164,56 +164,57 @@ void on_bare_loop(benchmark::State& state, std::uint64_t units) {
 
 // --- asio ------------------------------------------------------------------
 
-asio::awaitable<void> asio_yielder(std::uint64_t* counter) {
-  auto executor = co_await asio::this_coro::executor;
+::asio::awaitable<void> asio_yielder(std::uint64_t* counter) {
+  auto executor = co_await ::asio::this_coro::executor;
   for (int i = 0; i < kYields; ++i) {
-    co_await asio::post(executor, asio::use_awaitable);
+    co_await ::asio::post(executor, ::asio::use_awaitable);
     touch(*counter);
   }
 }
 
-asio::awaitable<void> asio_storm(std::uint64_t* counter) {
-  auto executor = co_await asio::this_coro::executor;
-  for (int f = 0; f < kFibers; ++f) asio::co_spawn(executor, asio_yielder(counter), asio::detached);
+::asio::awaitable<void> asio_storm(std::uint64_t* counter) {
+  auto executor = co_await ::asio::this_coro::executor;
+  for (int f = 0; f < kFibers; ++f) ::asio::co_spawn(executor, asio_yielder(counter), ::asio::detached);
   co_return;  // the io_context runs until every yielder is done
 }
 
-using AsioChannel = asio::experimental::channel<void(asio::error_code, int)>;
+using AsioChannel = ::asio::experimental::channel<void(::asio::error_code, int)>;
 
-asio::awaitable<void> asio_ponger(AsioChannel* in, AsioChannel* out) {
+::asio::awaitable<void> asio_ponger(AsioChannel* in, AsioChannel* out) {
   for (int i = 0; i < kRoundTrips; ++i) {
-    const int value = co_await in->async_receive(asio::use_awaitable);
-    co_await out->async_send(asio::error_code{}, value + 1, asio::use_awaitable);
+    const int value = co_await in->async_receive(::asio::use_awaitable);
+    co_await out->async_send(::asio::error_code{}, value + 1, ::asio::use_awaitable);
   }
 }
 
-asio::awaitable<void> asio_ping_pong(std::uint64_t* counter) {
-  auto executor = co_await asio::this_coro::executor;
+::asio::awaitable<void> asio_ping_pong(std::uint64_t* counter) {
+  auto executor = co_await ::asio::this_coro::executor;
   AsioChannel to(executor, 1);
   AsioChannel back(executor, 1);
-  asio::co_spawn(executor, asio_ponger(&to, &back), asio::detached);
+  ::asio::co_spawn(executor, asio_ponger(&to, &back), ::asio::detached);
   for (int i = 0; i < kRoundTrips; ++i) {
-    co_await to.async_send(asio::error_code{}, i, asio::use_awaitable);
-    *counter += static_cast<std::uint64_t>(co_await back.async_receive(asio::use_awaitable));
+    co_await to.async_send(::asio::error_code{}, i, ::asio::use_awaitable);
+    *counter += static_cast<std::uint64_t>(co_await back.async_receive(::asio::use_awaitable));
   }
 }
 
-asio::awaitable<void> asio_tiny(std::uint64_t* counter) {
+::asio::awaitable<void> asio_tiny(std::uint64_t* counter) {
   touch(*counter);
   co_return;
 }
 
-asio::awaitable<void> asio_spawn_join(std::uint64_t* counter) {
-  auto executor = co_await asio::this_coro::executor;
-  for (int i = 0; i < kTasks; ++i) co_await asio::co_spawn(executor, asio_tiny(counter), asio::use_awaitable);
+::asio::awaitable<void> asio_spawn_join(std::uint64_t* counter) {
+  auto executor = co_await ::asio::this_coro::executor;
+  for (int i = 0; i < kTasks; ++i)
+    co_await ::asio::co_spawn(executor, asio_tiny(counter), ::asio::use_awaitable);
 }
 
-template <asio::awaitable<void> (*Body)(std::uint64_t*)>
+template <::asio::awaitable<void> (*Body)(std::uint64_t*)>
 void on_asio(benchmark::State& state, std::uint64_t units) {
   for (auto _ : state) {
     std::uint64_t counter = 0;
-    asio::io_context context(1);
-    asio::co_spawn(context, Body(&counter), asio::detached);
+    ::asio::io_context context(1);
+    ::asio::co_spawn(context, Body(&counter), ::asio::detached);
     context.run();
     benchmark::DoNotOptimize(counter);
   }

@@ -56,6 +56,9 @@ class ExternalSource {
   // The earliest time at which polling could do something (kNoDeadline:
   // nothing is pending, only fibers can make progress).
   virtual std::uint64_t next_deadline_ns() = 0;
+  // For a deadlock report: what the source still waits on, one "\n  ..."
+  // line each (asio's pending operations), or nothing.
+  virtual std::string describe_pending() const { return {}; }
 
   ExternalSource* source_prev = nullptr;
   ExternalSource* source_next = nullptr;

@@ -423,6 +423,9 @@ void Simulator::check_detached_children(const Fiber& ended) {
 
 void Simulator::report_deadlock() {
   WaitGraphReport report = describe_wait_graph(fibers_.first_alive(), fibers_.spawned());
+  for (const ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
+    report.message += source->describe_pending();
+  }
   report_failure(report.futurelock ? Checker::futurelock : Checker::deadlock, std::move(report.message),
                  report.location);
 }

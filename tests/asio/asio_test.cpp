@@ -413,3 +413,57 @@ TEST_CASE("asio: parallel_group and && and concurrent_channel and defer run unde
     CHECK(run.passed());
   }
 }
+
+namespace {
+
+// Where each coroutine waits, as the deadlock report lists it: a stream read
+// and a channel receive awaited with tokens that carry their line (the line
+// that makes the token), and one awaited with the asio::use_awaitable
+// constant, which carries none.
+int g_receive_line = 0;
+int g_read_line = 0;
+
+net::awaitable<void> waits_on_three_operations() {
+  auto executor = co_await net::this_coro::executor;
+  using Channel = net::experimental::channel<void(net::error_code, int)>;
+  Channel located(executor, 0);
+  Channel unlocated(executor, 0);
+  g_receive_line = __LINE__ + 1;
+  const net::use_awaitable_t<> receive_token;
+  net::co_spawn(
+      executor, [&]() -> net::awaitable<void> { co_await located.async_receive(receive_token); },
+      net::detached);
+  net::co_spawn(
+      executor, [&]() -> net::awaitable<void> { co_await unlocated.async_receive(net::use_awaitable); },
+      net::detached);
+  auto [near, far] = corosim::asio::make_stream_pair(executor);
+  std::array<char, 4> buffer{};
+  g_read_line = __LINE__ + 1;
+  const net::use_awaitable_t<> read_token;
+  co_await far.async_read_some(net::buffer(buffer), read_token);
+}
+
+}  // namespace
+
+// Guards the handler-tracking hooks (asio/tracking.h): without them, or with
+// the report not appended, the deadlock names only the scenario's line.
+TEST_CASE("asio: a deadlock report lists each pending asio operation and the line that awaits it", "[asio]") {
+  const corosim::RunResult run = run_random(on_asio(waits_on_three_operations), 0);
+  REQUIRE(checker_of(run) == "deadlock");
+  const std::string message = message_of(run);
+  INFO(message);
+  CHECK_THAT(message, Catch::Contains("3 asio operation(s) pending:"));
+  CHECK_THAT(message, Catch::Contains("channel async_receive, awaited at tests/asio/asio_test.cpp:" +
+                                      std::to_string(g_receive_line)));
+  CHECK_THAT(message, Catch::Contains("corosim::asio::Stream async_read_some, awaited at "
+                                      "tests/asio/asio_test.cpp:" +
+                                      std::to_string(g_read_line)));
+  CHECK_THAT(message, Catch::Contains("\n    channel async_receive\n"));
+  CHECK_THAT(message, Catch::Contains("asio::use_awaitable carries no source line"));
+}
+
+TEST_CASE("asio: a leak report lists the operation left pending", "[asio]") {
+  const corosim::RunResult run = run_random(on_asio(leaves_a_receiver_waiting), 0);
+  REQUIRE(checker_of(run) == "leak");
+  CHECK_THAT(message_of(run), Catch::Contains("1 asio operation(s) pending:\n    channel async_receive"));
+}

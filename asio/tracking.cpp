@@ -1,0 +1,56 @@
+#include "corosim/asio/tracking.h"
+
+#include <cstring>
+#include <vector>
+
+#include "corosim/asio/context.h"
+
+namespace corosim::asio::tracking {
+
+namespace {
+
+struct Where {
+  const char* file;
+  int line;
+  const char* function;
+};
+
+// The initiating functions running on this thread, outermost first.
+thread_local std::vector<Where> tls_locations;
+
+// asio's composed operations name their own headers; the user's line is the
+// outermost location outside them.
+bool in_asio(const char* file) {
+  return std::strstr(file, "asio/impl/") != nullptr || std::strstr(file, "asio/detail/") != nullptr ||
+         std::strstr(file, "asio/experimental/") != nullptr;
+}
+
+SourceLoc awaited_at() {
+  for (const Where& where : tls_locations) {
+    if (where.file == nullptr || where.line <= 0 || in_asio(where.file)) continue;
+    return SourceLoc{where.file, where.function != nullptr ? where.function : "",
+                     static_cast<std::uint32_t>(where.line), 0};
+  }
+  return SourceLoc{};
+}
+
+}  // namespace
+
+Location::Location(const char* file, int line, const char* function) noexcept {
+  tls_locations.push_back(Where{file, line, function});
+}
+
+Location::~Location() { tls_locations.pop_back(); }
+
+void created(Tracked& operation, const void* context, const char* object_type, const char* name) noexcept {
+  Context* current = Context::current();
+  if (current == nullptr || !current->is_io_context(context)) return;
+  current->operation_created(operation, object_type, name, awaited_at());
+}
+
+void completed(const Tracked& operation) noexcept {
+  if (operation.corosim_operation == 0) return;
+  if (Context* current = Context::current()) current->operation_completed(operation);
+}
+
+}  // namespace corosim::asio::tracking

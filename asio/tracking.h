@@ -1,0 +1,75 @@
+// asio's custom handler-tracking hooks, pointed at corosim: every asio
+// operation a simulated context starts (a timer wait, a channel send or
+// receive, a stream read) is recorded with its object, its name and — when
+// the completion token carries one — the source line that awaited it, and is
+// forgotten when it completes or is destroyed. A deadlock or leak report then
+// lists what each suspended coroutine waits on (docs/asio.md).
+//
+// Wired in by the corosim::asio target, which defines
+// ASIO_CUSTOM_HANDLER_TRACKING="corosim/asio/tracking.h" for every unit that
+// links it: asio includes this header before its own declarations, so it must
+// not include asio. Every unit of one binary must agree on the definition
+// (asio's operations then carry the Tracked base); corosim/asio/net.h defines
+// it too for a unit that includes it first.
+//
+// Outside a simulated run (no corosim::asio::Context on the thread) every hook
+// is a no-op, so production code linked with corosim behaves as asio's own.
+#pragma once
+
+#include <cstdint>
+
+namespace corosim::asio::tracking {
+
+// Base of every asio operation: its number in the current context's record
+// (0: not recorded).
+struct Tracked {
+  std::uint64_t corosim_operation = 0;
+};
+
+void created(Tracked& operation, const void* context, const char* object_type, const char* name) noexcept;
+void completed(const Tracked& operation) noexcept;
+
+// While an initiating function runs: where it was called from, innermost last.
+// use_awaitable_t<>() and as_default_on types carry the awaiting line; the
+// asio::use_awaitable constant carries none (asio 1.22 builds it without one).
+class Location {
+ public:
+  Location(const char* file, int line, const char* function) noexcept;
+  ~Location();
+  Location(const Location&) = delete;
+  Location& operator=(const Location&) = delete;
+};
+
+template <class ExecutionContext, class Operation, class Object, class Native>
+void creation(ExecutionContext& context, Operation& operation, const char* object_type, const Object&,
+              const Native&, const char* name) noexcept {
+  created(operation, static_cast<const void*>(&context), object_type, name);
+}
+
+class Completion {
+ public:
+  explicit Completion(const Tracked& operation) noexcept { completed(operation); }
+  template <class... Args>
+  void invocation_begin(const Args&...) noexcept {}
+  void invocation_end() noexcept {}
+};
+
+}  // namespace corosim::asio::tracking
+
+// The hooks asio's detail/handler_tracking.hpp requires of a custom tracker.
+#define ASIO_INHERIT_TRACKED_HANDLER : public ::corosim::asio::tracking::Tracked
+#define ASIO_ALSO_INHERIT_TRACKED_HANDLER , public ::corosim::asio::tracking::Tracked
+#define ASIO_HANDLER_TRACKING_INIT (void)0
+#define ASIO_HANDLER_LOCATION(args) ::corosim::asio::tracking::Location corosim_tracked_location args
+#define ASIO_HANDLER_CREATION(args) ::corosim::asio::tracking::creation args
+#define ASIO_HANDLER_COMPLETION(args) ::corosim::asio::tracking::Completion tracked_completion args
+#define ASIO_HANDLER_INVOCATION_BEGIN(args) tracked_completion.invocation_begin args
+#define ASIO_HANDLER_INVOCATION_END tracked_completion.invocation_end()
+#define ASIO_HANDLER_OPERATION(args) (void)0
+#define ASIO_HANDLER_REACTOR_REGISTRATION(args) (void)0
+#define ASIO_HANDLER_REACTOR_DEREGISTRATION(args) (void)0
+#define ASIO_HANDLER_REACTOR_READ_EVENT 1
+#define ASIO_HANDLER_REACTOR_WRITE_EVENT 2
+#define ASIO_HANDLER_REACTOR_ERROR_EVENT 4
+#define ASIO_HANDLER_REACTOR_EVENTS(args) (void)0
+#define ASIO_HANDLER_REACTOR_OPERATION(args) (void)0
