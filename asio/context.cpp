@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "corosim/asio/scenario.h"
@@ -27,6 +28,7 @@ Context::Context() : io_(std::in_place, 1) {
   }
   if (tls_context != nullptr) throw UsageError("one corosim::asio::Context per run at a time");
   tls_context = this;
+  jitter_ = executor_->timer_jitter_ns() != 0;
   executor_->register_source(*this);
 }
 
@@ -62,12 +64,31 @@ void Context::operation_created(tracking::Tracked& operation, const char* object
                                 SourceLoc awaited_at) {
   if (closing_) return;
   operation.corosim_operation = ++operations_started_;
-  operations_.emplace(operation.corosim_operation, Operation{object_type, name, awaited_at});
+  const bool timer = std::strcmp(object_type, "deadline_timer") == 0;
+  operations_.emplace(operation.corosim_operation, Operation{object_type, name, awaited_at, timer});
 }
 
-void Context::operation_completed(const tracking::Tracked& operation) noexcept {
-  operations_.erase(operation.corosim_operation);
+bool Context::operation_completed(const tracking::Tracked& operation) noexcept {
+  auto found = operations_.find(operation.corosim_operation);
+  if (found == operations_.end()) return false;
+  const bool timer = found->second.timer;
+  operations_.erase(found);
+  return timer;
 }
+
+namespace detail {
+
+TimerJitter::~TimerJitter() {
+  if (node_.armed) node_.fiber->executor->cancel_timer(node_);
+}
+
+void TimerJitter::await_suspend(std::coroutine_handle<>) {
+  node_.fiber = current_fiber();
+  node_.deadline_ns = node_.fiber->executor->now_ns();
+  node_.fiber->executor->arm_timer(node_);
+}
+
+}  // namespace detail
 
 std::string Context::describe_pending() const {
   if (operations_.empty()) return {};

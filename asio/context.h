@@ -22,6 +22,7 @@
 // scenario's body: asio/scenario.h).
 #pragma once
 
+#include <coroutine>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -43,6 +44,26 @@
 namespace corosim::asio {
 
 class Context;
+
+namespace detail {
+// Suspends on a simulator timer due now, which the run's jitter delays by a
+// decided fraction: an asio timer's completion arrives late as a corosim
+// timer's would.
+class [[nodiscard]] TimerJitter {
+ public:
+  static constexpr const char* corosim_what = "asio timer jitter";
+  TimerJitter() = default;
+  TimerJitter(const TimerJitter&) = delete;
+  TimerJitter& operator=(const TimerJitter&) = delete;
+  ~TimerJitter();
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>);
+  void await_resume() const noexcept {}
+
+ private:
+  TimerNode node_;
+};
+}  // namespace detail
 
 // The simulated executor. Blocking: never by default (execute is a post);
 // prefer(blocking.possibly) gives the dispatch flavour. A tracked executor
@@ -163,7 +184,11 @@ class Context final : public ExternalSource {
   bool is_io_context(const void* execution_context) const noexcept;
   void operation_created(tracking::Tracked& operation, const char* object_type, const char* name,
                          SourceLoc awaited_at);
-  void operation_completed(const tracking::Tracked& operation) noexcept;
+  // True if it was a timer wait.
+  bool operation_completed(const tracking::Tracked& operation) noexcept;
+  // The next handler started delivers a timer's firing: it waits out the
+  // run's timer jitter first (a decision, as for the simulator's timers).
+  void timer_completing(bool fired) noexcept { late_timer_next_ = fired && jitter_; }
   std::size_t operations_pending() const noexcept { return operations_.size(); }
   // "\n  N asio operation(s) pending:" and one line per operation, oldest first.
   std::string describe_pending() const override;
@@ -185,6 +210,7 @@ class Context final : public ExternalSource {
     const char* object_type;
     const char* name;
     SourceLoc awaited_at;
+    bool timer;
   };
 
   VirtualClock clock_;
@@ -205,6 +231,8 @@ class Context final : public ExternalSource {
   // deterministic).
   std::map<std::uint64_t, Operation> operations_;
   std::uint64_t operations_started_ = 0;
+  bool jitter_ = false;  // the run has timer jitter
+  bool late_timer_next_ = false;
 };
 
 // --- implementation -----------------------------------------------------------
@@ -235,7 +263,9 @@ template <class F>
 void Context::start_handler(F&& f) {
   prune_finished();
   ++handlers_started_;
-  auto body = [this, function = std::decay_t<F>(std::forward<F>(f))]() mutable -> Task<void> {
+  const bool late = std::exchange(late_timer_next_, false);
+  auto body = [this, late, function = std::decay_t<F>(std::forward<F>(f))]() mutable -> Task<void> {
+    if (late) co_await detail::TimerJitter{};
     ++handler_depth_;
     struct Leave {
       int& depth;
@@ -244,7 +274,8 @@ void Context::start_handler(F&& f) {
     function();
     co_return;
   };
-  JoinHandle<void> handle = detail::spawn_owned(std::move(body), SourceLoc{"asio handler", "", 0, 0});
+  JoinHandle<void> handle =
+      corosim::detail::spawn_owned(std::move(body), SourceLoc{"asio handler", "", 0, 0});
   handle.shield();  // asio's cancellation reaches operations through their slots, not here
   handlers_.push_back(std::move(handle));
 }

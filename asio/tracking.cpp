@@ -48,9 +48,18 @@ void created(Tracked& operation, const void* context, const char* object_type, c
   current->operation_created(operation, object_type, name, awaited_at());
 }
 
-void completed(const Tracked& operation) noexcept {
-  if (operation.corosim_operation == 0) return;
-  if (Context* current = Context::current()) current->operation_completed(operation);
+bool completed(const Tracked& operation) noexcept {
+  if (operation.corosim_operation == 0) return false;
+  Context* current = Context::current();
+  return current != nullptr && current->operation_completed(operation);
+}
+
+void timer_completing(bool fired) noexcept {
+  if (Context* current = Context::current()) current->timer_completing(fired);
+}
+
+void timer_completed() noexcept {
+  if (Context* current = Context::current()) current->timer_completing(false);
 }
 
 }  // namespace corosim::asio::tracking

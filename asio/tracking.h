@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 namespace corosim::asio::tracking {
 
@@ -27,7 +28,13 @@ struct Tracked {
 };
 
 void created(Tracked& operation, const void* context, const char* object_type, const char* name) noexcept;
-void completed(const Tracked& operation) noexcept;
+// True if the operation was a timer wait.
+bool completed(const Tracked& operation) noexcept;
+// A timer wait's completion is being delivered (fired: not cancelled); its
+// handler is the next one the context starts, and waits out the run's timer
+// jitter first, as the simulator's own timers do.
+void timer_completing(bool fired) noexcept;
+void timer_completed() noexcept;
 
 // While an initiating function runs: where it was called from, innermost last.
 // use_awaitable_t<>() and as_default_on types carry the awaiting line; the
@@ -48,10 +55,28 @@ void creation(ExecutionContext& context, Operation& operation, const char* objec
 
 class Completion {
  public:
-  explicit Completion(const Tracked& operation) noexcept { completed(operation); }
+  explicit Completion(const Tracked& operation) noexcept : timer_(completed(operation)) {}
+  // asio passes the completion's arguments; a timer's first is its error.
   template <class... Args>
-  void invocation_begin(const Args&...) noexcept {}
-  void invocation_end() noexcept {}
+  void invocation_begin(const Args&... args) noexcept {
+    if (timer_) timer_completing(fired(args...));
+  }
+  void invocation_end() noexcept {
+    if (timer_) timer_completed();
+  }
+
+ private:
+  static bool fired() noexcept { return true; }
+  template <class Error, class... Rest>
+  static bool fired(const Error& error, const Rest&...) noexcept {
+    if constexpr (std::is_constructible_v<bool, const Error&>) {
+      return !static_cast<bool>(error);
+    } else {
+      return true;
+    }
+  }
+
+  bool timer_;
 };
 
 }  // namespace corosim::asio::tracking

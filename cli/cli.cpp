@@ -56,9 +56,10 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
       "(random, pct and dfs in turn)");
   run->add_option("--json", flags.json_path, "Write a JSON summary to FILE");
   run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")->capture_default_str();
-  run->add_option("--timer-jitter-ms", flags.timer_jitter_ms,
-                  "Fire every sleep up to this many ms late (a recorded decision per timer), so "
-                  "races between timers meet both orders (default 0: on time)");
+  run->add_option(
+      "--timer-jitter-ms", flags.timer_jitter_ms,
+      "Fire every sleep and asio timer up to this many ms late (a recorded decision per timer), so "
+      "races between timers meet both orders (default 0: on time)");
   run->add_flag("--trace", flags.trace, "Print the trace of the first failure");
   run->add_option("--trace-tail", flags.trace_tail, "Events of the trace to print, from the end (0: all)")
       ->capture_default_str();

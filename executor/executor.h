@@ -98,6 +98,9 @@ class Instrumentation {
   // External sources (a simulated asio context) for the run's idle moments.
   virtual void register_source(ExternalSource& source) = 0;
   virtual void unregister_source(ExternalSource& source) = 0;
+  // The run's timer jitter (SimOptions::timer_jitter_ns), which an external
+  // source's timers (asio's) get too: they wait on a timer of the executor.
+  virtual std::uint64_t timer_jitter_ns() const noexcept = 0;
 
  protected:
   ~Instrumentation() = default;
@@ -177,6 +180,9 @@ class Executor {
   }
   void unregister_source(ExternalSource& source) {
     if (instrumentation_ != nullptr) instrumentation_->unregister_source(source);
+  }
+  std::uint64_t timer_jitter_ns() const noexcept {
+    return instrumentation_ != nullptr ? instrumentation_->timer_jitter_ns() : 0;
   }
 
  protected:

@@ -169,6 +169,7 @@ class Simulator final : public Executor {
     void stop_requested(Fiber& fiber, const SourceLoc& where, std::uint64_t within_ns) override;
     void register_source(ExternalSource& source) override;
     void unregister_source(ExternalSource& source) override;
+    std::uint64_t timer_jitter_ns() const noexcept override { return simulator_.options_.timer_jitter_ns; }
 
    private:
     Simulator& simulator_;

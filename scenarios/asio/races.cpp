@@ -54,7 +54,7 @@ net::awaitable<void> hourly_heartbeats() {
     beat.expires_after(1min);
     co_await beat.async_wait(net::use_awaitable);
   }
-  CORO_CHECK_MSG(std::chrono::steady_clock::now() - start == 1h, "sixty one-minute beats take an hour");
+  CORO_CHECK_MSG(std::chrono::steady_clock::now() - start >= 1h, "sixty one-minute beats take an hour");
 }
 
 // --- a deadlock between two channels -------------------------------------------

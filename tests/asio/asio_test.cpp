@@ -169,6 +169,49 @@ TEST_CASE("asio: two timers due together complete in either order", "[asio]") {
   CHECK(run_fifo(on_asio(timer_tie)).passed());
 }
 
+namespace {
+
+// Two timers 1 ms apart: the later one completes first only if the earlier
+// one fires late by more than 1 ms — timer jitter, a decision.
+net::awaitable<void> timers_one_ms_apart() {
+  auto executor = co_await net::this_coro::executor;
+  std::string order;
+  auto wait = [&](char name, std::chrono::milliseconds after) -> net::awaitable<void> {
+    net::steady_timer timer(executor, after);
+    co_await timer.async_wait(net::use_awaitable);
+    order += name;
+  };
+  net::co_spawn(executor, wait('a', 2ms), net::detached);
+  net::co_spawn(executor, wait('b', 3ms), net::detached);
+  net::steady_timer settle(executor, 1s);
+  co_await settle.async_wait(net::use_awaitable);
+  CORO_CHECK_MSG(order == "ab", "the later timer completed first");
+}
+
+}  // namespace
+
+// Guards the jitter of asio timers (Context's TimerJitter): without it no
+// seed shows the later timer first.
+TEST_CASE("asio: timer jitter lets an asio timer fire late and replays", "[asio]") {
+  corosim::SimOptions jittery;
+  jittery.timer_jitter_ns = 5'000'000;
+  for (std::uint64_t seed = 0; seed < 100; ++seed)
+    CHECK(run_random(on_asio(timers_one_ms_apart), seed).passed());
+  std::uint64_t late = 0;
+  std::uint64_t failing_seed = 0;
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    if (!run_random(on_asio(timers_one_ms_apart), seed, jittery).passed()) {
+      if (late++ == 0) failing_seed = seed;
+    }
+  }
+  CHECK(late > 0);
+  CHECK(late < 100);
+  const corosim::RunResult first = run_random(on_asio(timers_one_ms_apart), failing_seed, jittery);
+  const corosim::RunResult again = run_random(on_asio(timers_one_ms_apart), failing_seed, jittery);
+  CHECK(!first.passed());
+  CHECK(first.trace_hash == again.trace_hash);
+}
+
 TEST_CASE("asio: a coroutine waiting on a channel nobody sends to is a deadlock", "[asio]") {
   const corosim::RunResult run = run_random(on_asio(waits_for_nobody), 0);
   CHECK(checker_of(run) == "deadlock");
