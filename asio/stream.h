@@ -6,9 +6,15 @@
 // What a network does that a test must meet is explored, not scripted:
 // - a read returns any number of the bytes available, from one up (a
 //   random() decision per read: "the reply arrives in three chunks");
+// - a write_some takes any prefix of its buffers, from one byte up (a
+//   decision per write): code that ignores the count loses the rest;
+// - with a latency, what a write sends arrives 0..latency later, in tenths
+//   (a decision per write), in order;
+// - with reset_one_in, any read or write may find the connection reset (the
+//   peer resets mid-frame), with probability 1/N per operation;
 // - shutdown_send() half-closes (the peer reads what was sent, then eof);
 //   reset() resets the connection: pending and later reads and writes on
-//   both ends fail with connection_reset.
+//   both ends fail with connection_reset, and bytes in flight are lost.
 // Writes complete at once (the buffer is unbounded). A pending read takes
 // asio's per-operation cancellation through the handler's cancellation slot:
 // terminal, partial or total, all honoured, since a read that has consumed
@@ -16,7 +22,9 @@
 // Completions go through the handler's associated executor, never inline.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <utility>
@@ -32,6 +40,14 @@ namespace corosim::asio {
 struct StreamOptions {
   // A read returns 1..available bytes (a decision); off: all that fit.
   bool partial_reads = true;
+  // A write_some takes 1..size bytes (a decision); off: all of them.
+  bool partial_writes = true;
+  // Written bytes arrive k/10 of this later, k in 0..10 a decision per
+  // write, never before bytes written earlier (0: at once).
+  std::chrono::nanoseconds latency{0};
+  // Each read and write resets the connection with probability 1/N, a
+  // decision (0: only reset() does).
+  std::uint32_t reset_one_in = 0;
 };
 
 class Stream {
@@ -66,13 +82,21 @@ class Stream {
   };
   template <class Handler>
   struct PendingReadOf;
+  // Bytes written and not yet arrived (latency).
+  struct Flight {
+    std::chrono::steady_clock::time_point arrival;
+    std::vector<unsigned char> bytes;
+  };
   struct Direction {
     std::deque<unsigned char> bytes;
+    std::deque<Flight> in_flight;
+    std::unique_ptr<net::steady_timer> arrivals;  // due at the first flight's arrival
     bool closed = false;
     std::unique_ptr<PendingRead> reader;
   };
   struct Shared {
     StreamOptions options;
+    net::any_io_executor executor;
     Direction to[2];  // to[i]: the bytes end i reads
     bool reset = false;
     net::cancellation_type_t last_cancellation[2] = {net::cancellation_type::none,
@@ -88,6 +112,16 @@ class Stream {
                        net::error_code& error, std::size_t& bytes);
   // Completes the pending read of `side`, if it can now.
   static void serve_reader(Shared& shared, int side);
+  // Takes what a write_some of `source` sends (all, or a decided prefix) and
+  // sends it toward `side`: at once, or in flight (latency).
+  static std::size_t send(const std::shared_ptr<Shared>& shared, int side,
+                          const std::vector<net::const_buffer>& source);
+  // Moves the flights toward `side` that have arrived into its bytes.
+  static void land(const std::shared_ptr<Shared>& shared, int side);
+  static void await_arrival(const std::shared_ptr<Shared>& shared, int side);
+  // The decided network reset (StreamOptions::reset_one_in): true if it came now.
+  static bool reset_now(Shared& shared);
+  static void reset_connection(Shared& shared);
 
   std::shared_ptr<Shared> shared_;
   int side_;
@@ -141,6 +175,7 @@ auto Stream::async_read_some(const MutableBuffers& buffers, Token&& token) {
     Direction& from = shared_->to[side_];
     net::error_code error;
     std::size_t bytes = 0;
+    reset_now(*shared_);
     if (try_read(*shared_, from, pending->buffers, error, bytes)) {
       pending->complete(error, bytes, false);
       return;
@@ -160,19 +195,16 @@ auto Stream::async_write_some(const ConstBuffers& buffers, Token&& token) {
   auto initiation = [this](auto handler, const ConstBuffers& source) {
     net::error_code error;
     std::size_t bytes = 0;
-    Direction& to = shared_->to[1 - side_];
-    if (shared_->reset) {
+    if (shared_->reset || reset_now(*shared_)) {
       error = net::error::connection_reset;
-    } else if (to.closed) {
+    } else if (shared_->to[1 - side_].closed) {
       error = net::error::broken_pipe;
     } else {
+      std::vector<net::const_buffer> pieces;
       for (auto it = net::buffer_sequence_begin(source); it != net::buffer_sequence_end(source); ++it) {
-        const net::const_buffer piece(*it);
-        const auto* data = static_cast<const unsigned char*>(piece.data());
-        to.bytes.insert(to.bytes.end(), data, data + piece.size());
-        bytes += piece.size();
+        pieces.push_back(net::const_buffer(*it));
       }
-      serve_reader(*shared_, 1 - side_);
+      bytes = send(shared_, 1 - side_, pieces);
     }
     auto executor = net::get_associated_executor(handler, executor_);
     net::post(executor, [h = std::move(handler), error, bytes]() mutable { std::move(h)(error, bytes); });

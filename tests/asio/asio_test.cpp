@@ -332,6 +332,117 @@ TEST_CASE("asio: a stream delivers what was written in pieces and then eof", "[a
 
 namespace {
 
+// What one end receives of "hello, world" written with the given options:
+// with write_some (once, ignoring the count) or with async_write; records
+// the virtual time the last byte arrived and whether the connection reset.
+struct Received {
+  std::string bytes;
+  std::uint64_t last_arrival_ns = 0;
+  bool reset = false;
+};
+
+corosim::MainFactory sends_hello(corosim::asio::StreamOptions options, bool write_some, Received& out) {
+  return [options, write_some, &out]() {
+    return corosim::asio::run([options, write_some, &out]() -> net::awaitable<void> {
+      auto executor = co_await net::this_coro::executor;
+      auto [near, far] = corosim::asio::make_stream_pair(executor, options);
+      const std::string hello = "hello, world";
+      net::error_code written;
+      if (write_some) {
+        std::tie(written, std::ignore) = co_await near.async_write_some(
+            net::buffer(hello), net::experimental::as_tuple(net::use_awaitable));
+      } else {
+        std::tie(written, std::ignore) = co_await net::async_write(
+            near, net::buffer(hello), net::experimental::as_tuple(net::use_awaitable));
+      }
+      if (written) out.reset = true;
+      near.shutdown_send();
+      std::array<char, 64> buffer{};
+      for (;;) {
+        auto [error, n] = co_await far.async_read_some(net::buffer(buffer),
+                                                       net::experimental::as_tuple(net::use_awaitable));
+        out.bytes.append(buffer.data(), n);
+        if (n > 0) out.last_arrival_ns = static_cast<std::uint64_t>(corosim::now().count());
+        if (error == net::error::connection_reset) out.reset = true;
+        if (error) break;
+      }
+    });
+  };
+}
+
+}  // namespace
+
+// Guards StreamOptions::partial_writes: a write_some whose count is ignored
+// loses the rest on some seeds; async_write never does.
+TEST_CASE("asio: a stream write_some may take a prefix and async_write sends it all", "[asio]") {
+  std::set<std::size_t> taken;
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    Received some;
+    REQUIRE(run_random(sends_hello({}, true, some), seed).passed());
+    CHECK(std::string("hello, world").starts_with(some.bytes));
+    taken.insert(some.bytes.size());
+    Received all;
+    REQUIRE(run_random(sends_hello({}, false, all), seed).passed());
+    CHECK(all.bytes == "hello, world");
+  }
+  CHECK(taken.size() > 3);
+  CHECK(taken.count(12) == 1);
+  corosim::asio::StreamOptions whole;
+  whole.partial_writes = false;
+  Received some;
+  REQUIRE(run_random(sends_hello(whole, true, some), 0).passed());
+  CHECK(some.bytes == "hello, world");
+}
+
+// Guards StreamOptions::latency: bytes arrive 0..latency later, in order.
+TEST_CASE("asio: a stream's latency delays arrival by a decided amount and keeps order", "[asio]") {
+  corosim::asio::StreamOptions slow;
+  slow.latency = 10ms;
+  std::set<std::uint64_t> arrivals;
+  for (std::uint64_t seed = 0; seed < 60; ++seed) {
+    Received got;
+    const corosim::RunResult run = run_random(sends_hello(slow, false, got), seed);
+    INFO(message_of(run));
+    REQUIRE(run.passed());
+    CHECK(got.bytes == "hello, world");
+    CHECK(got.last_arrival_ns <= 12 * 10'000'000ULL);  // at most latency per piece, in order
+    arrivals.insert(got.last_arrival_ns);
+  }
+  CHECK(arrivals.size() > 3);
+  CHECK(*arrivals.rbegin() > 0);
+  Received prompt;
+  REQUIRE(run_random(sends_hello({}, false, prompt), 0).passed());
+  CHECK(prompt.last_arrival_ns == 0);
+}
+
+// Guards StreamOptions::reset_one_in: the network may reset a connection
+// mid-transfer, as a replayable decision; without it, it never does.
+TEST_CASE("asio: a stream with reset_one_in resets some connections and replays the same", "[asio]") {
+  corosim::asio::StreamOptions flaky;
+  flaky.reset_one_in = 4;
+  std::uint64_t resets = 0;
+  for (std::uint64_t seed = 0; seed < 60; ++seed) {
+    Received got;
+    REQUIRE(run_random(sends_hello(flaky, false, got), seed).passed());
+    if (got.reset) {
+      ++resets;
+      Received again;
+      REQUIRE(run_random(sends_hello(flaky, false, again), seed).passed());
+      CHECK(again.reset);
+      CHECK(again.bytes == got.bytes);
+    } else {
+      CHECK(got.bytes == "hello, world");
+    }
+    Received steady;
+    REQUIRE(run_random(sends_hello({}, false, steady), seed).passed());
+    CHECK_FALSE(steady.reset);
+  }
+  CHECK(resets > 0);
+  CHECK(resets < 60);
+}
+
+namespace {
+
 net::awaitable<void> leaves_a_receiver_waiting() {
   auto executor = co_await net::this_coro::executor;
   auto channel = std::make_shared<net::experimental::channel<void(net::error_code, int)>>(executor, 0);
