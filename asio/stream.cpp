@@ -137,4 +137,9 @@ void Stream::shutdown_send() {
 
 void Stream::reset() { reset_connection(*shared_); }
 
+void Stream::cancel() {
+  std::unique_ptr<PendingRead> reader = std::move(shared_->to[side_].reader);
+  if (reader) reader->complete(net::error::operation_aborted, 0, false);
+}
+
 }  // namespace corosim::asio

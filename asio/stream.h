@@ -65,6 +65,8 @@ class Stream {
   void shutdown_send();
   // Resets the connection: every pending and later operation on both ends fails (connection_reset).
   void reset();
+  // This end's pending read completes with operation_aborted (a socket's cancel()).
+  void cancel();
   // The cancellation type the last cancelled read of this end received (none: never cancelled).
   net::cancellation_type_t last_cancellation() const noexcept { return shared_->last_cancellation[side_]; }
 
