@@ -66,6 +66,13 @@ void Context::operation_created(tracking::Tracked& operation, const char* object
   operation.corosim_operation = ++operations_started_;
   const bool timer = std::strcmp(object_type, "deadline_timer") == 0;
   operations_.emplace(operation.corosim_operation, Operation{object_type, name, awaited_at, timer});
+  if (!cancellers_.empty()) {
+    // The moment after this initiation, when its coroutine has suspended on
+    // it: a point for each declared canceller.
+    start_handler([this] {
+      std::erase_if(cancellers_, [](const std::function<bool()>& consider) { return !consider(); });
+    });
+  }
 }
 
 bool Context::operation_completed(const tracking::Tracked& operation) noexcept {

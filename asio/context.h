@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -44,6 +45,7 @@
 namespace corosim::asio {
 
 class Context;
+class ExternalCanceller;
 
 namespace detail {
 // Suspends on a simulator timer due now, which the run's jitter delays by a
@@ -193,6 +195,16 @@ class Context final : public ExternalSource {
   // "\n  N asio operation(s) pending:" and one line per operation, oldest first.
   std::string describe_pending() const override;
 
+  // Declared cancellers (asio/canceller.h): each is considered, as a step of
+  // its own, after every operation that starts while it lives.
+  template <class CancellerState>
+  void add_canceller(std::shared_ptr<CancellerState> canceller) {
+    cancellers_.push_back([weak = std::weak_ptr<CancellerState>(canceller)] {
+      if (std::shared_ptr<CancellerState> state = weak.lock()) state->consider();
+      return !weak.expired();
+    });
+  }
+
   // The timerfd asio's reactor asks for, played by an eventfd (context.cpp).
   int fake_timerfd_create(int flags);
   bool owns_timer_fd(int fd) const noexcept { return fd >= 0 && fd == timer_fd_; }
@@ -231,6 +243,8 @@ class Context final : public ExternalSource {
   // deterministic).
   std::map<std::uint64_t, Operation> operations_;
   std::uint64_t operations_started_ = 0;
+  // Per declared canceller: considers it; false once it is gone.
+  std::vector<std::function<bool()>> cancellers_;
   bool jitter_ = false;  // the run has timer jitter
   bool late_timer_next_ = false;
 };

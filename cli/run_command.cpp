@@ -203,6 +203,11 @@ std::string rerun_command(const char* argv0, const Scenario& scenario, const Run
 }
 
 std::string describe_injection(const CancelInjection& injection) {
+  if (injection.outside_fibers) {
+    return absl::StrCat("the declared canceller made at ", injection.where.str(), " acted on its ",
+                        injection.what, " (cancellation point ", injection.point, ", in the step of fiber ",
+                        injection.fiber, ")");
+  }
   if (injection.mode == CancelMode::prestart) {
     return absl::StrCat("prestart of the externally cancellable fiber started ", injection.point,
                         "th (fiber ", injection.fiber, ", spawned at ", injection.where.str(), ")");

@@ -101,6 +101,10 @@ class Instrumentation {
   // The run's timer jitter (SimOptions::timer_jitter_ns), which an external
   // source's timers (asio's) get too: they wait on a timer of the executor.
   virtual std::uint64_t timer_jitter_ns() const noexcept = 0;
+  // A moment where a declared canceller outside the run's fibers (an asio
+  // ExternalCanceller) could act: an external cancellation point, numbered
+  // with the others; true if the run's cancellation plan acts here.
+  virtual bool external_point(const SourceLoc& where, const char* what) = 0;
 
  protected:
   ~Instrumentation() = default;
@@ -183,6 +187,10 @@ class Executor {
   }
   std::uint64_t timer_jitter_ns() const noexcept {
     return instrumentation_ != nullptr ? instrumentation_->timer_jitter_ns() : 0;
+  }
+  // Never acts on a production executor.
+  bool external_point(const SourceLoc& where, const char* what) {
+    return instrumentation_ != nullptr && instrumentation_->external_point(where, what);
   }
 
  protected:

@@ -75,6 +75,9 @@ struct CancelInjection {
   SourceLoc canceller_at;  // the spawn, select or timeout that owns the canceller
   bool landed = true;
   const char* what = "";  // what the fiber awaited there ("channel.recv")
+  // A declared canceller outside the fibers (asio's ExternalCanceller, made
+  // at `where`): it emits on its own slot, whatever the mode.
+  bool outside_fibers = false;
 };
 
 }  // namespace corosim

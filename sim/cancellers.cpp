@@ -69,6 +69,22 @@ std::optional<AwaitAction> Simulator::cancellation_point(Fiber& fiber, const Sou
   return AwaitAction::proceed;  // evaluate the operand; held once it completes
 }
 
+// A declared canceller outside the fibers (asio's): a point like a declared
+// fiber's, acting at once when the plan says so; how it acts is its own.
+bool Simulator::Hooks::external_point(const SourceLoc& where, const char* what) {
+  Simulator& sim = simulator_;
+  const std::uint64_t point = sim.cancel_points_++;
+  if (sim.options_.record_cancel_sites && sim.cancel_sites_.size() < kSitesMax)
+    sim.cancel_sites_.push_back(where);
+  if (sim.options_.record_cancel_kinds) sim.external_points_.push_back(true);
+  const std::optional<CancelMode> mode = sim.cancel_here(point, where, true);
+  if (!mode) return false;
+  const Fiber* fiber = current_fiber();
+  sim.injections_.push_back(CancelInjection{point, *mode, where, fiber != nullptr ? fiber->id : 0,
+                                            Canceller::external, where, true, what, true});
+  return true;
+}
+
 void Simulator::begin_stall(Fiber& fiber, std::size_t injection) {
   trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(AwaitAction::proceed), &fiber.suspended_at);
   fiber.stall = StallState::armed;

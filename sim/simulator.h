@@ -170,6 +170,7 @@ class Simulator final : public Executor {
     void register_source(ExternalSource& source) override;
     void unregister_source(ExternalSource& source) override;
     std::uint64_t timer_jitter_ns() const noexcept override { return simulator_.options_.timer_jitter_ns; }
+    bool external_point(const SourceLoc& where, const char* what) override;
 
    private:
     Simulator& simulator_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <tuple>
 
+#include "corosim/asio/canceller.h"
 #include "corosim/asio/scenario.h"
 #include "corosim/asio/stream.h"
 #include "corosim/runtime/check.h"
@@ -620,4 +621,62 @@ TEST_CASE("asio: a leak report lists the operation left pending", "[asio]") {
   const corosim::RunResult run = run_random(on_asio(leaves_a_receiver_waiting), 0);
   REQUIRE(checker_of(run) == "leak");
   CHECK_THAT(message_of(run), Catch::Contains("1 asio operation(s) pending:\n    channel async_receive"));
+}
+
+namespace {
+
+// A timer wait bound to a declared canceller's slot, which takes partial and
+// total cancellation: what the wait saw, and what the canceller emitted.
+net::error_code g_wait_result;
+net::cancellation_type_t g_emitted = net::cancellation_type::none;
+
+net::awaitable<void> wait_bound_to_a_canceller() {
+  auto executor = co_await net::this_coro::executor;
+  corosim::asio::ExternalCanceller client(net::cancellation_type::partial | net::cancellation_type::total);
+  net::steady_timer timer(executor, 5ms);
+  auto [error] = co_await timer.async_wait(
+      net::bind_cancellation_slot(client.slot(), net::experimental::as_tuple(net::use_awaitable)));
+  g_wait_result = error;
+  g_emitted = client.emitted();
+}
+
+// Two deposits and no canceller: nothing may cancel anything.
+net::awaitable<void> no_canceller() {
+  auto executor = co_await net::this_coro::executor;
+  net::steady_timer timer(executor, 5ms);
+  co_await timer.async_wait(net::use_awaitable);
+}
+
+}  // namespace
+
+// Guards asio/canceller.h and the simulator's external points: the plan
+// acting at the point emits a declared type that reaches the operation;
+// without a plan, or without a declared canceller, nothing is cancelled.
+TEST_CASE("asio: a declared ExternalCanceller emits only when the plan acts and only declared types",
+          "[asio]") {
+  corosim::SimOptions at_first_point;
+  at_first_point.cancel = corosim::CancelPlan::at(0, corosim::CancelMode::drop);
+  at_first_point.record_cancel_kinds = true;
+  std::set<int> types;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const corosim::RunResult run = run_random(on_asio(wait_bound_to_a_canceller), seed, at_first_point);
+    INFO(message_of(run));
+    REQUIRE(run.passed());
+    CHECK(run.cancel_points >= 1);
+    CHECK(run.external_points.front());
+    REQUIRE(run.injections.size() == 1);
+    CHECK(run.injections.front().outside_fibers);
+    CHECK(g_wait_result == net::error::operation_aborted);
+    CHECK((g_emitted == net::cancellation_type::partial || g_emitted == net::cancellation_type::total));
+    types.insert(static_cast<int>(g_emitted));
+  }
+  CHECK(types.size() == 2);  // the type is a decision among the declared ones
+  const corosim::RunResult unplanned = run_random(on_asio(wait_bound_to_a_canceller), 0);
+  REQUIRE(unplanned.passed());
+  CHECK(g_wait_result == net::error_code{});
+  CHECK(g_emitted == net::cancellation_type::none);
+  const corosim::RunResult undeclared = run_random(on_asio(no_canceller), 0, at_first_point);
+  CHECK(undeclared.passed());
+  CHECK(undeclared.cancel_points == 0);
+  CHECK(undeclared.injections.empty());
 }

@@ -1,0 +1,59 @@
+// corosim::asio::ExternalCanceller: a declared canceller from outside the
+// program — a client that disconnects, a supervisor that gives up — for asio
+// code. Bind its slot where the program would receive that cancellation:
+//
+//   corosim::asio::ExternalCanceller disconnect;
+//   asio::co_spawn(executor, handle_request(socket),
+//                  asio::bind_cancellation_slot(disconnect.slot(), asio::detached));
+//
+// It may emit once, at any moment the run reaches while it lives: after each
+// asio operation starts (once its initiation is done, as a step of its own),
+// the moment is an external cancellation point, numbered with the native
+// ones, where the run's cancellation plan (--cancel sweep/random, or none)
+// decides whether it acts; the cancellation type is a decision among the
+// declared ones. Nothing else emits on it: a correct program meets only the
+// cancellation it declared (docs/cancellation.md's principle).
+//
+// asio's co_spawn passes only terminal cancellation into its coroutine unless
+// the coroutine resets its cancellation state (this_coro::reset_cancellation_state),
+// so declare the types the bound operation takes.
+#pragma once
+
+#include <memory>
+#include <source_location>
+
+#include "corosim/asio/net.h"
+#include "corosim/executor/source_loc.h"
+
+namespace corosim::asio {
+
+class ExternalCanceller {
+ public:
+  explicit ExternalCanceller(net::cancellation_type_t types = net::cancellation_type::terminal |
+                                                              net::cancellation_type::partial |
+                                                              net::cancellation_type::total,
+                             std::source_location where = std::source_location::current());
+  ExternalCanceller(const ExternalCanceller&) = delete;
+  ExternalCanceller& operator=(const ExternalCanceller&) = delete;
+  ~ExternalCanceller();
+
+  net::cancellation_slot slot();
+  // The type it emitted (none: it has not).
+  net::cancellation_type_t emitted() const noexcept;
+
+  // Shared with the context's pending checks, which may outlive it.
+  struct State {
+    net::cancellation_signal signal;
+    net::cancellation_type_t types;
+    SourceLoc declared_at;
+    net::cancellation_type_t emitted = net::cancellation_type::none;
+    bool alive = true;
+    // At an external point: emits if the plan acts here.
+    void consider();
+  };
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace corosim::asio
