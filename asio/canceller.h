@@ -14,6 +14,11 @@
 // declared ones. Nothing else emits on it: a correct program meets only the
 // cancellation it declared (docs/cancellation.md's principle).
 //
+// Keep it alive while what is bound to its slot runs (asio's rule for a
+// cancellation_signal). Points are counted while anything is bound: asio's
+// co_spawn leaves its handler in the slot after the coroutine ends, so a
+// sweep also visits moments after it finished, where emitting does nothing.
+//
 // asio's co_spawn passes only terminal cancellation into its coroutine unless
 // the coroutine resets its cancellation state (this_coro::reset_cancellation_state),
 // so declare the types the bound operation takes.
