@@ -40,6 +40,7 @@ void ExternalCanceller::State::consider() {
     if ((types & type) != net::cancellation_type::none) declared.push_back(type);
   }
   emitted = declared.size() == 1 ? declared.front() : declared[corosim::random(declared.size())];
+  emitted_at_ns = executor->now_ns();
   signal.emit(emitted);
 }
 

@@ -24,8 +24,10 @@
 // so declare the types the bound operation takes.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <source_location>
+#include <utility>
 
 #include "corosim/asio/net.h"
 #include "corosim/executor/source_loc.h"
@@ -46,18 +48,45 @@ class ExternalCanceller {
   // The type it emitted (none: it has not).
   net::cancellation_type_t emitted() const noexcept;
 
+  // The coroutine this canceller may cancel, watched for the cancel-liveness
+  // checker: once it has emitted, `body` must finish (return or throw)
+  // within SimOptions::stop_max_ns of virtual time (10 s by default), or the
+  // run fails — a coroutine that catches operation_aborted and carries on, or
+  // whose cleanup waits for something that never comes.
+  //
+  //   asio::co_spawn(executor, disconnect.watched(handle_request(socket)),
+  //                  asio::bind_cancellation_slot(disconnect.slot(), asio::detached));
+  template <class T>
+  net::awaitable<T> watched(net::awaitable<T> body) {
+    return watch(state_, std::move(body));
+  }
+
   // Shared with the context's pending checks, which may outlive it.
   struct State {
     net::cancellation_signal signal;
     net::cancellation_type_t types;
     SourceLoc declared_at;
     net::cancellation_type_t emitted = net::cancellation_type::none;
+    std::uint64_t emitted_at_ns = 0;
     bool alive = true;
+    bool watching = false;  // watched() body started and not finished
+    bool reported = false;  // cancel-liveness already reported
     // At an external point: emits if the plan acts here.
     void consider();
   };
 
  private:
+  template <class T>
+  static net::awaitable<T> watch(std::shared_ptr<State> state, net::awaitable<T> body) {
+    struct Finished {
+      State& state;
+      ~Finished() { state.watching = false; }
+    };
+    state->watching = true;
+    Finished finished{*state};
+    co_return co_await std::move(body);
+  }
+
   std::shared_ptr<State> state_;
 };
 

@@ -70,7 +70,10 @@ void Context::operation_created(tracking::Tracked& operation, const char* object
     // The moment after this initiation, when its coroutine has suspended on
     // it: a point for each declared canceller.
     start_handler([this] {
-      std::erase_if(cancellers_, [](const std::function<bool()>& consider) { return !consider(); });
+      std::erase_if(cancellers_, [](const std::weak_ptr<ExternalCanceller::State>& weak) {
+        if (std::shared_ptr<ExternalCanceller::State> state = weak.lock()) state->consider();
+        return weak.expired();
+      });
     });
   }
 }
@@ -117,7 +120,35 @@ std::string Context::describe_pending() const {
   return text;
 }
 
+bool Context::check_cancel_liveness(bool at_end) {
+  const std::uint64_t bound = executor_->stop_max_ns();
+  const std::uint64_t now = executor_->now_ns();
+  for (const std::weak_ptr<ExternalCanceller::State>& weak : cancellers_) {
+    std::shared_ptr<ExternalCanceller::State> state = weak.lock();
+    if (!state || state->emitted == net::cancellation_type::none || !state->watching || state->reported)
+      continue;
+    if (!at_end && (bound == 0 || now < state->emitted_at_ns + bound)) continue;
+    state->reported = true;
+    const double seconds = static_cast<double>(now - state->emitted_at_ns) / 1e9;
+    executor_->report_failure(
+        Checker::cancel_liveness,
+        absl::StrCat("the coroutine watched by the declared canceller made at ", state->declared_at.str(),
+                     " was cancelled at ", state->emitted_at_ns / 1'000'000, " ms and is still running ",
+                     absl::SixDigits(seconds),
+                     " s later: it catches the cancellation and carries on, or its cleanup waits for "
+                     "something that never comes",
+                     at_end ? " (nothing else is left to run)" : "", describe_pending()),
+        state->declared_at);
+    return true;
+  }
+  return false;
+}
+
 void finish(Context& context, BodyRun& run, std::source_location where) {
+  if (!run.error && context.check_cancel_liveness(true)) {
+    context.shutdown();
+    return;
+  }
   if (!run.error) {
     const std::int64_t work = context.outstanding_work();
     if (work > 0) {
@@ -151,6 +182,7 @@ bool Context::poll() {
     count = 1;
     [[maybe_unused]] ssize_t written = ::write(timer_fd_, &count, sizeof count);
   }
+  if (check_cancel_liveness(false)) return true;
   io_->restart();
   io_->poll();
   // poll() stops an io_context that starts with no outstanding work: after
@@ -168,6 +200,19 @@ bool Context::poll() {
 }
 
 std::uint64_t Context::next_deadline_ns() {
+  std::uint64_t liveness = kNoDeadline;
+  if (const std::uint64_t bound = executor_->stop_max_ns(); bound != 0 && !closing_) {
+    for (const std::weak_ptr<ExternalCanceller::State>& weak : cancellers_) {
+      std::shared_ptr<ExternalCanceller::State> state = weak.lock();
+      if (!state || state->emitted == net::cancellation_type::none || !state->watching || state->reported)
+        continue;
+      liveness = std::min(liveness, state->emitted_at_ns + bound);
+    }
+  }
+  return std::min(liveness, timer_deadline());
+}
+
+std::uint64_t Context::timer_deadline() {
   if (closing_ || !timers_pending_ || timer_deadline_ns_ == kNoDeadline) return kNoDeadline;
   // Never now or earlier: asio asked for a deadline that the poll just past
   // found nothing at (it rounds to microseconds).

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "corosim/asio/canceller.h"
 #include "corosim/asio/net.h"
 #include "corosim/asio/tracking.h"
 #include "corosim/executor/executor.h"
@@ -45,7 +46,6 @@
 namespace corosim::asio {
 
 class Context;
-class ExternalCanceller;
 
 namespace detail {
 // Suspends on a simulator timer due now, which the run's jitter delays by a
@@ -196,14 +196,14 @@ class Context final : public ExternalSource {
   std::string describe_pending() const override;
 
   // Declared cancellers (asio/canceller.h): each is considered, as a step of
-  // its own, after every operation that starts while it lives.
-  template <class CancellerState>
-  void add_canceller(std::shared_ptr<CancellerState> canceller) {
-    cancellers_.push_back([weak = std::weak_ptr<CancellerState>(canceller)] {
-      if (std::shared_ptr<CancellerState> state = weak.lock()) state->consider();
-      return !weak.expired();
-    });
+  // its own, after every operation that starts while it lives; one that
+  // emitted is watched for the cancel-liveness checker.
+  void add_canceller(const std::shared_ptr<ExternalCanceller::State>& canceller) {
+    cancellers_.push_back(canceller);
   }
+  // Reports a watched coroutine still running stop_max_ns after its
+  // canceller emitted (or, from finish(), still running at all); true if any.
+  bool check_cancel_liveness(bool at_end);
 
   // The timerfd asio's reactor asks for, played by an eventfd (context.cpp).
   int fake_timerfd_create(int flags);
@@ -217,6 +217,7 @@ class Context final : public ExternalSource {
   template <class F>
   void start_handler(F&& f);
   void prune_finished();
+  std::uint64_t timer_deadline();
 
   struct Operation {
     const char* object_type;
@@ -243,9 +244,8 @@ class Context final : public ExternalSource {
   // deterministic).
   std::map<std::uint64_t, Operation> operations_;
   std::uint64_t operations_started_ = 0;
-  // Per declared canceller: considers it; false once it is gone.
-  std::vector<std::function<bool()>> cancellers_;
-  bool jitter_ = false;  // the run has timer jitter
+  std::vector<std::weak_ptr<ExternalCanceller::State>> cancellers_;  // in declaration order
+  bool jitter_ = false;                                              // the run has timer jitter
   bool late_timer_next_ = false;
 };
 

@@ -105,6 +105,8 @@ class Instrumentation {
   // ExternalCanceller) could act: an external cancellation point, numbered
   // with the others; true if the run's cancellation plan acts here.
   virtual bool external_point(const SourceLoc& where, const char* what) = 0;
+  // How long something asked to stop may take to finish (SimOptions::stop_max_ns; 0: unbounded).
+  virtual std::uint64_t stop_max_ns() const noexcept = 0;
 
  protected:
   ~Instrumentation() = default;
@@ -187,6 +189,9 @@ class Executor {
   }
   std::uint64_t timer_jitter_ns() const noexcept {
     return instrumentation_ != nullptr ? instrumentation_->timer_jitter_ns() : 0;
+  }
+  std::uint64_t stop_max_ns() const noexcept {
+    return instrumentation_ != nullptr ? instrumentation_->stop_max_ns() : 0;
   }
   // Never acts on a production executor.
   bool external_point(const SourceLoc& where, const char* what) {

@@ -171,6 +171,7 @@ class Simulator final : public Executor {
     void unregister_source(ExternalSource& source) override;
     std::uint64_t timer_jitter_ns() const noexcept override { return simulator_.options_.timer_jitter_ns; }
     bool external_point(const SourceLoc& where, const char* what) override;
+    std::uint64_t stop_max_ns() const noexcept override { return simulator_.options_.stop_max_ns; }
 
    private:
     Simulator& simulator_;

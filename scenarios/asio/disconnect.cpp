@@ -60,7 +60,7 @@ net::awaitable<void> serve_three(Handler handler) {
     // (Made here, not in make_unique: its location is where it is constructed.)
     auto& disconnect =
         clients.emplace_back(new corosim::asio::ExternalCanceller(net::cancellation_type::terminal));
-    net::co_spawn(executor, handler(pool),
+    net::co_spawn(executor, disconnect->watched(handler(pool)),
                   net::bind_cancellation_slot(disconnect->slot(), [&](std::exception_ptr) { ++finished; }));
     co_await wait(2ms);
   }

@@ -680,3 +680,53 @@ TEST_CASE("asio: a declared ExternalCanceller emits only when the plan acts and 
   CHECK(undeclared.cancel_points == 0);
   CHECK(undeclared.injections.empty());
 }
+
+namespace {
+
+// A worker watched by a declared canceller. The stubborn one resets its
+// cancellation state and carries on after a cancellation; the polite one
+// returns.
+template <bool kStubborn>
+net::awaitable<void> heartbeat_worker() {
+  auto executor = co_await net::this_coro::executor;
+  for (int beat = 0; beat < 100; ++beat) {
+    net::steady_timer timer(executor, 1s);
+    auto [error] = co_await timer.async_wait(net::experimental::as_tuple(net::use_awaitable));
+    if (!error) continue;
+    if (!kStubborn) co_return;
+    co_await net::this_coro::reset_cancellation_state();
+  }
+}
+
+template <bool kStubborn>
+net::awaitable<void> supervise() {
+  auto executor = co_await net::this_coro::executor;
+  corosim::asio::ExternalCanceller supervisor(net::cancellation_type::terminal);
+  bool done = false;
+  net::co_spawn(executor, supervisor.watched(heartbeat_worker<kStubborn>()),
+                net::bind_cancellation_slot(supervisor.slot(), [&](std::exception_ptr) { done = true; }));
+  net::steady_timer wait(executor, 200s);
+  co_await wait.async_wait(net::use_awaitable);
+  CORO_CHECK_MSG(done, "the worker finished");
+}
+
+}  // namespace
+
+// Guards ExternalCanceller::watched and the context's liveness deadline:
+// without them the stubborn worker runs its hundred seconds and passes.
+TEST_CASE("asio: a watched coroutine that carries on after its cancellation fails with cancel-liveness",
+          "[asio]") {
+  corosim::SimOptions at_first_point;
+  at_first_point.cancel = corosim::CancelPlan::at(0, corosim::CancelMode::drop);
+  const corosim::RunResult stubborn = run_random(on_asio(supervise<true>), 0, at_first_point);
+  INFO(message_of(stubborn));
+  REQUIRE(checker_of(stubborn) == "cancel-liveness");
+  CHECK_THAT(message_of(stubborn), Catch::Contains("the coroutine watched by the declared canceller made at "
+                                                   "tests/asio/asio_test.cpp"));
+  CHECK(stubborn.time_ns == 10'000'000'000);  // cancelled at 0 ms, reported 10 s later
+  const corosim::RunResult polite = run_random(on_asio(supervise<false>), 0, at_first_point);
+  INFO(message_of(polite));
+  CHECK(polite.passed());
+  CHECK(polite.injections.size() == 1);
+  CHECK(run_random(on_asio(supervise<true>), 0).passed());  // never cancelled: nothing to watch
+}
