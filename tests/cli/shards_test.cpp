@@ -116,3 +116,27 @@ TEST_CASE("merge refuses summaries that are not the shards of one run", "[cli][s
   CHECK(stateful.exit_code == 2);
   CHECK_THAT(stateful.err, Catch::Contains("shard by scenario instead"));
 }
+
+// Guards merge's use of first_unexpected (mutation: met decided from the
+// failure count alone): a passing scenario whose shards fail with an
+// unexpected budget failure must not merge into "met".
+TEST_CASE("merged shards with an unexpected failure do not meet their expectation", "[cli][shard]") {
+  const std::string folder = fresh_folder("shards_unexpected");
+  std::filesystem::create_directories(folder);
+  std::vector<std::string> shards;
+  for (const char* spec : {"1/2", "2/2"}) {
+    shards.push_back(folder + "/shard" + std::string(1, spec[0]) + ".json");
+    auto result = run_cli({"run", "race/lost_update_fixed", "--seeds", "6", "--steps-max", "3", "--quiet",
+                           "--shard", spec, "--json", shards.back()});
+    REQUIRE(result.exit_code == 1);
+    REQUIRE_FALSE(
+        scenario_entry(read_json(shards.back()), "race/lost_update_fixed")["first_unexpected"].is_null());
+  }
+  auto merged = run_cli({"merge", shards[0], shards[1], "--json", folder + "/merged.json"});
+  INFO(merged.out);
+  CHECK(merged.exit_code == 1);
+  CHECK_THAT(merged.out, Catch::Contains("1 scenario(s): 0 met their expectation, 1 did not"));
+  const auto entry = scenario_entry(read_json(folder + "/merged.json"), "race/lost_update_fixed");
+  CHECK(entry["met"] == false);
+  CHECK(entry["first_unexpected"]["checker"] == "budget");
+}

@@ -16,6 +16,8 @@
 #include "corosim/replay/replay.h"
 #include "corosim/harness/explore.h"
 #include "corosim/scenarios/registry.h"
+#include "corosim/runtime/check.h"
+#include "tests/common/sim_helpers.h"
 
 using corosim::Decision;
 using corosim::DecisionKind;
@@ -197,6 +199,79 @@ TEST_CASE("minimisation removes what the failure does not need", "[repro][minimi
   CHECK(minimal->replays > 1);
 }
 
+namespace {
+
+// Two failure sites: random(3) == 0 fails at A, == 2 at B. A repro of B
+// must not minimise into one of A (a smaller stream, another failure).
+corosim::Task<void> two_failure_sites() {
+  const std::uint64_t pick = corosim::random(3);
+  CORO_CHECK_MSG(pick != 0, "site A");
+  CORO_CHECK_MSG(pick != 2, "site B");
+  co_return;
+}
+
+// Only the second value matters, and only in second place: deleting the
+// first shifts it, so zeroing is the one pass that can drop the noise.
+corosim::Task<void> needs_the_second_value() {
+  const std::uint64_t noise = corosim::random(4);
+  const std::uint64_t key = corosim::random(4);
+  (void)noise;
+  CORO_CHECK_MSG(key != 3, "the key was 3");
+  co_return;
+}
+
+// The first seed whose run fails with a message containing `text`.
+std::pair<corosim::RunResult, corosim::SimOptions> failing_with(const corosim::MainFactory& body,
+                                                                const std::string& text,
+                                                                bool (*also)(const corosim::RunResult&)) {
+  for (std::uint64_t seed = 0; seed < 500; ++seed) {
+    corosim::RunResult run = corosim::testing::run_random(body, seed);
+    if (!run.passed() && run.failure->message.find(text) != std::string::npos && also(run)) {
+      return {run, corosim::SimOptions{}};
+    }
+  }
+  FAIL("no seed fails with " << text);
+  return {};
+}
+
+bool any_run(const corosim::RunResult&) { return true; }
+bool noisy(const corosim::RunResult& run) { return run.decisions.size() == 2 && run.decisions[0].value != 0; }
+
+}  // namespace
+
+// Guards the minimiser's signature check (mutation: accept a smaller run that
+// fails with any checker or at any location).
+TEST_CASE("minimisation keeps the failure it was given and never trades it for another",
+          "[repro][minimize]") {
+  const corosim::MainFactory body = [] { return two_failure_sites(); };
+  auto [run, options] = failing_with(body, "site B", any_run);
+  const Repro repro = corosim::make_repro("test/two_sites", "random", options, run);
+  auto minimal = corosim::minimize_repro(repro, body);
+  REQUIRE(minimal.ok());
+  CHECK(minimal->repro.location == repro.location);
+  auto replayed = corosim::replay_repro(minimal->repro, body);
+  REQUIRE(replayed.ok());
+  CHECK(replayed->signature_matches);
+  REQUIRE(replayed->run.failure.has_value());
+  CHECK_THAT(replayed->run.failure->message, Catch::Contains("site B"));
+}
+
+// Guards the zeroing pass (mutation: chunks(true) removed): prefixes and
+// deletions cannot drop the noise before the value that matters.
+TEST_CASE("minimisation zeroes the choices the failure does not need", "[repro][minimize]") {
+  const corosim::MainFactory body = [] { return needs_the_second_value(); };
+  auto [run, options] = failing_with(body, "the key was 3", noisy);
+  const Repro repro = corosim::make_repro("test/noise", "random", options, run);
+  REQUIRE(corosim::replay_repro(repro, body)->signature_matches);
+  auto minimal = corosim::minimize_repro(repro, body);
+  REQUIRE(minimal.ok());
+  CHECK(minimal->nonzero_before == 2);
+  CHECK(minimal->nonzero_after == 1);
+  CHECK(minimal->decisions_after == 2);
+  CHECK(minimal->repro.decisions[0].value == 0);
+  CHECK(corosim::replay_repro(minimal->repro, body)->signature_matches);
+}
+
 TEST_CASE("a replay that leaves its recording stops at the first divergent decision", "[repro][replay]") {
   const corosim::Scenario* race = corosim::ScenarioRegistry::global().find("race/lost_update");
   auto failure = first_failure(*race);
@@ -217,6 +292,18 @@ TEST_CASE("a replay that leaves its recording stops at the first divergent decis
   auto short_outcome = corosim::replay_repro(truncated, race->body);
   REQUIRE(short_outcome.ok());
   CHECK_THAT(*short_outcome->divergence, Catch::Contains("the recording has only 1 decisions"));
+
+  // Longer than the run (mutation guarded: the end-of-run check removed):
+  // the run ends with recorded decisions left over, which is a divergence.
+  Repro longer = corosim::make_repro(race->name, "random", failure->second, failure->first);
+  const std::size_t recorded = longer.decisions.size();
+  longer.decisions.push_back(longer.decisions.back());
+  auto long_outcome = corosim::replay_repro(longer, race->body);
+  REQUIRE(long_outcome.ok());
+  REQUIRE(long_outcome->divergence.has_value());
+  CHECK_THAT(*long_outcome->divergence,
+             Catch::Contains("the run ended after " + std::to_string(recorded) + " of the " +
+                             std::to_string(recorded + 1) + " recorded decisions"));
 
   // --continue: a strategy takes over and the run goes on to its own end.
   corosim::ReplayOptions options;
