@@ -3,16 +3,22 @@
 # bounded number of executions (seed 1, so a run is the same every time), from
 # its seed corpus, and checks each against its scenario's expectation (as
 # `CLI list` prints it):
-# - a scenario that must fail: its fuzzer must crash, and the crash input,
-#   imported with `CLI import-fuzz`, must replay as the same failure;
+# - a scenario that must fail: its fuzzer must crash, the crash input,
+#   imported with `CLI import-fuzz`, must replay as the same failure, and that
+#   failure must be one the scenario expects (its checker, at a known
+#   location);
 # - a scenario that passes, and the parsers: no crash.
 # FUZZ_CHECK_RUNS (default 3000) and FUZZ_CHECK_PARSER_RUNS (default 20000)
-# bound the executions.
+# bound the executions. FUZZ_CHECK_SCENARIOS (default fuzz/scenarios.txt) and
+# FUZZ_CHECK_PARSERS (default both parser fuzzers) choose what is checked
+# (tests/fuzz/check_test.sh runs it on stand-ins).
 out=$1
 cli=$2
 runs=${FUZZ_CHECK_RUNS:-3000}
 parser_runs=${FUZZ_CHECK_PARSER_RUNS:-20000}
 src=$(cd "$(dirname "$0")/.." && pwd)
+scenarios=${FUZZ_CHECK_SCENARIOS:-$src/fuzz/scenarios.txt}
+parsers=${FUZZ_CHECK_PARSERS-repro_parser_fuzzer flag_values_fuzzer}
 . "$src/fuzz/names.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -37,7 +43,7 @@ run_fuzzer() {
 
 executions() { sed -n 's/^stat::number_of_executed_units: *//p' "$work/$1/log"; }
 
-for parser in repro_parser_fuzzer flag_values_fuzzer; do
+for parser in $parsers; do
   if run_fuzzer "$parser" "$parser_runs"; then
     report "$parser" "$(executions "$parser") executions, no crash"
   else
@@ -75,8 +81,17 @@ while read -r name; do
     head -n 8 "$work/$target/replay"; continue
   fi
   checker=$(sed -n 's/^  failed: \([^ ]*\) at .*/\1/p' "$work/$target/import")
-  report "$target" "failed with $checker after $(executions "$target") executions; repro replays it"
-done < "$src/fuzz/scenarios.txt"
+  location=$(sed -n 's/^  failed: [^ ]* at \(.*\)$/\1/p' "$work/$target/import")
+  # The crash must be the failure the scenario expects (fails:a|b), not any.
+  case "|${expectation#fails:}|" in
+    *"|$checker|"*) ;;
+    *) fail "$target" "failed with ${checker:-?} at ${location:-?}, but $name $expectation"; continue ;;
+  esac
+  if [ -z "$location" ] || [ "$location" = "?" ]; then
+    fail "$target" "failed with $checker at an unknown location"; continue
+  fi
+  report "$target" "failed with $checker at $location after $(executions "$target") executions; repro replays it"
+done < "$scenarios"
 
 if [ "$failed" -ne 0 ]; then
   echo "fuzz/check.sh: $failed fuzzer(s) did not meet their expectation" >&2

@@ -1,0 +1,66 @@
+#!/bin/bash -eu
+# tests/fuzz/check_test.sh FUZZ_DIR: fuzz/check.sh and fuzz/measure.sh on
+# stand-in fuzzers and a stand-in CLI. Guards their comparison of a crash with
+# the expectation: a fuzzer that finds a failure of another checker than its
+# scenario expects must fail the check and not count as found in the
+# measurement, and one that finds the expected checker must pass and count.
+check_sh=$1/check.sh
+measure_sh=$1/measure.sh
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/out"
+
+# A fuzzer that "crashes" at once, as libFuzzer does: an artifact, exit 1.
+for target in demo_right_fuzzer demo_wrong_fuzzer; do
+  cat > "$work/out/$target" <<'FUZZER'
+#!/bin/bash
+for arg in "$@"; do case "$arg" in -artifact_prefix=*) prefix=${arg#-artifact_prefix=} ;; esac; done
+echo "stat::number_of_executed_units: 7"
+printf 'x' > "${prefix}crash-0"
+exit 1
+FUZZER
+  chmod +x "$work/out/$target"
+done
+
+# The CLI: both scenarios expect a deadlock; the inputs fail with a deadlock
+# (demo/right) or a check (demo/wrong), and every repro replays.
+cat > "$work/cli" <<'CLI'
+#!/bin/bash
+case "$1" in
+  list) printf 'demo/right fails:deadlock demo.cpp:1\ndemo/wrong fails:deadlock|futurelock demo.cpp:2\n' ;;
+  import-fuzz)
+    out=$5
+    touch "$out"
+    if [ "$2" = demo/right ]; then echo "  failed: deadlock at demo.cpp:10"; else echo "  failed: check at demo.cpp:20"; fi
+    exit 0 ;;
+  replay) echo "the run matches the recording"; exit 1 ;;
+esac
+CLI
+chmod +x "$work/cli"
+
+run_check() {
+  printf '%s\n' "$@" > "$work/scenarios.txt"
+  set +e
+  FUZZ_CHECK_SCENARIOS="$work/scenarios.txt" FUZZ_CHECK_PARSERS="" "$check_sh" "$work/out" "$work/cli" > "$work/log" 2>&1
+  status=$?
+  set -e
+  cat "$work/log"
+}
+
+run_check demo/right
+[ "$status" -eq 0 ] || { echo "FAIL: the expected checker was refused"; exit 1; }
+grep -q "failed with deadlock at demo.cpp:10" "$work/log" || { echo "FAIL: no report of the failure"; exit 1; }
+
+run_check demo/wrong
+[ "$status" -ne 0 ] || { echo "FAIL: a crash with the wrong checker passed fuzz/check.sh"; exit 1; }
+grep -q "failed with check at demo.cpp:20, but demo/wrong fails:deadlock|futurelock" "$work/log" ||
+  { echo "FAIL: the refusal does not name both"; exit 1; }
+
+# The measurement: what fired is recorded, and only the expected checker is found.
+"$measure_sh" "$work/out" "$work/cli" 1 > "$work/table" 2>&1 || { cat "$work/table"; echo "FAIL: measure.sh failed"; exit 1; }
+cat "$work/table"
+grep -q '^| `demo/right` | deadlock | deadlock | 7 | .* | 1/1 |' "$work/table" ||
+  { echo "FAIL: the expected crash is not counted"; exit 1; }
+grep -qF '| `demo/wrong` | deadlock\|futurelock | check | - | - | 0/1 |' "$work/table" ||
+  { echo "FAIL: a crash with the wrong checker counted as found, or its checker is not shown"; exit 1; }
+echo "fuzz/check.sh and fuzz/measure.sh compare crashes with expectations: ok"
