@@ -31,6 +31,7 @@ struct MinimizeResult {
 
 // The repro must reproduce its own failure (strictly) on body; otherwise a
 // FailedPrecondition error says what happened instead.
+// At most max_replays replays in all, the strict check of the repro included.
 absl::StatusOr<MinimizeResult> minimize_repro(const Repro& repro, const MainFactory& body,
                                               std::uint64_t max_replays = 2000);
 

@@ -19,6 +19,16 @@ Task<void> remembers_previous_runs() {
   co_await child;
 }
 
+// Fails on every run, at a different place on every other run: a failure
+// that would not reproduce from its repro.
+int failing_calls = 0;
+Task<void> fails_differently() {
+  auto child = corosim::spawn([]() -> Task<void> { co_await corosim::yield_now(); });
+  if (++failing_calls % 2 == 0) co_await corosim::yield_now();
+  co_await child;
+  CORO_CHECK_MSG(false, "always");
+}
+
 Task<void> replays() {
   auto child = corosim::spawn([]() -> Task<void> { co_await corosim::yield_now(); });
   co_await child;
@@ -49,4 +59,20 @@ TEST_CASE("the determinism check names the first diverging event", "[explore][de
   const corosim::ScenarioReport unchecked = corosim::explore_scenario(scenario, options).value();
   CHECK(unchecked.determinism_checks == 0);
   CHECK(unchecked.met);  // without the check, the difference goes unseen
+}
+
+// Guards --determinism-check on failing runs (it once checked passing runs
+// only, while its help says every Nth run): a failure that does not replay
+// is reported as nondeterminism, not as the failure.
+TEST_CASE("the determinism check covers failing runs too", "[explore][determinism]") {
+  corosim::Scenario scenario{
+      "test/fails_differently", corosim::fails_with(corosim::Checker::check), &fails_differently, {}};
+  corosim::ExploreOptions options;
+  options.seed_count = 4;
+  options.determinism_check_every = 1;
+  const corosim::ScenarioReport report = corosim::explore_scenario(scenario, options).value();
+  CHECK(report.determinism_checks == 4);
+  REQUIRE(report.first_unexpected.has_value());
+  CHECK(report.first_unexpected->failure->checker == corosim::Checker::nondeterminism);
+  CHECK_FALSE(report.met);
 }

@@ -270,6 +270,12 @@ TEST_CASE("minimisation zeroes the choices the failure does not need", "[repro][
   CHECK(minimal->decisions_after == 2);
   CHECK(minimal->repro.decisions[0].value == 0);
   CHECK(corosim::replay_repro(minimal->repro, body)->signature_matches);
+  // --max-replays is exact: the strict check counts.
+  for (std::uint64_t budget : {1, 3}) {
+    auto capped = corosim::minimize_repro(repro, body, budget);
+    REQUIRE(capped.ok());
+    CHECK(capped->replays == budget);
+  }
 }
 
 TEST_CASE("a replay that leaves its recording stops at the first divergent decision", "[repro][replay]") {
