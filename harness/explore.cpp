@@ -106,8 +106,7 @@ class Explorer {
 
   RunResult judge(std::uint64_t seed, RunResult result, const SimOptions& sim, const Trace& trace) {
     const std::uint64_t every = options_.determinism_check_every;
-    if (every != 0 && report_.runs % every == 0)
-      check_determinism(seed, result, sim, trace);
+    if (every != 0 && report_.runs % every == 0) check_determinism(seed, result, sim, trace);
     ++report_.runs;
     if (result.cancelled()) {
       ++report_.cancel_points;
