@@ -122,12 +122,13 @@ std::string Context::describe_pending() const {
 
 bool Context::check_cancel_liveness(bool at_end) {
   const std::uint64_t bound = executor_->stop_max_ns();
+  if (bound == 0) return false;  // the checker is off
   const std::uint64_t now = executor_->now_ns();
   for (const std::weak_ptr<ExternalCanceller::State>& weak : cancellers_) {
     std::shared_ptr<ExternalCanceller::State> state = weak.lock();
     if (!state || state->emitted == net::cancellation_type::none || !state->watching || state->reported)
       continue;
-    if (!at_end && (bound == 0 || now < state->emitted_at_ns + bound)) continue;
+    if (!at_end && now < state->emitted_at_ns + bound) continue;
     state->reported = true;
     const double seconds = static_cast<double>(now - state->emitted_at_ns) / 1e9;
     executor_->report_failure(

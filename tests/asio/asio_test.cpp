@@ -729,4 +729,9 @@ TEST_CASE("asio: a watched coroutine that carries on after its cancellation fail
   CHECK(polite.passed());
   CHECK(polite.injections.size() == 1);
   CHECK(run_random(on_asio(supervise<true>), 0).passed());  // never cancelled: nothing to watch
+  corosim::SimOptions unbounded = at_first_point;
+  unbounded.stop_max_ns = 0;  // the checker off: the stubborn worker runs its hundred beats
+  const corosim::RunResult off = run_random(on_asio(supervise<true>), 0, unbounded);
+  INFO(message_of(off));
+  CHECK(checker_of(off) != "cancel-liveness");
 }
