@@ -40,6 +40,14 @@ bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
   return false;
 }
 
+// The next cancellation point, recorded as the options ask (its site, and
+// whether its canceller is external).
+std::uint64_t Simulator::number_point(const SourceLoc& where, bool external) {
+  if (options_.record_cancel_sites && cancel_sites_.size() < kSitesMax) cancel_sites_.push_back(where);
+  if (options_.record_cancel_kinds) external_points_.push_back(external);
+  return cancel_points_++;
+}
+
 // A suspension point of a fiber that has a canceller: numbered if the
 // canceller can act here, and the plan's injection, if it chooses this point.
 // nullopt: the await goes on as usual.
@@ -57,9 +65,7 @@ std::optional<AwaitAction> Simulator::cancellation_point(Fiber& fiber, const Sou
   // await, where the fiber really waits.
   if (fiber.awaiting_call || fiber.shield_depth != 0 || !canceller_can_act(fiber)) return std::nullopt;
   const bool external = fiber.canceller == Canceller::external;
-  const std::uint64_t point = cancel_points_++;
-  if (options_.record_cancel_sites && cancel_sites_.size() < kSitesMax) cancel_sites_.push_back(where);
-  if (options_.record_cancel_kinds) external_points_.push_back(external);
+  const std::uint64_t point = number_point(where, external);
   const std::optional<CancelMode> mode = cancel_here(point, where, external);
   if (!mode) return std::nullopt;
   injections_.push_back(CancelInjection{point, *mode, where, fiber.id, fiber.canceller, fiber.canceller_at,
@@ -73,10 +79,7 @@ std::optional<AwaitAction> Simulator::cancellation_point(Fiber& fiber, const Sou
 // fiber's, acting at once when the plan says so; how it acts is its own.
 bool Simulator::Hooks::external_point(const SourceLoc& where, const char* what) {
   Simulator& sim = simulator_;
-  const std::uint64_t point = sim.cancel_points_++;
-  if (sim.options_.record_cancel_sites && sim.cancel_sites_.size() < kSitesMax)
-    sim.cancel_sites_.push_back(where);
-  if (sim.options_.record_cancel_kinds) sim.external_points_.push_back(true);
+  const std::uint64_t point = sim.number_point(where, true);
   const std::optional<CancelMode> mode = sim.cancel_here(point, where, true);
   if (!mode) return false;
   const Fiber* fiber = current_fiber();
