@@ -107,15 +107,8 @@ net::awaitable<void> check_cancel_safety(CancelSafetySpec<State> spec,
     }
   }
   const std::string observed = spec.observe(state);
-
-  CancelSafety verdict = CancelSafety::unsafe;
-  if (retry_error.empty() && observed == expected) {
-    verdict = CancelSafety::total;
-  } else if (spec.invariant && spec.invariant(state)) {
-    verdict = CancelSafety::partial;
-  } else if (spec.rejects_use && spec.rejects_use(state)) {
-    verdict = CancelSafety::terminal;
-  }
+  const CancelSafety verdict =
+      corosim::detail::cancel_safety_verdict(spec, state, expected, observed, retry_error);
   if (verdict > detail::required_for(type)) {
     detail::report(spec.claim, type, verdict, expected, observed, retry_error, where);
   }

@@ -57,6 +57,18 @@ struct CancelSafetySpec {
 };
 
 namespace detail {
+// The strongest class the state after a cancellation and a retry is in: the
+// same as the uncancelled run's, the spec's invariant, its rejects_use. Spec
+// is a CancelSafetySpec (this one or asio's).
+template <class Spec, class State>
+CancelSafety cancel_safety_verdict(const Spec& spec, const State& state, const std::string& expected,
+                                   const std::string& observed, const std::string& retry_error) {
+  if (retry_error.empty() && observed == expected) return CancelSafety::total;
+  if (spec.invariant && spec.invariant(state)) return CancelSafety::partial;
+  if (spec.rejects_use && spec.rejects_use(state)) return CancelSafety::terminal;
+  return CancelSafety::unsafe;
+}
+
 void report_cancel_safety(CancelSafety claim, CancelSafety verdict, const std::string& expected,
                           const std::string& observed, const std::string& retry_error,
                           const std::source_location& where);
@@ -87,15 +99,7 @@ Task<void> check_cancel_safety(CancelSafetySpec<State> spec,
     }
   }
   const std::string observed = spec.observe(state);
-
-  CancelSafety verdict = CancelSafety::unsafe;
-  if (retry_error.empty() && observed == expected) {
-    verdict = CancelSafety::total;
-  } else if (spec.invariant && spec.invariant(state)) {
-    verdict = CancelSafety::partial;
-  } else if (spec.rejects_use && spec.rejects_use(state)) {
-    verdict = CancelSafety::terminal;
-  }
+  const CancelSafety verdict = detail::cancel_safety_verdict(spec, state, expected, observed, retry_error);
   if (verdict > spec.claim) {
     detail::report_cancel_safety(spec.claim, verdict, expected, observed, retry_error, where);
   }
