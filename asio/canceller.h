@@ -73,6 +73,10 @@ class ExternalCanceller {
     bool reported = false;  // cancel-liveness already reported
     // At an external point: emits if the plan acts here.
     void consider();
+    // It emitted and the watched body has not finished (cancel-liveness), not yet reported.
+    bool owes_finish() const noexcept {
+      return emitted != net::cancellation_type::none && watching && !reported;
+    }
   };
 
  private:

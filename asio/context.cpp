@@ -126,8 +126,7 @@ bool Context::check_cancel_liveness(bool at_end) {
   const std::uint64_t now = executor_->now_ns();
   for (const std::weak_ptr<ExternalCanceller::State>& weak : cancellers_) {
     std::shared_ptr<ExternalCanceller::State> state = weak.lock();
-    if (!state || state->emitted == net::cancellation_type::none || !state->watching || state->reported)
-      continue;
+    if (!state || !state->owes_finish()) continue;
     if (!at_end && now < state->emitted_at_ns + bound) continue;
     state->reported = true;
     const double seconds = static_cast<double>(now - state->emitted_at_ns) / 1e9;
@@ -205,8 +204,7 @@ std::uint64_t Context::next_deadline_ns() {
   if (const std::uint64_t bound = executor_->stop_max_ns(); bound != 0 && !closing_) {
     for (const std::weak_ptr<ExternalCanceller::State>& weak : cancellers_) {
       std::shared_ptr<ExternalCanceller::State> state = weak.lock();
-      if (!state || state->emitted == net::cancellation_type::none || !state->watching || state->reported)
-        continue;
+      if (!state || !state->owes_finish()) continue;
       liveness = std::min(liveness, state->emitted_at_ns + bound);
     }
   }

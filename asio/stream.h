@@ -37,6 +37,35 @@
 
 namespace corosim::asio {
 
+namespace detail {
+
+// Runs a completion handler with args as a step of its own, on its associated
+// executor (io when it has none): asio's rule that an operation never
+// completes inside its initiating function.
+template <class Handler, class... Args>
+void post_completion(Handler handler, const net::any_io_executor& io, Args... args) {
+  auto executor = net::get_associated_executor(handler, io);
+  net::post(executor, [h = std::move(handler), ... values = std::move(args)]() mutable {
+    std::move(h)(std::move(values)...);
+  });
+}
+
+// Completes an operation that waited (a Stream read, an accept): no longer
+// pending for the reports (asio/tracking.h), its cancellation slot cleared —
+// unless the completion comes from the slot's own handler, which must not be
+// cleared while it runs — and its handler posted.
+template <class Handler, class... Args>
+void complete_waiting(tracking::Tracked& operation, Handler& handler, const net::any_io_executor& io,
+                      bool cancelled, Args... args) {
+  tracking::completed(operation);
+  operation.corosim_operation = 0;
+  auto slot = net::get_associated_cancellation_slot(handler);
+  if (slot.is_connected() && !cancelled) slot.clear();
+  post_completion(std::move(handler), io, std::move(args)...);
+}
+
+}  // namespace detail
+
 struct StreamOptions {
   // A read returns 1..available bytes (a decision); off: all that fit.
   bool partial_reads = true;
@@ -138,12 +167,7 @@ template <class Handler>
 struct Stream::PendingReadOf final : PendingRead {
   PendingReadOf(Handler h, net::any_io_executor io) : handler(std::move(h)), io_executor(std::move(io)) {}
   void complete(net::error_code error, std::size_t bytes, bool cancelled) override {
-    tracking::completed(*this);
-    corosim_operation = 0;
-    auto slot = net::get_associated_cancellation_slot(handler);
-    if (slot.is_connected() && !cancelled) slot.clear();
-    auto executor = net::get_associated_executor(handler, io_executor);
-    net::post(executor, [h = std::move(handler), error, bytes]() mutable { std::move(h)(error, bytes); });
+    detail::complete_waiting(*this, handler, io_executor, cancelled, error, bytes);
   }
   Handler handler;
   net::any_io_executor io_executor;
@@ -208,8 +232,7 @@ auto Stream::async_write_some(const ConstBuffers& buffers, Token&& token) {
       }
       bytes = send(shared_, 1 - side_, pieces);
     }
-    auto executor = net::get_associated_executor(handler, executor_);
-    net::post(executor, [h = std::move(handler), error, bytes]() mutable { std::move(h)(error, bytes); });
+    detail::post_completion(std::move(handler), executor_, error, bytes);
   };
   return net::async_initiate<Token, void(net::error_code, std::size_t)>(initiation, token, buffers);
 }

@@ -95,8 +95,11 @@ class tcp::socket {
         stream_(std::make_unique<Stream>(std::move(stream))),
         local_(local),
         remote_(remote) {}
-  // Connects to `peer` now: true, or the error.
+  // Connects to `peer` now: no error, or the error.
   net::error_code connect_now(const endpoint_type& peer);
+  // A read or write on a socket not connected: bad_descriptor, posted.
+  template <class Token>
+  auto refuse_transfer(Token&& token);
 
   executor_type executor_;
   std::unique_ptr<Stream> stream_;  // null: not connected, or closed
@@ -157,38 +160,29 @@ class tcp::acceptor {
 template <class Token>
 auto tcp::socket::async_connect(const endpoint_type& peer, Token&& token) {
   auto initiation = [this](auto handler, const endpoint_type& to) {
-    const net::error_code error = connect_now(to);
-    auto executor = net::get_associated_executor(handler, executor_);
-    net::post(executor, [h = std::move(handler), error]() mutable { std::move(h)(error); });
+    detail::post_completion(std::move(handler), executor_, connect_now(to));
   };
   return net::async_initiate<Token, void(net::error_code)>(initiation, token, peer);
 }
 
+template <class Token>
+auto tcp::socket::refuse_transfer(Token&& token) {
+  auto refuse = [executor = executor_](auto handler) {
+    detail::post_completion(std::move(handler), executor, net::error_code(net::error::bad_descriptor),
+                            std::size_t{0});
+  };
+  return net::async_initiate<Token, void(net::error_code, std::size_t)>(refuse, token);
+}
+
 template <class MutableBuffers, class Token>
 auto tcp::socket::async_read_some(const MutableBuffers& buffers, Token&& token) {
-  if (!stream_) {
-    auto refuse = [executor = executor_](auto handler) {
-      auto to = net::get_associated_executor(handler, executor);
-      net::post(to, [h = std::move(handler)]() mutable {
-        std::move(h)(net::error_code(net::error::bad_descriptor), std::size_t{0});
-      });
-    };
-    return net::async_initiate<Token, void(net::error_code, std::size_t)>(refuse, token);
-  }
+  if (!stream_) return refuse_transfer(std::forward<Token>(token));
   return stream_->async_read_some(buffers, std::forward<Token>(token));
 }
 
 template <class ConstBuffers, class Token>
 auto tcp::socket::async_write_some(const ConstBuffers& buffers, Token&& token) {
-  if (!stream_) {
-    auto refuse = [executor = executor_](auto handler) {
-      auto to = net::get_associated_executor(handler, executor);
-      net::post(to, [h = std::move(handler)]() mutable {
-        std::move(h)(net::error_code(net::error::bad_descriptor), std::size_t{0});
-      });
-    };
-    return net::async_initiate<Token, void(net::error_code, std::size_t)>(refuse, token);
-  }
+  if (!stream_) return refuse_transfer(std::forward<Token>(token));
   return stream_->async_write_some(buffers, std::forward<Token>(token));
 }
 
@@ -196,14 +190,7 @@ template <class Handler>
 struct tcp::acceptor::PendingAcceptOf final : PendingAccept {
   PendingAcceptOf(Handler h, executor_type io) : handler(std::move(h)), io_executor(std::move(io)) {}
   void complete(net::error_code error, tcp::socket peer, bool cancelled) override {
-    tracking::completed(*this);
-    corosim_operation = 0;
-    auto slot = net::get_associated_cancellation_slot(handler);
-    if (slot.is_connected() && !cancelled) slot.clear();
-    auto executor = net::get_associated_executor(handler, io_executor);
-    net::post(executor, [h = std::move(handler), error, p = std::move(peer)]() mutable {
-      std::move(h)(error, std::move(p));
-    });
+    detail::complete_waiting(*this, handler, io_executor, cancelled, error, std::move(peer));
   }
   Handler handler;
   executor_type io_executor;
