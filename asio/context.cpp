@@ -86,20 +86,6 @@ bool Context::operation_completed(const tracking::Tracked& operation) noexcept {
   return timer;
 }
 
-namespace detail {
-
-TimerJitter::~TimerJitter() {
-  if (node_.armed) node_.fiber->executor->cancel_timer(node_);
-}
-
-void TimerJitter::await_suspend(std::coroutine_handle<>) {
-  node_.fiber = current_fiber();
-  node_.deadline_ns = node_.fiber->executor->now_ns();
-  node_.fiber->executor->arm_timer(node_);
-}
-
-}  // namespace detail
-
 std::string Context::describe_pending() const {
   if (operations_.empty()) return {};
   std::string text = absl::StrCat("\n  ", operations_.size(), " asio operation(s) pending:");

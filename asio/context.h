@@ -22,7 +22,6 @@
 // scenario's body: asio/scenario.h).
 #pragma once
 
-#include <coroutine>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -42,28 +41,21 @@
 #include "corosim/runtime/real_time.h"
 #include "corosim/runtime/spawn.h"
 #include "corosim/runtime/task.h"
+#include "corosim/runtime/time.h"
 
 namespace corosim::asio {
 
 class Context;
 
 namespace detail {
-// Suspends on a simulator timer due now, which the run's jitter delays by a
-// decided fraction: an asio timer's completion arrives late as a corosim
-// timer's would.
-class [[nodiscard]] TimerJitter {
+// A sleep until now that always suspends: its simulator timer, due at once,
+// is delayed by the run's jitter (a decided fraction), so an asio timer's
+// completion arrives late as a corosim timer's would.
+class [[nodiscard]] TimerJitter : public corosim::detail::SleepAwaiter {
  public:
   static constexpr const char* corosim_what = "asio timer jitter";
-  TimerJitter() = default;
-  TimerJitter(const TimerJitter&) = delete;
-  TimerJitter& operator=(const TimerJitter&) = delete;
-  ~TimerJitter();
+  TimerJitter() : SleepAwaiter(corosim::now()) {}
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<>);
-  void await_resume() const noexcept {}
-
- private:
-  TimerNode node_;
 };
 }  // namespace detail
 
@@ -191,7 +183,6 @@ class Context final : public ExternalSource {
   // The next handler started delivers a timer's firing: it waits out the
   // run's timer jitter first (a decision, as for the simulator's timers).
   void timer_completing(bool fired) noexcept { late_timer_next_ = fired && jitter_; }
-  std::size_t operations_pending() const noexcept { return operations_.size(); }
   // "\n  N asio operation(s) pending:" and one line per operation, oldest first.
   std::string describe_pending() const override;
 
