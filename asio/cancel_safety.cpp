@@ -2,9 +2,6 @@
 
 #include <asio/experimental/channel_error.hpp>
 
-#include "corosim/executor/executor.h"
-#include "corosim/runtime/usage_error.h"
-
 namespace corosim::asio::detail {
 
 net::cancellation_type_t types_for(CancelSafety claim) noexcept {
@@ -17,6 +14,12 @@ net::cancellation_type_t types_for(CancelSafety claim) noexcept {
     case CancelSafety::unsafe: break;
   }
   return net::cancellation_type::terminal;
+}
+
+const char* type_name(net::cancellation_type_t type) noexcept {
+  if ((type & net::cancellation_type::total) != net::cancellation_type::none) return "total";
+  if ((type & net::cancellation_type::partial) != net::cancellation_type::none) return "partial";
+  return "terminal";
 }
 
 CancelSafety required_for(net::cancellation_type_t type) noexcept {
@@ -34,37 +37,6 @@ bool is_cancellation(const std::exception_ptr& error) noexcept {
   } catch (...) {
   }
   return false;
-}
-
-std::string describe(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-  }
-  return "an exception that is not a std::exception";
-}
-
-namespace {
-const char* type_name(net::cancellation_type_t type) noexcept {
-  if ((type & net::cancellation_type::total) != net::cancellation_type::none) return "total";
-  if ((type & net::cancellation_type::partial) != net::cancellation_type::none) return "partial";
-  return "terminal";
-}
-}  // namespace
-
-void report(CancelSafety claim, net::cancellation_type_t type, CancelSafety verdict,
-            const std::string& expected, const std::string& observed, const std::string& retry_error,
-            const std::source_location& where) {
-  std::string message = std::string("claimed ") + cancel_safety_name(claim) + " and took a " +
-                        type_name(type) + " cancellation, but this run is " + cancel_safety_name(verdict) +
-                        ": after the cancellation and a retry the state is \"" + observed +
-                        "\", the uncancelled operation leaves \"" + expected + "\"";
-  if (!retry_error.empty()) message += "; the retry threw: " + retry_error;
-  Executor* executor = current_executor();
-  if (executor == nullptr) throw UsageError("corosim::asio::check_cancel_safety() is for simulated runs");
-  executor->report_failure(Checker::cancel_safety, std::move(message), SourceLoc::from(where));
 }
 
 }  // namespace corosim::asio::detail

@@ -31,6 +31,7 @@
 
 #include "corosim/asio/canceller.h"
 #include "corosim/asio/net.h"
+#include "corosim/executor/fiber.h"
 #include "corosim/runtime/cancel_safety.h"
 
 namespace corosim::asio {
@@ -56,10 +57,8 @@ net::cancellation_type_t types_for(CancelSafety claim) noexcept;
 // The verdict an operation cancelled with `type` must reach at least.
 CancelSafety required_for(net::cancellation_type_t type) noexcept;
 bool is_cancellation(const std::exception_ptr& error) noexcept;
-std::string describe(const std::exception_ptr& error);
-void report(CancelSafety claim, net::cancellation_type_t type, CancelSafety verdict,
-            const std::string& expected, const std::string& observed, const std::string& retry_error,
-            const std::source_location& where);
+// "total", "partial" or "terminal": the strongest type in `type`.
+const char* type_name(net::cancellation_type_t type) noexcept;
 
 template <class State>
 net::awaitable<void> let_every_type_through(const CancelSafetySpec<State>& spec, State& state) {
@@ -103,14 +102,16 @@ net::awaitable<void> check_cancel_safety(CancelSafetySpec<State> spec,
         co_await spec.operation(state);
       }
     } catch (...) {
-      retry_error = detail::describe(std::current_exception());  // a terminal object rejects the retry
+      retry_error = corosim::detail::describe_exception(
+          std::current_exception());  // a terminal object rejects the retry
     }
   }
   const std::string observed = spec.observe(state);
   const CancelSafety verdict =
       corosim::detail::cancel_safety_verdict(spec, state, expected, observed, retry_error);
   if (verdict > detail::required_for(type)) {
-    detail::report(spec.claim, type, verdict, expected, observed, retry_error, where);
+    corosim::detail::report_cancel_safety(spec.claim, verdict, expected, observed, retry_error, where,
+                                          detail::type_name(type));
   }
 }
 

@@ -71,7 +71,7 @@ CancelSafety cancel_safety_verdict(const Spec& spec, const State& state, const s
 
 void report_cancel_safety(CancelSafety claim, CancelSafety verdict, const std::string& expected,
                           const std::string& observed, const std::string& retry_error,
-                          const std::source_location& where);
+                          const std::source_location& where, const char* took = nullptr);
 }  // namespace detail
 
 template <class State>
