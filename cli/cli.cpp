@@ -39,7 +39,8 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
   CLI::App* run =
       app.add_subcommand("run",
                          "Explore scenarios under a strategy, one run per seed, and judge each against its "
-                         "expectation (exit 0: all met, 1: one did not, 2: usage error)");
+                         "expectation (exit 0: all met, 1: one did not, 2: usage error, 3: all met but a "
+                         "--regressions repro is stale)");
   run->add_option("scenarios", flags.patterns, "Scenario names or globs (default: every scenario)");
   RunOptions given;
   auto* seed_option = run->add_option("--seed", flags.seed, "Run exactly this seed (env COROSIM_SEED)");
@@ -90,8 +91,9 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
                   "Write a repro file per distinct failure (scenario, checker, location) into "
                   "DIR (env COROSIM_OUT)");
   run->add_option("--regressions", flags.regressions_dir,
-                  "Replay every *.repro in DIR whose scenario is selected, before exploring; each "
-                  "must meet its scenario's expectation");
+                  "Replay every *.repro in DIR whose scenario is selected, before exploring: each is "
+                  "fixed, reproduced, a new failure or stale (no longer replays), and must meet its "
+                  "scenario's expectation (expected to pass: stay fixed; expected to fail: reproduce)");
   run->add_flag("--quiet", flags.quiet,
                 "No progress display (on a terminal one line, redrawn; otherwise a line every 10 s)");
   run->add_option("--shard", flags.shard_text,
@@ -166,7 +168,8 @@ void add_merge_command(CLI::App& app, cli::MergeFlags& merge_flags) {
   CLI::App* merge = app.add_subcommand(
       "merge",
       "Combine the --json summaries of `run --shard I/N` (every shard, once) into one verdict "
-      "(exit 0: all met, 1: one did not, 2: usage error or summaries that are not shards of one run)");
+      "(exit 0: all met, 1: one did not, 2: usage error or summaries that are not shards of one run, "
+      "3: all met but a regression repro is stale)");
   merge->add_option("summaries", merge_flags.inputs, "The shards' --json files")->required();
   merge->add_option("--json", merge_flags.json_path, "Write the merged summary to FILE");
 }

@@ -188,47 +188,4 @@ int command_minimize(const char* argv0, const MinimizeFlags& flags) {
   return kExitMet;
 }
 
-absl::StatusOr<std::size_t> replay_regressions(const std::string& folder,
-                                               const std::vector<const Scenario*>& selected) {
-  std::error_code error;
-  if (!fs::is_directory(folder, error)) {
-    return absl::NotFoundError(absl::StrCat("--regressions: '", folder, "' is not a folder"));
-  }
-  std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(folder, error)) {
-    if (entry.path().extension() == ".repro") files.push_back(entry.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  std::size_t not_met = 0;
-  std::size_t replayed = 0;
-  for (const std::string& file : files) {
-    auto loaded = load_repro(file);
-    if (!loaded.ok()) return loaded.status();
-    if (std::find(selected.begin(), selected.end(), loaded->scenario) == selected.end()) continue;
-    ++replayed;
-    auto outcome = replay_repro(loaded->repro, loaded->scenario->body);
-    if (!outcome.ok()) return outcome.status();
-    const Expectation& expect = loaded->scenario->expect;
-    std::string verdict;
-    bool met = false;
-    if (outcome->divergence) {
-      verdict = "diverged from the recording: the code changed; re-record it (run --out) or delete it";
-    } else if (expect.expects_failure()) {
-      met = !outcome->run.passed() && expect.allows(outcome->run.failure->checker);
-      verdict = met ? absl::StrCat("fails with ", checker_name(outcome->run.failure->checker), " as expected")
-                    : absl::StrCat("expected to fail with ", expect.checker_names(" or "), ", ",
-                                   describe_outcome(outcome->run));
-    } else {
-      met = outcome->run.passed();
-      verdict = met ? std::string("passes (the bug stays fixed)") : describe_outcome(outcome->run);
-    }
-    if (!met) ++not_met;
-    std::cout << absl::StrFormat("  %-4s  regression %s: %s %s\n", met ? "ok" : "FAIL",
-                                 fs::path(file).filename().string(), loaded->repro.scenario, verdict);
-  }
-  std::cout << absl::StrFormat("  %d regression(s) replayed from %s, %d did not meet their expectation\n\n",
-                               replayed, folder, not_met);
-  return not_met;
-}
-
 }  // namespace corosim::cli

@@ -1,6 +1,6 @@
 // The repro side of the command line: `replay`, `minimize`, and the pieces
-// `run` uses to write repros (--out) and replay a regression corpus
-// (--regressions). Internal to cli/.
+// `run` uses to write repros (--out) and load them (--regressions). Internal
+// to cli/.
 #pragma once
 
 #include <cstdint>
@@ -45,12 +45,5 @@ std::string file_stem(const std::string& path);
 
 int command_replay(const char* argv0, const ReplayFlags& flags);
 int command_minimize(const char* argv0, const MinimizeFlags& flags);
-
-// Replays every *.repro in folder whose scenario is among selected (sorted by
-// file name), prints a line each, and judges it against its scenario's
-// expectation. Returns how many did not meet it; an error for an unreadable
-// folder, a malformed repro or an unknown scenario.
-absl::StatusOr<std::size_t> replay_regressions(const std::string& folder,
-                                               const std::vector<const Scenario*>& selected);
 
 }  // namespace corosim::cli

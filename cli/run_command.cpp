@@ -19,6 +19,7 @@
 #include "nlohmann/json.hpp"
 #include "corosim/cli/exit.h"
 #include "corosim/cli/progress.h"
+#include "corosim/cli/regressions.h"
 #include "corosim/cli/replay_commands.h"
 #include "corosim/replay/replay.h"
 #include "corosim/replay/repro_writer.h"
@@ -520,7 +521,7 @@ void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& 
 }
 
 absl::Status write_run_json(const RunFlags& flags, RunPlan& plan, const std::vector<ScenarioRun>& runs,
-                            std::size_t met) {
+                            std::size_t met, const std::optional<RegressionReport>& regressions) {
   nlohmann::json scenarios = nlohmann::json::array();
   for (const ScenarioRun& run : runs) scenarios.push_back(report_json(run.report, run.choice));
   const Shard& shard = flags.shard;
@@ -531,6 +532,7 @@ absl::Status write_run_json(const RunFlags& flags, RunPlan& plan, const std::vec
       {"shard", shard.count > 1 ? nlohmann::json{{"index", shard.index}, {"count", shard.count}}
                                 : nlohmann::json(nullptr)},
       {"scenarios", scenarios},
+      {"regressions", regressions ? regressions_json(*regressions) : nlohmann::json(nullptr)},
       {"summary", {{"scenarios", runs.size()}, {"met", met}, {"not_met", runs.size() - met}}}};
   plan.json_file << document.dump(2) << "\n";
   if (!plan.json_file) return absl::UnavailableError(absl::StrCat("writing '", flags.json_path, "' failed"));
@@ -543,11 +545,11 @@ int command_run(const char* argv0, RunFlags& flags) {
   RunPlan plan;
   if (absl::Status status = prepare_run(flags, plan); !status.ok()) return usage_error("run", status);
   print_run_header(flags, plan);
-  std::size_t regressions_not_met = 0;
+  std::optional<RegressionReport> regressions;
   if (!flags.regressions_dir.empty()) {
     auto replayed = replay_regressions(flags.regressions_dir, plan.selected);
     if (!replayed.ok()) return usage_error("run", replayed.status());
-    regressions_not_met = *replayed;
+    regressions = std::move(*replayed);
   }
   Progress progress(Progress::mode_for(flags.quiet), std::cerr);
   std::vector<ScenarioRun> runs;
@@ -568,10 +570,12 @@ int command_run(const char* argv0, RunFlags& flags) {
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", runs.size(), met,
                                runs.size() - met);
   if (plan.json_file.is_open()) {
-    if (absl::Status status = write_run_json(flags, plan, runs, met); !status.ok())
+    if (absl::Status status = write_run_json(flags, plan, runs, met, regressions); !status.ok())
       return usage_error("run", status);
   }
-  return met == runs.size() && regressions_not_met == 0 ? kExitMet : kExitNotMet;
+  if (met != runs.size() || (regressions && regressions->not_met() > 0)) return kExitNotMet;
+  // Only stale repros are wrong: nothing failed, but the corpus needs re-recording.
+  return regressions && regressions->stale() > 0 ? kExitDiverged : kExitMet;
 }
 
 }  // namespace corosim::cli

@@ -67,12 +67,13 @@ absl::StatusOr<Summary> read_summary(const std::string& path) {
 }
 
 // The shards fit together: one sweep (same strategy, seeds, cancellation
-// override and shard count), every shard once.
+// override and shard count), every shard once. Each shard replays the whole
+// regression corpus, deterministically, so their verdicts agree too.
 absl::Status check_fit(const std::vector<Summary>& summaries) {
   const Summary& first = summaries.front();
   std::set<std::uint64_t> indices;
   for (const Summary& summary : summaries) {
-    for (const char* field : {"strategy", "seeds", "cancel"}) {
+    for (const char* field : {"strategy", "seeds", "cancel", "regressions"}) {
       if (summary.document.value(field, json()) != first.document.value(field, json())) {
         return absl::InvalidArgumentError(absl::StrCat(summary.path, " and ", first.path, " differ in '",
                                                        field, "': not shards of one run"));
@@ -215,6 +216,17 @@ int command_merge(const MergeFlags& flags) {
   }
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", parts.size(), met,
                                parts.size() - met);
+  const json regressions = summaries.front().document.value("regressions", json());
+  std::uint64_t regressions_not_met = 0;
+  std::uint64_t regressions_stale = 0;
+  if (regressions.is_object()) {
+    regressions_not_met = regressions.value("not_met", std::uint64_t{0});
+    regressions_stale = regressions.value("stale", std::uint64_t{0});
+    std::cout << absl::StrFormat(
+        "%d regression(s) replayed (the same in every shard): %d did not meet their "
+        "expectation, %d stale\n",
+        regressions.value("replayed", std::uint64_t{0}), regressions_not_met, regressions_stale);
+  }
   if (!flags.json_path.empty()) {
     json document = summaries.front().document;
     document["shard"] = nullptr;
@@ -225,7 +237,8 @@ int command_merge(const MergeFlags& flags) {
       return usage_error("merge", status);
     }
   }
-  return met == parts.size() ? kExitMet : kExitNotMet;
+  if (met != parts.size() || regressions_not_met > 0) return kExitNotMet;
+  return regressions_stale > 0 ? kExitDiverged : kExitMet;
 }
 
 }  // namespace corosim::cli

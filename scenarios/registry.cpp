@@ -39,6 +39,14 @@ bool ScenarioRegistry::add(Scenario scenario) {
   return true;
 }
 
+bool ScenarioRegistry::remove(std::string_view name) {
+  auto at =
+      std::find_if(scenarios_.begin(), scenarios_.end(), [&](const Scenario& s) { return s.name == name; });
+  if (at == scenarios_.end()) return false;
+  scenarios_.erase(at);
+  return true;
+}
+
 const Scenario* ScenarioRegistry::find(std::string_view name) const noexcept {
   auto at = std::lower_bound(scenarios_.begin(), scenarios_.end(), name,
                              [](const Scenario& s, std::string_view n) { return s.name < n; });

@@ -84,6 +84,8 @@ class ScenarioRegistry {
   static ScenarioRegistry& global();
 
   bool add(Scenario scenario);
+  // Unregisters a scenario added for a while (a test's own); false if unknown.
+  bool remove(std::string_view name);
   // Every scenario, sorted by name.
   const std::vector<Scenario>& all() const noexcept { return scenarios_; }
   const Scenario* find(std::string_view name) const noexcept;
