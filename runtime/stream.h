@@ -11,9 +11,9 @@
 // - next() gives the item, or nullopt once the body has returned; an exception
 //   from the body is rethrown from that next() and the stream is over.
 // - Cancel-safety of next(): terminal. Cancelling it while the body is inside
-//   an await destroys the body (its destructors run) and the item in flight is
-//   lost; a later next() throws Cancelled. Cancelling it between items is a
-//   no-op.
+//   an await destroys the body (its destructors run) or ends it with Cancelled,
+//   and the item in flight is lost; a later next() throws Cancelled (broken()).
+//   Cancelling it between items is a no-op.
 #pragma once
 
 #include <cassert>
@@ -55,8 +55,7 @@ class [[nodiscard]] Stream {
   };
 
   Stream() noexcept = default;
-  Stream(Stream&& other) noexcept
-      : handle_(std::exchange(other.handle_, {})), broken_(other.broken_) {}
+  Stream(Stream&& other) noexcept : handle_(std::exchange(other.handle_, {})), broken_(other.broken_) {}
   Stream& operator=(Stream&& other) noexcept {
     if (this != &other) {
       reset();
@@ -96,7 +95,18 @@ class [[nodiscard]] Stream {
         return std::nullopt;
       }
       promise_type& promise = stream_.handle_.promise();
-      if (promise.error) std::rethrow_exception(std::exchange(promise.error, nullptr));
+      if (promise.error) {
+        try {
+          std::rethrow_exception(std::exchange(promise.error, nullptr));
+        } catch (const Cancelled&) {
+          // A cancellation that reached the body (stop, interrupt) ended it
+          // mid-item, as destroying it does: later next()s must not read as
+          // the end of the stream.
+          stream_.reset();
+          stream_.broken_ = true;
+          throw;
+        }
+      }
       if (stream_.handle_.done()) return std::nullopt;
       std::optional<T> item = std::move(promise.current);
       promise.current.reset();
@@ -111,6 +121,8 @@ class [[nodiscard]] Stream {
   // The next item, or nullopt at the end.
   [[nodiscard]] NextAwaiter next() noexcept { return NextAwaiter(*this); }
   bool valid() const noexcept { return static_cast<bool>(handle_) || broken_; }
+  // A cancelled next() destroyed the body: every later next() throws Cancelled.
+  bool broken() const noexcept { return broken_; }
 
  private:
   explicit Stream(std::coroutine_handle<promise_type> handle) noexcept : handle_(handle) {}

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "corosim/runtime/cancel_safety.h"
@@ -18,6 +19,8 @@ struct SweepOutcome {
   std::uint64_t runs = 0;
   std::uint64_t injected = 0;
   std::optional<RunResult> first_failure;
+  bool cancel_safety_failed = false;     // some run failed the state comparison
+  std::set<std::string> other_checkers;  // failures of every other checker, by name
 };
 
 inline SweepOutcome sweep(const MainFactory& body, CancelMode mode, std::uint64_t seeds = 4) {
@@ -36,20 +39,46 @@ inline SweepOutcome sweep(const MainFactory& body, CancelMode mode, std::uint64_
       RunResult run = simulator.run(body, seed);
       ++outcome.runs;
       outcome.injected += run.injections.empty() ? 0 : 1;
-      if (!run.passed() && !outcome.first_failure) outcome.first_failure = std::move(run);
+      if (!run.passed()) {
+        if (run.failure->checker == Checker::cancel_safety) {
+          outcome.cancel_safety_failed = true;
+        } else {
+          outcome.other_checkers.insert(checker_name(run.failure->checker));
+        }
+        if (!outcome.first_failure) outcome.first_failure = std::move(run);
+      }
     }
   }
   return outcome;
 }
 
-// The strongest claim whose sweep passes: make_body(claim) must run
-// check_cancel_safety with that claim.
+// The strongest class an operation keeps under one mode, judged by the state
+// comparison alone. A run another checker fails (a retry that deadlocks, a
+// leak) ends before the comparison, so it says nothing about the class: it is
+// a note of its own.
+struct ClassFound {
+  CancelSafety strongest = CancelSafety::unsafe;
+  std::set<std::string> notes;  // the other checkers that failed runs of the sweep
+};
+
+// make_body(claim) must run check_cancel_safety with that claim.
+inline ClassFound strongest_class_with_notes(const std::function<MainFactory(CancelSafety)>& make_body,
+                                             CancelMode mode) {
+  ClassFound found;
+  for (CancelSafety claim : {CancelSafety::total, CancelSafety::partial, CancelSafety::terminal}) {
+    SweepOutcome outcome = sweep(make_body(claim), mode);
+    found.notes.insert(outcome.other_checkers.begin(), outcome.other_checkers.end());
+    if (!outcome.cancel_safety_failed) {
+      found.strongest = claim;
+      return found;
+    }
+  }
+  return found;
+}
+
 inline CancelSafety strongest_class(const std::function<MainFactory(CancelSafety)>& make_body,
                                     CancelMode mode) {
-  for (CancelSafety claim : {CancelSafety::total, CancelSafety::partial, CancelSafety::terminal}) {
-    if (!sweep(make_body(claim), mode).first_failure) return claim;
-  }
-  return CancelSafety::unsafe;
+  return strongest_class_with_notes(make_body, mode).strongest;
 }
 
 }  // namespace corosim::testing
