@@ -139,6 +139,39 @@ json merge_scenario(const std::vector<const json*>& parts) {
   return merged;
 }
 
+// The verdict line of one merged scenario, and its first (unexpected) failure.
+void print_merged(const std::string& name, const json& merged) {
+  std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s), %d failure(s)\n",
+                               merged["met"].get<bool>() ? "ok" : "FAIL", name,
+                               merged["expect"].get<std::string>(), merged["runs"].get<std::uint64_t>(),
+                               merged["failures"].get<std::uint64_t>());
+  const json& shown =
+      merged["first_unexpected"].is_null() ? merged["first_failure"] : merged["first_unexpected"];
+  if (!shown.is_null()) {
+    std::cout << absl::StrFormat(
+        "        %s: seed %d, %s at %s\n",
+        merged["first_unexpected"].is_null() ? "first failure" : "unexpected failure",
+        shown.value("seed", std::uint64_t{0}), shown.value("checker", ""), shown.value("location", ""));
+  }
+}
+
+struct RegressionCounts {
+  std::uint64_t not_met = 0;
+  std::uint64_t stale = 0;
+};
+
+// Every shard replayed the same corpus (check_fit saw to it): one line for it.
+RegressionCounts print_regressions(const json& document) {
+  const json regressions = document.value("regressions", json());
+  if (!regressions.is_object()) return {};
+  RegressionCounts counts{regressions.value("not_met", std::uint64_t{0}),
+                          regressions.value("stale", std::uint64_t{0})};
+  std::cout << absl::StrFormat(
+      "%d regression(s) replayed (the same in every shard): %d did not meet their expectation, %d stale\n",
+      regressions.value("replayed", std::uint64_t{0}), counts.not_met, counts.stale);
+  return counts;
+}
+
 }  // namespace
 
 absl::StatusOr<Shard> parse_shard(std::string_view text) {
@@ -199,34 +232,13 @@ int command_merge(const MergeFlags& flags) {
       }
     }
     json merged = merge_scenario(entries);
-    const bool ok = merged["met"].get<bool>();
-    if (ok) ++met;
-    std::cout << absl::StrFormat("  %-4s  %-34s %-22s %d run(s), %d failure(s)\n", ok ? "ok" : "FAIL", name,
-                                 merged["expect"].get<std::string>(), merged["runs"].get<std::uint64_t>(),
-                                 merged["failures"].get<std::uint64_t>());
-    const json& shown =
-        merged["first_unexpected"].is_null() ? merged["first_failure"] : merged["first_unexpected"];
-    if (!shown.is_null()) {
-      std::cout << absl::StrFormat(
-          "        %s: seed %d, %s at %s\n",
-          merged["first_unexpected"].is_null() ? "first failure" : "unexpected failure",
-          shown.value("seed", std::uint64_t{0}), shown.value("checker", ""), shown.value("location", ""));
-    }
+    if (merged["met"].get<bool>()) ++met;
+    print_merged(name, merged);
     scenarios.push_back(std::move(merged));
   }
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", parts.size(), met,
                                parts.size() - met);
-  const json regressions = summaries.front().document.value("regressions", json());
-  std::uint64_t regressions_not_met = 0;
-  std::uint64_t regressions_stale = 0;
-  if (regressions.is_object()) {
-    regressions_not_met = regressions.value("not_met", std::uint64_t{0});
-    regressions_stale = regressions.value("stale", std::uint64_t{0});
-    std::cout << absl::StrFormat(
-        "%d regression(s) replayed (the same in every shard): %d did not meet their "
-        "expectation, %d stale\n",
-        regressions.value("replayed", std::uint64_t{0}), regressions_not_met, regressions_stale);
-  }
+  const RegressionCounts regressions = print_regressions(summaries.front().document);
   if (!flags.json_path.empty()) {
     json document = summaries.front().document;
     document["shard"] = nullptr;
@@ -237,8 +249,8 @@ int command_merge(const MergeFlags& flags) {
       return usage_error("merge", status);
     }
   }
-  if (met != parts.size() || regressions_not_met > 0) return kExitNotMet;
-  return regressions_stale > 0 ? kExitDiverged : kExitMet;
+  if (met != parts.size() || regressions.not_met > 0) return kExitNotMet;
+  return regressions.stale > 0 ? kExitDiverged : kExitMet;
 }
 
 }  // namespace corosim::cli

@@ -109,7 +109,7 @@ const nlohmann::json& entry(const nlohmann::json& regressions, const std::string
 
 }  // namespace
 
-TEST_CASE("a regression entry is reproduced, fixed, a new failure or stale, judged by its scenario",
+TEST_CASE("a regression entry is reproduced or fixed or a new failure or stale and judged by its scenario",
           "[cli][repro][regressions]") {
   Registered registered;
   const std::string corpus = record_corpus();
