@@ -233,6 +233,10 @@ case "$cmd" in
       exit 0
     fi
     fuzz_one "$2" "${3:-60}" ;;
+  mutants)
+    ensure_packages
+    log "mutation check: each mutation in tests/mutants/ applied to a copy of the tree (build-mutants/)"
+    tests/mutants/run.sh "${@:2}" ;;
   help|-h|--help)
     cat <<'USAGE'
 usage: ./dev.sh COMMAND
@@ -248,6 +252,9 @@ usage: ./dev.sh COMMAND
           write docs/bug-finding.md
   fuzz [TARGET [SECONDS]]  build the libFuzzer targets into build-fuzz/out; fuzz TARGET (a
           scenario name or NAME_fuzzer) for SECONDS (default 60); a failure becomes a repro
+  mutants [--subset K] [NAME...]  apply each mutation in tests/mutants/ to a copy of the tree
+          (build-mutants/), rebuild, run every test; each must be caught by the tests it names
+          (--subset K: K of them, chosen from the commit hash, as CI does)
   deps    install the Debian packages corosim needs
 USAGE
     ;;

@@ -17,6 +17,7 @@
 #include "corosim/harness/explore.h"
 #include "corosim/scenarios/registry.h"
 #include "corosim/runtime/check.h"
+#include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Decision;
@@ -220,6 +221,17 @@ corosim::Task<void> needs_the_second_value() {
   co_return;
 }
 
+// Cancelled at any point of its worker, it fails the same way: a repro that
+// cancels at the last point minimises to the first.
+corosim::Task<void> cancelled_anywhere() {
+  bool finished = false;
+  co_await corosim::cancellable([&finished]() -> corosim::Task<void> {
+    for (int i = 0; i < 4; ++i) co_await corosim::sleep_for(std::chrono::milliseconds(1));
+    finished = true;
+  }());
+  CORO_CHECK_MSG(finished, "the work was cut short");
+}
+
 // The first seed whose run fails with a message containing `text`.
 std::pair<corosim::RunResult, corosim::SimOptions> failing_with(const corosim::MainFactory& body,
                                                                 const std::string& text,
@@ -276,6 +288,23 @@ TEST_CASE("minimisation zeroes the choices the failure does not need", "[repro][
     REQUIRE(capped.ok());
     CHECK(capped->replays == budget);
   }
+}
+
+// Guards the earlier-cancellation pass (mutation: earlier_cancellation() removed).
+TEST_CASE("minimisation moves the cancellation to the earliest point that keeps the failure",
+          "[repro][minimize]") {
+  const corosim::MainFactory body = [] { return cancelled_anywhere(); };
+  corosim::SimOptions options;
+  options.cancel = corosim::CancelPlan::at(3, corosim::CancelMode::drop);
+  const corosim::RunResult run = corosim::testing::run_random(body, 0, options);
+  REQUIRE(run.failure.has_value());
+  REQUIRE(run.failure->message.find("cut short") != std::string::npos);
+  const Repro repro = corosim::make_repro("test/cancelled_anywhere", "random", options, run);
+  auto minimal = corosim::minimize_repro(repro, body);
+  REQUIRE(minimal.ok());
+  CHECK(minimal->repro.cancel.kind == corosim::CancelPlan::Kind::at_point);
+  CHECK(minimal->repro.cancel.point == 0);
+  CHECK(corosim::replay_repro(minimal->repro, body)->signature_matches);
 }
 
 TEST_CASE("a replay that leaves its recording stops at the first divergent decision", "[repro][replay]") {

@@ -3,6 +3,8 @@
 #include "corosim/sim/cancel.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <memory>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -490,6 +492,58 @@ TEST_CASE("random injection is a recorded and replayable decision", "[cancel][ra
   CHECK(runs_with_injection > 5);
   CHECK(runs_with_injection < 40);
   CHECK(modes_seen.size() == 3);
+}
+
+TEST_CASE("random injection at most once stops after the first injection", "[cancel][random]") {
+  // Fuzz runs use it: one input, one cancellation. Guards the `once` plan
+  // against injecting on (tests/mutants/cancel-random-once-ignored).
+  auto body = []() -> Task<void> {
+    corosim::TaskScope scope;
+    for (int i = 0; i < 4; ++i) {
+      scope.spawn([]() -> Task<void> {
+        co_await corosim::cancellable([]() -> Task<void> {
+          for (int j = 0; j < 5; ++j) co_await corosim::sleep_for(1ms);
+        }());
+      });
+    }
+    co_await scope.join();
+  };
+  auto plan = CancelPlan::random({CancelMode::drop, CancelMode::stop});
+  std::size_t most_without_once = 0;
+  std::size_t most_with_once = 0;
+  int runs_with_injection = 0;
+  for (std::uint64_t seed = 0; seed < 60; ++seed) {
+    plan.once = false;
+    most_without_once = std::max(most_without_once, run_with(body, plan, seed).injections.size());
+    plan.once = true;
+    const auto once = run_with(body, plan, seed);
+    REQUIRE(once.passed());
+    most_with_once = std::max(most_with_once, once.injections.size());
+    if (!once.injections.empty()) ++runs_with_injection;
+  }
+  CHECK(most_without_once >= 2);  // the body does give a second chance
+  CHECK(most_with_once == 1);
+  CHECK(runs_with_injection > 5);
+}
+
+TEST_CASE("ledger: a fiber that ends holding a lock taken without a guard is reported when main finishes",
+          "[cancel][ledger]") {
+  // Nothing is dropped, so only the audit at the end of main sees it (guards
+  // that audit: tests/mutants/ledger-not-audited). The mutex outlives main's
+  // frame, as a member of a longer-lived object would.
+  std::shared_ptr<corosim::Mutex> kept;
+  auto forgetful = [&kept]() -> Task<void> {
+    kept = std::make_shared<corosim::Mutex>();
+    auto worker = corosim::spawn([mutex = kept]() -> Task<void> {
+      mutex->try_lock();  // and never unlocks it
+      co_return;
+    });
+    co_await worker;
+  };
+  auto run = run_with(forgetful, CancelPlan{});
+  kept.reset();
+  REQUIRE(checker_of(run) == "ledger");
+  CHECK_THAT(run.failure->message, Catch::Contains("is still locked by fiber 1, which has ended"));
 }
 
 TEST_CASE("cancel modes parse from the command line form", "[cancel]") {
