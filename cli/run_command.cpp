@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "corosim/cli/exit.h"
+#include "corosim/cli/flags.h"
 #include "corosim/cli/progress.h"
 #include "corosim/cli/regressions.h"
 #include "corosim/cli/replay_commands.h"
@@ -122,12 +123,13 @@ absl::StatusOr<std::vector<const Scenario*>> select_scenarios(const std::vector<
 }  // namespace
 
 absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_given, bool strategy_given) {
-  auto number = [](const char* name, std::uint64_t& out) -> absl::Status {
+  // As strict as the flags they stand for; set but empty reads as unset.
+  auto number = [](const char* name, std::uint64_t min, std::uint64_t& out) -> absl::Status {
     const char* text = std::getenv(name);
-    if (text == nullptr) return absl::OkStatus();
-    if (!absl::SimpleAtoi(text, &out)) {
-      return absl::InvalidArgumentError(absl::StrCat(name, "='", text, "' is not a whole number"));
-    }
+    if (text == nullptr || *text == '\0') return absl::OkStatus();
+    auto value = parse_whole(text, name, min);
+    if (!value.ok()) return value.status();
+    out = *value;
     return absl::OkStatus();
   };
   if (!strategy_given) {
@@ -135,9 +137,9 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
     flags.strategy = strategy != nullptr ? strategy : "random";
   }
   if (!seed_given && !seeds_given) {
-    if (absl::Status status = number("COROSIM_SEEDS", flags.seeds); !status.ok()) return status;
-    if (std::getenv("COROSIM_SEED") != nullptr) {
-      if (absl::Status status = number("COROSIM_SEED", flags.seed); !status.ok()) return status;
+    if (absl::Status status = number("COROSIM_SEEDS", 1, flags.seeds); !status.ok()) return status;
+    if (const char* seed = std::getenv("COROSIM_SEED"); seed != nullptr && *seed != '\0') {
+      if (absl::Status status = number("COROSIM_SEED", 0, flags.seed); !status.ok()) return status;
       flags.seeds = 1;
     }
     if (flags.seeds == 0) flags.seeds = 100;
@@ -520,6 +522,25 @@ void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& 
   }
 }
 
+// --cancel-at K asks for an injection: a K that no run reaches injected
+// nothing, and saying nothing would pass for a clean rerun.
+absl::Status check_cancel_at(const RunFlags& flags, const Scenario& scenario, const ScenarioReport& report) {
+  if (!flags.cancel_at || report.cancel_at_missed == 0) return absl::OkStatus();
+  const std::uint64_t most = report.cancel_at_most_points;
+  const std::string points = most == 0 ? std::string("no cancellation point")
+                                       : absl::StrCat("at most ", most, " (0 to ", most - 1, ")");
+  if (report.cancel_at_missed == report.runs) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--cancel-at ", *flags.cancel_at, ": no run of ", scenario.name,
+        " reached that cancellation point (its runs had ", points, "), so nothing was injected"));
+  }
+  std::cout << absl::StrFormat(
+      "        note: --cancel-at %d lies beyond the points of %d of the %d runs; they "
+      "ran without a cancellation\n",
+      *flags.cancel_at, report.cancel_at_missed, report.runs);
+  return absl::OkStatus();
+}
+
 absl::Status write_run_json(const RunFlags& flags, RunPlan& plan, const std::vector<ScenarioRun>& runs,
                             std::size_t met, const std::optional<RegressionReport>& regressions) {
   nlohmann::json scenarios = nlohmann::json::array();
@@ -559,6 +580,9 @@ int command_run(const char* argv0, RunFlags& flags) {
     ScenarioRun run = explore_one(*scenario, flags, plan, progress);
     if (run.report.met) ++met;
     print_verdict(argv0, *scenario, flags, run);
+    if (absl::Status status = check_cancel_at(flags, *scenario, run.report); !status.ok()) {
+      return usage_error("run", status);
+    }
     if (!run.write_error.empty()) {
       return usage_error("run", absl::UnavailableError(absl::StrCat("--out: ", run.write_error)));
     }

@@ -38,10 +38,16 @@ class Explorer {
     switch (options_.cancel) {
       case CancelExploration::none: run(seed, CancelPlan{}); return;
       case CancelExploration::random: run(seed, CancelPlan::random(options_.cancel_modes)); return;
-      case CancelExploration::at:
+      case CancelExploration::at: {
         assert(options_.cancel_modes.size() == 1);
-        run(seed, CancelPlan::at(options_.cancel_at, options_.cancel_modes.front()));
+        const CancelMode mode = options_.cancel_modes.front();
+        const RunResult result = run(seed, CancelPlan::at(options_.cancel_at, mode));
+        const std::uint64_t points =
+            mode == CancelMode::prestart ? result.cancel_starts : result.cancel_points;
+        report_.cancel_at_most_points = std::max(report_.cancel_at_most_points, points);
+        if (options_.cancel_at >= points) ++report_.cancel_at_missed;
         return;
+      }
       case CancelExploration::sweep: sweep_seed(seed, ~std::uint64_t{0}); return;
       case CancelExploration::automatic: {
         const AutoSweep plan =

@@ -77,6 +77,11 @@ struct ScenarioReport {
   // When the enumeration was only some of the runs (portfolio's dfs member):
   // how many. 0: all of them.
   std::uint64_t enumerated_runs = 0;
+  // Exploration `at` (a --cancel-at rerun): the runs whose point lay beyond
+  // their cancellation points (or starts, for prestart), so nothing was
+  // injected, and the most points any run had.
+  std::uint64_t cancel_at_missed = 0;
+  std::uint64_t cancel_at_most_points = 0;
   bool met = false;
 
   // The failure a report shows: the first the expectation does not allow,
