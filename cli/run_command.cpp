@@ -188,7 +188,12 @@ std::string rerun_command(const char* argv0, const Scenario& scenario, const Run
   }
   std::string command =
       absl::StrCat(argv0, " run ", scenario.name, " --strategy ", flags.strategy, " --seed ", run.seed);
+  // Every flag that shapes a run, so that the line makes this run again.
+  if (flags.steps_max != SimOptions{}.steps_max) absl::StrAppend(&command, " --steps-max ", flags.steps_max);
   if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
+  if (run.failure && run.failure->checker == Checker::nondeterminism) {
+    absl::StrAppend(&command, " --determinism-check 1");  // the check is what failed it
+  }
   const CancelPlan& plan = run.cancel_plan;
   switch (plan.kind) {
     case CancelPlan::Kind::random:
