@@ -1,6 +1,7 @@
 #include "corosim/cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 #include <string>
 
@@ -225,6 +226,10 @@ int unknown_command(const CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Line by line into a file or a CI log too, so that what a crash or a kill
+  // cuts short is at most the line being written (once, before any output).
+  static const bool line_buffered = std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ) == 0;
+  (void)line_buffered;
   CLI::App app{"corosim: deterministic simulation and fuzz testing for C++20 coroutines"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");

@@ -1,8 +1,10 @@
 #include "corosim/cli/run_command.h"
 
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -19,6 +21,7 @@
 #include "nlohmann/json.hpp"
 #include "corosim/cli/exit.h"
 #include "corosim/cli/flags.h"
+#include "corosim/cli/interrupt.h"
 #include "corosim/cli/progress.h"
 #include "corosim/cli/regressions.h"
 #include "corosim/cli/replay_commands.h"
@@ -354,7 +357,6 @@ struct RunPlan {
   std::vector<const Scenario*> selected;
   std::optional<CancelChoice> override;
   std::optional<ReproWriter> repros;
-  std::ofstream json_file;
 };
 
 absl::Status prepare_run(const RunFlags& flags, RunPlan& plan) {
@@ -378,10 +380,14 @@ absl::Status prepare_run(const RunFlags& flags, RunPlan& plan) {
     }
   }
   if (!flags.json_path.empty()) {
-    plan.json_file.open(flags.json_path);
-    if (!plan.json_file) {
+    // Checked before any run, without touching an existing file: the summary
+    // replaces it in one rename at the end, so an interrupt or a crash leaves
+    // the previous one whole.
+    const std::string probe = absl::StrCat(flags.json_path, ".probe.", ::getpid());
+    if (!std::ofstream(probe)) {
       return absl::PermissionDeniedError(absl::StrCat("cannot write --json file '", flags.json_path, "'"));
     }
+    std::remove(probe.c_str());
   }
   return absl::OkStatus();
 }
@@ -431,6 +437,7 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   std::uint64_t failures_so_far = 0;
   progress.start(scenario.name, runs_known ? options.seed_count : 0);
   options.on_run = [&](std::uint64_t done) { progress.update(done, failures_so_far); };
+  options.stop_requested = [] { return interrupt_signal() != 0; };
   // One repro per failure signature; the first run of each is the one kept.
   options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
     ++failures_so_far;
@@ -546,7 +553,7 @@ absl::Status check_cancel_at(const RunFlags& flags, const Scenario& scenario, co
   return absl::OkStatus();
 }
 
-absl::Status write_run_json(const RunFlags& flags, RunPlan& plan, const std::vector<ScenarioRun>& runs,
+absl::Status write_run_json(const RunFlags& flags, const RunPlan& plan, const std::vector<ScenarioRun>& runs,
                             std::size_t met, const std::optional<RegressionReport>& regressions) {
   nlohmann::json scenarios = nlohmann::json::array();
   for (const ScenarioRun& run : runs) scenarios.push_back(report_json(run.report, run.choice));
@@ -559,10 +566,10 @@ absl::Status write_run_json(const RunFlags& flags, RunPlan& plan, const std::vec
                                 : nlohmann::json(nullptr)},
       {"scenarios", scenarios},
       {"regressions", regressions ? regressions_json(*regressions) : nlohmann::json(nullptr)},
-      {"summary", {{"scenarios", runs.size()}, {"met", met}, {"not_met", runs.size() - met}}}};
-  plan.json_file << document.dump(2) << "\n";
-  if (!plan.json_file) return absl::UnavailableError(absl::StrCat("writing '", flags.json_path, "' failed"));
-  return absl::OkStatus();
+      {"summary", {{"scenarios", runs.size()}, {"met", met}, {"not_met", runs.size() - met}}},
+      // Only what ran before a SIGINT/SIGTERM: scenarios after it are missing.
+      {"interrupted", interrupt_signal() != 0}};
+  return write_file_atomically(flags.json_path, document.dump(2) + "\n");
 }
 
 }  // namespace
@@ -581,7 +588,9 @@ int command_run(const char* argv0, RunFlags& flags) {
   std::vector<ScenarioRun> runs;
   std::vector<SummaryRow> rows;
   std::size_t met = 0;
+  install_interrupt_handlers();
   for (const Scenario* scenario : plan.selected) {
+    if (interrupt_signal() != 0) break;
     ScenarioRun run = explore_one(*scenario, flags, plan, progress);
     if (run.report.met) ++met;
     print_verdict(argv0, *scenario, flags, run);
@@ -598,9 +607,15 @@ int command_run(const char* argv0, RunFlags& flags) {
   print_summary_table(rows);
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", runs.size(), met,
                                runs.size() - met);
-  if (plan.json_file.is_open()) {
+  if (!flags.json_path.empty()) {
     if (absl::Status status = write_run_json(flags, plan, runs, met, regressions); !status.ok())
       return usage_error("run", status);
+  }
+  if (const int signal = interrupt_signal(); signal != 0) {
+    std::cout << absl::StrFormat(
+        "interrupted: %d of %d scenario(s) explored%s; exit %d\n", runs.size(), plan.selected.size(),
+        !runs.empty() && runs.back().report.interrupted ? " (the last one in part)" : "", 128 + signal);
+    return 128 + signal;
   }
   if (met != runs.size() || (regressions && regressions->not_met() > 0)) return kExitNotMet;
   // Only stale repros are wrong: nothing failed, but the corpus needs re-recording.

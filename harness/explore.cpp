@@ -18,7 +18,7 @@ class Explorer {
   }
 
   ScenarioReport explore() {
-    for (std::uint64_t i = 0; i < options_.seed_count; ++i) {
+    for (std::uint64_t i = 0; i < options_.seed_count && !stop_requested(); ++i) {
       if (strategy_.exhausted() && strategy_.stops_when_exhausted()) break;
       explore_seed(options_.first_seed + i * options_.seed_stride);
     }
@@ -34,6 +34,12 @@ class Explorer {
   }
 
  private:
+  bool stop_requested() {
+    if (!report_.interrupted && options_.stop_requested && options_.stop_requested())
+      report_.interrupted = true;
+    return report_.interrupted;
+  }
+
   void explore_seed(std::uint64_t seed) {
     switch (options_.cancel) {
       case CancelExploration::none: run(seed, CancelPlan{}); return;
@@ -78,7 +84,7 @@ class Explorer {
       for (std::uint64_t target = 0; target < targets; ++target) {
         const bool external = prestart || reference.external_points[target];
         if (!external && program_points_done) continue;
-        if (target >= points) break;
+        if (target >= points || stop_requested()) break;
         if (strategy_.stateful()) {
           // Rerunning the seed would advance the strategy: follow the
           // reference run's decisions instead (plainest choices past them).

@@ -50,6 +50,9 @@ struct ExploreOptions {
   std::uint64_t determinism_check_every = 16;
   // Called after every run (progress display); may be empty.
   std::function<void(std::uint64_t runs_done)> on_run;
+  // Asked between runs (an interrupt): true ends the exploration there, with
+  // the report of the runs done marked interrupted.
+  std::function<bool()> stop_requested;
   // Called for every failing run with the options it ran under (--out writes
   // repros); may be empty.
   std::function<void(const RunResult& run, const SimOptions& sim)> on_failure;
@@ -82,6 +85,7 @@ struct ScenarioReport {
   // injected, and the most points any run had.
   std::uint64_t cancel_at_missed = 0;
   std::uint64_t cancel_at_most_points = 0;
+  bool interrupted = false;  // stop_requested ended it early
   bool met = false;
 
   // The failure a report shows: the first the expectation does not allow,
