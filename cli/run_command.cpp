@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
+#include "corosim/cli/crash.h"
 #include "corosim/cli/exit.h"
 #include "corosim/cli/flags.h"
 #include "corosim/cli/interrupt.h"
@@ -181,19 +182,31 @@ namespace {
 
 // The exact command that reruns one failing run: its seed and, for a run
 // with injected cancellation, its first injection.
-std::string rerun_command(const char* argv0, const Scenario& scenario, const RunFlags& flags,
-                          const CancelChoice& choice, const RunResult& run) {
-  if (auto strategy = make_strategy(flags.strategy); strategy.ok() && (*strategy)->stateful()) {
+bool reruns_from_seed(const RunFlags& flags) {
+  auto strategy = make_strategy(flags.strategy);
+  return !strategy.ok() || !(*strategy)->stateful();
+}
+
+// The rerun line up to the seed: the scenario and every flag that shapes its
+// runs, so that the line makes the run again. For a strategy whose runs
+// depend on the runs before them, the sentence saying how to get one instead.
+std::string rerun_prefix(const char* argv0, const Scenario& scenario, const RunFlags& flags) {
+  if (!reruns_from_seed(flags)) {
     return absl::StrCat("(a ", flags.strategy,
                         " run depends on the runs before it, not on its seed: write it with --out DIR "
                         "and run `",
                         argv0, " replay FILE`)");
   }
-  std::string command =
-      absl::StrCat(argv0, " run ", scenario.name, " --strategy ", flags.strategy, " --seed ", run.seed);
-  // Every flag that shapes a run, so that the line makes this run again.
+  std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ", flags.strategy);
   if (flags.steps_max != SimOptions{}.steps_max) absl::StrAppend(&command, " --steps-max ", flags.steps_max);
   if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
+  return command;
+}
+
+std::string rerun_command(const char* argv0, const Scenario& scenario, const RunFlags& flags,
+                          const CancelChoice& choice, const RunResult& run) {
+  if (!reruns_from_seed(flags)) return rerun_prefix(argv0, scenario, flags);
+  std::string command = absl::StrCat(rerun_prefix(argv0, scenario, flags), " --seed ", run.seed);
   if (run.failure && run.failure->checker == Checker::nondeterminism) {
     absl::StrAppend(&command, " --determinism-check 1");  // the check is what failed it
   }
@@ -357,6 +370,7 @@ struct RunPlan {
   std::vector<const Scenario*> selected;
   std::optional<CancelChoice> override;
   std::optional<ReproWriter> repros;
+  const char* argv0 = "corosim";  // how the rerun lines name the program
 };
 
 absl::Status prepare_run(const RunFlags& flags, RunPlan& plan) {
@@ -438,6 +452,11 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   progress.start(scenario.name, runs_known ? options.seed_count : 0);
   options.on_run = [&](std::uint64_t done) { progress.update(done, failures_so_far); };
   options.stop_requested = [] { return interrupt_signal() != 0; };
+  options.on_run_start = [](std::uint64_t seed, const SimOptions& sim) {
+    set_run_in_flight(seed, sim.cancel);
+  };
+  set_crash_scenario(scenario.name, flags.strategy, rerun_prefix(plan.argv0, scenario, flags),
+                     reruns_from_seed(flags));
   // One repro per failure signature; the first run of each is the one kept.
   options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
     ++failures_so_far;
@@ -455,6 +474,7 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   };
   // The strategy name was checked before any scenario ran.
   run.report = explore_scenario(scenario, options).value();
+  clear_run_in_flight();
   progress.finish();
   if (const RunResult* shown = run.report.shown_failure()) {
     for (const auto& [key, path] : run.repro_paths) {
@@ -576,6 +596,7 @@ absl::Status write_run_json(const RunFlags& flags, const RunPlan& plan, const st
 
 int command_run(const char* argv0, RunFlags& flags) {
   RunPlan plan;
+  plan.argv0 = argv0;
   if (absl::Status status = prepare_run(flags, plan); !status.ok()) return usage_error("run", status);
   print_run_header(flags, plan);
   std::optional<RegressionReport> regressions;
@@ -589,6 +610,7 @@ int command_run(const char* argv0, RunFlags& flags) {
   std::vector<SummaryRow> rows;
   std::size_t met = 0;
   install_interrupt_handlers();
+  install_crash_handlers();
   for (const Scenario* scenario : plan.selected) {
     if (interrupt_signal() != 0) break;
     ScenarioRun run = explore_one(*scenario, flags, plan, progress);

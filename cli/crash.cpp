@@ -1,0 +1,164 @@
+#include "corosim/cli/crash.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+// Provided by a sanitizer runtime when one is linked in; null otherwise.
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+namespace corosim::cli {
+
+namespace {
+
+// Everything the handler reads is here, written before a run starts: the
+// handler formats with write() and its own digits, allocating nothing.
+struct InFlight {
+  char scenario[256] = {};
+  char strategy[128] = {};
+  char rerun_prefix[1024] = {};
+  char modes[96] = {};  // a random plan's modes, "drop,stop"
+  bool reproducible = true;
+  volatile bool running = false;
+  std::uint64_t seed = 0;
+  CancelPlan::Kind kind = CancelPlan::Kind::none;
+  std::uint64_t point = 0;
+  const char* mode = "";
+};
+
+InFlight g_in_flight;
+volatile std::sig_atomic_t g_reported = 0;
+
+void copy(char* to, std::size_t size, const std::string& from) {
+  const std::size_t n = from.size() < size - 1 ? from.size() : size - 1;
+  std::memcpy(to, from.data(), n);
+  to[n] = '\0';
+}
+
+void put(const char* text) { [[maybe_unused]] auto n = ::write(STDERR_FILENO, text, std::strlen(text)); }
+
+void put_number(std::uint64_t value) {
+  char digits[24];
+  char* at = digits + sizeof digits;
+  *--at = '\0';
+  do {
+    *--at = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  put(at);
+}
+
+void put_cancel_flags() {
+  switch (g_in_flight.kind) {
+    case CancelPlan::Kind::none: put(" --cancel none"); return;
+    case CancelPlan::Kind::at_point:
+      put(" --cancel-at ");
+      put_number(g_in_flight.point);
+      put(" --cancel-modes ");
+      put(g_in_flight.mode);
+      return;
+    case CancelPlan::Kind::random:
+      put(" --cancel random --cancel-modes ");
+      put(g_in_flight.modes);
+      return;
+  }
+}
+
+// Says which run was in flight, once (a signal after a sanitizer report, or
+// an abort inside the handler's own path, prints nothing more).
+void report(const char* what) {
+  if (g_reported != 0 || !g_in_flight.running) return;
+  g_reported = 1;
+  put("\ncorosim: ");
+  put(what);
+  put(" in a run of ");
+  put(g_in_flight.scenario);
+  put(", seed ");
+  put_number(g_in_flight.seed);
+  put(", strategy ");
+  put(g_in_flight.strategy);
+  put(", cancellation:");
+  put_cancel_flags();
+  put("\n  rerun: ");
+  put(g_in_flight.rerun_prefix);
+  if (g_in_flight.reproducible) {
+    put(" --seed ");
+    put_number(g_in_flight.seed);
+    put_cancel_flags();
+    put(" --trace");
+  }
+  put("\n");
+}
+
+const char* signal_text(int signal) {
+  switch (signal) {
+    case SIGSEGV: return "fatal signal SIGSEGV (invalid memory access)";
+    case SIGBUS: return "fatal signal SIGBUS (bus error)";
+    case SIGABRT: return "fatal signal SIGABRT (abort: a failed assert or std::terminate?)";
+    case SIGFPE: return "fatal signal SIGFPE (arithmetic error)";
+    case SIGILL: return "fatal signal SIGILL (illegal instruction)";
+  }
+  return "fatal signal";
+}
+
+void on_fatal_signal(int signal) {
+  report(signal_text(signal));
+  // Die of the same signal, as the shell and CI expect.
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+void on_sanitizer_death() { report("a sanitizer report"); }
+
+}  // namespace
+
+void install_crash_handlers() {
+  static bool installed = false;
+  if (installed) return;
+  installed = true;
+  struct sigaction action{};
+  action.sa_handler = on_fatal_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND | SA_NODEFER;
+  for (int signal : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) {
+    struct sigaction old{};
+    sigaction(signal, nullptr, &old);
+    // A sanitizer that took SIGSEGV reports it itself, then calls the death callback.
+    if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) continue;
+    sigaction(signal, &action, nullptr);
+  }
+  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(on_sanitizer_death);
+}
+
+void set_crash_scenario(const std::string& name, const std::string& strategy, const std::string& rerun_prefix,
+                        bool reproducible) {
+  copy(g_in_flight.scenario, sizeof g_in_flight.scenario, name);
+  copy(g_in_flight.strategy, sizeof g_in_flight.strategy, strategy);
+  copy(g_in_flight.rerun_prefix, sizeof g_in_flight.rerun_prefix, rerun_prefix);
+  g_in_flight.reproducible = reproducible;
+}
+
+void set_run_in_flight(std::uint64_t seed, const CancelPlan& plan) noexcept {
+  g_in_flight.seed = seed;
+  g_in_flight.kind = plan.kind;
+  g_in_flight.point = plan.point;
+  g_in_flight.mode = cancel_mode_name(plan.mode);
+  if (plan.kind == CancelPlan::Kind::random) {
+    std::size_t at = 0;
+    for (CancelMode mode : plan.modes) {
+      const char* name = cancel_mode_name(mode);
+      const std::size_t n = std::strlen(name);
+      if (at + n + 2 >= sizeof g_in_flight.modes) break;
+      if (at != 0) g_in_flight.modes[at++] = ',';
+      std::memcpy(g_in_flight.modes + at, name, n);
+      at += n;
+    }
+    g_in_flight.modes[at] = '\0';
+  }
+  g_in_flight.running = true;
+}
+
+void clear_run_in_flight() noexcept { g_in_flight.running = false; }
+
+}  // namespace corosim::cli

@@ -1,0 +1,27 @@
+// A fatal signal (SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL) or a sanitizer's
+// report in the code under test ends the process; before it does, corosim
+// says which run it was in — scenario, seed, strategy, cancellation — and
+// prints the rerun line that makes that run again. Internal to cli/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "corosim/sim/cancel.h"
+
+namespace corosim::cli {
+
+// Installs the handlers (and the sanitizers' death callback, when linked in).
+void install_crash_handlers();
+
+// Before a scenario's runs: its name and the rerun line up to the seed
+// ("corosim run NAME --strategy S ..."), or, for a strategy whose runs cannot
+// be rerun from a seed, the sentence that says so (reproducible = false).
+void set_crash_scenario(const std::string& name, const std::string& strategy, const std::string& rerun_prefix,
+                        bool reproducible);
+
+// Before each run (cheap: copies a few numbers); after the last, clear.
+void set_run_in_flight(std::uint64_t seed, const CancelPlan& plan) noexcept;
+void clear_run_in_flight() noexcept;
+
+}  // namespace corosim::cli
