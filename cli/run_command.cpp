@@ -291,8 +291,16 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
   for (const auto& [where, points] : report.cancel_sites) {
     sites.push_back({{"location", where}, {"points", points}});
   }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const FailureGroup& group : report.failure_groups) {
+    groups.push_back({{"checker", checker_name(group.checker)},
+                      {"location", group.location},
+                      {"runs", group.runs},
+                      {"first_seed", group.first.seed}});
+  }
   return {{"name", report.scenario->name},
           {"cancel_sites", sites},
+          {"failure_groups", groups},
           {"expect", report.scenario->expect.str()},
           {"cancel", describe_cancel(choice)},
           {"outcome", report.outcome()},
@@ -484,6 +492,29 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   return run;
 }
 
+// When the runs failed in more than one way: each way, with its count and
+// how to get its run (its repro, else its rerun line).
+void print_failure_groups(const char* argv0, const Scenario& scenario, const RunFlags& flags,
+                          const ScenarioRun& run) {
+  const ScenarioReport& report = run.report;
+  if (report.failure_groups.size() < 2) return;
+  std::cout << absl::StrFormat(
+      "        %d distinct failures%s:\n", report.failure_groups.size(),
+      report.failure_groups.size() == ScenarioReport::kFailureGroupsMax ? " (at least)" : "");
+  for (const FailureGroup& group : report.failure_groups) {
+    const bool allowed = scenario.expect.allows(group.checker);
+    std::cout << absl::StrFormat("          %s at %s: %d run(s), first seed %d%s\n",
+                                 checker_name(group.checker), group.location, group.runs, group.first.seed,
+                                 allowed ? "" : " (unexpected)");
+    std::string how;
+    for (const auto& [key, path] : run.repro_paths) {
+      if (key == failure_key(group.first)) how = absl::StrCat("replay: ", argv0, " replay ", path);
+    }
+    if (how.empty()) how = "rerun: " + rerun_command(argv0, scenario, flags, run.choice, group.first);
+    std::cout << "            " << how << "\n";
+  }
+}
+
 // The failure a scenario's verdict shows: what, where, how to rerun it.
 void print_shown_failure(const char* argv0, const Scenario& scenario, const RunFlags& flags,
                          const ScenarioRun& run, const RunResult& shown) {
@@ -499,10 +530,7 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
   std::cout << "        rerun: " << rerun_command(argv0, scenario, flags, run.choice, shown) << "\n";
   if (!run.shown_repro.empty())
     std::cout << "        replay: " << argv0 << " replay " << run.shown_repro << "\n";
-  if (run.repro_paths.size() > 1) {
-    std::cout << "        " << run.repro_paths.size() << " distinct failures written to " << flags.out_dir
-              << "\n";
-  }
+  print_failure_groups(argv0, scenario, flags, run);
   if (flags.trace) {
     print_trace_of(scenario, flags, shown.seed, shown.cancel_plan, shown.decisions);
   }
@@ -544,6 +572,12 @@ void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& 
                                         report.bound)
                       : absl::StrFormat("all %d schedules %s were run", report.runs, report.bound))
               << "\n";
+  }
+  if (report.enumerating && !report.exhausted) {
+    std::cout << absl::StrFormat(
+        "        not exhausted after %d schedules: the run budget (--seeds) ended the enumeration before "
+        "every schedule %s was tried; a larger --seeds finishes it\n",
+        report.runs, make_strategy(flags.strategy).value()->bound_description());
   }
   if (const RunResult* shown = report.shown_failure()) {
     print_shown_failure(argv0, scenario, flags, run, *shown);

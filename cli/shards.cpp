@@ -106,6 +106,27 @@ json earliest(const json& a, const json& b) {
   return b.value("seed", std::uint64_t{0}) < a.value("seed", std::uint64_t{0}) ? b : a;
 }
 
+// The shards' failure groups, one per checker and location: runs added up,
+// the lowest first seed, in order of first appearance (shard 1 first).
+json merge_failure_groups(const std::vector<const json*>& parts) {
+  json merged = json::array();
+  for (const json* part : parts) {
+    for (const json& group : part->value("failure_groups", json::array())) {
+      auto same = std::find_if(merged.begin(), merged.end(), [&](const json& known) {
+        return known["checker"] == group["checker"] && known["location"] == group["location"];
+      });
+      if (same == merged.end()) {
+        merged.push_back(group);
+        continue;
+      }
+      (*same)["runs"] = (*same)["runs"].get<std::uint64_t>() + group.value("runs", std::uint64_t{0});
+      (*same)["first_seed"] =
+          std::min((*same)["first_seed"].get<std::uint64_t>(), group.value("first_seed", std::uint64_t{0}));
+    }
+  }
+  return merged;
+}
+
 json merge_scenario(const std::vector<const json*>& parts) {
   json merged = *parts.front();
   for (const char* field : {"runs", "failures", "cancel_points", "determinism_checks"}) {
@@ -128,6 +149,7 @@ json merge_scenario(const std::vector<const json*>& parts) {
     exhausted = exhausted && part->value("exhausted", false);
   }
   merged["exhausted"] = exhausted;
+  merged["failure_groups"] = merge_failure_groups(parts);
   merged["injected_sites"] = injected_sites;
   if (!exhausted) merged["bound"] = nullptr;
   if (!merged["first_failure"].is_null())

@@ -23,6 +23,7 @@ class Explorer {
       explore_seed(options_.first_seed + i * options_.seed_stride);
     }
     report_.exhausted = strategy_.exhausted();
+    report_.enumerating = !strategy_.bound_description().empty();
     if (report_.exhausted) {
       report_.bound = strategy_.bound_description();
       report_.enumerated_runs = strategy_.enumerated_runs();
@@ -218,12 +219,25 @@ class Explorer {
 
   void record_failure(const RunResult& result) {
     ++report_.failures;
+    group_failure(result);
     const bool allowed = report_.scenario->expect.allows(result.failure->checker);
     if (!allowed && !report_.first_unexpected) report_.first_unexpected = result;
     if (!report_.first_failure) {
       report_.trace_hash = result.trace_hash;
       report_.first_failure = result;
     }
+  }
+
+  void group_failure(const RunResult& result) {
+    const std::string location = result.failure->location.str();
+    for (FailureGroup& group : report_.failure_groups) {
+      if (group.checker == result.failure->checker && group.location == location) {
+        ++group.runs;
+        return;
+      }
+    }
+    if (report_.failure_groups.size() >= ScenarioReport::kFailureGroupsMax) return;
+    report_.failure_groups.push_back(FailureGroup{result.failure->checker, location, 1, result});
   }
 
   const ExploreOptions& options_;

@@ -60,6 +60,14 @@ struct ExploreOptions {
   std::function<void(const RunResult& run, const SimOptions& sim)> on_failure;
 };
 
+// The runs that failed one way: a checker at a location.
+struct FailureGroup {
+  Checker checker = Checker::check;
+  std::string location;  // file:line
+  std::uint64_t runs = 0;
+  RunResult first;  // the first run that failed this way
+};
+
 struct ScenarioReport {
   const Scenario* scenario = nullptr;
   std::uint64_t runs = 0;
@@ -88,6 +96,13 @@ struct ScenarioReport {
   std::uint64_t cancel_at_missed = 0;
   std::uint64_t cancel_at_most_points = 0;
   bool interrupted = false;  // stop_requested ended it early
+  // Every distinct way the runs failed, in order of first appearance (at most
+  // kFailureGroupsMax; later ones are counted in failures only).
+  static constexpr std::size_t kFailureGroupsMax = 64;
+  std::vector<FailureGroup> failure_groups;
+  // The strategy enumerates schedules within a bound (dfs, portfolio's dfs):
+  // then a report that is not exhausted stopped on its run budget.
+  bool enumerating = false;
   bool met = false;
 
   // The failure a report shows: the first the expectation does not allow,

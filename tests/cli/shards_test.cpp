@@ -1,4 +1,5 @@
 // run --shard I/N and corosim merge: shards of one sweep add up to the sweep.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,18 @@ TEST_CASE("three shards merged report what one unsharded run reports", "[cli][sh
       INFO(field);
       CHECK(a[field] == b[field]);
     }
+    // Every way the runs failed, counted over the shards (order aside: the
+    // shards meet them in a different order than one run does).
+    auto by_place = [](nlohmann::json groups) {
+      std::sort(groups.begin(), groups.end(), [](const nlohmann::json& x, const nlohmann::json& y) {
+        return x["checker"].dump() + x["location"].dump() < y["checker"].dump() + y["location"].dump();
+      });
+      return groups;
+    };
+    CHECK(by_place(a["failure_groups"]) == by_place(b["failure_groups"]));
+    std::uint64_t grouped = 0;
+    for (const auto& group : b["failure_groups"]) grouped += group["runs"].get<std::uint64_t>();
+    CHECK(grouped == b["failures"].get<std::uint64_t>());
   }
 }
 
