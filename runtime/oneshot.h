@@ -10,6 +10,7 @@
 //   is a programming error.
 // - recv() gives the value, or nullopt if the sender was destroyed without
 //   sending. Cancel-safety of recv(): total (the value stays until taken).
+// - tx.is_closed(): the receiver is gone, so a send() would be discarded.
 #pragma once
 
 #include <cassert>
@@ -69,6 +70,10 @@ class OneshotSender {
     state_->wake_receiver();
     return true;
   }
+
+  // The receiver is gone: a send() would be discarded (a request whose
+  // requester gave up need not be worked on).
+  bool is_closed() const noexcept { return !state_ || !state_->receiver_alive; }
 
  private:
   std::shared_ptr<detail::OneshotState<T>> state_;

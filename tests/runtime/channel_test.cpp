@@ -137,6 +137,20 @@ TEST_CASE("oneshot delivers one value or nullopt if the sender is dropped", "[on
   REQUIRE(result.passed());
 }
 
+TEST_CASE("a oneshot sender knows when its receiver is gone", "[oneshot]") {
+  auto result = run_fifo([&]() -> Task<void> {
+    auto [tx, rx] = corosim::oneshot<int>();
+    CORO_CHECK(!tx.is_closed());
+    {
+      auto gone = std::move(rx);
+    }
+    CORO_CHECK(tx.is_closed());
+    CORO_CHECK(!tx.send(1));  // discarded, as is_closed() said
+    co_return;
+  });
+  REQUIRE(result.passed());
+}
+
 TEST_CASE("reserve waits for a slot and the permit sends without suspending", "[channel][reserve]") {
   std::vector<int> received;
   auto result = run_fifo([&]() -> Task<void> {
