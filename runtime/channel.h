@@ -10,6 +10,8 @@
 //   slot frees, the oldest waiting sender's value moves in and it is woken.
 // - co_await rx.recv() returns the oldest item, or nullopt once the channel is
 //   closed (close(), or every Sender destroyed) and empty: the end of the stream.
+// - One consumer: a second fiber awaiting recv() while one already waits
+//   throws UsageError there (in every build type), failing the run.
 // - Wake-ups go through the executor; nothing resumes inline.
 // - co_await tx.reserve() waits for a free slot and returns a SendPermit
 //   (nullopt if the channel is closed); permit.send(v) then sends without
@@ -297,13 +299,23 @@ class RecvAwaiter {
 
   bool await_ready() const noexcept { return state_.size() > 0 || state_.closed(); }
   void await_suspend(std::coroutine_handle<>) {
-    assert(state_.receiver_.empty() && "two fibers receive from one channel at once");
+    if (!state_.receiver_.empty()) reject_second_receiver();
     state_.receiver_.push_back(node_, running_fiber("channel recv"));
     set_waiting_on(&state_);
   }
   std::optional<T> await_resume() { return state_.pop(); }
 
  private:
+  // In every build type: a second consumer is a bug in the program, thrown
+  // at its recv() so that the run fails there (escaped-exception) with why.
+  [[noreturn]] void reject_second_receiver() const {
+    std::string name;
+    state_.describe(name);
+    throw UsageError("two fibers receive from " + name +
+                     " at once: a channel has one consumer (multi-producer, single-consumer); give each "
+                     "worker its own channel, or receive in one fiber and hand the work out");
+  }
+
   WaiterNode node_;
   ChannelState<T>& state_;
 };

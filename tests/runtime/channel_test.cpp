@@ -137,6 +137,27 @@ TEST_CASE("oneshot delivers one value or nullopt if the sender is dropped", "[on
   REQUIRE(result.passed());
 }
 
+TEST_CASE("a second fiber receiving from one channel fails the run with why", "[channel]") {
+  // Two workers on one receiver: the second recv() while the first waits is
+  // a usage error in every build type, not an assert that Release compiles out.
+  auto result = run_fifo([&]() -> Task<void> {
+    auto [tx, rx] = corosim::channel<int>(4);
+    auto worker = [&rx]() -> Task<void> {
+      while (auto item = co_await rx.recv()) {
+      }
+    };
+    auto a = corosim::spawn(worker());
+    auto b = corosim::spawn(worker());
+    co_await corosim::yield_now();
+    tx.close();
+    co_await a;
+    co_await b;
+  });
+  REQUIRE_FALSE(result.passed());
+  CHECK_THAT(result.failure->message, Catch::Contains("two fibers receive from channel#") &&
+                                          Catch::Contains("a channel has one consumer"));
+}
+
 TEST_CASE("a oneshot sender knows when its receiver is gone", "[oneshot]") {
   auto result = run_fifo([&]() -> Task<void> {
     auto [tx, rx] = corosim::oneshot<int>();
