@@ -64,9 +64,8 @@ class ChannelState final : public WaitTarget, public Ledger {
       out += "channel#" + std::to_string(id_) + " sent " + std::to_string(sent_) +
              " items but accounts for " + std::to_string(accounted) + " (received + buffered)";
     } else if (capacity_ != 0 && buffer_.size() + reserved_ > capacity_) {
-      out += "channel#" + std::to_string(id_) + " holds " + std::to_string(buffer_.size()) +
-             " items and " + std::to_string(reserved_) + " reservations beyond its capacity " +
-             std::to_string(capacity_);
+      out += "channel#" + std::to_string(id_) + " holds " + std::to_string(buffer_.size()) + " items and " +
+             std::to_string(reserved_) + " reservations beyond its capacity " + std::to_string(capacity_);
     }
   }
 
@@ -137,8 +136,8 @@ class ChannelState final : public WaitTarget, public Ledger {
   std::uint64_t sent() const noexcept { return sent_; }
   std::uint64_t received() const noexcept { return received_; }
 
-  WaiterList receiver_;       // at most one: single consumer
-  WaiterList send_waiters_;   // nodes owned by SlotWaiter<T>s (send and reserve)
+  WaiterList receiver_;      // at most one: single consumer
+  WaiterList send_waiters_;  // nodes owned by SlotWaiter<T>s (send and reserve)
 
  private:
   void serve_one_sender();
