@@ -10,4 +10,9 @@ int usage_error(std::string_view command, const absl::Status& status) {
   return kExitUsage;
 }
 
+int verdict_exit_code(bool all_met, bool any_stale) {
+  if (!all_met) return kExitNotMet;
+  return any_stale ? kExitDiverged : kExitMet;
+}
+
 }  // namespace corosim::cli

@@ -17,4 +17,10 @@ constexpr int kExitDiverged = 3;
 // flag, an unknown scenario, a malformed or unwritable file.
 int usage_error(std::string_view command, const absl::Status& status);
 
+// The verdict of `run` and `merge`: kExitNotMet when a scenario or a
+// regression entry did not meet its expectation, else kExitDiverged when a
+// regression repro is stale (nothing failed, but the corpus needs
+// re-recording), else kExitMet.
+int verdict_exit_code(bool all_met, bool any_stale);
+
 }  // namespace corosim::cli

@@ -37,6 +37,4 @@ void install_interrupt_handlers() {
 
 int interrupt_signal() noexcept { return g_signal; }
 
-void clear_interrupt() noexcept { g_signal = 0; }
-
 }  // namespace corosim::cli

@@ -12,7 +12,4 @@ void install_interrupt_handlers();
 // The signal that asked to stop (SIGINT, SIGTERM), or 0.
 int interrupt_signal() noexcept;
 
-// Forgets a signal already handled (tests run several commands in one process).
-void clear_interrupt() noexcept;
-
 }  // namespace corosim::cli

@@ -451,6 +451,15 @@ ExploreOptions explore_options(const RunFlags& flags, const CancelChoice& choice
   return options;
 }
 
+// The repro --out wrote for a run's failure signature, or "".
+std::string repro_path_of(const ScenarioRun& run, const RunResult& failed) {
+  const std::string key = failure_key(failed);
+  for (const auto& [known, path] : run.repro_paths) {
+    if (known == key) return path;
+  }
+  return "";
+}
+
 ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan& plan, Progress& progress) {
   ScenarioRun run;
   run.choice = cancel_for(scenario, plan.override);
@@ -469,26 +478,19 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   options.on_failure = [&](const RunResult& failed, const SimOptions& sim) {
     ++failures_so_far;
     if (!plan.repros) return;
-    const std::string key = failure_key(failed);
-    for (const auto& known : run.repro_paths) {
-      if (known.first == key) return;
-    }
+    if (!repro_path_of(run, failed).empty()) return;
     auto path = plan.repros->write(make_repro(scenario.name, flags.strategy, sim, failed));
     if (!path.ok()) {
       if (run.write_error.empty()) run.write_error = std::string(path.status().message());
       return;
     }
-    run.repro_paths.emplace_back(key, *path);
+    run.repro_paths.emplace_back(failure_key(failed), *path);
   };
   // The strategy name was checked before any scenario ran.
   run.report = explore_scenario(scenario, options).value();
   clear_run_in_flight();
   progress.finish();
-  if (const RunResult* shown = run.report.shown_failure()) {
-    for (const auto& [key, path] : run.repro_paths) {
-      if (key == failure_key(*shown)) run.shown_repro = path;
-    }
-  }
+  if (const RunResult* shown = run.report.shown_failure()) run.shown_repro = repro_path_of(run, *shown);
   return run;
 }
 
@@ -506,12 +508,11 @@ void print_failure_groups(const char* argv0, const Scenario& scenario, const Run
     std::cout << absl::StrFormat("          %s at %s: %d run(s), first seed %d%s\n",
                                  checker_name(group.checker), group.location, group.runs, group.first.seed,
                                  allowed ? "" : " (unexpected)");
-    std::string how;
-    for (const auto& [key, path] : run.repro_paths) {
-      if (key == failure_key(group.first)) how = absl::StrCat("replay: ", argv0, " replay ", path);
-    }
-    if (how.empty()) how = "rerun: " + rerun_command(argv0, scenario, flags, run.choice, group.first);
-    std::cout << "            " << how << "\n";
+    const std::string path = repro_path_of(run, group.first);
+    std::cout << "            "
+              << (path.empty() ? "rerun: " + rerun_command(argv0, scenario, flags, run.choice, group.first)
+                               : absl::StrCat("replay: ", argv0, " replay ", path))
+              << "\n";
   }
 }
 
@@ -573,11 +574,11 @@ void print_verdict(const char* argv0, const Scenario& scenario, const RunFlags& 
                       : absl::StrFormat("all %d schedules %s were run", report.runs, report.bound))
               << "\n";
   }
-  if (report.enumerating && !report.exhausted) {
+  if (!report.bound.empty() && !report.exhausted) {
     std::cout << absl::StrFormat(
         "        not exhausted after %d schedules: the run budget (--seeds) ended the enumeration before "
         "every schedule %s was tried; a larger --seeds finishes it\n",
-        report.runs, make_strategy(flags.strategy).value()->bound_description());
+        report.runs, report.bound);
   }
   if (const RunResult* shown = report.shown_failure()) {
     print_shown_failure(argv0, scenario, flags, run, *shown);
@@ -673,9 +674,8 @@ int command_run(const char* argv0, RunFlags& flags) {
         !runs.empty() && runs.back().report.interrupted ? " (the last one in part)" : "", 128 + signal);
     return 128 + signal;
   }
-  if (met != runs.size() || (regressions && regressions->not_met() > 0)) return kExitNotMet;
-  // Only stale repros are wrong: nothing failed, but the corpus needs re-recording.
-  return regressions && regressions->stale() > 0 ? kExitDiverged : kExitMet;
+  return verdict_exit_code(met == runs.size() && (!regressions || regressions->not_met() == 0),
+                           regressions && regressions->stale() > 0);
 }
 
 }  // namespace corosim::cli

@@ -271,8 +271,7 @@ int command_merge(const MergeFlags& flags) {
       return usage_error("merge", status);
     }
   }
-  if (met != parts.size() || regressions.not_met > 0) return kExitNotMet;
-  return regressions.stale > 0 ? kExitDiverged : kExitMet;
+  return verdict_exit_code(met == parts.size() && regressions.not_met == 0, regressions.stale > 0);
 }
 
 }  // namespace corosim::cli

@@ -23,9 +23,8 @@ class Explorer {
       explore_seed(options_.first_seed + i * options_.seed_stride);
     }
     report_.exhausted = strategy_.exhausted();
-    report_.enumerating = !strategy_.bound_description().empty();
+    report_.bound = strategy_.bound_description();
     if (report_.exhausted) {
-      report_.bound = strategy_.bound_description();
       report_.enumerated_runs = strategy_.enumerated_runs();
     }
     const Expectation& expect = report_.scenario->expect;

@@ -86,7 +86,10 @@ struct ScenarioReport {
   // An enumerating strategy (dfs) tried every schedule within its bound:
   // with no failure, the property holds for all `runs` of them.
   bool exhausted = false;
-  std::string bound;  // "within deviation bound 2 (...)"
+  // "within deviation bound 2 (...)" for a strategy that enumerates schedules
+  // within a bound (dfs, portfolio's dfs), else empty. Not exhausted, such a
+  // report stopped on its run budget.
+  std::string bound;
   // When the enumeration was only some of the runs (portfolio's dfs member):
   // how many. 0: all of them.
   std::uint64_t enumerated_runs = 0;
@@ -100,9 +103,6 @@ struct ScenarioReport {
   // kFailureGroupsMax; later ones are counted in failures only).
   static constexpr std::size_t kFailureGroupsMax = 64;
   std::vector<FailureGroup> failure_groups;
-  // The strategy enumerates schedules within a bound (dfs, portfolio's dfs):
-  // then a report that is not exhausted stopped on its run budget.
-  bool enumerating = false;
   bool met = false;
 
   // The failure a report shows: the first the expectation does not allow,

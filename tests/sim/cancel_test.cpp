@@ -458,18 +458,26 @@ TEST_CASE("a select arm is cancelled only by another arm that can win", "[cancel
   REQUIRE(alone.injections.empty());
 }
 
+namespace {
+
+// Four scoped fibers, each sleeping five times inside a declared canceller:
+// twenty chances for random injection, in four independent places.
+Task<void> four_cancellable_sleepers() {
+  corosim::TaskScope scope;
+  for (int i = 0; i < 4; ++i) {
+    scope.spawn([]() -> Task<void> {
+      co_await corosim::cancellable([]() -> Task<void> {
+        for (int j = 0; j < 5; ++j) co_await corosim::sleep_for(1ms);
+      }());
+    });
+  }
+  co_await scope.join();
+}
+
+}  // namespace
+
 TEST_CASE("random injection is a recorded and replayable decision", "[cancel][random]") {
-  auto body = []() -> Task<void> {
-    corosim::TaskScope scope;
-    for (int i = 0; i < 4; ++i) {
-      scope.spawn([]() -> Task<void> {
-        co_await corosim::cancellable([]() -> Task<void> {
-          for (int j = 0; j < 5; ++j) co_await corosim::sleep_for(1ms);
-        }());
-      });
-    }
-    co_await scope.join();
-  };
+  const auto body = four_cancellable_sleepers;
   const auto plan = CancelPlan::random({CancelMode::drop, CancelMode::stop, CancelMode::prompt});
   std::set<std::string> modes_seen;
   int runs_with_injection = 0;
@@ -497,17 +505,7 @@ TEST_CASE("random injection is a recorded and replayable decision", "[cancel][ra
 TEST_CASE("random injection at most once stops after the first injection", "[cancel][random]") {
   // Fuzz runs use it: one input, one cancellation. Guards the `once` plan
   // against injecting on (tests/mutants/cancel-random-once-ignored).
-  auto body = []() -> Task<void> {
-    corosim::TaskScope scope;
-    for (int i = 0; i < 4; ++i) {
-      scope.spawn([]() -> Task<void> {
-        co_await corosim::cancellable([]() -> Task<void> {
-          for (int j = 0; j < 5; ++j) co_await corosim::sleep_for(1ms);
-        }());
-      });
-    }
-    co_await scope.join();
-  };
+  const auto body = four_cancellable_sleepers;
   auto plan = CancelPlan::random({CancelMode::drop, CancelMode::stop});
   std::size_t most_without_once = 0;
   std::size_t most_with_once = 0;
