@@ -8,7 +8,7 @@ root=$(pwd)
 
 packages=(g++ cmake ninja-build clang-19 libclang-rt-19-dev libabsl-dev catch2
           librapidcheck-dev libbenchmark-dev libasio-dev libcli11-dev nlohmann-json3-dev
-          zip unzip libgtest-dev chromium clang-format-19)
+          zip unzip libgtest-dev chromium clang-format-19 git)
 
 jobs=$(nproc 2>/dev/null || echo 2)
 # shellcheck source=fuzz/names.sh

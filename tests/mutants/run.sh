@@ -175,6 +175,8 @@ run_tests() {
   fi
 }
 
+git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+  || { echo "mutants: $root is not a git checkout: the copy is made from its tracked and new files" >&2; exit 2; }
 started=$(date +%s)
 echo "mutants: copying the source tree to $src and building it (g++, $bld)"
 sync_copy
