@@ -42,12 +42,48 @@ class TaskScope final : public WaitTarget {
   void spawn(F&& body, std::source_location where = std::source_location::current()) {
     adopt(detail::spawn_owned(std::forward<F>(body), SourceLoc::from(where)));
   }
-  // Spawns a child from a callable and its arguments (moved into the child).
-  template <class F, class Arg, class... Args>
-    requires(!std::same_as<std::remove_cvref_t<Arg>, std::source_location>)
-  void spawn(F&& body, Arg&& arg, Args&&... args) {
-    adopt(detail::spawn_owned_with(where_, std::forward<F>(body), std::forward<Arg>(arg),
-                                   std::forward<Args>(args)...));
+  // Spawns a child from a callable and its arguments (moved into the child);
+  // one overload per count of arguments, as corosim::spawn, so the child
+  // records where it was spawned.
+  template <class F, class A1>
+    requires SpawnableWith<F, A1>
+  void spawn(F&& f, A1&& a1, std::source_location where = std::source_location::current()) {
+    adopt(detail::spawn_owned_with(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1)));
+  }
+  template <class F, class A1, class A2>
+    requires SpawnableWith<F, A1, A2>
+  void spawn(F&& f, A1&& a1, A2&& a2, std::source_location where = std::source_location::current()) {
+    adopt(detail::spawn_owned_with(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                   std::forward<A2>(a2)));
+  }
+  template <class F, class A1, class A2, class A3>
+    requires SpawnableWith<F, A1, A2, A3>
+  void spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, std::source_location where = std::source_location::current()) {
+    adopt(detail::spawn_owned_with(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                   std::forward<A2>(a2), std::forward<A3>(a3)));
+  }
+  template <class F, class A1, class A2, class A3, class A4>
+    requires SpawnableWith<F, A1, A2, A3, A4>
+  void spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4,
+             std::source_location where = std::source_location::current()) {
+    adopt(detail::spawn_owned_with(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                   std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4)));
+  }
+  template <class F, class A1, class A2, class A3, class A4, class A5>
+    requires SpawnableWith<F, A1, A2, A3, A4, A5>
+  void spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5,
+             std::source_location where = std::source_location::current()) {
+    adopt(detail::spawn_owned_with(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                   std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4),
+                                   std::forward<A5>(a5)));
+  }
+  template <class F, class A1, class A2, class A3, class A4, class A5, class A6>
+    requires SpawnableWith<F, A1, A2, A3, A4, A5, A6>
+  void spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6,
+             std::source_location where = std::source_location::current()) {
+    adopt(detail::spawn_owned_with(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                   std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4),
+                                   std::forward<A5>(a5), std::forward<A6>(a6)));
   }
 
   class JoinAwaiter {

@@ -276,8 +276,19 @@ auto spawn_owned_with(const SourceLoc& where, F&& function, Arg&& arg, Args&&...
                          std::forward<F>(function), std::forward<Arg>(arg), std::forward<Args>(args)...),
                      where);
 }
+template <class F, class... Args>
+auto spawn_with_args(const SourceLoc& where, F&& function, Args&&... args) {
+  check_spawn_context(where);
+  return spawn_owned_with(where, std::forward<F>(function), std::forward<Args>(args)...);
+}
 
 }  // namespace detail
+
+// A callable spawnable with these arguments, none of which is the spawn's own
+// location (so spawn(f, a, where) is never read as f(a, where)).
+template <class F, class... Args>
+concept SpawnableWith = (!std::same_as<std::remove_cvref_t<Args>, std::source_location> && ...) &&
+                        std::invocable<std::decay_t<F>&, std::decay_t<Args>...>;
 
 template <class T>
 JoinHandle<T> spawn(Task<T> task, std::source_location where = std::source_location::current()) {
@@ -292,13 +303,49 @@ auto spawn(F&& function, std::source_location where = std::source_location::curr
   return detail::spawn_owned(std::forward<F>(function), SourceLoc::from(where));
 }
 
-template <class F, class Arg, class... Args>
-  requires(!std::same_as<std::remove_cvref_t<Arg>, std::source_location> &&
-           std::invocable<std::decay_t<F>&, std::decay_t<Arg>, std::decay_t<Args>...>)
-auto spawn(F&& function, Arg&& arg, Args&&... args) {
-  detail::check_spawn_context(SourceLoc{});
-  return detail::spawn_owned_with(SourceLoc{}, std::forward<F>(function), std::forward<Arg>(arg),
-                                  std::forward<Args>(args)...);
+// spawn(callable, args...): one overload per count of arguments, because a
+// defaulted std::source_location cannot follow a parameter pack and a spawn
+// without its location makes every failure inside read "spawned at ?".
+// More arguments than these: capture them in a lambda.
+template <class F, class A1>
+  requires SpawnableWith<F, A1>
+auto spawn(F&& f, A1&& a1, std::source_location where = std::source_location::current()) {
+  return detail::spawn_with_args(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1));
+}
+template <class F, class A1, class A2>
+  requires SpawnableWith<F, A1, A2>
+auto spawn(F&& f, A1&& a1, A2&& a2, std::source_location where = std::source_location::current()) {
+  return detail::spawn_with_args(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                 std::forward<A2>(a2));
+}
+template <class F, class A1, class A2, class A3>
+  requires SpawnableWith<F, A1, A2, A3>
+auto spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, std::source_location where = std::source_location::current()) {
+  return detail::spawn_with_args(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                 std::forward<A2>(a2), std::forward<A3>(a3));
+}
+template <class F, class A1, class A2, class A3, class A4>
+  requires SpawnableWith<F, A1, A2, A3, A4>
+auto spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4,
+           std::source_location where = std::source_location::current()) {
+  return detail::spawn_with_args(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                 std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4));
+}
+template <class F, class A1, class A2, class A3, class A4, class A5>
+  requires SpawnableWith<F, A1, A2, A3, A4, A5>
+auto spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5,
+           std::source_location where = std::source_location::current()) {
+  return detail::spawn_with_args(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                 std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4),
+                                 std::forward<A5>(a5));
+}
+template <class F, class A1, class A2, class A3, class A4, class A5, class A6>
+  requires SpawnableWith<F, A1, A2, A3, A4, A5, A6>
+auto spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6,
+           std::source_location where = std::source_location::current()) {
+  return detail::spawn_with_args(SourceLoc::from(where), std::forward<F>(f), std::forward<A1>(a1),
+                                 std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4),
+                                 std::forward<A5>(a5), std::forward<A6>(a6));
 }
 
 // For executors: starts a run's main fiber, which nothing owns, so no

@@ -1,7 +1,9 @@
 #include "corosim/runtime/spawn.h"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <functional>
+#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -71,6 +73,26 @@ TEST_CASE("spawn with arguments moves them into the fiber", "[spawn]") {
   });
   REQUIRE(result.passed());
   REQUIRE(got == 5);
+}
+
+TEST_CASE("a fiber spawned with arguments records the line that spawned it", "[spawn]") {
+  std::vector<std::uint32_t> lines;
+  std::uint32_t expected_free = 0;
+  std::uint32_t expected_scope = 0;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto where = [&](int, int) -> Task<void> {
+      lines.push_back(corosim::current_fiber()->spawned_at.line);
+      co_return;
+    };
+    expected_free = std::source_location::current().line() + 1;
+    co_await corosim::spawn(where, 1, 2);
+    corosim::TaskScope scope;
+    expected_scope = std::source_location::current().line() + 1;
+    scope.spawn(where, 3, 4);
+    co_await scope.join();
+  });
+  REQUIRE(result.passed());
+  REQUIRE(lines == std::vector<std::uint32_t>{expected_free, expected_scope});
 }
 
 TEST_CASE("a fiber's exception reaches whoever awaits its handle", "[spawn]") {
