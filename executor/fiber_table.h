@@ -66,15 +66,17 @@ class FiberTable {
     return nullptr;
   }
 
-  // Drops every fiber that has not ended, oldest first. Destructors may wake or
-  // drop others, so the list is rescanned from the front each time. Called
-  // between steps, when no fiber runs (so no drop is deferred). A closing
-  // fiber ends when its cleanup fibers (found later in the list) are dropped.
+  // Drops every fiber that has not ended, newest first, as a scope unwinds:
+  // a fiber may refer to the locals of the one that spawned it (main's above
+  // all), so the spawner's frame goes after it. Destructors may wake or drop
+  // others, so the list is rescanned from the back each time. Called between
+  // steps, when no fiber runs (so no drop is deferred). A closing fiber ends
+  // when its cleanup fibers (newer, so dropped first) are gone.
   void drop_unfinished() {
     for (;;) {
-      Fiber* fiber = alive_head_;
+      Fiber* fiber = alive_tail_;
       while (fiber != nullptr && (fiber->state == FiberState::done || fiber->closing)) {
-        fiber = fiber->alive_next;
+        fiber = fiber->alive_prev;
       }
       if (fiber == nullptr) return;
       assert(fiber->state != FiberState::running);

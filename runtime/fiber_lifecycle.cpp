@@ -145,6 +145,9 @@ void fiber_release(Fiber& fiber) {
     if (!fiber.detached) fiber_drop(fiber);
     return;  // after_done frees it once it ends
   }
+  // Its own chain held the handle (a fiber owned by state it owns): the drop
+  // under way frees it when the chain is gone.
+  if (fiber.dropping) return;
   report_escaped(fiber);
   destroy_root(fiber);
   fiber.executor->retire(fiber);

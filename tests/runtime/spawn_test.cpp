@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <source_location>
 #include <stdexcept>
 #include <string>
@@ -93,6 +94,63 @@ TEST_CASE("a fiber spawned with arguments records the line that spawned it", "[s
   });
   REQUIRE(result.passed());
   REQUIRE(lines == std::vector<std::uint32_t>{expected_free, expected_scope});
+}
+
+namespace {
+
+// main's local: teardown must not destroy it while a fiber still refers to it.
+struct MainLocal {
+  bool* alive;
+  int uses = 0;
+  explicit MainLocal(bool* flag) : alive(flag) { *alive = true; }
+  ~MainLocal() { *alive = false; }
+};
+
+// Held in the leaked fiber's frame; its destructor touches main's local (a
+// use-after-free under ASan if main's frame went first).
+struct TouchesMainLocal {
+  MainLocal* local;
+  bool* alive_when_dropped;
+  ~TouchesMainLocal() {
+    *alive_when_dropped = *local->alive;
+    ++local->uses;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("teardown drops a leaked fiber before the main frame it refers to", "[spawn][teardown]") {
+  bool main_local_alive = false;
+  bool alive_when_dropped = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    MainLocal local(&main_local_alive);
+    corosim::Event never;
+    corosim::spawn([&local, &alive_when_dropped, &never]() -> Task<void> {
+      TouchesMainLocal guard{&local, &alive_when_dropped};
+      co_await never.wait();
+    }).detach(corosim::Outlive::allowed);
+    co_await never.wait();  // a deadlock: the run ends with both suspended
+  });
+  REQUIRE(checker_of(result) == "deadlock");
+  REQUIRE(alive_when_dropped);
+  REQUIRE_FALSE(main_local_alive);
+}
+
+TEST_CASE("teardown drops a fiber whose own chain holds its handle", "[spawn][teardown]") {
+  struct Holder {
+    corosim::JoinHandle<void> handle;
+  };
+  corosim::Event never;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto holder = std::make_shared<Holder>();
+    holder->handle = corosim::spawn([keep = holder, &never]() -> Task<void> { co_await never.wait(); });
+    holder.reset();  // the fiber's frame holds the last reference to its own handle
+    co_return;
+  });
+  // Freed once, when its drop is over: a second free corrupted the fiber table.
+  REQUIRE(checker_of(result) == "leak");
+  auto again = run_fifo([]() -> Task<void> { co_await corosim::yield_now(); });
+  REQUIRE(again.passed());
 }
 
 TEST_CASE("a fiber's exception reaches whoever awaits its handle", "[spawn]") {
