@@ -75,7 +75,9 @@ Expectation fails_with(Checker first, More... more) {
 struct Scenario {
   std::string name;
   Expectation expect;
-  Task<void> (*body)();
+  // Called once per run for the run's main task: a function, or any callable
+  // (corosim::explore takes lambdas with captures).
+  MainFactory body;
   SourceLoc where;
 };
 
