@@ -36,6 +36,10 @@ TEST(Deposits, TheCarelessVersionLosesOneAndSaysHow) {
   EXPECT_NONFATAL_FAILURE(
       EXPECT_TRUE(corosim::gtest::Passes(corosim::explore("bank/careless", two_careless_deposits))),
       "CORO_CHECK(balance == 30) failed");
+  // ... and the command that replays it in this binary, this test alone.
+  EXPECT_NONFATAL_FAILURE(
+      EXPECT_TRUE(corosim::gtest::Passes(corosim::explore("bank/careless", two_careless_deposits))),
+      "--gtest_filter=Deposits.TheCarelessVersionLosesOneAndSaysHow'");
 }
 
 TEST(Deposits, TheBugIsFoundWhenItIsExpected) {
