@@ -91,24 +91,22 @@ consumer_check() {
     || { echo "dev.sh: corosim_add_scenarios did not register bank/lost_update with label bank" >&2; exit 1; }
   [ "$(ctest --test-dir "$consumer" -N | sed -n 's/^Total Tests: //p')" = 2 ] \
     || { echo "dev.sh: corosim_add_scenarios registered the wrong number of tests" >&2; exit 1; }
-  local example build
-  for example in "$root"/examples/*/; do
+  local compiler build
+  for compiler in g++ clang++-19; do
     build=$(mktemp -d)
-    log "example $(basename "$example"), built against the install"
-    cmake -S "$example" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+    log "every example (examples/CMakeLists.txt) with $compiler, built against the install"
+    cmake -S "$root/examples" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$compiler" \
+      -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
     cmake --build "$build" -j "$jobs"
-    ctest --test-dir "$build" --output-on-failure
+    ctest --test-dir "$build" --output-on-failure -j "$jobs"
     rm -rf "$build"
   done
-  # The fuzz target example again with clang, where it links libFuzzer.
-  build=$(mktemp -d)
-  log "example 080-fuzz-target with clang++-19 and libFuzzer"
-  cmake -S "$root/examples/080-fuzz-target" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-19 \
-    -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
-  cmake --build "$build" -j "$jobs"
-  ctest --test-dir "$build" --output-on-failure
-  rm -rf "$build"
-  rm -rf "$prefix" "$consumer"
+  log "the CI recipe, examples/090-ci-shards/corosim.yml, run locally (run-locally.sh)"
+  local ci_work
+  ci_work=$(mktemp -d)
+  COROSIM_PREFIX="$prefix" SEEDS=400 FUZZ_SECONDS=5 "$root/examples/090-ci-shards/run-locally.sh" \
+    "$root/examples/090-ci-shards/corosim.yml" "$ci_work"
+  rm -rf "$prefix" "$consumer" "$ci_work"
 }
 
 # build_fuzzers OUT: the libFuzzer targets, built by fuzz/build.sh as OSS-Fuzz
@@ -244,7 +242,7 @@ usage: ./dev.sh COMMAND
   test    check formatting (.clang-format-files), build with g++ -Werror and run the
           tests, then clang-19 ASan+UBSan and run them
           again, then build a find_package(corosim) consumer and every examples/ project
-          against an install, then
+          against an install (g++ and clang-19), run the CI recipe locally, then
           build the libFuzzer targets with fuzz/build.sh and run each a bounded number of times
   build   build with g++ into build/ (CLI: build/corosim)
   bench   build in Release and run the Google Benchmark suite (extra args go to it)

@@ -82,7 +82,10 @@ void add_run_output_options(CLI::App& run, cli::RunFlags& flags) {
                "No progress display (on a terminal one line, redrawn; otherwise a line every 10 s)");
   run.add_option("--shard", flags.shard_text,
                  "Run shard I of N (I from 1 to N): every Nth of the selected seeds, starting with the "
-                 "Ith, so N machines share one sweep; `corosim merge` combines their --json summaries");
+                 "Ith, so N machines share one sweep; `corosim merge` combines their --json summaries. "
+                 "Without it, a test runner's TEST_TOTAL_SHARDS and TEST_SHARD_INDEX (from 0; Bazel, "
+                 "GoogleTest) or JOB_COMPLETION_INDEX (from 0; a Kubernetes Indexed Job) with "
+                 "COROSIM_TOTAL_SHARDS choose the shard");
 }
 
 RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {

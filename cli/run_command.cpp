@@ -164,6 +164,20 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
                                                      " seed(s) to share among ", shard->count, " shards"));
     }
     flags.shard = *shard;
+  } else if (!seed_given && flags.seeds > 1) {  // a one-seed run (a rerun line) is never split
+    std::string note;
+    auto runner = cli::shard_from_environment(note);
+    if (!runner.ok()) return runner.status();
+    if (!note.empty()) std::cerr << "corosim run: " << note << "\n";
+    if (*runner) {
+      if ((*runner)->shard.index > flags.seeds) {
+        return absl::InvalidArgumentError(absl::StrCat((*runner)->source, ": only ", flags.seeds,
+                                                       " seed(s) to share among ", (*runner)->shard.count,
+                                                       " shards"));
+      }
+      flags.shard = (*runner)->shard;
+      flags.shard_source = (*runner)->source;
+    }
   }
   if (flags.check_determinism) {
     // A fraction of runs, checked as every Nth run: 1 is every run, 0 none.
@@ -420,7 +434,8 @@ void print_run_header(const RunFlags& flags, const RunPlan& plan) {
       "corosim run: %d scenario(s), strategy %s, seeds %d..%d%s%s\n\n", plan.selected.size(), flags.strategy,
       flags.seed, flags.seed + flags.seeds - 1,
       shard.count > 1
-          ? absl::StrFormat(", shard %d/%d: seeds %d, %d, ... (%d of them)", shard.index, shard.count,
+          ? absl::StrFormat(", shard %d/%d%s: seeds %d, %d, ... (%d of them)", shard.index, shard.count,
+                            flags.shard_source.empty() ? "" : " (" + flags.shard_source + ")",
                             flags.seed + shard.index - 1, flags.seed + shard.index - 1 + shard.count,
                             shard.seeds_of(flags.seeds))
           : "",

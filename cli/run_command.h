@@ -32,7 +32,8 @@ struct RunFlags {
   std::string out_dir;
   std::string regressions_dir;
   std::optional<std::string> shard_text;
-  cli::Shard shard;  // from shard_text; 1/1 when not sharded
+  cli::Shard shard;          // from shard_text; 1/1 when not sharded
+  std::string shard_source;  // set when a test runner's variables chose the shard
   bool trace = false;
   bool quiet = false;
 };

@@ -1,6 +1,7 @@
 #include "corosim/cli/shards.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "corosim/replay/repro.h"
+#include "corosim/cli/flags.h"
 #include "corosim/cli/replay_commands.h"
 
 namespace corosim::cli {
@@ -212,6 +214,62 @@ absl::StatusOr<Shard> parse_shard(std::string_view text) {
     return bad(absl::StrCat("shards are numbered 1 to ", shard.count));
   }
   return shard;
+}
+
+namespace {
+
+const char* environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+// index (0-based) of total, both read strictly, as a Shard.
+absl::StatusOr<EnvironmentShard> shard_of(const char* index_name, const char* total_name) {
+  auto total = parse_whole(environment(total_name), total_name, 1);
+  if (!total.ok()) return total.status();
+  auto index = parse_whole(environment(index_name), index_name, 0, *total - 1);
+  if (!index.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(index.status().message(), " (", total_name, " is ", *total,
+                                                   "; shards are numbered from 0)"));
+  }
+  return EnvironmentShard{Shard{*index + 1, *total},
+                          absl::StrCat(index_name, "=", *index, " of ", total_name, "=", *total)};
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<EnvironmentShard>> shard_from_environment(std::string& note) {
+  if (environment("TEST_TOTAL_SHARDS") != nullptr || environment("TEST_SHARD_INDEX") != nullptr) {
+    if (environment("TEST_TOTAL_SHARDS") == nullptr || environment("TEST_SHARD_INDEX") == nullptr) {
+      return absl::InvalidArgumentError(
+          "TEST_TOTAL_SHARDS and TEST_SHARD_INDEX go together: one is set alone");
+    }
+    auto shard = shard_of("TEST_SHARD_INDEX", "TEST_TOTAL_SHARDS");
+    if (!shard.ok()) return shard.status();
+    if (const char* status_file = environment("TEST_SHARD_STATUS_FILE")) {
+      // The runner's question "does this binary shard?": the file's existence says yes.
+      if (!std::ofstream(status_file, std::ios::app)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("TEST_SHARD_STATUS_FILE: cannot create '", status_file, "'"));
+      }
+    }
+    return std::optional<EnvironmentShard>(*std::move(shard));
+  }
+  if (environment("JOB_COMPLETION_INDEX") != nullptr) {
+    if (environment("COROSIM_TOTAL_SHARDS") == nullptr) {
+      note =
+          "JOB_COMPLETION_INDEX is set but COROSIM_TOTAL_SHARDS is not: not sharding (set it to the Job's "
+          "completions to split the seeds)";
+      return std::nullopt;
+    }
+    auto shard = shard_of("JOB_COMPLETION_INDEX", "COROSIM_TOTAL_SHARDS");
+    if (!shard.ok()) return shard.status();
+    return std::optional<EnvironmentShard>(*std::move(shard));
+  }
+  if (environment("COROSIM_TOTAL_SHARDS") != nullptr) {
+    note = "COROSIM_TOTAL_SHARDS is set but JOB_COMPLETION_INDEX is not: not sharding";
+  }
+  return std::nullopt;
 }
 
 int command_merge(const MergeFlags& flags) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,21 @@ struct Shard {
 
 // "I/N" with 1 <= I <= N; errors say what is wrong.
 absl::StatusOr<Shard> parse_shard(std::string_view text);
+
+// The shard a test runner assigns through the environment, for a run
+// without --shard:
+// - TEST_TOTAL_SHARDS and TEST_SHARD_INDEX (0-based), as Bazel and
+//   GoogleTest's runners set them; TEST_SHARD_STATUS_FILE, if set, is touched
+//   to tell the runner the run honours them;
+// - JOB_COMPLETION_INDEX (0-based, a Kubernetes Indexed Job), with the total
+//   in COROSIM_TOTAL_SHARDS (a Job does not say how many completions it has).
+// nullopt when no runner shards the run; `note` then says why a variable that
+// is set was not enough. Errors name the variable and the values it takes.
+struct EnvironmentShard {
+  Shard shard;
+  std::string source;  // "TEST_SHARD_INDEX=1 of TEST_TOTAL_SHARDS=4"
+};
+absl::StatusOr<std::optional<EnvironmentShard>> shard_from_environment(std::string& note);
 
 struct MergeFlags {
   std::vector<std::string> inputs;

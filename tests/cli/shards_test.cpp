@@ -1,9 +1,12 @@
 // run --shard I/N and corosim merge: shards of one sweep add up to the sweep.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "corosim/cli/shards.h"
@@ -88,6 +91,86 @@ TEST_CASE("three shards merged report what one unsharded run reports", "[cli][sh
     std::uint64_t grouped = 0;
     for (const auto& group : b["failure_groups"]) grouped += group["runs"].get<std::uint64_t>();
     CHECK(grouped == b["failures"].get<std::uint64_t>());
+  }
+}
+
+namespace {
+
+// Sets the variables for the scope of one run, then unsets them.
+struct Environment {
+  std::vector<std::string> names;
+  using Values = std::vector<std::pair<std::string, std::string>>;
+  explicit Environment(const Values& values) {
+    for (const auto& [name, value] : values) {
+      setenv(name.c_str(), value.c_str(), 1);
+      names.push_back(name);
+    }
+  }
+  Environment(const Environment&) = delete;
+  ~Environment() {
+    for (const std::string& name : names) unsetenv(name.c_str());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a test runner's shard variables split the seeds as --shard does", "[cli][shard]") {
+  const std::string folder = fresh_folder("runner_shards");
+  std::filesystem::create_directories(folder);
+  auto run = [&](const std::string& json, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"run", "race/lost_update", "--seeds", "12", "--quiet", "--json", json};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  };
+  std::vector<std::string> shards;
+  for (int index = 0; index < 3; ++index) {  // Bazel, GoogleTest: 0-based
+    shards.push_back(folder + "/bazel" + std::to_string(index) + ".json");
+    const std::string status_file = folder + "/status" + std::to_string(index);
+    Environment env({{"TEST_TOTAL_SHARDS", "3"},
+                     {"TEST_SHARD_INDEX", std::to_string(index)},
+                     {"TEST_SHARD_STATUS_FILE", status_file}});
+    auto result = run(shards.back());
+    REQUIRE(result.exit_code == 0);
+    CHECK_THAT(result.out,
+               Catch::Contains("(TEST_SHARD_INDEX=" + std::to_string(index) + " of TEST_TOTAL_SHARDS=3)"));
+    CHECK(read_json(shards.back())["shard"]["index"] == index + 1);
+    CHECK(std::filesystem::exists(status_file));  // tells the runner the binary shards
+  }
+  CHECK(run_cli({"merge", shards[0], shards[1], shards[2]}).exit_code == 0);
+
+  {  // a Kubernetes Indexed Job, with the total the Job spec passes on
+    Environment env({{"JOB_COMPLETION_INDEX", "1"}, {"COROSIM_TOTAL_SHARDS", "2"}});
+    CHECK(run(folder + "/job.json").exit_code == 0);
+    CHECK(read_json(folder + "/job.json")["shard"]["count"] == 2);
+    CHECK(read_json(folder + "/job.json")["shard"]["index"] == 2);
+    // --shard wins over the environment; a rerun line's one seed is never split.
+    CHECK(run(folder + "/flag.json", {"--shard", "1/4"}).exit_code == 0);
+    CHECK(read_json(folder + "/flag.json")["shard"]["count"] == 4);
+    CHECK(run_cli({"run", "race/lost_update_fixed", "--seed", "5", "--quiet", "--json", folder + "/one.json"})
+              .exit_code == 0);
+    CHECK(read_json(folder + "/one.json")["shard"].is_null());
+  }
+  {  // without its total the index alone says nothing: the run is whole, and says why
+    Environment env(Environment::Values{{"JOB_COMPLETION_INDEX", "1"}});
+    auto result = run(folder + "/whole.json");
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.err, Catch::Contains("COROSIM_TOTAL_SHARDS is not: not sharding"));
+    CHECK(read_json(folder + "/whole.json")["shard"].is_null());
+  }
+  for (const auto& [values, reason] : std::vector<std::pair<Environment::Values, std::string>>{
+           {{{"TEST_TOTAL_SHARDS", "3"}, {"TEST_SHARD_INDEX", "3"}}, "TEST_SHARD_INDEX: '3' is out of range"},
+           {{{"TEST_TOTAL_SHARDS", "3"}, {"TEST_SHARD_INDEX", "-1"}},
+            "TEST_SHARD_INDEX: '-1' is not a whole number"},
+           {{{"TEST_TOTAL_SHARDS", "0"}, {"TEST_SHARD_INDEX", "0"}}, "TEST_TOTAL_SHARDS: '0'"},
+           {{{"TEST_TOTAL_SHARDS", "3"}}, "go together"},
+           {{{"TEST_TOTAL_SHARDS", "20"}, {"TEST_SHARD_INDEX", "15"}},
+            "only 12 seed(s) to share among 20 shards"},
+           {{{"JOB_COMPLETION_INDEX", "x"}, {"COROSIM_TOTAL_SHARDS", "2"}}, "JOB_COMPLETION_INDEX: 'x'"}}) {
+    Environment env(values);
+    auto result = run(folder + "/bad.json");
+    INFO(reason);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains(reason));
   }
 }
 

@@ -60,3 +60,17 @@ TEST_CASE("the user guide's CLI reference matches every command's help", "[cli][
     CHECK_FALSE(reference_section(*guide, (*it)[1].str()).empty());
   }
 }
+
+TEST_CASE("the user guide's CI recipe is the workflow file that run-locally.sh runs", "[cli][docs]") {
+  const std::filesystem::path root(COROSIM_SOURCE_DIR);
+  auto guide = corosim::read_file((root / "docs/user-guide.md").string());
+  auto workflow = corosim::read_file((root / "examples/090-ci-shards/corosim.yml").string());
+  REQUIRE(guide.ok());
+  REQUIRE(workflow.ok());
+  const std::string section = guide->substr(guide->find("\n## CI recipe"));
+  const std::string fence = "```yaml\n";
+  const auto start = section.find(fence);
+  REQUIRE(start != std::string::npos);
+  const auto body = start + fence.size();
+  CHECK(section.substr(body, section.find("```", body) - body) == *workflow);
+}
