@@ -77,8 +77,12 @@ consumer_check() {
   consumer=$(mktemp -d)
   log "installing into $prefix and building the find_package(corosim) consumer"
   cmake --install build --prefix "$prefix" >/dev/null
-  cmake -S "$root/tests/install" -B "$consumer" -G Ninja \
-    -DCMAKE_CXX_COMPILER=g++ -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  local configured
+  configured=$(cmake -S "$root/tests/install" -B "$consumer" -G Ninja \
+    -DCMAKE_CXX_COMPILER=g++ -DCMAKE_PREFIX_PATH="$prefix" 2>&1)
+  # The package warns a g++ 12 consumer of the coroutine patterns it miscompiles.
+  grep -q 'co_await (c ? task_a() : task_b())' <<<"$configured" \
+    || { echo "dev.sh: the installed package did not warn a g++ 12 consumer" >&2; exit 1; }
   cmake --build "$consumer" -j "$jobs"
   "$consumer/consumer"
   log "the consumer's scenarios as CTest tests (corosim_add_scenarios)"
@@ -95,8 +99,11 @@ consumer_check() {
   for compiler in g++ clang++-19; do
     build=$(mktemp -d)
     log "every example (examples/CMakeLists.txt) with $compiler, built against the install"
-    cmake -S "$root/examples" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$compiler" \
-      -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+    configured=$(cmake -S "$root/examples" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$compiler" \
+      -DCMAKE_PREFIX_PATH="$prefix" 2>&1)
+    if [ "$compiler" != g++ ] && grep -q 'miscompiles' <<<"$configured"; then
+      echo "dev.sh: the installed package warned a $compiler consumer about g++ 12" >&2; exit 1
+    fi
     cmake --build "$build" -j "$jobs"
     ctest --test-dir "$build" --output-on-failure -j "$jobs"
     rm -rf "$build"
