@@ -78,6 +78,10 @@ void add_run_output_options(CLI::App& run, cli::RunFlags& flags) {
                  "fixed, reproduced, a new failure or stale (no longer replays), and must meet its "
                  "scenario's expectation (expected to pass: stay fixed; expected to fail: reproduce)")
       ->check(cli::non_empty_path());
+  run.add_flag(
+      "--isolate", flags.isolate,
+      "Explore each scenario in a child process: one whose code crashes (a fatal signal, a "
+      "sanitizer report) fails with checker crash, its seed and rerun line, and the others still run");
   run.add_flag("--quiet", flags.quiet,
                "No progress display (on a terminal one line, redrawn; otherwise a line every 10 s)");
   run.add_option("--shard", flags.shard_text,

@@ -25,6 +25,8 @@ struct InFlight {
   CancelPlan::Kind kind = CancelPlan::Kind::none;
   std::uint64_t point = 0;
   const char* mode = "";
+  std::uint64_t runs_started = 0;  // of this scenario, the one in flight included
+  int record_fd = -1;              // --isolate: the parent's pipe
 };
 
 InFlight g_in_flight;
@@ -36,7 +38,10 @@ void copy(char* to, std::size_t size, const std::string& from) {
   to[n] = '\0';
 }
 
-void put(const char* text) { [[maybe_unused]] auto n = ::write(STDERR_FILENO, text, std::strlen(text)); }
+// Where put() writes: stderr, or the record for the parent (--isolate).
+int g_out = STDERR_FILENO;
+
+void put(const char* text) { [[maybe_unused]] auto n = ::write(g_out, text, std::strlen(text)); }
 
 void put_number(std::uint64_t value) {
   char digits[24];
@@ -65,6 +70,16 @@ void put_cancel_flags() {
   }
 }
 
+void put_rerun() {
+  put(g_in_flight.rerun_prefix);
+  if (g_in_flight.reproducible) {
+    put(" --seed ");
+    put_number(g_in_flight.seed);
+    put_cancel_flags();
+    put(" --trace");
+  }
+}
+
 // Says which run was in flight, once (a signal after a sanitizer report, or
 // an abort inside the handler's own path, prints nothing more).
 void report(const char* what) {
@@ -81,14 +96,22 @@ void report(const char* what) {
   put(", cancellation:");
   put_cancel_flags();
   put("\n  rerun: ");
-  put(g_in_flight.rerun_prefix);
-  if (g_in_flight.reproducible) {
-    put(" --seed ");
-    put_number(g_in_flight.seed);
-    put_cancel_flags();
-    put(" --trace");
-  }
+  put_rerun();
   put("\n");
+  if (g_in_flight.record_fd >= 0) {
+    // One line the parent parses: seed, runs started, what, rerun line.
+    g_out = g_in_flight.record_fd;
+    put("crash\t");
+    put_number(g_in_flight.seed);
+    put("\t");
+    put_number(g_in_flight.runs_started);
+    put("\t");
+    put(what);
+    put("\t");
+    put_rerun();
+    put("\n");
+    g_out = STDERR_FILENO;
+  }
 }
 
 const char* signal_text(int signal) {
@@ -137,7 +160,10 @@ void set_crash_scenario(const std::string& name, const std::string& strategy, co
   copy(g_in_flight.strategy, sizeof g_in_flight.strategy, strategy);
   copy(g_in_flight.rerun_prefix, sizeof g_in_flight.rerun_prefix, rerun_prefix);
   g_in_flight.reproducible = reproducible;
+  g_in_flight.runs_started = 0;
 }
+
+void set_crash_record_fd(int fd) noexcept { g_in_flight.record_fd = fd; }
 
 void set_run_in_flight(std::uint64_t seed, const CancelPlan& plan) noexcept {
   g_in_flight.seed = seed;
@@ -156,6 +182,7 @@ void set_run_in_flight(std::uint64_t seed, const CancelPlan& plan) noexcept {
     }
     g_in_flight.modes[at] = '\0';
   }
+  ++g_in_flight.runs_started;
   g_in_flight.running = true;
 }
 

@@ -20,6 +20,10 @@ void install_crash_handlers();
 void set_crash_scenario(const std::string& name, const std::string& strategy, const std::string& rerun_prefix,
                         bool reproducible);
 
+// --isolate's child: a crash also writes one line to fd for the parent,
+// "crash<TAB>SEED<TAB>RUNS_STARTED<TAB>WHAT<TAB>RERUN".
+void set_crash_record_fd(int fd) noexcept;
+
 // Before each run (cheap: copies a few numbers); after the last, clear.
 void set_run_in_flight(std::uint64_t seed, const CancelPlan& plan) noexcept;
 void clear_run_in_flight() noexcept;

@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "corosim/cli/crash.h"
+#include "corosim/cli/isolate.h"
 #include "corosim/cli/exit.h"
 #include "corosim/cli/flags.h"
 #include "corosim/cli/interrupt.h"
@@ -623,10 +624,11 @@ absl::Status check_cancel_at(const RunFlags& flags, const Scenario& scenario, co
   return absl::OkStatus();
 }
 
-absl::Status write_run_json(const RunFlags& flags, const RunPlan& plan, const std::vector<ScenarioRun>& runs,
-                            std::size_t met, const std::optional<RegressionReport>& regressions) {
+absl::Status write_run_json(const RunFlags& flags, const RunPlan& plan,
+                            const std::vector<nlohmann::json>& runs, std::size_t met,
+                            const std::optional<RegressionReport>& regressions) {
   nlohmann::json scenarios = nlohmann::json::array();
-  for (const ScenarioRun& run : runs) scenarios.push_back(report_json(run.report, run.choice));
+  for (const nlohmann::json& entry : runs) scenarios.push_back(entry);
   const Shard& shard = flags.shard;
   nlohmann::json document = {
       {"strategy", flags.strategy},
@@ -640,6 +642,27 @@ absl::Status write_run_json(const RunFlags& flags, const RunPlan& plan, const st
       // Only what ran before a SIGINT/SIGTERM: scenarios after it are missing.
       {"interrupted", interrupt_signal() != 0}};
   return write_file_atomically(flags.json_path, document.dump(2) + "\n");
+}
+
+// One scenario explored and its verdict printed: what the summary needs of it.
+ScenarioOutcome explore_and_print(const char* argv0, const Scenario& scenario, const RunFlags& flags,
+                                  RunPlan& plan, Progress& progress) {
+  ScenarioRun run = explore_one(scenario, flags, plan, progress);
+  print_verdict(argv0, scenario, flags, run);
+  const ScenarioReport& report = run.report;
+  ScenarioOutcome outcome{report_json(report, run.choice),
+                          report.met,
+                          report.interrupted,
+                          report.runs,
+                          report.failures,
+                          run.shown_repro,
+                          0};
+  if (absl::Status status = check_cancel_at(flags, scenario, report); !status.ok()) {
+    outcome.usage_exit = usage_error("run", status);
+  } else if (!run.write_error.empty()) {
+    outcome.usage_exit = usage_error("run", absl::UnavailableError(absl::StrCat("--out: ", run.write_error)));
+  }
+  return outcome;
 }
 
 }  // namespace
@@ -656,25 +679,25 @@ int command_run(const char* argv0, RunFlags& flags) {
     regressions = std::move(*replayed);
   }
   Progress progress(Progress::mode_for(flags.quiet), std::cerr);
-  std::vector<ScenarioRun> runs;
+  std::vector<nlohmann::json> runs;  // each scenario's --json entry
   std::vector<SummaryRow> rows;
   std::size_t met = 0;
+  bool last_interrupted = false;
   install_interrupt_handlers();
   install_crash_handlers();
   for (const Scenario* scenario : plan.selected) {
     if (interrupt_signal() != 0) break;
-    ScenarioRun run = explore_one(*scenario, flags, plan, progress);
-    if (run.report.met) ++met;
-    print_verdict(argv0, *scenario, flags, run);
-    if (absl::Status status = check_cancel_at(flags, *scenario, run.report); !status.ok()) {
-      return usage_error("run", status);
-    }
-    if (!run.write_error.empty()) {
-      return usage_error("run", absl::UnavailableError(absl::StrCat("--out: ", run.write_error)));
-    }
-    rows.push_back(SummaryRow{scenario->name, scenario->expect.str(), run.report.runs, run.report.failures,
-                              run.report.met, run.shown_repro});
-    runs.push_back(std::move(run));
+    const auto explore = [&] { return explore_and_print(argv0, *scenario, flags, plan, progress); };
+    ScenarioOutcome outcome =
+        flags.isolate
+            ? run_isolated(*scenario, describe_cancel(cancel_for(*scenario, plan.override)), explore)
+            : explore();
+    if (outcome.usage_exit != 0) return outcome.usage_exit;
+    if (outcome.met) ++met;
+    rows.push_back(SummaryRow{scenario->name, scenario->expect.str(), outcome.runs, outcome.failures,
+                              outcome.met, outcome.repro});
+    runs.push_back(std::move(outcome.entry));
+    last_interrupted = outcome.interrupted;
   }
   print_summary_table(rows);
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", runs.size(), met,
@@ -684,9 +707,9 @@ int command_run(const char* argv0, RunFlags& flags) {
       return usage_error("run", status);
   }
   if (const int signal = interrupt_signal(); signal != 0) {
-    std::cout << absl::StrFormat(
-        "interrupted: %d of %d scenario(s) explored%s; exit %d\n", runs.size(), plan.selected.size(),
-        !runs.empty() && runs.back().report.interrupted ? " (the last one in part)" : "", 128 + signal);
+    std::cout << absl::StrFormat("interrupted: %d of %d scenario(s) explored%s; exit %d\n", runs.size(),
+                                 plan.selected.size(), last_interrupted ? " (the last one in part)" : "",
+                                 128 + signal);
     return 128 + signal;
   }
   return verdict_exit_code(met == runs.size() && (!regressions || regressions->not_met() == 0),

@@ -33,6 +33,7 @@ struct RunFlags {
   std::string regressions_dir;
   std::optional<std::string> shard_text;
   cli::Shard shard;          // from shard_text; 1/1 when not sharded
+  bool isolate = false;      // each scenario in a child process (cli/isolate.h)
   std::string shard_source;  // set when a test runner's variables chose the shard
   bool trace = false;
   bool quiet = false;

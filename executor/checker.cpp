@@ -15,7 +15,7 @@ struct Entry {
 };
 
 // The one name table, in declaration order (checked by checker_name's index).
-constexpr std::array<Entry, 22> kCheckers = {{
+constexpr std::array<Entry, 23> kCheckers = {{
     {Checker::deadlock, "deadlock"},
     {Checker::futurelock, "futurelock"},
     {Checker::escaped_exception, "escaped-exception"},
@@ -38,13 +38,14 @@ constexpr std::array<Entry, 22> kCheckers = {{
     {Checker::budget, "budget"},
     {Checker::replay_diverged, "replay-diverged"},
     {Checker::cancel_liveness, "cancel-liveness"},
+    {Checker::crash, "crash"},
 }};
 
 constexpr bool table_in_order() {
   for (std::size_t i = 0; i < kCheckers.size(); ++i) {
     if (static_cast<std::size_t>(kCheckers[i].checker) != i) return false;
   }
-  return static_cast<std::size_t>(Checker::cancel_liveness) + 1 == kCheckers.size();
+  return static_cast<std::size_t>(Checker::crash) + 1 == kCheckers.size();
 }
 static_assert(table_in_order(), "kCheckers must list every Checker in declaration order");
 

@@ -36,6 +36,7 @@ enum class Checker : std::uint8_t {
   budget,             // the step or virtual-time budget ran out
   replay_diverged,    // a replayed run asked a decision its recording does not have
   cancel_liveness,    // a fiber asked to stop had not finished within the bound
+  crash,              // the code under test died (a fatal signal, a sanitizer report): run --isolate
 };
 
 // Every checker, in declaration order.

@@ -20,7 +20,7 @@ crash_of() {
   [ -n "$rerun" ] || fail "run $*: no rerun line"
 }
 
-crash_of crash/before crash/segfault crash/after
+crash_of crash/before crash/segfault crash/then_passes
 case "$report" in
   *"in a run of crash/segfault, seed "*", strategy random, cancellation: --cancel none") ;;
   *) fail "unexpected report: $report" ;;
@@ -47,5 +47,32 @@ if "$program" list | grep -q '^crash/heap_overflow '; then
     "corosim: a sanitizer report in a run of crash/heap_overflow, seed 0, "*) ;;
     *) fail "unexpected report after ASan's: $report" ;;
   esac
+fi
+# --isolate: the crash is one failure of three; the scenarios after it still
+# run, the summary counts it, and its rerun line crashes the same way.
+isolated_of() {
+  "$program" run crash/before "$1" crash/then_passes --seeds 20 --quiet --isolate --json "$dir/isolated.json" \
+    >"$dir/out" 2>"$dir/err"
+  code=$?
+  [ "$code" -eq 1 ] || fail "--isolate $1: exit $code, expected 1 (an expectation not met)"
+  grep -q "^  ok    crash/then_passes " "$dir/out" || fail "--isolate $1: crash/then_passes did not run"
+  grep -q "^  FAIL  $1 .* crash in run [0-9]*: " "$dir/out" || fail "--isolate $1: no crash verdict"
+  grep -q "3 scenario(s): 2 met their expectation, 1 did not" "$dir/out" \
+    || fail "--isolate $1: the summary does not count the crash"
+  grep -q '"checker": "crash"' "$dir/isolated.json" || fail "--isolate $1: no crash in --json"
+  grep -q '"not_met": 1' "$dir/isolated.json" || fail "--isolate $1: --json does not count the crash"
+  rerun=$(sed -n 's/^        rerun: //p' "$dir/out" | head -n 1)
+  [ -n "$rerun" ] || fail "--isolate $1: no rerun line"
+}
+isolated_of crash/segfault
+seed=$(sed -n 's/^        seed \([0-9]*\);.*/\1/p' "$dir/out")
+[ "$seed" = "$(sed -n 's/.*, seed \([0-9]*\),.*/\1/p' <<<"$first")" ] || fail "--isolate names seed '$seed', not the crash's"
+read -r -a args <<<"$rerun"
+"$program" "${args[@]:1}" >"$dir/out" 2>"$dir/err"
+[ $? -ne 0 ] || fail "the --isolate rerun line did not crash"
+[ "$(grep '^corosim: .* in a run of ' "$dir/err" | head -n 1)" = "$first" ] || fail "the --isolate rerun crashed differently"
+if "$program" list | grep -q '^crash/heap_overflow '; then
+  isolated_of crash/heap_overflow
+  grep -q "crash in run 1: a sanitizer report" "$dir/out" || fail "--isolate: the ASan death is not named"
 fi
 echo "crash_test: ok"

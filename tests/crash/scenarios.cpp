@@ -36,6 +36,6 @@ CORO_SCENARIO("crash/heap_overflow", corosim::passes()) {
 }
 #endif
 
-CORO_SCENARIO("crash/after", corosim::passes()) { co_await corosim::yield_now(); }
+CORO_SCENARIO("crash/then_passes", corosim::passes()) { co_await corosim::yield_now(); }
 
 int main(int argc, char** argv) { return corosim::main(argc, argv); }
