@@ -1,9 +1,12 @@
 #include "corosim/cli/crash.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstring>
+
+#include "corosim/replay/repro.h"
 
 // Provided by a sanitizer runtime when one is linked in; null otherwise.
 extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
@@ -27,6 +30,12 @@ struct InFlight {
   const char* mode = "";
   std::uint64_t runs_started = 0;  // of this scenario, the one in flight included
   int record_fd = -1;              // --isolate: the parent's pipe
+  bool once = false;               // a random plan's "at most one injection"
+  std::uint64_t steps_max = 0;
+  std::uint64_t timer_jitter_ns = 0;
+  const DecisionStream* decisions = nullptr;  // the run in flight records into it
+  char repro_folder[1024] = {};               // --out; empty: no repro
+  char repro_path[1400] = {};                 // built when the crash is reported
 };
 
 InFlight g_in_flight;
@@ -70,6 +79,111 @@ void put_cancel_flags() {
   }
 }
 
+// Appends text to the fixed buffer `to` (size bytes), truncating.
+void append(char* to, std::size_t size, const char* text) {
+  std::size_t at = std::strlen(to);
+  while (*text != '\0' && at + 1 < size) to[at++] = *text++;
+  to[at] = '\0';
+}
+
+void append_number(char* to, std::size_t size, std::uint64_t value) {
+  char digits[24];
+  char* at = digits + sizeof digits;
+  *--at = '\0';
+  do {
+    *--at = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  append(to, size, at);
+}
+
+// The cancel field as repro files write it (replay/repro.cpp format_cancel).
+void put_repro_cancel() {
+  switch (g_in_flight.kind) {
+    case CancelPlan::Kind::none: put("none"); return;
+    case CancelPlan::Kind::at_point:
+      put("point=");
+      put_number(g_in_flight.point);
+      put(" mode=");
+      put(g_in_flight.mode);
+      return;
+    case CancelPlan::Kind::random:
+      put("random modes=");
+      put(g_in_flight.modes);
+      if (g_in_flight.once) put(" once");
+      return;
+  }
+}
+
+void put_decisions(const DecisionStream& decisions) {
+  for (std::size_t i = 0; i < decisions.size();) {
+    std::size_t repeat = 1;
+    while (i + repeat < decisions.size() && decisions[i + repeat] == decisions[i]) ++repeat;
+    const char letter[2] = {kind_letter(decisions[i].kind), '\0'};
+    put(i == 0 ? "" : " ");
+    put(letter);
+    put_number(decisions[i].value);
+    put("/");
+    put_number(decisions[i].n);
+    if (repeat > 1) {
+      put("*");
+      put_number(repeat);
+    }
+    i += repeat;
+  }
+}
+
+// The run in flight as a repro: its decisions up to the crash, so a replay
+// (under a debugger: gdb --args corosim replay FILE) crashes the same way.
+// Written with write() and rename() only; false if it could not be.
+bool write_crash_repro(const char* what) {
+  if (g_in_flight.repro_folder[0] == '\0' || g_in_flight.decisions == nullptr) return false;
+  char* path = g_in_flight.repro_path;
+  const std::size_t size = sizeof g_in_flight.repro_path;
+  path[0] = '\0';
+  append(path, size, g_in_flight.repro_folder);
+  append(path, size, "/");
+  const std::size_t name_at = std::strlen(path);
+  append(path, size, g_in_flight.scenario);
+  for (char* c = path + name_at; *c != '\0'; ++c) {
+    if (*c == '/') *c = '_';
+  }
+  append(path, size, "-crash-seed");
+  append_number(path, size, g_in_flight.seed);
+  append(path, size, ".repro");
+  char temporary[sizeof g_in_flight.repro_path + 8] = {};
+  append(temporary, sizeof temporary, path);
+  append(temporary, sizeof temporary, ".tmp");
+  const int fd = ::open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return false;
+  g_out = fd;
+  put("corosim-repro ");
+  put_number(kReproVersion);
+  put("\n# the run in flight when the code under test crashed: replaying it crashes the same "
+      "way\nscenario: ");
+  put(g_in_flight.scenario);
+  put("\nstrategy: ");
+  put(g_in_flight.strategy);
+  put(" seed=");
+  put_number(g_in_flight.seed);
+  put("\ncancel: ");
+  put_repro_cancel();
+  put("\nsteps-max: ");
+  put_number(g_in_flight.steps_max);
+  if (g_in_flight.timer_jitter_ns != 0) {
+    put("\ntimer-jitter-ns: ");
+    put_number(g_in_flight.timer_jitter_ns);
+  }
+  put("\ndecisions: ");
+  put_decisions(*g_in_flight.decisions);
+  put("\nfailure: crash: ");
+  put(what);
+  put("\nlocation: ?\ntrace-hash: 0000000000000000\n");
+  g_out = STDERR_FILENO;
+  ::close(fd);
+  return ::rename(temporary, path) == 0;
+}
+
 void put_rerun() {
   put(g_in_flight.rerun_prefix);
   if (g_in_flight.reproducible) {
@@ -98,6 +212,13 @@ void report(const char* what) {
   put("\n  rerun: ");
   put_rerun();
   put("\n");
+  // Last: the decision stream may be what the crash corrupted.
+  const bool repro = write_crash_repro(what);
+  if (repro) {
+    put("  repro: ");
+    put(g_in_flight.repro_path);
+    put(" (its decisions up to the crash; replaying it crashes the same way)\n");
+  }
   if (g_in_flight.record_fd >= 0) {
     // One line the parent parses: seed, runs started, what, rerun line.
     g_out = g_in_flight.record_fd;
@@ -107,6 +228,8 @@ void report(const char* what) {
     put_number(g_in_flight.runs_started);
     put("\t");
     put(what);
+    put("\t");
+    put(repro ? g_in_flight.repro_path : "");
     put("\t");
     put_rerun();
     put("\n");
@@ -165,7 +288,16 @@ void set_crash_scenario(const std::string& name, const std::string& strategy, co
 
 void set_crash_record_fd(int fd) noexcept { g_in_flight.record_fd = fd; }
 
-void set_run_in_flight(std::uint64_t seed, const CancelPlan& plan) noexcept {
+void set_crash_repro_folder(const std::string& folder) {
+  copy(g_in_flight.repro_folder, sizeof g_in_flight.repro_folder, folder);
+}
+
+void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions) noexcept {
+  const CancelPlan& plan = sim.cancel;
+  g_in_flight.decisions = &decisions;
+  g_in_flight.steps_max = sim.steps_max;
+  g_in_flight.timer_jitter_ns = sim.timer_jitter_ns;
+  g_in_flight.once = plan.once;
   g_in_flight.seed = seed;
   g_in_flight.kind = plan.kind;
   g_in_flight.point = plan.point;

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "corosim/sim/cancel.h"
+#include "corosim/sim/decision.h"
+#include "corosim/sim/simulator.h"
 
 namespace corosim::cli {
 
@@ -21,11 +23,16 @@ void set_crash_scenario(const std::string& name, const std::string& strategy, co
                         bool reproducible);
 
 // --isolate's child: a crash also writes one line to fd for the parent,
-// "crash<TAB>SEED<TAB>RUNS_STARTED<TAB>WHAT<TAB>RERUN".
+// "crash<TAB>SEED<TAB>RUNS_STARTED<TAB>WHAT<TAB>REPRO<TAB>RERUN" (REPRO may be empty).
 void set_crash_record_fd(int fd) noexcept;
 
-// Before each run (cheap: copies a few numbers); after the last, clear.
-void set_run_in_flight(std::uint64_t seed, const CancelPlan& plan) noexcept;
+// --out: where a crash writes the repro of the run in flight
+// (SCENARIO-crash-seedN.repro); empty: none is written.
+void set_crash_repro_folder(const std::string& folder);
+
+// Before each run (cheap: copies a few numbers and a pointer to the decision
+// stream the run records into); after the last, clear.
+void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions) noexcept;
 void clear_run_in_flight() noexcept;
 
 }  // namespace corosim::cli

@@ -26,6 +26,7 @@ struct CrashRecord {
   std::uint64_t seed = 0;
   std::uint64_t runs = 0;
   std::string what;
+  std::string repro;  // the run in flight's, if the child wrote one (--out)
   std::string rerun;
 };
 
@@ -102,12 +103,14 @@ ScenarioOutcome crash_outcome(const Scenario& scenario, const std::string& cance
                             {"step", 0},
                             {"time_ns", 0},
                             {"trace_hash", "0000000000000000"},
-                            {"rerun", crash.rerun}};
+                            {"rerun", crash.rerun},
+                            {"repro", crash.repro}};
   if (!crash.found) failure["seed"] = nullptr;
   ScenarioOutcome outcome;
   outcome.met = met;
   outcome.runs = crash.runs;
   outcome.failures = 1;
+  outcome.repro = crash.repro;
   outcome.entry = {
       {"name", scenario.name},
       {"cancel_sites", nlohmann::json::array()},
@@ -133,6 +136,8 @@ ScenarioOutcome crash_outcome(const Scenario& scenario, const std::string& cance
   if (crash.found) {
     std::cout << absl::StrFormat("        seed %d; the rest of the suite runs on (--isolate)\n", crash.seed)
               << "        rerun: " << crash.rerun << "\n";
+    if (!crash.repro.empty())
+      std::cout << "        repro: " << crash.repro << " (replaying it crashes the same way)\n";
   }
   return outcome;
 }
@@ -171,13 +176,14 @@ ScenarioOutcome run_isolated(const Scenario& scenario, const std::string& cancel
     }
     std::vector<std::string> fields;
     std::istringstream columns(line);
-    for (std::string field; fields.size() < 4 && std::getline(columns, field, '\t');) fields.push_back(field);
+    for (std::string field; fields.size() < 5 && std::getline(columns, field, '\t');) fields.push_back(field);
     std::string rest;
     std::getline(columns, rest);
-    if (fields.size() == 4 && fields[0] == "crash" && absl::SimpleAtoi(fields[1], &crash.seed) &&
+    if (fields.size() == 5 && fields[0] == "crash" && absl::SimpleAtoi(fields[1], &crash.seed) &&
         absl::SimpleAtoi(fields[2], &crash.runs)) {
       crash.found = true;
       crash.what = fields[3];
+      crash.repro = fields[4];
       crash.rerun = rest;
     }
   }

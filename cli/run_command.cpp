@@ -485,8 +485,8 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   progress.start(scenario.name, runs_known ? options.seed_count : 0);
   options.on_run = [&](std::uint64_t done) { progress.update(done, failures_so_far); };
   options.stop_requested = [] { return interrupt_signal() != 0; };
-  options.on_run_start = [](std::uint64_t seed, const SimOptions& sim) {
-    set_run_in_flight(seed, sim.cancel);
+  options.on_run_start = [](std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions) {
+    set_run_in_flight(seed, sim, decisions);
   };
   set_crash_scenario(scenario.name, flags.strategy, rerun_prefix(plan.argv0, scenario, flags),
                      reruns_from_seed(flags));
@@ -685,6 +685,7 @@ int command_run(const char* argv0, RunFlags& flags) {
   bool last_interrupted = false;
   install_interrupt_handlers();
   install_crash_handlers();
+  if (plan.repros) set_crash_repro_folder(flags.out_dir);
   for (const Scenario* scenario : plan.selected) {
     if (interrupt_signal() != 0) break;
     const auto explore = [&] { return explore_and_print(argv0, *scenario, flags, plan, progress); };

@@ -103,7 +103,7 @@ class Explorer {
     sim.record_cancel_sites = record_sites;
     sim.record_cancel_kinds = record_kinds;
     simulator_.set_options(sim);
-    if (options_.on_run_start) options_.on_run_start(seed, sim);
+    if (options_.on_run_start) options_.on_run_start(seed, sim, simulator_.decisions_so_far());
     RunResult result = simulator_.run(main_, seed);
     return judge(seed, std::move(result), sim, simulator_.trace());
   }
@@ -113,7 +113,7 @@ class Explorer {
     sim.cancel = std::move(plan);
     ReplayStrategy follow(decisions, ReplayStrategy::Mode::lenient);
     Simulator simulator(follow, sim);
-    if (options_.on_run_start) options_.on_run_start(seed, sim);
+    if (options_.on_run_start) options_.on_run_start(seed, sim, simulator.decisions_so_far());
     RunResult result = simulator.run(main_, seed);
     return judge(seed, std::move(result), sim, simulator.trace());
   }

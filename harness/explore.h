@@ -50,8 +50,10 @@ struct ExploreOptions {
   std::uint64_t determinism_check_every = 16;
   // Called after every run (progress display); may be empty.
   std::function<void(std::uint64_t runs_done)> on_run;
-  // Before each run, with its seed and options (a crash report names the run in flight).
-  std::function<void(std::uint64_t seed, const SimOptions& sim)> on_run_start;
+  // Before each run, with its seed, options and the decision stream it will
+  // record into (a crash report names the run in flight and writes its repro).
+  std::function<void(std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions)>
+      on_run_start;
   // Asked between runs (an interrupt): true ends the exploration there, with
   // the report of the runs done marked interrupted.
   std::function<bool()> stop_requested;

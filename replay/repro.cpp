@@ -46,12 +46,16 @@ constexpr std::array<std::pair<DecisionKind, char>, 10> kKindLetters = {{
     {DecisionKind::timer_delay, 'd'},
 }};
 
-char kind_letter(DecisionKind kind) {
+}  // namespace
+
+char kind_letter(DecisionKind kind) noexcept {
   for (const auto& [known, letter] : kKindLetters) {
     if (known == kind) return letter;
   }
   return '?';
 }
+
+namespace {
 
 std::string decision_token(const Decision& decision) {
   return absl::StrCat(std::string(1, kind_letter(decision.kind)), decision.value, "/", decision.n);

@@ -70,6 +70,8 @@ std::string format_repro(const Repro& repro);
 absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin = "repro");
 
 std::string encode_decisions(const DecisionStream& decisions);
+// The letter a decision kind is written with ('s' for schedule, ...).
+char kind_letter(DecisionKind kind) noexcept;
 absl::StatusOr<DecisionStream> decode_decisions(std::string_view text);
 
 // Writes path through a temporary file and a rename, so a reader never sees

@@ -121,6 +121,8 @@ class Simulator final : public Executor {
 
   // The trace of the last run.
   const Trace& trace() const noexcept { return trace_; }
+  // The decisions of the run in flight so far (a crash report writes them).
+  const DecisionStream& decisions_so_far() const noexcept { return decisions_; }
   // Replaces the options (the cancel plan changes from run to run in a sweep).
   void set_options(const SimOptions& options) { options_ = options; }
   const SimOptions& options() const noexcept { return options_; }

@@ -40,6 +40,18 @@ read -r -a args <<<"$rerun"
 again=$(grep '^corosim: .* in a run of ' "$dir/err" | head -n 1)
 [ "$again" = "$first" ] || fail "the rerun crashed differently: '$again' (first: '$first')"
 
+# --out: the run in flight becomes a repro (its decisions up to the crash),
+# and replaying it crashes the same way.
+"$program" run crash/segfault --seeds 20 --quiet --out "$dir/repros" >"$dir/out" 2>"$dir/err"
+repro=$(sed -n 's/^  repro: \([^ ]*\) .*/\1/p' "$dir/err" | head -n 1)
+[ -f "$repro" ] || fail "no repro of the run in flight"
+grep -q '^failure: crash: fatal signal SIGSEGV' "$repro" || fail "the repro does not record the crash"
+grep -q '^decisions: .*r2/4' "$repro" || fail "the repro lacks the draw that crashed"
+"$program" replay "$repro" >"$dir/out" 2>"$dir/err"
+code=$?
+# Killed by SIGSEGV (139), or under ASan its SEGV report; never a usage error.
+[ "$code" -eq 139 ] || grep -q 'SEGV' "$dir/err" || fail "replaying the crash repro: exit $code, not the crash"
+
 if "$program" list | grep -q '^crash/heap_overflow '; then
   crash_of crash/heap_overflow
   grep -q 'heap-buffer-overflow' "$dir/err" || fail "no ASan report"
@@ -52,7 +64,7 @@ fi
 # run, the summary counts it, and its rerun line crashes the same way.
 isolated_of() {
   "$program" run crash/before "$1" crash/then_passes --seeds 20 --quiet --isolate --json "$dir/isolated.json" \
-    >"$dir/out" 2>"$dir/err"
+    "${@:2}" >"$dir/out" 2>"$dir/err"
   code=$?
   [ "$code" -eq 1 ] || fail "--isolate $1: exit $code, expected 1 (an expectation not met)"
   grep -q "^  ok    crash/then_passes " "$dir/out" || fail "--isolate $1: crash/then_passes did not run"
@@ -64,7 +76,8 @@ isolated_of() {
   rerun=$(sed -n 's/^        rerun: //p' "$dir/out" | head -n 1)
   [ -n "$rerun" ] || fail "--isolate $1: no rerun line"
 }
-isolated_of crash/segfault
+isolated_of crash/segfault --out "$dir/isolated-repros"
+grep -q "^        repro: $dir/isolated-repros/crash_segfault-crash-seed" "$dir/out" || fail "--isolate: no repro of the crash"
 seed=$(sed -n 's/^        seed \([0-9]*\);.*/\1/p' "$dir/out")
 [ "$seed" = "$(sed -n 's/.*, seed \([0-9]*\),.*/\1/p' <<<"$first")" ] || fail "--isolate names seed '$seed', not the crash's"
 read -r -a args <<<"$rerun"
