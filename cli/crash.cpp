@@ -52,15 +52,20 @@ int g_out = STDERR_FILENO;
 
 void put(const char* text) { [[maybe_unused]] auto n = ::write(g_out, text, std::strlen(text)); }
 
-void put_number(std::uint64_t value) {
-  char digits[24];
+// value in decimal, in digits (no allocation): the returned text points into it.
+const char* decimal(std::uint64_t value, char (&digits)[24]) {
   char* at = digits + sizeof digits;
   *--at = '\0';
   do {
     *--at = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value != 0);
-  put(at);
+  return at;
+}
+
+void put_number(std::uint64_t value) {
+  char digits[24];
+  put(decimal(value, digits));
 }
 
 void put_cancel_flags() {
@@ -88,13 +93,7 @@ void append(char* to, std::size_t size, const char* text) {
 
 void append_number(char* to, std::size_t size, std::uint64_t value) {
   char digits[24];
-  char* at = digits + sizeof digits;
-  *--at = '\0';
-  do {
-    *--at = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  append(to, size, at);
+  append(to, size, decimal(value, digits));
 }
 
 // The cancel field as repro files write it (replay/repro.cpp format_cancel).
