@@ -45,7 +45,7 @@ again=$(grep '^corosim: .* in a run of ' "$dir/err" | head -n 1)
 "$program" run crash/segfault --seeds 20 --quiet --out "$dir/repros" >"$dir/out" 2>"$dir/err"
 repro=$(sed -n 's/^  repro: \([^ ]*\) .*/\1/p' "$dir/err" | head -n 1)
 [ -f "$repro" ] || fail "no repro of the run in flight"
-grep -q '^failure: crash: fatal signal SIGSEGV' "$repro" || fail "the repro does not record the crash"
+grep -Eq '^failure: crash: (fatal signal SIGSEGV|a sanitizer report)' "$repro" || fail "the repro does not record the crash"
 grep -q '^decisions: .*r2/4' "$repro" || fail "the repro lacks the draw that crashed"
 "$program" replay "$repro" >"$dir/out" 2>"$dir/err"
 code=$?
