@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -149,13 +150,21 @@ ScenarioOutcome run_isolated(const Scenario& scenario, const std::string& cancel
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);  // or the child prints the parent's buffered text again
+  // No isolation to be had: say so, and explore in this process.
+  const auto in_process = [&](const char* call) {
+    std::cerr << "corosim run: --isolate: " << call << " failed (" << std::strerror(errno) << "); exploring "
+              << scenario.name << " in this process\n";
+    return explore();
+  };
   int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) return explore();  // no isolation to be had: run in-process
+  if (::pipe(pipe_fds) != 0) return in_process("pipe");
   const pid_t child = ::fork();
   if (child < 0) {
+    const int error = errno;
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
-    return explore();
+    errno = error;
+    return in_process("fork");
   }
   if (child == 0) {
     ::close(pipe_fds[0]);
