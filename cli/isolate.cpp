@@ -93,45 +93,36 @@ std::string describe_death(int status) {
 }
 
 // The failure a child that died gives its scenario, printed as a verdict.
-ScenarioOutcome crash_outcome(const Scenario& scenario, const std::string& cancel_text,
-                              const CrashRecord& crash, int status) {
+ScenarioOutcome crash_outcome(const Scenario& scenario, const EntryOf& entry_of, const CrashRecord& crash,
+                              int status) {
   const std::string what = crash.found ? crash.what : describe_death(status);
   const bool met = scenario.expect.allows(Checker::crash);
-  nlohmann::json failure = {{"seed", crash.seed},
-                            {"checker", "crash"},
-                            {"message", what},
-                            {"location", "?"},
-                            {"step", 0},
-                            {"time_ns", 0},
-                            {"trace_hash", "0000000000000000"},
-                            {"rerun", crash.rerun},
-                            {"repro", crash.repro}};
-  if (!crash.found) failure["seed"] = nullptr;
+  RunResult run;
+  run.seed = crash.seed;
+  run.failure = Failure{Checker::crash, what, SourceLoc{}, 0, 0, 0};
+  ScenarioReport report;
+  report.scenario = &scenario;
+  report.runs = crash.runs;
+  report.failures = 1;
+  report.met = met;
+  report.first_failure = run;
+  if (!met) report.first_unexpected = run;
+  report.failure_groups.push_back(FailureGroup{Checker::crash, SourceLoc{}.str(), 1, run});
   ScenarioOutcome outcome;
   outcome.met = met;
   outcome.runs = crash.runs;
   outcome.failures = 1;
   outcome.repro = crash.repro;
-  outcome.entry = {
-      {"name", scenario.name},
-      {"cancel_sites", nlohmann::json::array()},
-      {"failure_groups",
-       {{{"checker", "crash"}, {"location", "?"}, {"runs", 1}, {"first_seed", failure["seed"]}}}},
-      {"expect", scenario.expect.str()},
-      {"cancel", cancel_text},
-      {"outcome", "failed"},
-      {"met", met},
-      {"runs", crash.runs},
-      {"failures", 1},
-      {"cancel_points", 0},
-      {"injected_sites", nlohmann::json::array()},
-      {"determinism_checks", 0},
-      {"exhausted", false},
-      {"bound", nullptr},
-      {"enumerated_runs", crash.runs},
-      {"first_failure", failure},
-      {"first_unexpected", met ? nlohmann::json(nullptr) : failure},
-      {"trace_hash", "0000000000000000"}};
+  outcome.entry = entry_of(report);
+  // What only a crash has: how to get its run back; no seed without the child's record.
+  for (const char* field : {"first_failure", "first_unexpected"}) {
+    nlohmann::json& failure = outcome.entry[field];
+    if (failure.is_null()) continue;
+    failure["rerun"] = crash.rerun;
+    failure["repro"] = crash.repro;
+    if (!crash.found) failure["seed"] = nullptr;
+  }
+  if (!crash.found) outcome.entry["failure_groups"][0]["first_seed"] = nullptr;
   std::cout << absl::StrFormat("  %-4s  %-34s %-22s crash in run %d: %s\n", met ? "ok" : "FAIL",
                                scenario.name, scenario.expect.str(), crash.runs, what);
   if (crash.found) {
@@ -145,7 +136,7 @@ ScenarioOutcome crash_outcome(const Scenario& scenario, const std::string& cance
 
 }  // namespace
 
-ScenarioOutcome run_isolated(const Scenario& scenario, const std::string& cancel_text,
+ScenarioOutcome run_isolated(const Scenario& scenario, const EntryOf& entry_of,
                              const std::function<ScenarioOutcome()>& explore) {
   std::cout.flush();
   std::cerr.flush();
@@ -196,7 +187,7 @@ ScenarioOutcome run_isolated(const Scenario& scenario, const std::string& cancel
       crash.rerun = rest;
     }
   }
-  return crash_outcome(scenario, cancel_text, crash, status);
+  return crash_outcome(scenario, entry_of, crash, status);
 }
 
 }  // namespace corosim::cli

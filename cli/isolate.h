@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "corosim/harness/explore.h"
 #include "corosim/scenarios/registry.h"
 #include "nlohmann/json.hpp"
 
@@ -24,11 +25,13 @@ struct ScenarioOutcome {
   int usage_exit = 0;  // nonzero: it ended in a usage error, already printed; exit with it
 };
 
+// A scenario's --json entry from its report (run_command.cpp's report_json).
+using EntryOf = std::function<nlohmann::json(const ScenarioReport& report)>;
+
 // Runs explore() in a forked child whose output goes where the parent's does,
 // and returns what it returned. A child that dies instead is printed as a
-// failing verdict and described as a crash. cancel_text: the scenario's
-// cancellation, for its --json entry.
-ScenarioOutcome run_isolated(const Scenario& scenario, const std::string& cancel_text,
+// failing verdict and described as a crash, its entry made by entry_of.
+ScenarioOutcome run_isolated(const Scenario& scenario, const EntryOf& entry_of,
                              const std::function<ScenarioOutcome()>& explore);
 
 }  // namespace corosim::cli

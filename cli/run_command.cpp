@@ -627,8 +627,6 @@ absl::Status check_cancel_at(const RunFlags& flags, const Scenario& scenario, co
 absl::Status write_run_json(const RunFlags& flags, const RunPlan& plan,
                             const std::vector<nlohmann::json>& runs, std::size_t met,
                             const std::optional<RegressionReport>& regressions) {
-  nlohmann::json scenarios = nlohmann::json::array();
-  for (const nlohmann::json& entry : runs) scenarios.push_back(entry);
   const Shard& shard = flags.shard;
   nlohmann::json document = {
       {"strategy", flags.strategy},
@@ -636,7 +634,7 @@ absl::Status write_run_json(const RunFlags& flags, const RunPlan& plan,
       {"seeds", {{"first", flags.seed}, {"count", flags.seeds}}},
       {"shard", shard.count > 1 ? nlohmann::json{{"index", shard.index}, {"count", shard.count}}
                                 : nlohmann::json(nullptr)},
-      {"scenarios", scenarios},
+      {"scenarios", nlohmann::json(runs)},
       {"regressions", regressions ? regressions_json(*regressions) : nlohmann::json(nullptr)},
       {"summary", {{"scenarios", runs.size()}, {"met", met}, {"not_met", runs.size() - met}}},
       // Only what ran before a SIGINT/SIGTERM: scenarios after it are missing.
@@ -689,10 +687,10 @@ int command_run(const char* argv0, RunFlags& flags) {
   for (const Scenario* scenario : plan.selected) {
     if (interrupt_signal() != 0) break;
     const auto explore = [&] { return explore_and_print(argv0, *scenario, flags, plan, progress); };
-    ScenarioOutcome outcome =
-        flags.isolate
-            ? run_isolated(*scenario, describe_cancel(cancel_for(*scenario, plan.override)), explore)
-            : explore();
+    const auto entry_of = [&](const ScenarioReport& report) {
+      return report_json(report, cancel_for(*scenario, plan.override));
+    };
+    ScenarioOutcome outcome = flags.isolate ? run_isolated(*scenario, entry_of, explore) : explore();
     if (outcome.usage_exit != 0) return outcome.usage_exit;
     if (outcome.met) ++met;
     rows.push_back(SummaryRow{scenario->name, scenario->expect.str(), outcome.runs, outcome.failures,
