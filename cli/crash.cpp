@@ -115,21 +115,20 @@ void put_repro_cancel() {
 }
 
 void put_decisions(const DecisionStream& decisions) {
-  for (std::size_t i = 0; i < decisions.size();) {
-    std::size_t repeat = 1;
-    while (i + repeat < decisions.size() && decisions[i + repeat] == decisions[i]) ++repeat;
-    const char letter[2] = {kind_letter(decisions[i].kind), '\0'};
-    put(i == 0 ? "" : " ");
+  bool first = true;
+  for_each_decision_run(decisions, [&](const Decision& decision, std::size_t repeat) {
+    const char letter[2] = {kind_letter(decision.kind), '\0'};
+    put(first ? "" : " ");
+    first = false;
     put(letter);
-    put_number(decisions[i].value);
+    put_number(decision.value);
     put("/");
-    put_number(decisions[i].n);
+    put_number(decision.n);
     if (repeat > 1) {
       put("*");
       put_number(repeat);
     }
-    i += repeat;
-  }
+  });
 }
 
 // The run in flight as a repro: its decisions up to the crash, so a replay

@@ -112,14 +112,11 @@ absl::StatusOr<CancelPlan> parse_cancel(std::string_view text) {
 
 std::string encode_decisions(const DecisionStream& decisions) {
   std::string out;
-  for (std::size_t i = 0; i < decisions.size();) {
-    std::size_t repeat = 1;
-    while (i + repeat < decisions.size() && decisions[i + repeat] == decisions[i]) ++repeat;
+  for_each_decision_run(decisions, [&](const Decision& decision, std::size_t repeat) {
     if (!out.empty()) out += ' ';
-    out += decision_token(decisions[i]);
+    out += decision_token(decision);
     if (repeat > 1) absl::StrAppend(&out, "*", repeat);
-    i += repeat;
-  }
+  });
   return out;
 }
 

@@ -26,6 +26,7 @@
 // what deduplicates repros and what minimisation preserves.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,6 +71,18 @@ std::string format_repro(const Repro& repro);
 absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin = "repro");
 
 std::string encode_decisions(const DecisionStream& decisions);
+// Calls visit(decision, repeat) for each run of equal consecutive decisions:
+// the grouping the decisions field writes as "*k". Allocates nothing (the
+// crash handler writes a repro with it).
+template <class Visit>
+void for_each_decision_run(const DecisionStream& decisions, Visit&& visit) {
+  for (std::size_t i = 0; i < decisions.size();) {
+    std::size_t repeat = 1;
+    while (i + repeat < decisions.size() && decisions[i + repeat] == decisions[i]) ++repeat;
+    visit(decisions[i], repeat);
+    i += repeat;
+  }
+}
 // The letter a decision kind is written with ('s' for schedule, ...).
 char kind_letter(DecisionKind kind) noexcept;
 absl::StatusOr<DecisionStream> decode_decisions(std::string_view text);
