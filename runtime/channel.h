@@ -11,7 +11,8 @@
 // - co_await rx.recv() returns the oldest item, or nullopt once the channel is
 //   closed (close(), or every Sender destroyed) and empty: the end of the stream.
 // - One consumer: a second fiber awaiting recv() while one already waits
-//   throws UsageError there (in every build type), failing the run.
+//   throws UsageError there (in every build type), failing the run. Workers
+//   that share a queue use Chan (chan.h): multi-producer, multi-consumer.
 // - Wake-ups go through the executor; nothing resumes inline.
 // - co_await tx.reserve() waits for a free slot and returns a SendPermit
 //   (nullopt if the channel is closed); permit.send(v) then sends without
@@ -311,8 +312,9 @@ class RecvAwaiter {
     std::string name;
     state_.describe(name);
     throw UsageError("two fibers receive from " + name +
-                     " at once: a channel has one consumer (multi-producer, single-consumer); give each "
-                     "worker its own channel, or receive in one fiber and hand the work out");
+                     " at once: a channel has one consumer (multi-producer, single-consumer); for "
+                     "workers sharing a queue use corosim::Chan (<corosim/runtime/chan.h>, "
+                     "multi-consumer), or give each worker its own channel");
   }
 
   WaiterNode node_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "corosim/runtime/corosim.h"
+#include "tests/common/cancel_table.h"
 #include "tests/common/sweep.h"
 
 using corosim::CancelMode;
@@ -23,62 +24,12 @@ using corosim::testing::strongest_class;
 using namespace std::chrono_literals;
 
 namespace {
-
-using corosim::testing::ClassFound;
-
-struct Classes {
-  ClassFound drop;
-  ClassFound stop;
-  ClassFound prompt;
-  ClassFound interrupt;
-};
-
-template <class State>
-Classes classify(std::function<CancelSafetySpec<State>()> make_spec) {
-  auto body_for = [make_spec](CancelSafety claim) -> corosim::MainFactory {
-    return [make_spec, claim]() -> Task<void> {
-      CancelSafetySpec<State> spec = make_spec();
-      spec.claim = claim;
-      co_await corosim::check_cancel_safety(std::move(spec));
-    };
-  };
-  using corosim::testing::strongest_class_with_notes;
-  return Classes{strongest_class_with_notes(body_for, CancelMode::drop),
-                 strongest_class_with_notes(body_for, CancelMode::stop),
-                 strongest_class_with_notes(body_for, CancelMode::prompt),
-                 strongest_class_with_notes(body_for, CancelMode::interrupt)};
-}
-
-void require_class(const char* mode, const ClassFound& got, CancelSafety expected) {
-  INFO("mode " << mode);
-  CHECK(corosim::cancel_safety_name(got.strongest) == std::string(corosim::cancel_safety_name(expected)));
-  // Every verdict comes from the state comparison: no run of the sweep failed
-  // with another checker (which would end it before the comparison).
-  CHECK(got.notes.empty());
-}
-
-void require_classes(const Classes& got, CancelSafety drop, CancelSafety stop, CancelSafety prompt,
-                     CancelSafety interrupt) {
-  require_class("drop", got.drop, drop);
-  require_class("stop", got.stop, stop);
-  require_class("prompt", got.prompt, prompt);
-  require_class("interrupt", got.interrupt, interrupt);
-}
-
-// Runs `release` after 1ms in a fiber that is harness, not under test.
-template <class F>
-JoinHandle<void> after_1ms(F release) {
-  return corosim::spawn([release]() -> Task<void> {
-           co_await corosim::sleep_for(1ms);
-           release();
-         })
-      .shield();
-}
-
+using corosim::testing::after_1ms;
+using corosim::testing::classify;
+using corosim::testing::require_classes;
 constexpr CancelSafety kTotal = CancelSafety::total;
 constexpr CancelSafety kTerminal = CancelSafety::terminal;
 constexpr CancelSafety kUnsafe = CancelSafety::unsafe;
-
 }  // namespace
 
 TEST_CASE("cancel-safety table: Mutex::lock", "[cancel_safety][table]") {

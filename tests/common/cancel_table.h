@@ -1,0 +1,65 @@
+// The machinery of the cancel-safety table (docs/cancel-safety.md): classify
+// an operation in each mode by sweeping check_cancel_safety over it, and
+// assert the strongest class that holds.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "corosim/runtime/corosim.h"
+#include "tests/common/sweep.h"
+
+namespace corosim::testing {
+
+struct Classes {
+  ClassFound drop;
+  ClassFound stop;
+  ClassFound prompt;
+  ClassFound interrupt;
+};
+
+template <class State>
+Classes classify(std::function<CancelSafetySpec<State>()> make_spec) {
+  auto body_for = [make_spec](CancelSafety claim) -> corosim::MainFactory {
+    return [make_spec, claim]() -> Task<void> {
+      CancelSafetySpec<State> spec = make_spec();
+      spec.claim = claim;
+      co_await corosim::check_cancel_safety(std::move(spec));
+    };
+  };
+  using corosim::testing::strongest_class_with_notes;
+  return Classes{strongest_class_with_notes(body_for, CancelMode::drop),
+                 strongest_class_with_notes(body_for, CancelMode::stop),
+                 strongest_class_with_notes(body_for, CancelMode::prompt),
+                 strongest_class_with_notes(body_for, CancelMode::interrupt)};
+}
+
+inline void require_class(const char* mode, const ClassFound& got, CancelSafety expected) {
+  INFO("mode " << mode);
+  CHECK(corosim::cancel_safety_name(got.strongest) == std::string(corosim::cancel_safety_name(expected)));
+  // Every verdict comes from the state comparison: no run of the sweep failed
+  // with another checker (which would end it before the comparison).
+  CHECK(got.notes.empty());
+}
+
+inline void require_classes(const Classes& got, CancelSafety drop, CancelSafety stop, CancelSafety prompt,
+                            CancelSafety interrupt) {
+  require_class("drop", got.drop, drop);
+  require_class("stop", got.stop, stop);
+  require_class("prompt", got.prompt, prompt);
+  require_class("interrupt", got.interrupt, interrupt);
+}
+
+// Runs `release` after 1ms in a fiber that is harness, not under test.
+template <class F>
+JoinHandle<void> after_1ms(F release) {
+  return corosim::spawn([release]() -> Task<void> {
+           co_await corosim::sleep_for(std::chrono::milliseconds(1));
+           release();
+         })
+      .shield();
+}
+
+}  // namespace corosim::testing
