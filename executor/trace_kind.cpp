@@ -23,6 +23,7 @@ const char* trace_kind_name(TraceKind kind) noexcept {
     case TraceKind::check_failed: return "FAILED";
     case TraceKind::cancel: return "CANCEL";
     case TraceKind::note: return "note";
+    case TraceKind::notify: return "notify";
   }
   return "?";
 }

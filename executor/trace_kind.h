@@ -26,6 +26,7 @@ enum class TraceKind : std::uint8_t {
   check_failed,       // a checker or CORO_CHECK failed; location set
   cancel,             // cancellation injected at a suspension point; value: AwaitAction, location set
   note,               // user note; value: user datum
+  notify,             // arg: notify or condvar id; value: 1 notify_one, 0 notify_all/notify_waiters
 };
 
 inline constexpr std::uint32_t kNoFiber = 0xffffffffu;

@@ -45,6 +45,7 @@ void print_details(const Trace& trace, const TraceEvent& event, std::ostream& ou
     case TraceKind::semaphore_release: out << "semaphore#" << event.arg << " x" << event.value; break;
     case TraceKind::event_set: out << "event#" << event.arg; break;
     case TraceKind::note: out << event.value; break;
+    case TraceKind::notify: out << "#" << event.arg << (event.value != 0 ? " one" : " all"); break;
     case TraceKind::cancel: out << cancel_action_name(static_cast<AwaitAction>(event.value)); break;
     case TraceKind::suspend:
     case TraceKind::yield:

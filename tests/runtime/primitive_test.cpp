@@ -1,7 +1,9 @@
 // runtime/primitive.h, through the condition variable of
 // examples/100-condition-variable, which is built on the kit alone.
 #include <catch2/catch.hpp>
+#include <coroutine>
 #include <string>
+#include <utility>
 
 #include "corosim/runtime/corosim.h"
 #include "examples/100-condition-variable/condition_variable.h"
@@ -115,4 +117,75 @@ TEST_CASE("primitive kit: wake_one and wake_all wake in FIFO order", "[primitive
   const corosim::RunResult result = simulator.run(body, 0);
   INFO((result.failure ? result.failure->message : std::string()));
   CHECK(result.passed());
+}
+
+namespace {
+
+// A user awaiter with an intrusive node, as a hand-written primitive has: a
+// partner reaches the awaiter through the node, so the awaiter must stay
+// where it was constructed from await_ready to await_resume. Neither
+// copyable nor movable, so a move by the hook would not even compile; the
+// addresses check that no copy stands in for it either.
+struct Slot {
+  struct Awaiter* parked = nullptr;
+};
+
+struct Awaiter {
+  explicit Awaiter(Slot& slot) : slot(slot), constructed_at(this) {}
+  Awaiter(const Awaiter&) = delete;
+  Awaiter& operator=(const Awaiter&) = delete;
+
+  bool await_ready() {
+    ready_at = this;
+    return false;
+  }
+  void await_suspend(std::coroutine_handle<>) {
+    suspended_at = this;
+    fiber = corosim::current_fiber();
+    slot.parked = this;  // the intrusive link a partner follows
+  }
+  int await_resume() const {
+    CORO_CHECK(this == constructed_at && ready_at == constructed_at && suspended_at == constructed_at);
+    return value;
+  }
+
+  Slot& slot;
+  Awaiter* constructed_at;
+  Awaiter* ready_at = nullptr;
+  Awaiter* suspended_at = nullptr;
+  corosim::Fiber* fiber = nullptr;
+  int value = 0;
+};
+
+// An awaitable whose operator co_await makes the awaiter (a prvalue).
+struct Awaitable {
+  Slot& slot;
+  Awaiter operator co_await() const { return Awaiter(slot); }
+};
+
+}  // namespace
+
+TEST_CASE("the hook never moves a user awaiter that a partner reaches through a pointer", "[primitive]") {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {  // random: pre-empted before some awaits
+    int got = 0;
+    const corosim::RunResult result = run_once(
+        [&]() -> Task<void> {
+          Slot slot;
+          auto partner = corosim::spawn([&slot]() -> Task<void> {
+            for (int round = 0; round < 2; ++round) {
+              while (slot.parked == nullptr) co_await corosim::yield_now();
+              Awaiter* parked = std::exchange(slot.parked, nullptr);
+              parked->value = 10 + round;  // through the pointer taken in await_suspend
+              corosim::detail::fiber_wake(*parked->fiber);
+            }
+          });
+          got += co_await Awaiter(slot);
+          got += co_await Awaitable{slot};
+          co_await partner;
+        },
+        seed);
+    INFO("seed " << seed);
+    REQUIRE(checker_of(result) == "passed");
+    REQUIRE(got == 21);
+  }
 }
