@@ -62,4 +62,20 @@ JoinHandle<void> after_1ms(F release) {
       .shield();
 }
 
+// Sweeps body over every cancellation point in each mode (four seeds) and
+// requires every run to pass, with at least one cancellation injected: what a
+// primitive's ledger test asks of a program that uses it correctly.
+inline void require_sweeps_pass(const corosim::MainFactory& body) {
+  std::uint64_t injected = 0;
+  for (corosim::CancelMode mode : {corosim::CancelMode::drop, corosim::CancelMode::prompt,
+                                   corosim::CancelMode::interrupt, corosim::CancelMode::stop}) {
+    const SweepOutcome outcome = sweep(body, mode);
+    INFO("mode " << corosim::cancel_mode_name(mode) << ": "
+                 << (outcome.first_failure ? outcome.first_failure->failure->message : std::string()));
+    REQUIRE(!outcome.first_failure);
+    injected += outcome.injected;
+  }
+  REQUIRE(injected > 0);
+}
+
 }  // namespace corosim::testing

@@ -8,8 +8,8 @@
 
 #include "corosim/runtime/choose.h"
 #include "corosim/runtime/corosim.h"
+#include "tests/common/cancel_table.h"
 #include "tests/common/sim_helpers.h"
-#include "tests/common/sweep.h"
 
 using corosim::Chan;
 using corosim::Task;
@@ -332,14 +332,5 @@ TEST_CASE("Chan's ledger balances whenever its receivers are cancelled", "[chan]
       }
     }
   };
-  std::uint64_t injected = 0;
-  for (corosim::CancelMode mode : {corosim::CancelMode::drop, corosim::CancelMode::prompt,
-                                   corosim::CancelMode::interrupt, corosim::CancelMode::stop}) {
-    const corosim::testing::SweepOutcome outcome = corosim::testing::sweep(body, mode);
-    INFO("mode " << corosim::cancel_mode_name(mode) << ": "
-                 << (outcome.first_failure ? message_of(*outcome.first_failure) : std::string()));
-    REQUIRE(!outcome.first_failure);
-    injected += outcome.injected;
-  }
-  REQUIRE(injected > 0);
+  corosim::testing::require_sweeps_pass(body);
 }

@@ -150,26 +150,14 @@ Task<void> condvar_workers() {
   b.cancel();
 }
 
-void require_sweeps_pass(const corosim::MainFactory& body) {
-  std::uint64_t injected = 0;
-  for (corosim::CancelMode mode : {corosim::CancelMode::drop, corosim::CancelMode::prompt,
-                                   corosim::CancelMode::interrupt, corosim::CancelMode::stop}) {
-    const corosim::testing::SweepOutcome outcome = corosim::testing::sweep(body, mode);
-    INFO("mode " << corosim::cancel_mode_name(mode) << ": "
-                 << (outcome.first_failure ? message_of(*outcome.first_failure) : std::string()));
-    REQUIRE(!outcome.first_failure);
-    injected += outcome.injected;
-  }
-  REQUIRE(injected > 0);
-}
 }  // namespace
 
 TEST_CASE("Notify's ledger balances whenever its waiters are cancelled", "[notify][ledger]") {
-  require_sweeps_pass(notified_workers);
+  corosim::testing::require_sweeps_pass(notified_workers);
 }
 
 TEST_CASE("CondVar's ledger balances whenever its waiters are cancelled", "[condvar][ledger]") {
-  require_sweeps_pass(condvar_workers);
+  corosim::testing::require_sweeps_pass(condvar_workers);
 }
 
 TEST_CASE("a CondVar hands work from producers to consumers under the lock", "[condvar]") {
