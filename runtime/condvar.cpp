@@ -43,9 +43,8 @@ Task<void> CondVar::wait(Mutex::Guard& guard) {
 }
 
 void CondVar::notify_one() {
-  ++notified_one_;
   detail::trace_current(TraceKind::notify, id_, 1);
-  if (!wake_one()) unclaimed_token();
+  issue_token();
 }
 
 void CondVar::notify_all() {
@@ -60,8 +59,8 @@ void CondVar::describe(std::string& out) const {
 
 void CondVar::audit(const FiberAlive&, std::string& out) const {
   const std::uint64_t accounted = tokens_taken() + unheard_ + tokens_in_flight();
-  if (accounted == notified_one_) return;
-  out += "condvar#" + std::to_string(id_) + " had " + std::to_string(notified_one_) +
+  if (accounted == tokens_issued()) return;
+  out += "condvar#" + std::to_string(id_) + " had " + std::to_string(tokens_issued()) +
          " notify_one() calls but accounts for " + std::to_string(accounted) +
          " (taken by waiters that returned, found nobody waiting, in flight to woken waiters): a wake-up was "
          "lost";

@@ -61,7 +61,6 @@ class CondVar final : public WaitTarget, public Ledger, private detail::WakeQueu
   class Parked;
   void unclaimed_token() override { ++unheard_; }
 
-  std::uint64_t notified_one_ = 0;
   std::uint64_t unheard_ = 0;  // notify_one() tokens that found nobody waiting
   std::uint32_t id_;
 };

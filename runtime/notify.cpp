@@ -9,9 +9,8 @@ Notify::Notify(std::source_location created_at)
     : Ledger(SourceLoc::from(created_at)), id_(detail::new_object_id()) {}
 
 void Notify::notify_one() {
-  ++notified_one_;
   detail::trace_current(TraceKind::notify, id_, 1);
-  if (!wake_one()) unclaimed_token();
+  issue_token();
 }
 
 void Notify::notify_waiters() {
@@ -42,9 +41,9 @@ void Notify::describe(std::string& out) const {
 void Notify::audit(const FiberAlive&, std::string& out) const {
   const std::uint64_t accounted =
       tokens_taken() + permits_taken_ + coalesced_ + (permit_ ? 1 : 0) + tokens_in_flight();
-  if (accounted == notified_one_) return;
+  if (accounted == tokens_issued()) return;
   out +=
-      "notify#" + std::to_string(id_) + " had " + std::to_string(notified_one_) +
+      "notify#" + std::to_string(id_) + " had " + std::to_string(tokens_issued()) +
       " notify_one() calls but accounts for " + std::to_string(accounted) +
       " (taken by waiters, permits taken, merged into a stored permit, stored, in flight to woken waiters): "
       "a wake-up was lost";

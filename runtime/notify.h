@@ -67,7 +67,6 @@ class Notify final : public WaitTarget, public Ledger, private detail::WakeQueue
   void unclaimed_token() override;
   bool take_permit() noexcept;
 
-  std::uint64_t notified_one_ = 0;
   std::uint64_t permits_taken_ = 0;
   std::uint64_t coalesced_ = 0;
   std::uint32_t id_;

@@ -19,8 +19,6 @@ bool WakeQueue::wake(bool token) {
   return false;
 }
 
-bool WakeQueue::wake_one() { return wake(true); }
-
 std::size_t WakeQueue::wake_all() {
   std::size_t woken = 0;
   while (wake(false)) ++woken;

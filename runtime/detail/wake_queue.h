@@ -50,9 +50,12 @@ class WakeQueue {
     bool holds_token_ = false;  // woken by notify_one (a token to pass on)
   };
 
-  // Wakes the oldest waiter still parked with a notify_one token; false if
-  // there was none (the caller decides what becomes of the token).
-  bool wake_one();
+  // A notify_one(): its token goes to the oldest waiter still parked, or to
+  // unclaimed_token() with nobody waiting.
+  void issue_token() {
+    ++tokens_issued_;
+    if (!wake_one()) unclaimed_token();
+  }
   // Wakes every waiter parked now, without tokens.
   std::size_t wake_all();
 
@@ -60,6 +63,7 @@ class WakeQueue {
   // Tokens held by woken waiters that have not resumed yet.
   std::uint64_t tokens_in_flight() const noexcept;
   std::uint64_t tokens_taken() const noexcept { return tokens_taken_; }
+  std::uint64_t tokens_issued() const noexcept { return tokens_issued_; }
 
  protected:
   ~WakeQueue() = default;
@@ -70,9 +74,11 @@ class WakeQueue {
   void leave(Waiter& waiter);
   bool take(Waiter& waiter);
   bool wake(bool token);
+  bool wake_one() { return wake(true); }
 
   WaiterList waiting_;
   WaiterList woken_;  // woken, not resumed yet
+  std::uint64_t tokens_issued_ = 0;
   std::uint64_t tokens_taken_ = 0;
 };
 
