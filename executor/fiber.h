@@ -11,6 +11,7 @@
 #include <exception>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "corosim/executor/executor.h"
 #include "corosim/executor/source_loc.h"
@@ -35,6 +36,12 @@ class WaitTarget {
   // The id of the fiber whose progress would release this target, if there is
   // one (a mutex's holder, a joined fiber): an edge of the wait-for graph.
   virtual std::uint32_t holder_id() const noexcept { return kNoFiber; }
+  // Every fiber whose progress could release this target, where there can be
+  // several (the readers holding an RWMutex, the writers queued ahead): the
+  // edges of the wait-for graph. By default the one holder_id().
+  virtual void holder_ids(std::vector<std::uint32_t>& out) const {
+    if (const std::uint32_t id = holder_id(); id != kNoFiber) out.push_back(id);
+  }
 
  protected:
   ~WaitTarget() = default;

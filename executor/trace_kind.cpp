@@ -24,6 +24,7 @@ const char* trace_kind_name(TraceKind kind) noexcept {
     case TraceKind::cancel: return "CANCEL";
     case TraceKind::note: return "note";
     case TraceKind::notify: return "notify";
+    case TraceKind::count: return "count";
   }
   return "?";
 }

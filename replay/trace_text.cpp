@@ -40,12 +40,17 @@ void print_details(const Trace& trace, const TraceEvent& event, std::ostream& ou
     case TraceKind::channel_recv:
     case TraceKind::channel_close: out << "channel#" << event.arg; break;
     case TraceKind::mutex_acquire:
-    case TraceKind::mutex_release: out << "mutex#" << event.arg; break;
+    case TraceKind::mutex_release:
+      // An RWMutex's holds carry their mode: 1 write, 2 read.
+      out << (event.value == 0 ? "mutex#" : "rwmutex#") << event.arg;
+      if (event.value != 0) out << (event.value == 1 ? " write" : " read");
+      break;
     case TraceKind::semaphore_acquire:
     case TraceKind::semaphore_release: out << "semaphore#" << event.arg << " x" << event.value; break;
     case TraceKind::event_set: out << "event#" << event.arg; break;
     case TraceKind::note: out << event.value; break;
     case TraceKind::notify: out << "#" << event.arg << (event.value != 0 ? " one" : " all"); break;
+    case TraceKind::count: out << "#" << event.arg << " = " << event.value; break;
     case TraceKind::cancel: out << cancel_action_name(static_cast<AwaitAction>(event.value)); break;
     case TraceKind::suspend:
     case TraceKind::yield:

@@ -1,5 +1,6 @@
 #include "corosim/sim/wait_graph.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,16 +22,61 @@ const Driver* blocking_driver(const Fiber& fiber) {
   return fiber.held && fiber.driver != nullptr ? fiber.driver->blocking() : nullptr;
 }
 
-std::uint32_t holder_id_of(const Fiber& fiber) {
-  if (const Driver* driver = blocking_driver(fiber)) return driver->owner_id();
-  if (fiber.waiting_on == nullptr) return kNoFiber;
-  return fiber.waiting_on->holder_id();
+// The blocked fibers f waits for (edges of the wait-for graph), in the order
+// the target names them.
+void holders_of(const Fiber& fiber, const std::vector<const Fiber*>& by_id, std::vector<const Fiber*>& out) {
+  std::vector<std::uint32_t> ids;
+  if (const Driver* driver = blocking_driver(fiber)) {
+    ids.push_back(driver->owner_id());
+  } else if (fiber.waiting_on != nullptr) {
+    fiber.waiting_on->holder_ids(ids);
+  }
+  out.clear();
+  for (const std::uint32_t id : ids) {
+    if (id < by_id.size() && by_id[id] != nullptr) out.push_back(by_id[id]);
+  }
 }
 
-const Fiber* holder_of(const Fiber& fiber, const std::vector<const Fiber*>& by_id) {
-  const std::uint32_t id = holder_id_of(fiber);
-  return id < by_id.size() ? by_id[id] : nullptr;
-}
+// Finds the shortest cycle through each blocked fiber in id order; the first
+// found is the one reported. A fiber that lies on no cycle is skipped by the
+// later searches (no cycle can pass through it).
+class CycleFinder {
+ public:
+  explicit CycleFinder(const std::vector<const Fiber*>& by_id)
+      : by_id_(by_id), parent_(by_id.size(), nullptr), off_cycle_(by_id.size(), false) {}
+
+  // The cycle through start, its fibers in order from start; empty if none.
+  std::vector<const Fiber*> through(const Fiber* start) {
+    std::vector<const Fiber*> cycle;
+    std::vector<const Fiber*> frontier{start};
+    std::vector<const Fiber*> touched;
+    std::vector<const Fiber*> next;
+    for (std::size_t at = 0; at < frontier.size() && cycle.empty(); ++at) {
+      holders_of(*frontier[at], by_id_, next);
+      for (const Fiber* holder : next) {
+        if (holder == start) {
+          for (const Fiber* node = frontier[at]; node != start; node = parent_[node->id])
+            cycle.push_back(node);
+          cycle.push_back(start);
+          std::reverse(cycle.begin(), cycle.end());
+          break;
+        }
+        if (off_cycle_[holder->id] || parent_[holder->id] != nullptr) continue;
+        parent_[holder->id] = frontier[at];
+        touched.push_back(holder);
+        frontier.push_back(holder);
+      }
+    }
+    for (const Fiber* node : touched) parent_[node->id] = nullptr;
+    if (cycle.empty()) off_cycle_[start->id] = true;
+    return cycle;
+  }
+
+ private:
+  const std::vector<const Fiber*>& by_id_;
+  std::vector<const Fiber*> parent_;  // the BFS tree of the current search
+  std::vector<bool> off_cycle_;
+};
 
 // The edge from f to its holder, as the cycle line shows it.
 std::string edge_name(const Fiber& fiber) {
@@ -87,33 +133,28 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
   for (const Fiber* fiber : blocked) absl::StrAppend(&report.message, "\n  ", describe_blocked_fiber(*fiber));
   if (!blocked.empty()) report.location = blocked.front()->suspended_at;
 
-  // The first cycle, starting from its lowest fiber id: follow holder edges
-  // from each fiber in id order, at most |blocked| hops.
+  // The first cycle, starting from its lowest fiber id.
+  CycleFinder finder(by_id);
   for (const Fiber* start : blocked) {
-    const Fiber* at = holder_of(*start, by_id);
-    for (std::size_t hops = 0; at != nullptr && at != start && hops < blocked.size(); ++hops) {
-      at = holder_of(*at, by_id);
+    const std::vector<const Fiber*> cycle = finder.through(start);
+    if (cycle.empty()) continue;
+    std::string line = absl::StrCat("fiber ", start->id);
+    for (std::size_t i = 0; i < cycle.size(); ++i) {
+      const Fiber& node = *cycle[i];
+      report.futurelock = report.futurelock || blocking_driver(node) != nullptr;
+      absl::StrAppend(&line, " -> ", edge_name(node), " -> fiber ", cycle[(i + 1) % cycle.size()]->id);
     }
-    if (at != start) continue;
-    std::string cycle = absl::StrCat("fiber ", start->id);
-    const Fiber* node = start;
-    do {
-      report.futurelock = report.futurelock || blocking_driver(*node) != nullptr;
-      const std::string edge = edge_name(*node);
-      node = holder_of(*node, by_id);
-      absl::StrAppend(&cycle, " -> ", edge, " -> fiber ", node->id);
-    } while (node != start);
     if (report.futurelock) {
       report.message = absl::StrCat(
           "futurelock: a fiber waits for something that one of its own sub-futures holds, and "
           "that sub-future only runs while the fiber polls it; ",
           report.message);
     }
-    absl::StrAppend(&report.message, "\n  cycle: ", cycle);
+    absl::StrAppend(&report.message, "\n  cycle: ", line);
     // Point at a real wait: for futurelock, the owner's, not the held member's.
-    const Fiber* waiter = start;
-    while (blocking_driver(*waiter) != nullptr) waiter = holder_of(*waiter, by_id);
-    report.location = waiter->suspended_at;
+    std::size_t waiter = 0;
+    while (waiter + 1 < cycle.size() && blocking_driver(*cycle[waiter]) != nullptr) ++waiter;
+    report.location = cycle[waiter]->suspended_at;
     break;
   }
   return report;
