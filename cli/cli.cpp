@@ -43,10 +43,10 @@ void add_run_cancel_options(CLI::App& run, cli::RunFlags& flags) {
   run.add_option("--cancel", flags.cancel,
                  "Injected cancellation for every selected scenario (default: each scenario's "
                  "own, auto unless it opts out). Only the program's own cancellers act (an owner, "
-                 "a select, a timeout) and the ones it declares: auto (sweep the first seeds' "
-                 "cancellation points, about one run per seed, then random); none; sweep (per "
-                 "seed, every cancellation point); random (sites armed per run, fired with a "
-                 "probability)");
+                 "a select, a timeout, a CancellationToken) and the ones it declares: auto (sweep "
+                 "the first seeds' cancellation points, about one run per seed, then random); "
+                 "none; sweep (per seed, every cancellation point); random (sites armed per run, "
+                 "fired with a probability)");
   run.add_option("--cancel-modes", flags.cancel_modes_text,
                  "Modes to inject where a canceller is declared external (cancellable(), "
                  "externally_cancellable()), comma separated: drop, stop, prompt, interrupt, "

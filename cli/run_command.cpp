@@ -261,6 +261,9 @@ std::string describe_injection(const CancelInjection& injection) {
       return absl::StrCat("the timeout at ", canceller_at, " fired while ", waited, point);
     case Canceller::race:
       return absl::StrCat("another arm of the select at ", canceller_at, " won while ", waited, point);
+    case Canceller::token:
+      return absl::StrCat("the cancellation token of run_until_cancelled at ", canceller_at,
+                          " was cancelled while ", waited, point);
     case Canceller::owner:
       return absl::StrCat("its owner (spawned it at ", canceller_at, ") cancelled it while ", waited, point);
     case Canceller::none:

@@ -8,6 +8,7 @@ const char* canceller_name(Canceller canceller) noexcept {
     case Canceller::owner: return "owner";
     case Canceller::race: return "select";
     case Canceller::timeout: return "timeout";
+    case Canceller::token: return "token";
     case Canceller::external: return "external";
   }
   return "?";

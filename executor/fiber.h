@@ -84,6 +84,7 @@ enum class Canceller : std::uint8_t {
   race,      // a select: another arm finishing first
   timeout,   // a timeout: its timer firing first
   external,  // declared: cancellable(op), JoinHandle::externally_cancellable()
+  token,     // run_until_cancelled: its CancellationToken cancelled first
 };
 const char* canceller_name(Canceller canceller) noexcept;
 

@@ -25,6 +25,7 @@ const char* trace_kind_name(TraceKind kind) noexcept {
     case TraceKind::note: return "note";
     case TraceKind::notify: return "notify";
     case TraceKind::count: return "count";
+    case TraceKind::token_cancel: return "cancel-token";
   }
   return "?";
 }

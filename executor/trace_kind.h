@@ -28,6 +28,7 @@ enum class TraceKind : std::uint8_t {
   note,               // user note; value: user datum
   notify,             // arg: notify or condvar id; value: 1 notify_one, 0 notify_all/notify_waiters
   count,              // arg: waitgroup, latch or barrier id; value: the count (barrier: arrived) after it
+  token_cancel,       // arg: cancellation token id; value: CancelReason (1 cancelled, 2 deadline exceeded)
 };
 
 inline constexpr std::uint32_t kNoFiber = 0xffffffffu;

@@ -51,6 +51,9 @@ void print_details(const Trace& trace, const TraceEvent& event, std::ostream& ou
     case TraceKind::note: out << event.value; break;
     case TraceKind::notify: out << "#" << event.arg << (event.value != 0 ? " one" : " all"); break;
     case TraceKind::count: out << "#" << event.arg << " = " << event.value; break;
+    case TraceKind::token_cancel:
+      out << "token#" << event.arg << (event.value == 2 ? " deadline exceeded" : " cancelled");
+      break;
     case TraceKind::cancel: out << cancel_action_name(static_cast<AwaitAction>(event.value)); break;
     case TraceKind::suspend:
     case TraceKind::yield:

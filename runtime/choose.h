@@ -17,7 +17,9 @@
 //   from their channel, none half-sent. The result's index is that case's
 //   position, its alternative the case's result: recv_from → std::optional<T>
 //   (nullopt: closed and drained), send_to → bool (false: closed), after and
-//   otherwise → std::monostate.
+//   otherwise → std::monostate. when_cancelled(token) (cancellation_token.h)
+//   is ready once the token is cancelled (Go's `case <-ctx.Done()`),
+//   deadline included → std::monostate.
 // - Cases ready when choose is reached: one of them completes, chosen by the
 //   executor (a recorded decision under the simulator: the strategies explore
 //   every choice). None ready: otherwise() completes if given, else the fiber
@@ -37,6 +39,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -149,8 +152,13 @@ class DefaultCase {
   void describe(std::string& out) const { out += "otherwise"; }
 };
 
+// A case with a deadline (after(), a token's when_cancelled()): the choose's
+// one timer is armed for the earliest.
 template <class Case>
-inline constexpr bool kIsAfter = std::is_same_v<Case, AfterCase>;
+inline constexpr bool kIsAfter = requires(Case& one) {
+  { one.deadline_ns() } -> std::convertible_to<std::uint64_t>;
+  one.timer_fired(std::uint64_t{});
+};
 template <class Case>
 inline constexpr bool kIsDefault = std::is_same_v<Case, DefaultCase>;
 
@@ -245,6 +253,7 @@ class ChooseAwaiter final : public Offer, public WaitTarget {
         earliest_ns_ = std::min(earliest_ns_, one.deadline_ns());
       }
     });
+    if (earliest_ns_ == kNoDeadline) return;  // only tokens without deadlines
     timer_.fiber = &fiber;
     timer_.deadline_ns = earliest_ns_;
     fiber.executor->arm_timer(timer_);

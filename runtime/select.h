@@ -198,14 +198,14 @@ Variant take_winner(Arms& arms, std::size_t winner, std::index_sequence<I...>) {
 
 inline Task<void> sleep_until_task(Duration deadline) { co_await sleep_until(deadline); }
 
-// Every arm's canceller is the race: another arm finishing first (the
-// timeout, when timeout_arms marks the others as its timer, runtime
-// machinery that nothing cancels). site: where the program awaits the race
-// (unknown: the caller's current suspension point, which is where
-// `co_await select(...)` stands once this body runs).
+// Every arm's canceller is `canceller`: the race (another arm finishing
+// first), or the timeout or token that the arms marked in machinery_arms
+// stand for (runtime machinery that nothing cancels). site: where the
+// program awaits the race (unknown: the caller's current suspension point,
+// which is where `co_await select(...)` stands once this body runs).
 template <class... Source>
 Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select_arms(
-    std::uint32_t timeout_arms, SourceLoc site, Source... sources) {
+    std::uint32_t machinery_arms, Canceller canceller, SourceLoc site, Source... sources) {
   static_assert(sizeof...(Source) >= 1, "select needs at least one arm");
   using Variant = std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>;
   constexpr std::size_t kArms = sizeof...(Source);
@@ -222,8 +222,8 @@ Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select
   for (std::size_t i = 0; i < fibers.size(); ++i) {
     Fiber& arm = *fibers[i];
     if (!owned[i]) continue;  // a borrowed Pollable loses by staying pending: never cancelled
-    const bool timer = ((timeout_arms >> i) & 1U) != 0;
-    arm.canceller = timer ? Canceller::none : timeout_arms != 0 ? Canceller::timeout : Canceller::race;
+    const bool machinery = ((machinery_arms >> i) & 1U) != 0;
+    arm.canceller = machinery ? Canceller::none : canceller;
     arm.canceller_at = site;
     arm.race_arms = fibers.data();
     arm.race_size = static_cast<std::uint8_t>(kArms);
@@ -245,7 +245,7 @@ Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select
 template <class... A>
   requires(detail::SelectArgument<A> && ...)
 auto select(A&&... arms) {
-  return detail::select_arms(0, SourceLoc{}, detail::arm_source(std::forward<A>(arms))...);
+  return detail::select_arms(0, Canceller::race, SourceLoc{}, detail::arm_source(std::forward<A>(arms))...);
 }
 
 template <class T>
@@ -302,8 +302,8 @@ Task<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>> timeout(
   const SourceLoc site = detail::running_fiber("timeout()").suspended_at;
   // The timer arm is machinery: nothing cancels it; the operation's
   // canceller is the timer.
-  auto result =
-      co_await detail::select_arms(0b10, site, std::move(operation), detail::sleep_until_task(deadline));
+  auto result = co_await detail::select_arms(0b10, Canceller::timeout, site, std::move(operation),
+                                             detail::sleep_until_task(deadline));
   if constexpr (std::is_void_v<T>) {
     co_return result.index() == 0;
   } else {

@@ -31,6 +31,7 @@ bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
       return fiber.scope != nullptr || (fiber.handle_alive && !fiber.detached && fiber.listener == nullptr);
     case Canceller::race:
     case Canceller::timeout:
+    case Canceller::token:
       for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
         const Fiber* arm = fiber.race_arms[i];
         if (arm != &fiber && arm->state != FiberState::done) return true;
@@ -163,18 +164,37 @@ bool Simulator::release_stalls() {
   if (!timers_.empty()) {
     // Time passes if the next timer can make the canceller act: the owner's
     // own, or, in a TaskScope, a sibling's (a sibling that fails cancels
-    // the scope's other children).
+    // the scope's other children); for a token, its creators' or their
+    // spawned fibers'.
     const Fiber& next = *timers_.peek().fiber;
     for (const Stall& stall : stalls_) {
       const Fiber& fiber = *stall.fiber;
       if (fiber.stall != StallState::holding || fiber.canceller != Canceller::owner) continue;
       if (fiber.owner_id == next.id || (fiber.scope != nullptr && next.scope == fiber.scope)) return false;
     }
+    for (const Stall& stall : stalls_) {
+      if (stall.fiber->stall == StallState::holding && token_may_cancel(*stall.fiber, next)) return false;
+    }
   }
   for (std::size_t i = stalls_.size(); i-- > 0;) {
     if (stalls_[i].fiber->stall == StallState::holding) end_stall(i, false);
   }
   return true;
+}
+
+// A fiber raced against a CancellationToken (run_until_cancelled) is held:
+// the token's cancel() is expected from the fibers that created it and its
+// ancestors (the token arm's wait edges) or from fibers they spawned. True
+// if `next`, whose timer comes next, is one of them.
+bool Simulator::token_may_cancel(const Fiber& fiber, const Fiber& next) const {
+  if (fiber.canceller != Canceller::token) return false;
+  std::vector<std::uint32_t> creators;
+  for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
+    const Fiber* arm = fiber.race_arms[i];
+    if (arm != &fiber && arm->waiting_on != nullptr) arm->waiting_on->holder_ids(creators);
+  }
+  return std::any_of(creators.begin(), creators.end(),
+                     [&](std::uint32_t id) { return id == next.id || id == next.owner_id; });
 }
 
 // The run is over: no stall survives into teardown (a held fiber goes back

@@ -196,6 +196,7 @@ class Simulator final : public Executor {
   void end_stall(std::size_t index, bool landed);
   void settle_stalls();
   bool release_stalls();
+  bool token_may_cancel(const Fiber& fiber, const Fiber& next) const;
   void forget_stalls();
   void reset(std::uint64_t seed);
   void explore(const Fiber& main);
