@@ -21,6 +21,7 @@
 #include "corosim/runtime/merge.h"
 #include "corosim/runtime/mutex.h"
 #include "corosim/runtime/notify.h"
+#include "corosim/runtime/once_cell.h"
 #include "corosim/runtime/oneshot.h"
 #include "corosim/runtime/pollable.h"
 #include "corosim/runtime/primitive.h"
