@@ -27,7 +27,7 @@ enum class TraceKind : std::uint8_t {
   cancel,             // cancellation injected at a suspension point; value: AwaitAction, location set
   note,               // user note; value: user datum
   notify,             // arg: notify or condvar id; value: 1 notify_one, 0 notify_all/notify_waiters
-  count,              // arg: waitgroup, latch or barrier id; value: the count (barrier: arrived) after it
+  count,              // arg: waitgroup, latch, barrier or watch id; value: count, arrivals or version
   token_cancel,       // arg: cancellation token id; value: CancelReason (1 cancelled, 2 deadline exceeded)
 };
 

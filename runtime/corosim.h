@@ -38,4 +38,5 @@
 #include "corosim/runtime/stream.h"
 #include "corosim/runtime/task.h"
 #include "corosim/runtime/time.h"
+#include "corosim/runtime/watch.h"
 #include "corosim/runtime/usage_error.h"
