@@ -24,7 +24,7 @@ bool Barrier::arrive(const char* operation, bool drop) {
 }
 
 void Barrier::complete_phase() {
-  while (!waiters_.empty()) detail::fiber_wake(*waiters_.pop_front().fiber);
+  waiters_.wake_all();
   expected_ -= dropped_;
   arrived_ = 0;
   dropped_ = 0;

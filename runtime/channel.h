@@ -285,8 +285,8 @@ void ChannelState<T>::push_from(Fiber& sender, T value) {
 
 template <class T>
 void ChannelState<T>::wake_everyone() {
-  while (!send_waiters_.empty()) fiber_wake(*send_waiters_.pop_front().fiber);
-  while (!receiver_.empty()) fiber_wake(*receiver_.pop_front().fiber);
+  send_waiters_.wake_all();
+  receiver_.wake_all();
 }
 
 template <class T>

@@ -19,7 +19,7 @@ void Countdown::adjust(std::int64_t delta, const char* operation) {
   count_ += static_cast<std::uint64_t>(delta);
   trace_current(TraceKind::count, id_, count_);
   if (count_ != 0) return;
-  while (!waiters_.empty()) fiber_wake(*waiters_.pop_front().fiber);
+  waiters_.wake_all();
 }
 
 void Countdown::describe(std::string& out) const {

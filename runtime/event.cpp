@@ -11,7 +11,7 @@ void Event::set() {
   if (set_) return;
   set_ = true;
   detail::trace_current(TraceKind::event_set, id_);
-  while (!waiters_.empty()) detail::fiber_wake(*waiters_.pop_front().fiber);
+  waiters_.wake_all();
 }
 
 void Event::describe(std::string& out) const {

@@ -14,7 +14,7 @@ OnceState::Claim::Claim(OnceState& state) : state_(state) {
 void OnceState::release() {
   initializer_ = kNoFiber;
   // Set, every waiter has its value; failed, they race to initialise anew.
-  while (!waiters_.empty()) fiber_wake(*waiters_.pop_front().fiber);
+  waiters_.wake_all();
 }
 
 void OnceState::TurnAwaiter::await_suspend(std::coroutine_handle<>) {

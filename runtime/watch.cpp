@@ -14,12 +14,12 @@ void WatchState::changed() {
   }
   ++version_;
   trace_current(TraceKind::count, id_, version_);
-  while (!waiters_.empty()) fiber_wake(*waiters_.pop_front().fiber);
+  waiters_.wake_all();
 }
 
 void WatchState::close() {
   closed_ = true;
-  while (!waiters_.empty()) fiber_wake(*waiters_.pop_front().fiber);
+  waiters_.wake_all();
 }
 
 void WatchState::ChangedAwaiter::await_suspend(std::coroutine_handle<>) {

@@ -62,6 +62,12 @@ class WaiterList {
     return node;
   }
 
+  // Wakes every waiter, oldest first, emptying the list (a waiter already
+  // unwinding from an interrupt ignores its wake-up).
+  void wake_all() {
+    while (!empty()) fiber_wake(*pop_front().fiber);
+  }
+
  private:
   void report_destroyed_while_waited() noexcept;
 
