@@ -42,6 +42,11 @@ class WaitTarget {
   virtual void holder_ids(std::vector<std::uint32_t>& out) const {
     if (const std::uint32_t id = holder_id(); id != kNoFiber) out.push_back(id);
   }
+  // Whether only the fibers holder_ids() names can release it (a mutex's
+  // holder, a joined fiber), or they are likely ones among others (a token's
+  // creators: any copy of it may cancel it). A cycle is a deadlock while other
+  // fibers still run only through exclusive holders.
+  virtual bool holders_exclusive() const noexcept { return true; }
 
  protected:
   ~WaitTarget() = default;

@@ -20,6 +20,8 @@ Simulator::Simulator(Strategy& strategy, SimOptions options) : strategy_(strateg
   detail::link_real_time_guard();
   due_timers_.reserve(64);
   deferred_drops_.reserve(16);
+  hold_parks_.reserve(16);
+  scratch_holders_.reserve(16);
   decisions_.reserve(1024);
 }
 
@@ -38,6 +40,7 @@ void Simulator::reset(std::uint64_t seed) {
   external_points_.clear();
   stalls_.clear();
   stopping_.clear();
+  hold_parks_.clear();
   dropped_this_step_ = false;
   injections_.clear();
   armed_sites_.clear();
@@ -115,6 +118,9 @@ void Simulator::explore(const Fiber& main) {
         }
         return;
       }
+      // Before time passes (which is when a cycle formed in this instant
+      // would be reported): fibers stuck while others wait for a timer.
+      if (!hold_parks_.empty() && report_stuck_cycle()) return;
       if (!stopping_.empty() && stop_overdue_before(next)) return;
       if (!drivers_.empty() && snoozed_before(next)) return;
       if (next > options_.time_max_ns) {
@@ -192,6 +198,7 @@ void Simulator::step() {
   // The fiber gave control back: parked, ready again, or done, never still
   // running. (Checked before end_of_step, which may free its record.)
   COROSIM_ASSERT(fiber.state != FiberState::running);
+  if (fiber.state == FiberState::waiting && fiber.waiting_on != nullptr) note_hold_park(fiber);
   end_of_step();
   if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
 }
@@ -388,6 +395,8 @@ void Simulator::check_main(const Fiber& main) {
 
 void Simulator::check_leaked_fibers(const Fiber& main) {
   if (failure_ || main.state != FiberState::done) return;
+  // Left behind in a cycle: a deadlock, said as one rather than as a leak.
+  if (!hold_parks_.empty() && report_stuck_cycle()) return;
   std::string message;
   SourceLoc first;
   std::size_t leaked = 0;
@@ -419,6 +428,31 @@ void Simulator::check_detached_children(const Fiber& ended) {
         child->spawned_at);
     return;
   }
+}
+
+// A park that may close a cycle of exclusive holds: searched for before
+// time next passes (report_stuck_cycle), not now — a cancellation issued in
+// this instant may still break it.
+void Simulator::note_hold_park(const Fiber& fiber) {
+  scratch_holders_.clear();
+  fiber.waiting_on->holder_ids(scratch_holders_);
+  if (scratch_holders_.empty() || !fiber.waiting_on->holders_exclusive()) return;
+  // A run that never lets time pass would grow the list park by park: keep
+  // each fiber once.
+  if (hold_parks_.size() == hold_parks_.capacity() && hold_parks_.size() >= 1024) {
+    std::sort(hold_parks_.begin(), hold_parks_.end());
+    hold_parks_.erase(std::unique(hold_parks_.begin(), hold_parks_.end()), hold_parks_.end());
+  }
+  hold_parks_.push_back(fiber.id);
+}
+
+bool Simulator::report_stuck_cycle() {
+  std::optional<WaitGraphReport> report =
+      find_stuck_cycle(fibers_.first_alive(), fibers_.spawned(), hold_parks_, wait_graph_);
+  hold_parks_.clear();
+  if (!report) return false;
+  report_failure(Checker::deadlock, std::move(report->message), report->location);
+  return true;
 }
 
 void Simulator::report_deadlock() {

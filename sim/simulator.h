@@ -34,6 +34,7 @@
 #include "corosim/sim/decision.h"
 #include "corosim/sim/strategy/strategy.h"
 #include "corosim/sim/trace.h"
+#include "corosim/sim/wait_graph.h"
 
 namespace corosim {
 
@@ -210,6 +211,8 @@ class Simulator final : public Executor {
   void check_main(const Fiber& main);
   void check_leaked_fibers(const Fiber& main);
   void report_deadlock();
+  void note_hold_park(const Fiber& fiber);
+  bool report_stuck_cycle();
   void check_detached_children(const Fiber& ended);
   bool snoozed_before(std::uint64_t next_ns);
   void count_snoozed_steps();
@@ -233,6 +236,12 @@ class Simulator final : public Executor {
   std::vector<std::uint32_t> ready_ids_;  // for strategies that choose by fiber
   std::vector<Fiber*> deferred_drops_;
   std::vector<Fiber*> deferred_interrupts_;
+  // Fibers that parked on an exclusive hold (a mutex, a join) since the wait-for
+  // graph was last searched for a cycle while others still run; scratch_holders_
+  // is reused by the check at each park so that parking allocates nothing.
+  std::vector<std::uint32_t> hold_parks_;
+  std::vector<std::uint32_t> scratch_holders_;
+  WaitGraphBuffers wait_graph_;
   Trace trace_;
   DecisionStream decisions_;
   std::optional<Failure> failure_;

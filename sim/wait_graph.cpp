@@ -1,6 +1,7 @@
 #include "corosim/sim/wait_graph.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -22,18 +23,33 @@ const Driver* blocking_driver(const Fiber& fiber) {
   return fiber.held && fiber.driver != nullptr ? fiber.driver->blocking() : nullptr;
 }
 
+// Which edges a search follows: every edge of a stuck run, or only the holds
+// that nothing but their holders can release, between waiting fibers (a
+// cycle of those is stuck although other fibers still run).
+enum class Edges : bool { all, exclusive_holds };
+
 // The blocked fibers f waits for (edges of the wait-for graph), in the order
 // the target names them.
-void holders_of(const Fiber& fiber, const std::vector<const Fiber*>& by_id, std::vector<const Fiber*>& out) {
-  std::vector<std::uint32_t> ids;
-  if (const Driver* driver = blocking_driver(fiber)) {
+void holders_of(const Fiber& fiber, WaitGraphBuffers& buffers, Edges edges) {
+  std::vector<std::uint32_t>& ids = buffers.ids;
+  buffers.holders.clear();
+  ids.clear();
+  if (edges == Edges::exclusive_holds) {
+    if (fiber.state != FiberState::waiting || fiber.waiting_on == nullptr ||
+        !fiber.waiting_on->holders_exclusive()) {
+      return;
+    }
+    fiber.waiting_on->holder_ids(ids);
+  } else if (const Driver* driver = blocking_driver(fiber)) {
     ids.push_back(driver->owner_id());
   } else if (fiber.waiting_on != nullptr) {
     fiber.waiting_on->holder_ids(ids);
   }
-  out.clear();
   for (const std::uint32_t id : ids) {
-    if (id < by_id.size() && by_id[id] != nullptr) out.push_back(by_id[id]);
+    const Fiber* holder = id < buffers.by_id.size() ? buffers.by_id[id] : nullptr;
+    if (holder == nullptr) continue;
+    if (edges == Edges::exclusive_holds && holder->state != FiberState::waiting) continue;
+    buffers.holders.push_back(holder);
   }
 }
 
@@ -42,40 +58,40 @@ void holders_of(const Fiber& fiber, const std::vector<const Fiber*>& by_id, std:
 // later searches (no cycle can pass through it).
 class CycleFinder {
  public:
-  explicit CycleFinder(const std::vector<const Fiber*>& by_id)
-      : by_id_(by_id), parent_(by_id.size(), nullptr), off_cycle_(by_id.size(), false) {}
+  CycleFinder(WaitGraphBuffers& buffers, Edges edges) : b_(buffers), edges_(edges) {
+    b_.parent.assign(b_.by_id.size(), nullptr);
+    b_.off_cycle.assign(b_.by_id.size(), false);
+  }
 
   // The cycle through start, its fibers in order from start; empty if none.
-  std::vector<const Fiber*> through(const Fiber* start) {
-    std::vector<const Fiber*> cycle;
-    std::vector<const Fiber*> frontier{start};
-    std::vector<const Fiber*> touched;
-    std::vector<const Fiber*> next;
+  const std::vector<const Fiber*>& through(const Fiber* start) {
+    std::vector<const Fiber*>& cycle = b_.cycle;
+    std::vector<const Fiber*>& frontier = b_.frontier;  // also every fiber the search touched
+    cycle.clear();
+    frontier.assign(1, start);
     for (std::size_t at = 0; at < frontier.size() && cycle.empty(); ++at) {
-      holders_of(*frontier[at], by_id_, next);
-      for (const Fiber* holder : next) {
+      holders_of(*frontier[at], b_, edges_);
+      for (const Fiber* holder : b_.holders) {
         if (holder == start) {
-          for (const Fiber* node = frontier[at]; node != start; node = parent_[node->id])
+          for (const Fiber* node = frontier[at]; node != start; node = b_.parent[node->id])
             cycle.push_back(node);
           cycle.push_back(start);
           std::reverse(cycle.begin(), cycle.end());
           break;
         }
-        if (off_cycle_[holder->id] || parent_[holder->id] != nullptr) continue;
-        parent_[holder->id] = frontier[at];
-        touched.push_back(holder);
+        if (b_.off_cycle[holder->id] || b_.parent[holder->id] != nullptr) continue;
+        b_.parent[holder->id] = frontier[at];
         frontier.push_back(holder);
       }
     }
-    for (const Fiber* node : touched) parent_[node->id] = nullptr;
-    if (cycle.empty()) off_cycle_[start->id] = true;
+    for (const Fiber* node : frontier) b_.parent[node->id] = nullptr;
+    if (cycle.empty()) b_.off_cycle[start->id] = true;
     return cycle;
   }
 
  private:
-  const std::vector<const Fiber*>& by_id_;
-  std::vector<const Fiber*> parent_;  // the BFS tree of the current search
-  std::vector<bool> off_cycle_;
+  WaitGraphBuffers& b_;
+  Edges edges_;
 };
 
 // The edge from f to its holder, as the cycle line shows it.
@@ -118,13 +134,56 @@ std::string describe_blocked_fiber(const Fiber& fiber) {
   return out;
 }
 
-WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
-  std::vector<const Fiber*> by_id(ids_end, nullptr);
-  std::vector<const Fiber*> blocked;
+namespace {
+
+// The alive fibers that have not finished, indexed by id.
+void index_unfinished(const Fiber* alive, std::uint32_t ids_end, std::vector<const Fiber*>& by_id) {
+  by_id.assign(ids_end, nullptr);
   for (const Fiber* fiber = alive; fiber != nullptr; fiber = fiber->alive_next) {
-    if (fiber->state == FiberState::done) continue;
-    by_id[fiber->id] = fiber;
-    blocked.push_back(fiber);
+    if (fiber->state != FiberState::done) by_id[fiber->id] = fiber;
+  }
+}
+
+// "fiber 2 -> mutex#0 -> fiber 3 -> mutex#1 -> fiber 2"
+std::string cycle_line(const std::vector<const Fiber*>& cycle) {
+  std::string line = absl::StrCat("fiber ", cycle.front()->id);
+  for (std::size_t i = 0; i < cycle.size(); ++i) {
+    absl::StrAppend(&line, " -> ", edge_name(*cycle[i]), " -> fiber ", cycle[(i + 1) % cycle.size()]->id);
+  }
+  return line;
+}
+
+// Whether something already in motion may cancel the fiber and so break a
+// cycle through it: the timer of a timeout or a deadline, a race's other
+// arm, a token, an injected cancellation about to act — for the fiber or for
+// an owner whose cancellation reaches it.
+bool cancellable_by_pending_work(const Fiber& fiber, const std::vector<const Fiber*>& by_id) {
+  for (const Fiber* at = &fiber; at != nullptr;) {
+    if (at->stall != StallState::none) return true;
+    switch (at->canceller) {
+      case Canceller::timeout:
+      case Canceller::race:
+      case Canceller::token: return true;
+      case Canceller::owner: break;
+      case Canceller::none:
+        if (at->driver == nullptr) return false;  // a combinator's member goes with its owner
+        break;
+      case Canceller::external: return false;  // may, but nothing has set out to
+    }
+    const std::uint32_t owner = at->owner_id;
+    at = owner < at->id && owner < by_id.size() ? by_id[owner] : nullptr;
+  }
+  return false;
+}
+
+}  // namespace
+
+WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
+  WaitGraphBuffers buffers;
+  index_unfinished(alive, ids_end, buffers.by_id);
+  std::vector<const Fiber*> blocked;
+  for (const Fiber* fiber : buffers.by_id) {
+    if (fiber != nullptr) blocked.push_back(fiber);
   }
 
   WaitGraphReport report;
@@ -134,23 +193,19 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
   if (!blocked.empty()) report.location = blocked.front()->suspended_at;
 
   // The first cycle, starting from its lowest fiber id.
-  CycleFinder finder(by_id);
+  CycleFinder finder(buffers, Edges::all);
   for (const Fiber* start : blocked) {
-    const std::vector<const Fiber*> cycle = finder.through(start);
+    const std::vector<const Fiber*>& cycle = finder.through(start);
     if (cycle.empty()) continue;
-    std::string line = absl::StrCat("fiber ", start->id);
-    for (std::size_t i = 0; i < cycle.size(); ++i) {
-      const Fiber& node = *cycle[i];
-      report.futurelock = report.futurelock || blocking_driver(node) != nullptr;
-      absl::StrAppend(&line, " -> ", edge_name(node), " -> fiber ", cycle[(i + 1) % cycle.size()]->id);
-    }
+    for (const Fiber* node : cycle)
+      report.futurelock = report.futurelock || blocking_driver(*node) != nullptr;
     if (report.futurelock) {
       report.message = absl::StrCat(
           "futurelock: a fiber waits for something that one of its own sub-futures holds, and "
           "that sub-future only runs while the fiber polls it; ",
           report.message);
     }
-    absl::StrAppend(&report.message, "\n  cycle: ", line);
+    absl::StrAppend(&report.message, "\n  cycle: ", cycle_line(cycle));
     // Point at a real wait: for futurelock, the owner's, not the held member's.
     std::size_t waiter = 0;
     while (waiter + 1 < cycle.size() && blocking_driver(*cycle[waiter]) != nullptr) ++waiter;
@@ -158,6 +213,39 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
     break;
   }
   return report;
+}
+
+std::optional<WaitGraphReport> find_stuck_cycle(const Fiber* alive, std::uint32_t ids_end,
+                                                std::vector<std::uint32_t>& starts,
+                                                WaitGraphBuffers& buffers) {
+  index_unfinished(alive, ids_end, buffers.by_id);
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  CycleFinder finder(buffers, Edges::exclusive_holds);
+  for (const std::uint32_t id : starts) {
+    if (id >= buffers.by_id.size() || buffers.by_id[id] == nullptr) continue;
+    const std::vector<const Fiber*>& cycle = finder.through(buffers.by_id[id]);
+    if (cycle.empty()) continue;
+    const bool breakable = std::any_of(cycle.begin(), cycle.end(), [&](const Fiber* node) {
+      return cancellable_by_pending_work(*node, buffers.by_id);
+    });
+    if (breakable) continue;
+    // Named from the lowest id, as the stuck run's report does.
+    std::vector<const Fiber*> ordered = cycle;
+    std::rotate(ordered.begin(),
+                std::min_element(ordered.begin(), ordered.end(),
+                                 [](const Fiber* a, const Fiber* b) { return a->id < b->id; }),
+                ordered.end());
+    WaitGraphReport report;
+    report.message = absl::StrCat(ordered.size(),
+                                  " fiber(s) wait for each other in a cycle that nothing "
+                                  "pending can break, while other fibers still run:");
+    for (const Fiber* node : ordered) absl::StrAppend(&report.message, "\n  ", describe_blocked_fiber(*node));
+    absl::StrAppend(&report.message, "\n  cycle: ", cycle_line(ordered));
+    report.location = ordered.front()->suspended_at;
+    return report;
+  }
+  return std::nullopt;
 }
 
 }  // namespace corosim

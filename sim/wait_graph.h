@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "corosim/executor/fiber.h"
 
@@ -20,7 +22,29 @@ struct WaitGraphReport {
   bool futurelock = false;
 };
 
+// The buffers of a search, kept by the simulator so that the searches it
+// makes while a run goes on allocate nothing once warm.
+struct WaitGraphBuffers {
+  std::vector<const Fiber*> by_id;     // the unfinished fibers, by id
+  std::vector<const Fiber*> parent;    // the BFS tree of the current search
+  std::vector<bool> off_cycle;         // on no cycle: skipped by later searches
+  std::vector<const Fiber*> frontier;  // the current search's queue
+  std::vector<const Fiber*> holders;   // one fiber's edges
+  std::vector<std::uint32_t> ids;
+  std::vector<const Fiber*> cycle;
+};
+
 // alive: the executor's alive list (id order); ids_end: one past the largest id.
 WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end);
+
+// A deadlock among some fibers while others still run: a cycle through one of
+// starts (fibers that parked since the last look; sorted here) whose every edge is an
+// exclusive hold (WaitTarget::holders_exclusive) between waiting fibers, and
+// whose fibers nothing already in motion can cancel (a timeout's timer, a
+// race, a token, an injected cancellation — theirs or an owner's). An owner
+// that might cancel them some day does not count: the cycle is the bug.
+std::optional<WaitGraphReport> find_stuck_cycle(const Fiber* alive, std::uint32_t ids_end,
+                                                std::vector<std::uint32_t>& starts,
+                                                WaitGraphBuffers& buffers);
 
 }  // namespace corosim

@@ -283,7 +283,10 @@ TEST_CASE("cancel-safety table: CondVar::wait", "[cancel_safety][table][condvar]
         };
         spec.operation = [](CondVarState& state) -> Task<void> {
           auto guard = co_await state.mutex->lock();
-          co_await state.cv->wait(guard, [flag = state.flag] { return *flag != 0; });
+          // Named, not a temporary in the co_await: g++ 12 destroys that twice
+          // when the frame is dropped there (docs/user-guide.md, Compilers).
+          const auto flag_set = [flag = state.flag] { return *flag != 0; };
+          co_await state.cv->wait(guard, flag_set);
           ++*state.returned;
         };
         spec.observe = [](const CondVarState& state) {

@@ -1,0 +1,136 @@
+// A wait-for cycle among some fibers is a deadlock when it forms, although
+// other fibers (main, sleeping on a timer) still run; a cycle that something
+// already in motion can break (a timeout, a token) is not.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+
+#include "corosim/runtime/corosim.h"
+#include "tests/common/sim_helpers.h"
+
+using corosim::Task;
+using corosim::testing::checker_of;
+using corosim::testing::message_of;
+using corosim::testing::run_fifo;
+using corosim::testing::run_random;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Two workers take two mutexes in opposite order; main ticks on for 100ms,
+// then cancels them — so the run would end without a stuck fiber left.
+Task<void> lock_cycle_while_main_ticks() {
+  corosim::Mutex a;
+  corosim::Mutex b;
+  corosim::TaskScope scope;
+  scope.spawn([&]() -> Task<void> {
+    auto ga = co_await a.lock();
+    co_await corosim::yield_now();
+    auto gb = co_await b.lock();
+  });
+  scope.spawn([&]() -> Task<void> {
+    auto gb = co_await b.lock();
+    co_await corosim::yield_now();
+    auto ga = co_await a.lock();
+  });
+  for (int tick = 0; tick < 100; ++tick) co_await corosim::sleep_for(1ms);
+  scope.cancel();
+  co_await scope.join();
+}
+
+// A worker joins a fiber that waits for the lock the worker holds; main
+// returns without looking at either, and without letting time pass.
+Task<void> join_cycle_left_behind() {
+  auto mutex = std::make_shared<corosim::Mutex>();
+  corosim::spawn([mutex]() -> Task<void> {
+    auto guard = co_await mutex->lock();
+    auto helper = corosim::spawn([mutex]() -> Task<void> { auto inner = co_await mutex->lock(); });
+    co_await helper;
+  }).detach(corosim::Outlive::allowed);
+  for (int i = 0; i < 3; ++i) co_await corosim::yield_now();
+}
+
+// One worker takes both locks inside a timeout and retries after backing
+// off; the other takes them in the opposite order. The cycle forms and the
+// timer breaks it, as designed.
+Task<void> lock_cycle_with_back_off() {
+  corosim::Mutex a;
+  corosim::Mutex b;
+  int done = 0;
+  corosim::TaskScope scope;
+  scope.spawn([&]() -> Task<void> {
+    auto both = [&]() -> Task<void> {
+      auto ga = co_await a.lock();
+      co_await corosim::yield_now();
+      auto gb = co_await b.lock();
+    };
+    for (;;) {
+      const bool took = co_await corosim::timeout(1ms, both());
+      if (took) break;
+      co_await corosim::sleep_for(std::chrono::microseconds(1 + corosim::random(500)));
+    }
+    ++done;
+  });
+  scope.spawn([&]() -> Task<void> {
+    auto gb = co_await b.lock();
+    co_await corosim::yield_now();
+    auto ga = co_await a.lock();
+    ++done;
+  });
+  co_await scope.join();
+  CORO_CHECK(done == 2);
+}
+
+// Main waits for a worker that waits for main's token: a cycle through the
+// token's creator — but a third fiber holds a copy and cancels it.
+Task<void> token_cycle_broken_by_a_copy() {
+  corosim::CancellationToken stop;
+  auto waiter = corosim::spawn([stop]() -> Task<void> { co_await stop.cancelled(); });
+  auto canceller = corosim::spawn([stop]() -> Task<void> {
+    co_await corosim::sleep_for(2ms);
+    stop.cancel();
+  });
+  co_await waiter;
+  co_await canceller;
+}
+
+}  // namespace
+
+TEST_CASE("a lock cycle is a deadlock when it forms although main still runs", "[sim][deadlock][partial]") {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    auto result = run_random(lock_cycle_while_main_ticks, seed);
+    if (!result.failure) continue;  // this seed took the locks in turn
+    INFO("seed " << seed << ": " << message_of(result));
+    REQUIRE(checker_of(result) == "deadlock");
+    CHECK_THAT(message_of(result), Catch::Contains("2 fiber(s) wait for each other in a cycle that nothing "
+                                                   "pending can break, while other fibers still run"));
+    CHECK_THAT(message_of(result), Catch::Contains("cycle: fiber 1 -> mutex#") &&
+                                       Catch::Contains("-> fiber 2 -> mutex#") &&
+                                       Catch::EndsWith("-> fiber 1"));
+    CHECK_THAT(message_of(result), !Catch::Contains("fiber 0 (main)"));
+    // Reported in the instant it formed, not after main's 100ms.
+    CHECK(result.failure->time_ns == 0);
+    CHECK(std::string(result.failure->location.base_name()) == "partial_deadlock_test.cpp");
+  }
+  auto fifo = run_fifo(lock_cycle_while_main_ticks);
+  REQUIRE(checker_of(fifo) == "deadlock");
+}
+
+TEST_CASE("a cycle left behind when main returns is a deadlock not a leak", "[sim][deadlock][partial]") {
+  auto result = run_fifo(join_cycle_left_behind);
+  INFO(message_of(result));
+  REQUIRE(checker_of(result) == "deadlock");
+  CHECK_THAT(message_of(result),
+             Catch::Contains("held by fiber 1") && Catch::Contains("cycle: fiber 1 -> fiber 2"));
+}
+
+TEST_CASE("a cycle that a timeout or a token will break is not a deadlock", "[sim][deadlock][partial]") {
+  for (std::uint64_t seed = 0; seed < 300; ++seed) {
+    auto back_off = run_random(lock_cycle_with_back_off, seed);
+    INFO("back-off, seed " << seed << ": " << message_of(back_off));
+    REQUIRE(back_off.passed());
+    auto token = run_random(token_cycle_broken_by_a_copy, seed);
+    INFO("token, seed " << seed << ": " << message_of(token));
+    REQUIRE(token.passed());
+  }
+}
