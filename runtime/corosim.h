@@ -11,6 +11,7 @@
 #include "corosim/runtime/check.h"
 #include "corosim/runtime/choose.h"
 #include "corosim/runtime/barrier.h"
+#include "corosim/runtime/broadcast.h"
 #include "corosim/runtime/cancellation_token.h"
 #include "corosim/runtime/condvar.h"
 #include "corosim/runtime/countdown.h"
