@@ -70,6 +70,11 @@ class BroadcastState : public WaitTarget, public Ledger {
   std::size_t receiver_count() const noexcept { return receivers_; }
   void close();
   void describe(std::string& out) const override;
+  // Waiting receivers' likely partner: the last sender (any may send).
+  void holder_ids(std::vector<std::uint32_t>& out) const override {
+    if (last_sender_ != kNoFiber) out.push_back(last_sender_);
+  }
+  bool holders_exclusive() const noexcept override { return false; }
   void audit(const FiberAlive& alive, std::string& out) const override;
 
  protected:
@@ -109,6 +114,7 @@ class BroadcastState : public WaitTarget, public Ledger {
   std::uint64_t missed_ = 0;
   std::uint64_t abandoned_ = 0;
   std::uint32_t id_;
+  std::uint32_t last_sender_ = kNoFiber;
   bool closed_ = false;
 };
 

@@ -45,6 +45,7 @@
 #include <source_location>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
@@ -165,6 +166,17 @@ class ChanState final : public WaitTarget, public Ledger {
     out += "chan#";
     out += std::to_string(id_);
   }
+  // The fiber that last used the other end, as the likely partner: parked
+  // receivers wait for the last sender, parked senders for the last
+  // receiver. Any fiber with the channel may be the one, so a cycle through
+  // it is named in a stuck run's report but is not a deadlock while others run.
+  void holder_ids(std::vector<std::uint32_t>& out) const override {
+    const std::uint32_t partner = !recvq_.empty()   ? last_sender_
+                                  : !sendq_.empty() ? last_receiver_
+                                                    : kNoFiber;
+    if (partner != kNoFiber) out.push_back(partner);
+  }
+  bool holders_exclusive() const noexcept override { return false; }
 
   std::size_t size() const noexcept { return buffer_.size(); }
   std::size_t capacity() const noexcept { return capacity_ == kUnbounded ? 0 : capacity_; }
@@ -213,10 +225,13 @@ class ChanState final : public WaitTarget, public Ledger {
   std::size_t queued() const noexcept { return buffer_.size() - given_back_; }
   void count_sent(const Fiber* sender) {
     ++sent_;
-    if (sender != nullptr) sender->executor->trace(TraceKind::channel_send, sender, id_, sent_);
+    if (sender == nullptr) return;
+    last_sender_ = sender->id;
+    sender->executor->trace(TraceKind::channel_send, sender, id_, sent_);
   }
   void count_received() {
     ++received_;
+    if (const Fiber* receiver = current_fiber()) last_receiver_ = receiver->id;
     trace_current(TraceKind::channel_recv, id_, received_);
   }
   std::size_t handed_count() const noexcept {
@@ -234,6 +249,8 @@ class ChanState final : public WaitTarget, public Ledger {
   std::uint64_t sent_ = 0;
   std::uint64_t received_ = 0;
   std::uint32_t id_;
+  std::uint32_t last_sender_ = kNoFiber;
+  std::uint32_t last_receiver_ = kNoFiber;
   bool closed_ = false;
 };
 
