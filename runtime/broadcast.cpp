@@ -37,7 +37,7 @@ bool BroadcastState::admit() {
   if (receivers_ == 0) return false;
   ++next_seq_;
   owed_ += receivers_;
-  if (const Fiber* sender = current_fiber()) last_sender_ = sender->id;
+  note_sender();
   trace_current(TraceKind::channel_send, id_, next_seq_);
   waiters_.wake_all();
   return true;

@@ -46,6 +46,7 @@
 
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
+#include "corosim/runtime/detail/last_sender.h"
 #include "corosim/runtime/detail/waiter_list.h"
 
 namespace corosim {
@@ -54,7 +55,7 @@ namespace detail {
 
 // The positions, accounts and waiters of a Broadcast, apart from its values.
 // Positions are sequence numbers: the ring holds [head_seq_, next_seq_).
-class BroadcastState : public WaitTarget, public Ledger {
+class BroadcastState : public LastSender, public Ledger {
  public:
   BroadcastState(const BroadcastState&) = delete;
   BroadcastState& operator=(const BroadcastState&) = delete;
@@ -70,11 +71,6 @@ class BroadcastState : public WaitTarget, public Ledger {
   std::size_t receiver_count() const noexcept { return receivers_; }
   void close();
   void describe(std::string& out) const override;
-  // Waiting receivers' likely partner: the last sender (any may send).
-  void holder_ids(std::vector<std::uint32_t>& out) const override {
-    if (last_sender_ != kNoFiber) out.push_back(last_sender_);
-  }
-  bool holders_exclusive() const noexcept override { return false; }
   void audit(const FiberAlive& alive, std::string& out) const override;
 
  protected:
@@ -114,7 +110,6 @@ class BroadcastState : public WaitTarget, public Ledger {
   std::uint64_t missed_ = 0;
   std::uint64_t abandoned_ = 0;
   std::uint32_t id_;
-  std::uint32_t last_sender_ = kNoFiber;
   bool closed_ = false;
 };
 

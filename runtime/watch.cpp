@@ -13,7 +13,7 @@ void WatchState::changed() {
                      ") after close()");
   }
   ++version_;
-  if (const Fiber* sender = current_fiber()) last_sender_ = sender->id;
+  note_sender();
   trace_current(TraceKind::count, id_, version_);
   waiters_.wake_all();
 }

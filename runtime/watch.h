@@ -29,10 +29,10 @@
 #include <source_location>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
+#include "corosim/runtime/detail/last_sender.h"
 #include "corosim/runtime/detail/waiter_list.h"
 
 namespace corosim {
@@ -40,7 +40,7 @@ namespace corosim {
 namespace detail {
 
 // The versioning and waiting of a Watch, apart from its value.
-class WatchState : public WaitTarget, public Ledger {
+class WatchState : public LastSender, public Ledger {
  public:
   WatchState(const WatchState&) = delete;
   WatchState& operator=(const WatchState&) = delete;
@@ -67,11 +67,6 @@ class WatchState : public WaitTarget, public Ledger {
   bool is_closed() const noexcept { return closed_; }
   void close();
   void describe(std::string& out) const override;
-  // Waiting receivers' likely partner: the last sender (any may send).
-  void holder_ids(std::vector<std::uint32_t>& out) const override {
-    if (last_sender_ != kNoFiber) out.push_back(last_sender_);
-  }
-  bool holders_exclusive() const noexcept override { return false; }
   void audit(const FiberAlive& alive, std::string& out) const override;
 
  protected:
@@ -84,7 +79,6 @@ class WatchState : public WaitTarget, public Ledger {
   WaiterList waiters_;
   std::uint64_t version_ = 0;
   std::uint32_t id_;
-  std::uint32_t last_sender_ = kNoFiber;
   bool closed_ = false;
 };
 
