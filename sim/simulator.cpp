@@ -434,9 +434,11 @@ void Simulator::check_detached_children(const Fiber& ended) {
 // time next passes (report_stuck_cycle), not now — a cancellation issued in
 // this instant may still break it.
 void Simulator::note_hold_park(const Fiber& fiber) {
+  // A channel or token (not exclusive) leaves here, before holders are listed.
+  if (!fiber.waiting_on->holders_exclusive()) return;
   scratch_holders_.clear();
   fiber.waiting_on->holder_ids(scratch_holders_);
-  if (scratch_holders_.empty() || !fiber.waiting_on->holders_exclusive()) return;
+  if (scratch_holders_.empty()) return;
   // A run that never lets time pass would grow the list park by park: keep
   // each fiber once.
   if (hold_parks_.size() == hold_parks_.capacity() && hold_parks_.size() >= 1024) {
