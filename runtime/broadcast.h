@@ -46,7 +46,7 @@
 
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
-#include "corosim/runtime/detail/last_sender.h"
+#include "corosim/runtime/detail/likely_partner.h"
 #include "corosim/runtime/detail/waiter_list.h"
 
 namespace corosim {
@@ -55,7 +55,7 @@ namespace detail {
 
 // The positions, accounts and waiters of a Broadcast, apart from its values.
 // Positions are sequence numbers: the ring holds [head_seq_, next_seq_).
-class BroadcastState : public LastSender, public Ledger {
+class BroadcastState : public LikelyPartner, public Ledger {
  public:
   BroadcastState(const BroadcastState&) = delete;
   BroadcastState& operator=(const BroadcastState&) = delete;

@@ -45,10 +45,10 @@
 #include <source_location>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
+#include "corosim/runtime/detail/likely_partner.h"
 #include "corosim/runtime/detail/object_id.h"
 #include "corosim/runtime/detail/offer.h"
 #include "corosim/runtime/detail/waiter_list.h"
@@ -78,7 +78,7 @@ struct ChanOp {
 };
 
 template <class T>
-class ChanState final : public WaitTarget, public Ledger {
+class ChanState final : public LikelyPartner, public Ledger {
  public:
   static constexpr std::size_t kUnbounded = ~std::size_t{0};
 
@@ -166,17 +166,9 @@ class ChanState final : public WaitTarget, public Ledger {
     out += "chan#";
     out += std::to_string(id_);
   }
-  // The fiber that last used the other end, as the likely partner: parked
-  // receivers wait for the last sender, parked senders for the last
-  // receiver. Any fiber with the channel may be the one, so a cycle through
-  // it is named in a stuck run's report but is not a deadlock while others run.
-  void holder_ids(std::vector<std::uint32_t>& out) const override {
-    const std::uint32_t partner = !recvq_.empty()   ? last_sender_
-                                  : !sendq_.empty() ? last_receiver_
-                                                    : kNoFiber;
-    if (partner != kNoFiber) out.push_back(partner);
+  Side waiting_side() const noexcept override {
+    return !recvq_.empty() ? Side::receivers : !sendq_.empty() ? Side::senders : Side::nobody;
   }
-  bool holders_exclusive() const noexcept override { return false; }
 
   std::size_t size() const noexcept { return buffer_.size(); }
   std::size_t capacity() const noexcept { return capacity_ == kUnbounded ? 0 : capacity_; }
@@ -226,12 +218,12 @@ class ChanState final : public WaitTarget, public Ledger {
   void count_sent(const Fiber* sender) {
     ++sent_;
     if (sender == nullptr) return;
-    last_sender_ = sender->id;
+    note_sender(sender);
     sender->executor->trace(TraceKind::channel_send, sender, id_, sent_);
   }
   void count_received() {
     ++received_;
-    if (const Fiber* receiver = current_fiber()) last_receiver_ = receiver->id;
+    note_receiver();
     trace_current(TraceKind::channel_recv, id_, received_);
   }
   std::size_t handed_count() const noexcept {
@@ -249,8 +241,6 @@ class ChanState final : public WaitTarget, public Ledger {
   std::uint64_t sent_ = 0;
   std::uint64_t received_ = 0;
   std::uint32_t id_;
-  std::uint32_t last_sender_ = kNoFiber;
-  std::uint32_t last_receiver_ = kNoFiber;
   bool closed_ = false;
 };
 

@@ -37,10 +37,10 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include <source_location>
 
+#include "corosim/runtime/detail/likely_partner.h"
 #include "corosim/runtime/detail/object_id.h"
 #include "corosim/runtime/detail/waiter_list.h"
 #include "corosim/executor/fiber.h"
@@ -52,7 +52,7 @@ namespace corosim {
 namespace detail {
 
 template <class T>
-class ChannelState final : public WaitTarget, public Ledger {
+class ChannelState final : public LikelyPartner, public Ledger {
  public:
   ChannelState(std::size_t capacity, const std::source_location& created_at)
       : Ledger(SourceLoc::from(created_at)), capacity_(capacity), id_(new_object_id()) {}
@@ -94,7 +94,7 @@ class ChannelState final : public WaitTarget, public Ledger {
   void push(T value) {
     buffer_.push_back(std::move(value));
     ++sent_;
-    if (const Fiber* sender = current_fiber()) last_sender_ = sender->id;
+    note_sender();
     trace_current(TraceKind::channel_send, id_, sent_);
     if (!receiver_.empty()) fiber_wake(*receiver_.pop_front().fiber);
   }
@@ -106,7 +106,7 @@ class ChannelState final : public WaitTarget, public Ledger {
     T item = std::move(buffer_.front());
     buffer_.pop_front();
     ++received_;
-    if (const Fiber* receiver = current_fiber()) last_receiver_ = receiver->id;
+    note_receiver();
     trace_current(TraceKind::channel_recv, id_, received_);
     serve_one_sender();
     return item;
@@ -133,15 +133,9 @@ class ChannelState final : public WaitTarget, public Ledger {
     out += "channel#";
     out += std::to_string(id_);
   }
-  // The likely partner (see Chan): the last sender for a waiting receiver,
-  // the receiver for waiting senders. Not exclusive: any Sender may send.
-  void holder_ids(std::vector<std::uint32_t>& out) const override {
-    const std::uint32_t partner = !receiver_.empty()       ? last_sender_
-                                  : !send_waiters_.empty() ? last_receiver_
-                                                           : kNoFiber;
-    if (partner != kNoFiber) out.push_back(partner);
+  Side waiting_side() const noexcept override {
+    return !receiver_.empty() ? Side::receivers : !send_waiters_.empty() ? Side::senders : Side::nobody;
   }
-  bool holders_exclusive() const noexcept override { return false; }
 
   std::size_t size() const noexcept { return buffer_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }
@@ -163,8 +157,6 @@ class ChannelState final : public WaitTarget, public Ledger {
   std::uint64_t sent_ = 0;
   std::uint64_t received_ = 0;
   std::uint32_t id_;
-  std::uint32_t last_sender_ = kNoFiber;
-  std::uint32_t last_receiver_ = kNoFiber;
   bool closed_ = false;
   bool receiver_alive_ = true;
 };
@@ -293,7 +285,7 @@ template <class T>
 void ChannelState<T>::push_from(Fiber& sender, T value) {
   buffer_.push_back(std::move(value));
   ++sent_;
-  last_sender_ = sender.id;
+  note_sender(&sender);
   sender.executor->trace(TraceKind::channel_send, &sender, id_, sent_);
   if (!receiver_.empty()) fiber_wake(*receiver_.pop_front().fiber);
 }

@@ -32,7 +32,7 @@
 
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
-#include "corosim/runtime/detail/last_sender.h"
+#include "corosim/runtime/detail/likely_partner.h"
 #include "corosim/runtime/detail/waiter_list.h"
 
 namespace corosim {
@@ -40,7 +40,7 @@ namespace corosim {
 namespace detail {
 
 // The versioning and waiting of a Watch, apart from its value.
-class WatchState : public LastSender, public Ledger {
+class WatchState : public LikelyPartner, public Ledger {
  public:
   WatchState(const WatchState&) = delete;
   WatchState& operator=(const WatchState&) = delete;
