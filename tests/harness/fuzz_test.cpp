@@ -100,15 +100,23 @@ TEST_CASE("decisions_to_bytes is the input that answers the same decisions", "[f
   });
 }
 
-TEST_CASE("fuzz/scenarios.txt names every registered scenario: each has a fuzz target", "[fuzz]") {
+TEST_CASE("fuzz/scenarios.txt names every registered scenario but the SCTBench set: each has a fuzz target", "[fuzz]") {
   std::ifstream in(fs::path(COROSIM_SOURCE_DIR) / "fuzz/scenarios.txt");
   REQUIRE(in);
   std::vector<std::string> listed;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line[0] != '#') listed.push_back(line);
   }
+  // The SCTBench ports are a benchmark set, measured by ./dev.sh bench-bugs
+  // (docs/bug-finding.md), not bundled demonstrations: only those listed get a
+  // target.
   std::vector<std::string> registered;
-  for (const auto& entry : corosim::ScenarioRegistry::global().all()) registered.push_back(entry.name);
+  for (const auto& entry : corosim::ScenarioRegistry::global().all()) {
+    const bool listed_only = entry.name.rfind("sctbench/", 0) == 0;
+    if (!listed_only || std::find(listed.begin(), listed.end(), entry.name) != listed.end()) {
+      registered.push_back(entry.name);
+    }
+  }
   std::sort(listed.begin(), listed.end());
   CHECK(listed == registered);
 }
