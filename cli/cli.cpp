@@ -98,7 +98,8 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
                          "Explore scenarios under a strategy, one run per seed, and judge each against its "
                          "expectation (exit 0: all met, 1: one did not, 2: usage error, 3: all met but a "
                          "--regressions repro is stale)");
-  run->add_option("scenarios", flags.patterns, "Scenario names or globs (default: every scenario but the SCTBench set, sctbench/*)");
+  run->add_option("scenarios", flags.patterns,
+                  "Scenario names or globs (default: every scenario but the SCTBench set, sctbench/*)");
   RunOptions given;
   auto* seed_option = run->add_option("--seed", flags.seed, "Run exactly this seed (env COROSIM_SEED)")
                           ->check(cli::whole_number(0));

@@ -100,7 +100,8 @@ TEST_CASE("decisions_to_bytes is the input that answers the same decisions", "[f
   });
 }
 
-TEST_CASE("fuzz/scenarios.txt names every registered scenario but the SCTBench set: each has a fuzz target", "[fuzz]") {
+TEST_CASE("fuzz/scenarios.txt names every registered scenario but the SCTBench set: each has a fuzz target",
+          "[fuzz]") {
   std::ifstream in(fs::path(COROSIM_SOURCE_DIR) / "fuzz/scenarios.txt");
   REQUIRE(in);
   std::vector<std::string> listed;
