@@ -107,10 +107,16 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
       run->add_option("--seeds", flags.seeds, "Run seeds 0..N-1 (env COROSIM_SEEDS; default 100)")
           ->check(cli::whole_number(1));
   seed_option->excludes(seeds_option);
+  auto* seed_start_option =
+      run->add_option("--seed-start", flags.seed_start,
+                      "Run seeds S..S+N-1 with --seeds N: split a range across machines, or resume one")
+          ->check(cli::whole_number(0));
+  seed_start_option->excludes(seed_option);
   auto* strategy_option = run->add_option(
       "--strategy", flags.strategy,
       "Decision strategy (env COROSIM_STRATEGY; default random): fifo; random; pct or pct:DEPTH "
-      "(priority-based, default depth 3); dfs or dfs:BOUND (every decision stream within a bound "
+      "(priority-based, default depth 3; pct:DEPTH:STEPS fixes the step count it otherwise learns "
+      "from earlier runs, as rerun lines do); dfs or dfs:BOUND (every decision stream within a bound "
       "on deviations from the plainest run — pre-emptions, delays, non-default data, faults, "
       "injections — default 2, cheapest first; stops and reports when exhausted; --seeds caps the "
       "runs); portfolio "

@@ -147,7 +147,9 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
   }
   if (!seed_given && !seeds_given) {
     if (absl::Status status = number("COROSIM_SEEDS", 1, flags.seeds); !status.ok()) return status;
-    if (const char* seed = std::getenv("COROSIM_SEED"); seed != nullptr && *seed != '\0') {
+    // --seed-start names the range's start: COROSIM_SEED (one seed) yields to it.
+    if (const char* seed = std::getenv("COROSIM_SEED");
+        seed != nullptr && *seed != '\0' && !flags.seed_start) {
       if (absl::Status status = number("COROSIM_SEED", 0, flags.seed); !status.ok()) return status;
       flags.seeds = 1;
     }
@@ -157,6 +159,7 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
   } else {
     flags.seed = 0;
   }
+  if (flags.seed_start) flags.seed = *flags.seed_start;
   if (flags.seeds == 0) return absl::InvalidArgumentError("--seeds must be at least 1");
   if (flags.out_dir.empty()) {
     if (const char* out = std::getenv("COROSIM_OUT"); out != nullptr) flags.out_dir = out;
@@ -199,33 +202,45 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
 
 namespace {
 
-// The exact command that reruns one failing run: its seed and, for a run
-// with injected cancellation, its first injection.
+// Whether a crash's rerun line can be the strategy's name and the seed (not
+// for strategies that learn or enumerate across runs).
 bool reruns_from_seed(const RunFlags& flags) {
   auto strategy = make_strategy(flags.strategy);
-  return !strategy.ok() || !(*strategy)->stateful();
+  return !strategy.ok() || (*strategy)->seed_pure();
 }
 
-// The rerun line up to the seed: the scenario and every flag that shapes its
-// runs, so that the line makes the run again. For a strategy whose runs
-// depend on the runs before them, the sentence saying how to get one instead.
-std::string rerun_prefix(const char* argv0, const Scenario& scenario, const RunFlags& flags) {
-  if (!reruns_from_seed(flags)) {
-    return absl::StrCat("(a ", flags.strategy,
-                        " run depends on the runs before it, not on its seed: write it with --out DIR "
-                        "and run `",
-                        argv0, " replay FILE`)");
-  }
-  std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ", flags.strategy);
+// `corosim run NAME --strategy SPEC` and every flag that shapes its runs.
+std::string run_line(const char* argv0, const Scenario& scenario, const RunFlags& flags,
+                     const std::string& strategy) {
+  std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ", strategy);
   if (flags.steps_max != SimOptions{}.steps_max) absl::StrAppend(&command, " --steps-max ", flags.steps_max);
   if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
   return command;
 }
 
+// The rerun line up to the seed, for a crash report: for a strategy whose
+// runs depend on the runs before them, the sentence saying how to get one.
+std::string rerun_prefix(const char* argv0, const Scenario& scenario, const RunFlags& flags) {
+  if (!reruns_from_seed(flags)) {
+    return absl::StrCat("(a ", flags.strategy,
+                        " run depends on the runs before it, not on its seed: replay its repro file with `",
+                        argv0, " replay FILE`; --out DIR writes one)");
+  }
+  return run_line(argv0, scenario, flags, flags.strategy);
+}
+
+// The exact command that makes one failing run again: its strategy as the run
+// used it (a portfolio's member, pct with its step count), its seed and, for
+// a run with injected cancellation, its injection — or, for a run no seed
+// remakes (dfs), the replay of its repro.
 std::string rerun_command(const char* argv0, const Scenario& scenario, const RunFlags& flags,
-                          const CancelChoice& choice, const RunResult& run) {
-  if (!reruns_from_seed(flags)) return rerun_prefix(argv0, scenario, flags);
-  std::string command = absl::StrCat(rerun_prefix(argv0, scenario, flags), " --seed ", run.seed);
+                          const CancelChoice& choice, const RunResult& run, const std::string& repro) {
+  std::string strategy = run.rerun_strategy;
+  if (run.made_by.empty() && reruns_from_seed(flags)) strategy = flags.strategy;  // not from an explorer
+  if (strategy.empty()) {
+    return repro.empty() ? rerun_prefix(argv0, scenario, flags) : absl::StrCat(argv0, " replay ", repro);
+  }
+  std::string command = absl::StrCat(run_line(argv0, scenario, flags, strategy), " --seed ", run.seed);
   if (run.failure && run.failure->checker == Checker::nondeterminism) {
     absl::StrAppend(&command, " --determinism-check 1");  // the check is what failed it
   }
@@ -294,7 +309,8 @@ nlohmann::json failure_json(const RunResult& run) {
                          {"location", failure.location.str()},
                          {"step", failure.step},
                          {"time_ns", failure.time_ns},
-                         {"trace_hash", hash_hex(run.trace_hash)}};
+                         {"trace_hash", hash_hex(run.trace_hash)},
+                         {"found_by", run.made_by}};
   if (!run.injections.empty()) {
     const CancelInjection& injection = shown_injection(run);
     json["cancel_point"] = injection.point;
@@ -422,6 +438,14 @@ absl::Status prepare_run(const RunFlags& flags, RunPlan& plan) {
     if (absl::Status status = plan.repros->prepare(); !status.ok()) {
       return absl::Status(status.code(), absl::StrCat("--out: ", std::string(status.message())));
     }
+  } else if ((*strategy)->stateful()) {
+    // A dfs run is made again only by replaying its decisions: keep a repro
+    // of each failure so that its rerun line has a file to replay. (If the
+    // folder cannot be made, the line says how to get one.)
+    const char* temporary = std::getenv("TMPDIR");
+    plan.repros.emplace(
+        absl::StrCat(temporary != nullptr && *temporary != '\0' ? temporary : "/tmp", "/corosim-repros"));
+    if (!plan.repros->prepare().ok()) plan.repros.reset();
   }
   if (!flags.json_path.empty()) {
     // Checked before any run, without touching an existing file: the summary
@@ -533,8 +557,9 @@ void print_failure_groups(const char* argv0, const Scenario& scenario, const Run
                                  allowed ? "" : " (unexpected)");
     const std::string path = repro_path_of(run, group.first);
     std::cout << "            "
-              << (path.empty() ? "rerun: " + rerun_command(argv0, scenario, flags, run.choice, group.first)
-                               : absl::StrCat("replay: ", argv0, " replay ", path))
+              << (path.empty()
+                      ? "rerun: " + rerun_command(argv0, scenario, flags, run.choice, group.first, path)
+                      : absl::StrCat("replay: ", argv0, " replay ", path))
               << "\n";
   }
 }
@@ -544,14 +569,24 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
                          const ScenarioRun& run, const RunResult& shown) {
   const ScenarioReport& report = run.report;
   const Failure& failure = *shown.failure;
+  // A portfolio says which member found it.
+  auto chosen = make_strategy(flags.strategy);
+  const std::string found_by = chosen.ok() && shown.made_by != (*chosen)->describe() && !shown.made_by.empty()
+                                   ? absl::StrCat(" (found by ", shown.made_by, ")")
+                                   : std::string();
   std::cout << "        " << (report.first_unexpected ? "unexpected failure" : "first failure") << ": seed "
-            << shown.seed << ", " << checker_name(failure.checker) << " at " << failure.location.str() << "\n"
+            << shown.seed << found_by << ", " << checker_name(failure.checker) << " at "
+            << failure.location.str() << "\n"
             << indent(failure.message, "          ") << "\n";
   for (const CancelInjection& injection : shown.injections) {
     // A stall whose canceller never acted cancelled nothing.
     if (injection.landed) std::cout << "          cancelled: " << describe_injection(injection) << "\n";
   }
-  std::cout << "        rerun: " << rerun_command(argv0, scenario, flags, run.choice, shown) << "\n";
+  // A run no seed remakes (dfs) is rerun by its replay: said once.
+  if (!shown.rerun_strategy.empty() || run.shown_repro.empty()) {
+    std::cout << "        rerun: "
+              << rerun_command(argv0, scenario, flags, run.choice, shown, run.shown_repro) << "\n";
+  }
   if (!run.shown_repro.empty())
     std::cout << "        replay: " << argv0 << " replay " << run.shown_repro << "\n";
   print_failure_groups(argv0, scenario, flags, run);
@@ -690,7 +725,7 @@ int command_run(const char* argv0, RunFlags& flags) {
   bool last_interrupted = false;
   install_interrupt_handlers();
   install_crash_handlers();
-  if (plan.repros) set_crash_repro_folder(flags.out_dir);
+  if (plan.repros) set_crash_repro_folder(plan.repros->folder());
   for (const Scenario* scenario : plan.selected) {
     if (interrupt_signal() != 0) break;
     const auto explore = [&] { return explore_and_print(argv0, *scenario, flags, plan, progress); };

@@ -20,6 +20,7 @@ struct RunFlags {
   std::string strategy;
   std::uint64_t seed = 0;
   std::uint64_t seeds = 0;
+  std::optional<std::uint64_t> seed_start;  // --seed-start: the range's first seed
   std::string json_path;
   std::uint64_t steps_max = SimOptions{}.steps_max;
   std::uint64_t timer_jitter_ms = 0;

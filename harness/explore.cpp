@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <memory>
 #include <string>
 
 #include "corosim/sim/strategy/replay.h"
@@ -76,6 +77,7 @@ class Explorer {
     const bool first = seed == options_.first_seed;
     const RunResult reference = run(seed, CancelPlan{}, first, true);
     if (first) record_sites(reference);
+    const std::string member_spec = strategy_.stateful() ? strategy_.rerun_spec() : std::string();
     bool program_points_done = false;
     for (CancelMode mode : options_.cancel_modes) {
       // prestart targets the external fibers that start; every other mode, the points.
@@ -85,7 +87,11 @@ class Explorer {
         const bool external = prestart || reference.external_points[target];
         if (!external && program_points_done) continue;
         if (target >= points || stop_requested()) break;
-        if (strategy_.stateful()) {
+        if (strategy_.stateful() && !member_spec.empty()) {
+          // A portfolio's random or pct run: its member makes the point's
+          // run from the seed, as a rerun line will.
+          run_member(seed, CancelPlan::at(target, mode), member_spec);
+        } else if (strategy_.stateful()) {
           // Rerunning the seed would advance the strategy: follow the
           // reference run's decisions instead (plainest choices past them).
           run_following(seed, CancelPlan::at(target, mode), reference.decisions);
@@ -109,10 +115,25 @@ class Explorer {
   }
 
   RunResult run_following(std::uint64_t seed, CancelPlan plan, const DecisionStream& decisions) {
+    ReplayStrategy follow(decisions, ReplayStrategy::Mode::lenient);
+    following_ = true;
+    RunResult result = run_with(follow, seed, std::move(plan));
+    following_ = false;
+    return result;
+  }
+
+  RunResult run_member(std::uint64_t seed, CancelPlan plan, const std::string& spec) {
+    if (!member_ || member_spec_ != spec) {
+      member_ = make_strategy(spec).value();  // a spec the strategy itself wrote
+      member_spec_ = spec;
+    }
+    return run_with(*member_, seed, std::move(plan));
+  }
+
+  RunResult run_with(Strategy& strategy, std::uint64_t seed, CancelPlan plan) {
     SimOptions sim = options_.sim;
     sim.cancel = std::move(plan);
-    ReplayStrategy follow(decisions, ReplayStrategy::Mode::lenient);
-    Simulator simulator(follow, sim);
+    Simulator simulator(strategy, sim);
     if (options_.on_run_start) options_.on_run_start(seed, sim, simulator.decisions_so_far());
     RunResult result = simulator.run(main_, seed);
     return judge(seed, std::move(result), sim, simulator.trace());
@@ -130,6 +151,8 @@ class Explorer {
     }
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
     if (!result.passed()) {
+      result.made_by = strategy_.run_maker();
+      if (!following_) result.rerun_strategy = strategy_.rerun_spec();
       record_failure(result);
       if (options_.on_failure) options_.on_failure(result, sim);
     }
@@ -244,6 +267,9 @@ class Explorer {
   Simulator simulator_;
   MainFactory main_;
   ScenarioReport report_;
+  bool following_ = false;            // the run in flight follows a reference's decisions
+  std::unique_ptr<Strategy> member_;  // a portfolio member's strategy, for its sweep points
+  std::string member_spec_;
 };
 
 }  // namespace

@@ -22,6 +22,7 @@ class ReproWriter {
   absl::Status prepare() const;
   // The path written, or the path already written for this signature.
   absl::StatusOr<std::string> write(const Repro& repro);
+  const std::string& folder() const noexcept { return folder_; }
 
  private:
   std::string folder_;

@@ -94,6 +94,11 @@ struct RunResult {
   std::vector<SourceLoc> cancel_sites;
   std::vector<CancelInjection> injections;  // what was injected, in order
   CancelPlan cancel_plan;                   // the plan the run followed (to run it again)
+  // Set by the explorer on a failing run: the strategy that made it (a
+  // portfolio's member), and the --strategy value that makes it again from
+  // its seed ("pct:3:412"), empty when none does (replay its decisions).
+  std::string made_by;
+  std::string rerun_strategy;
 
   bool passed() const noexcept { return !failure.has_value(); }
   // An injection whose cancellation happened (a stall its canceller acted on).

@@ -20,6 +20,7 @@ PctStrategy::PctStrategy(std::uint32_t depth, std::uint64_t expected_steps)
     : depth_(depth == 0 ? 1 : depth), expected_steps_(expected_steps) {}
 
 std::string PctStrategy::describe() const { return absl::StrCat("pct:", depth_); }
+std::string PctStrategy::rerun_spec() const { return absl::StrCat("pct:", depth_, ":", run_steps_); }
 
 void PctStrategy::begin_run(std::uint64_t seed) {
   prng_.reseed(seed);
@@ -30,8 +31,9 @@ void PctStrategy::begin_run(std::uint64_t seed) {
   last_run_ = kNone;
   next_yielded_ = kChangeBase - 1;
   preempted_ = kNone;
-  const std::uint64_t k = expected_steps_ != 0 ? expected_steps_ : learned_steps_;
-  for (std::uint32_t i = 0; i + 1 < depth_; ++i) change_points_.push_back(1 + prng_.below(k));
+  yield_streak_ = 0;
+  run_steps_ = expected_steps_ != 0 ? expected_steps_ : learned_steps_;
+  for (std::uint32_t i = 0; i + 1 < depth_; ++i) change_points_.push_back(1 + prng_.below(run_steps_));
   std::sort(change_points_.begin(), change_points_.end());
 }
 
@@ -63,15 +65,18 @@ std::uint64_t PctStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, cons
     ++lowered_;
     lower(kind == DecisionKind::yield ? view.running : last_run_);
   }
-  // A fiber that just yielded (it ran last and is ready again) goes below
-  // every fiber that has not: otherwise a spinning high-priority fiber would
-  // starve the rest. Yielders take turns (the latest is lowest).
+  // A fiber that just yielded (it ran last and is ready again) keeps its
+  // priority: a yield is a scheduling point like any other. Only a fiber that
+  // yields kSpinYields times in a row with nobody else running between — a
+  // spin-wait that strict priorities would livelock — goes below every fiber
+  // that has not; such yielders take turns (the latest is lowest).
   // (A fiber pct itself pre-empted at a yield decision is not a yielder.)
   if (kind == DecisionKind::schedule && last_run_ != kNone && last_run_ != preempted_) {
     for (std::size_t i = 0; i < view.count; ++i) {
-      if (view.ready[i] != last_run_) continue;
+      if (view.ready[i] != last_run_ || ++yield_streak_ < kSpinYields) continue;
       priority(last_run_);
       priorities_[last_run_] = next_yielded_--;
+      yield_streak_ = 0;
     }
   }
   std::size_t best = 0;
@@ -79,7 +84,9 @@ std::uint64_t PctStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, cons
     if (priority(view.ready[i]) > priority(view.ready[best])) best = i;
   }
   if (kind == DecisionKind::schedule) {
-    last_run_ = view.count > 0 ? view.ready[best] : kNone;
+    const std::uint32_t next = view.count > 0 ? view.ready[best] : kNone;
+    if (next != last_run_) yield_streak_ = 0;
+    last_run_ = next;
     preempted_ = kNone;
     return best < n ? best : 0;
   }

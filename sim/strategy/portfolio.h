@@ -34,6 +34,8 @@ class PortfolioStrategy final : public Strategy {
   std::string bound_description() const override { return dfs_.bound_description(); }
   bool stops_when_exhausted() const noexcept override { return false; }
   std::uint64_t enumerated_runs() const noexcept override { return dfs_.runs(); }
+  std::string rerun_spec() const override { return current_->rerun_spec(); }
+  std::string run_maker() const override { return current_->describe(); }
 
  private:
   RandomStrategy random_;

@@ -13,27 +13,35 @@
 namespace corosim {
 
 std::vector<std::string_view> strategy_names() {
-  return {"fifo", "random", "pct", "pct:DEPTH", "dfs", "dfs:BOUND", "portfolio"};
+  return {"fifo", "random", "pct", "pct:DEPTH", "pct:DEPTH:STEPS", "dfs", "dfs:BOUND", "portfolio"};
 }
 
 absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
   if (name == "fifo") return std::make_unique<FifoStrategy>();
   if (name == "random") return std::make_unique<RandomStrategy>();
   if (name == "portfolio") return std::make_unique<PortfolioStrategy>();
-  // pct[:depth] and dfs[:deviation bound].
+  // pct[:depth[:steps]] and dfs[:deviation bound].
   const std::string_view base = name.substr(0, name.find(':'));
   if (base == "pct" || base == "dfs") {
     std::uint32_t parameter = base == "pct" ? 3 : 2;
+    std::uint64_t steps = 0;  // pct's k; 0: learned
     if (name.size() > base.size()) {
-      const std::string text(name.substr(base.size() + 1));
-      if (!absl::SimpleAtoi(text, &parameter) || parameter > 64 || (base == "pct" && parameter == 0)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("bad strategy '", std::string(name), "': ",
-                         base == "pct" ? "pct:DEPTH takes a depth from 1 to 64"
-                                       : "dfs:BOUND takes a deviation bound from 0 to 64"));
+      std::string text(name.substr(base.size() + 1));
+      const std::size_t colon = text.find(':');
+      bool good = true;
+      if (base == "pct" && colon != std::string::npos) {
+        good = absl::SimpleAtoi(text.substr(colon + 1), &steps) && steps > 0 && steps <= (1ULL << 40);
+        text.resize(colon);
+      }
+      if (!good || !absl::SimpleAtoi(text, &parameter) || parameter > 64 ||
+          (base == "pct" && parameter == 0)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bad strategy '", std::string(name), "': ",
+            base == "pct" ? "pct:DEPTH takes a depth from 1 to 64, and pct:DEPTH:STEPS a step count from 1"
+                          : "dfs:BOUND takes a deviation bound from 0 to 64"));
       }
     }
-    if (base == "pct") return std::make_unique<PctStrategy>(parameter);
+    if (base == "pct") return std::make_unique<PctStrategy>(parameter, steps);
     return std::make_unique<DfsStrategy>(parameter);
   }
   // Debian's Abseil has its own string_view type: pass std::strings.

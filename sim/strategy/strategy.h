@@ -64,6 +64,17 @@ class Strategy {
   virtual bool stops_when_exhausted() const noexcept { return true; }
   // How many of the runs the exhaustive enumeration was (0: all of them).
   virtual std::uint64_t enumerated_runs() const noexcept { return 0; }
+
+  // Whether describe() and a seed make the same run whatever ran before:
+  // false for strategies that learn across runs (pct's step count) or
+  // enumerate (dfs), whose runs are remade by rerun_spec() or a replay.
+  virtual bool seed_pure() const noexcept { return !stateful(); }
+  // A --strategy value that, with its seed, makes the last begun run again
+  // ("pct:3:412": pct with the step count that run used); empty when none
+  // does (a dfs run depends on the runs before it: replay its decisions).
+  virtual std::string rerun_spec() const { return stateful() ? std::string() : describe(); }
+  // The strategy that made the last begun run: a portfolio's member ("pct:3").
+  virtual std::string run_maker() const { return describe(); }
 };
 
 // The seeded choice every strategy makes for data (random) and for random

@@ -145,11 +145,59 @@ TEST_CASE("usage errors exit 2 with a clear message", "[cli]") {
 TEST_CASE("run --help documents every run flag", "[cli]") {
   auto help = run_cli({"run", "--help"});
   REQUIRE(help.exit_code == 0);
-  for (const char* flag : {"--seed", "--seeds", "--strategy", "--json", "--steps-max", "--trace",
-                           "--trace-tail", "--quiet", "--cancel", "--cancel-modes", "--cancel-at",
+  for (const char* flag : {"--seed", "--seeds", "--seed-start", "--strategy", "--json", "--steps-max",
+                           "--trace", "--trace-tail", "--quiet", "--cancel", "--cancel-modes", "--cancel-at",
                            "--determinism-check", "--check-determinism", "--out", "--regressions"}) {
     CHECK_THAT(help.out, Catch::Contains(flag));
   }
+}
+
+TEST_CASE("run --seed-start runs a range of seeds that does not start at 0", "[cli]") {
+  const std::string path = temp_path("seed_start.json");
+  auto result = run_cli({"run", "race/lost_update", "--seed-start", "1000", "--seeds", "30", "--strategy",
+                         "random", "--cancel", "none", "--quiet", "--json", path});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("seeds 1000..1029"));
+  const auto doc = read_json(path);
+  CHECK(doc["seeds"]["first"] == 1000);
+  CHECK(doc["seeds"]["count"] == 30);
+  const auto& race = scenario_entry(doc, "race/lost_update");
+  CHECK(race["runs"] == 30);
+  CHECK(race["first_failure"]["seed"].get<int>() >= 1000);
+  std::remove(path.c_str());
+  // Two halves of a range find what the whole range finds (resuming, or splitting across machines).
+  auto whole = run_cli({"run", "race/lost_update", "--seeds", "40", "--cancel", "none"});
+  auto second =
+      run_cli({"run", "race/lost_update", "--seed-start", "20", "--seeds", "20", "--cancel", "none"});
+  CHECK(whole.out.find("40 run(s)") != std::string::npos);
+  CHECK(second.out.find("20 run(s)") != std::string::npos);
+  auto clash = run_cli({"run", "race/lost_update", "--seed-start", "3", "--seed", "4"});
+  CHECK(clash.exit_code == 2);
+  CHECK_THAT(clash.err, Catch::Contains("--seed-start"));
+}
+
+TEST_CASE(
+    "portfolio runs every schedule asked for once dfs is exhausted and names the member that found a "
+    "failure",
+    "[cli][strategy]") {
+  const std::string path = temp_path("portfolio.json");
+  auto clean = run_cli({"run", "bugs/lost_update_fixed", "--strategy", "portfolio", "--seeds", "3000",
+                        "--cancel", "none", "--json", path});
+  INFO(clean.out << clean.err);
+  REQUIRE(clean.exit_code == 0);
+  CHECK_THAT(clean.out, Catch::Contains("exhausted: dfs enumerated all"));
+  CHECK(scenario_entry(read_json(path), "bugs/lost_update_fixed")["runs"] == 3000);
+
+  auto found = run_cli({"run", "sctbench/reorder_5", "--strategy", "portfolio", "--seeds", "600", "--cancel",
+                        "none", "--json", path});
+  INFO(found.out << found.err);
+  REQUIRE(found.exit_code == 0);
+  const auto failure = scenario_entry(read_json(path), "sctbench/reorder_5")["first_failure"];
+  const std::string member = failure["found_by"];
+  CHECK((member == "random" || member == "pct:3" || member == "dfs:2"));
+  CHECK_THAT(found.out, Catch::Contains("(found by " + member + ")"));
+  std::remove(path.c_str());
 }
 
 TEST_CASE("environment variables set run defaults", "[cli]") {

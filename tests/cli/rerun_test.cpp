@@ -1,8 +1,10 @@
-// Every printed `rerun:` line makes its run again: a mixed failing suite is
-// run under flags that shape runs (a step budget, timer jitter, pct, a sweep,
-// random injection), and each rerun line it prints is run and must show the
-// same failure: seed, checker and location.
+// Every printed `rerun:` and `replay:` line makes its run again: a mixed
+// failing suite is run under flags that shape runs (a step budget, timer
+// jitter, pct, portfolio, dfs, a sweep, random injection), and each line it
+// prints is run and must show the same failure: seed, checker and location
+// (a replay: checker and location, and the recording's outcome).
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,16 +34,22 @@ std::vector<Shown> shown_failures(const std::string& out) {
     if (auto at = line.find("failure: seed ");
         at != std::string::npos && line.find("rerun:") == std::string::npos) {
       failure = line.substr(at + std::string("failure: ").size());
+      // "seed 49 (found by pct:3), check at ...": a portfolio names its member.
+      if (auto by = failure.find(" (found by "); by != std::string::npos) {
+        failure.erase(by, failure.find("),", by) + 1 - by);
+      }
     } else if (group_seed != std::string::npos && line.rfind("          ", 0) == 0) {
       // "          check at f.cpp:9: 3 run(s), first seed 4 (unexpected)"
       const std::string where = line.substr(10, line.find(": ", 10) - 10);
       std::string seed = line.substr(group_seed + std::string(", first seed ").size());
       seed = seed.substr(0, seed.find(' '));
       failure = "seed " + seed + ", " + where;
-    } else if (auto rerun = line.find("rerun: corosim run "); rerun != std::string::npos) {
+    } else if (auto rerun = line.find("rerun: corosim "); rerun != std::string::npos) {
       REQUIRE_FALSE(failure.empty());
       shown.push_back(Shown{failure, line.substr(rerun + std::string("rerun: ").size())});
-      failure.clear();
+    } else if (auto replay = line.find("replay: corosim replay "); replay != std::string::npos) {
+      REQUIRE_FALSE(failure.empty());
+      shown.push_back(Shown{failure, line.substr(replay + std::string("replay: ").size())});
     }
   }
   return shown;
@@ -50,7 +58,16 @@ std::vector<Shown> shown_failures(const std::string& out) {
 }  // namespace
 
 TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
+  const std::string repros = corosim::testing::fresh_folder("rerun_repros");
   const std::vector<std::vector<std::string>> suites = {
+      // pct learns its step count from earlier runs: reorder_10's first
+      // failure comes after runs longer than the 64 steps it starts from, so
+      // `--strategy pct --seed S` alone would be another run.
+      {"run", "sctbench/reorder_10", "--strategy", "pct", "--seeds", "3000"},
+      // A portfolio's member and its step count; dfs runs are replayed.
+      {"run", "sctbench/reorder_5", "sctbench/twostage", "bugs/lost_update", "--strategy", "portfolio",
+       "--seeds", "600", "--out", repros},
+      {"run", "bugs/lost_update", "bugs/lock_order", "--strategy", "dfs", "--seeds", "600", "--out", repros},
       // A step budget that cuts some scenarios short: the rerun must keep it.
       {"run", "race/*", "deadlock/*", "select/*", "timeout/*", "bugs/token_ring", "--seeds", "20",
        "--steps-max", "12"},
@@ -62,6 +79,8 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
   std::size_t reran = 0;
   bool budget_seen = false;
   bool group_seen = false;
+  bool replayed_seen = false;
+  bool learned_seen = false;
   for (std::vector<std::string> suite : suites) {
     suite.push_back("--quiet");
     auto result = run_cli(suite);
@@ -75,12 +94,24 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
       auto again = run_cli(args);
       INFO(again.out << again.err);
       REQUIRE(again.exit_code != 2);
-      CHECK_THAT(again.out, Catch::Contains("failure: " + shown.failure));
+      if (args.front() == "replay") {
+        // "seed S, CHECKER at LOCATION": the replay names no seed.
+        const std::string what = shown.failure.substr(shown.failure.find(", ") + 2);
+        CHECK_THAT(again.out, Catch::Contains("outcome: failed: " + what));
+        CHECK_THAT(again.out, Catch::Contains("(same outcome)"));
+        replayed_seen = true;
+      } else {
+        CHECK_THAT(again.out, Catch::Contains("failure: " + shown.failure));
+        learned_seen = learned_seen || shown.rerun.find("--strategy pct:3:") != std::string::npos;
+      }
       budget_seen = budget_seen || shown.failure.find(", budget at") != std::string::npos;
       ++reran;
     }
   }
   CHECK(reran >= 20);
-  CHECK(budget_seen);  // the suite does include runs the step budget shaped
-  CHECK(group_seen);   // and a scenario whose runs failed in several ways
+  CHECK(budget_seen);    // the suite does include runs the step budget shaped
+  CHECK(group_seen);     // and a scenario whose runs failed in several ways
+  CHECK(replayed_seen);  // dfs runs, made again by their repros
+  CHECK(learned_seen);   // pct runs, made again with the step count they used
+  std::filesystem::remove_all(repros);
 }

@@ -7,6 +7,8 @@
 
 #include "corosim/runtime/corosim.h"
 #include "corosim/harness/explore.h"
+#include "corosim/scenarios/registry.h"
+#include "corosim/scenarios/sctbench/port.h"
 #include "corosim/sim/simulator.h"
 #include "corosim/sim/strategy/dfs.h"
 #include "corosim/sim/strategy/pct.h"
@@ -153,13 +155,65 @@ TEST_CASE("portfolio rotates its strategies and reports dfs exhaustion as a proo
   CHECK(corosim::explore_scenario(*buggy, options).value().failures > 0);
 }
 
+TEST_CASE("pct keeps a yielder's priority so yield_now points find what plain points find",
+          "[strategy][pct]") {
+  // Every scheduling point of these SCTBench ports is `co_await yield_now()`.
+  // pct used to drop every yielder below the rest, which made it round-robin:
+  // it found none of these in 10,000 schedules.
+  corosim::sctbench::point_style() = corosim::sctbench::PointStyle::yield;
+  const auto& registry = corosim::ScenarioRegistry::global();
+  corosim::ExploreOptions options;
+  options.strategy = "pct";
+  options.cancel = corosim::CancelExploration::none;
+  options.seed_count = 3000;
+  for (const char* name : {"sctbench/account", "sctbench/bluetooth_driver", "sctbench/reorder_5",
+                           "sctbench/stack", "sctbench/twostage"}) {
+    INFO(name);
+    CHECK(corosim::explore_scenario(*registry.find(name), options).value().failures > 0);
+  }
+  corosim::sctbench::point_style() = corosim::sctbench::PointStyle::plain;
+}
+
+TEST_CASE("pct lowers a fiber that spins on yield_now so a spin-wait cannot livelock", "[strategy][pct]") {
+  auto spin = []() -> Task<void> {
+    bool flag = false;
+    auto waiter = corosim::spawn([&flag]() -> Task<void> {
+      while (!flag) co_await corosim::yield_now();
+    });
+    auto setter = corosim::spawn([&flag]() -> Task<void> {
+      for (int i = 0; i < 3; ++i) co_await corosim::yield_now();
+      flag = true;
+    });
+    co_await waiter;
+    co_await setter;
+  };
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    corosim::PctStrategy pct(3);
+    corosim::SimOptions options;
+    options.steps_max = 2'000;  // a spinner never lowered would run into it
+    corosim::Simulator simulator(pct, options);
+    const corosim::RunResult run = simulator.run(spin, seed);
+    INFO("seed " << seed << ": " << (run.failure ? run.failure->message : std::string()));
+    CHECK(run.passed());
+  }
+}
+
 TEST_CASE("strategy names are parsed with their parameters and bad ones rejected", "[strategy]") {
-  for (const char* name : {"fifo", "random", "pct", "pct:5", "dfs", "dfs:0", "portfolio"}) {
+  for (const char* name : {"fifo", "random", "pct", "pct:5", "pct:3:200", "dfs", "dfs:0", "portfolio"}) {
     INFO(name);
     CHECK(corosim::make_strategy(name).ok());
   }
   CHECK((*corosim::make_strategy("pct:5"))->describe() == "pct:5");
-  for (const char* bad : {"pct:0", "pct:x", "dfs:-1", "dfs:99", "chaos"}) {
+  // A run names the step count it drew its change points over: with the seed, it makes the run again.
+  auto pct = *corosim::make_strategy("pct:3:200");
+  pct->begin_run(7);
+  CHECK(pct->rerun_spec() == "pct:3:200");
+  CHECK(pct->seed_pure());
+  CHECK_FALSE((*corosim::make_strategy("pct"))->seed_pure());
+  CHECK((*corosim::make_strategy("random"))->rerun_spec() == "random");
+  CHECK((*corosim::make_strategy("dfs"))->rerun_spec().empty());
+  for (const char* bad :
+       {"pct:0", "pct:x", "pct:3:0", "pct:3:x", "pct:3:", "dfs:-1", "dfs:99", "dfs:2:5", "chaos"}) {
     INFO(bad);
     CHECK_FALSE(corosim::make_strategy(bad).ok());
   }
