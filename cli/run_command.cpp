@@ -104,10 +104,8 @@ absl::StatusOr<std::vector<const Scenario*>> select_scenarios(const std::vector<
   const auto& all = ScenarioRegistry::global().all();
   std::vector<const Scenario*> selected;
   if (patterns.empty()) {
-    // The SCTBench ports are a benchmark set whose deep bugs take thousands
-    // of schedules: named, not part of a plain `corosim run`.
     for (const Scenario& scenario : all) {
-      if (scenario.name.rfind("sctbench/", 0) != 0) selected.push_back(&scenario);
+      if (!scenario.in_benchmark_set()) selected.push_back(&scenario);
     }
     return selected;
   }

@@ -79,6 +79,11 @@ struct Scenario {
   // (corosim::explore takes lambdas with captures).
   MainFactory body;
   SourceLoc where;
+
+  // One of the SCTBench ports (scenarios/sctbench): a benchmark set whose
+  // deep bugs take thousands of schedules, named rather than part of a plain
+  // `corosim run`, and fuzzed only where fuzz/scenarios.txt lists it.
+  bool in_benchmark_set() const noexcept { return name.rfind("sctbench/", 0) == 0; }
 };
 
 class ScenarioRegistry {
