@@ -229,16 +229,14 @@ std::string rerun_prefix(const char* argv0, const Scenario& scenario, const RunF
 
 // The exact command that makes one failing run again: its strategy as the run
 // used it (a portfolio's member, pct with its step count), its seed and, for
-// a run with injected cancellation, its injection — or, for a run no seed
-// remakes (dfs), the replay of its repro.
+// a run with injected cancellation, its injection. A run no seed remakes
+// (dfs) has none: the sentence saying how to replay it instead (the callers
+// print its repro's replay line when there is one).
 std::string rerun_command(const char* argv0, const Scenario& scenario, const RunFlags& flags,
-                          const CancelChoice& choice, const RunResult& run, const std::string& repro) {
-  std::string strategy = run.rerun_strategy;
-  if (run.made_by.empty() && reruns_from_seed(flags)) strategy = flags.strategy;  // not from an explorer
-  if (strategy.empty()) {
-    return repro.empty() ? rerun_prefix(argv0, scenario, flags) : absl::StrCat(argv0, " replay ", repro);
-  }
-  std::string command = absl::StrCat(run_line(argv0, scenario, flags, strategy), " --seed ", run.seed);
+                          const CancelChoice& choice, const RunResult& run) {
+  if (run.rerun_strategy.empty()) return rerun_prefix(argv0, scenario, flags);
+  std::string command =
+      absl::StrCat(run_line(argv0, scenario, flags, run.rerun_strategy), " --seed ", run.seed);
   if (run.failure && run.failure->checker == Checker::nondeterminism) {
     absl::StrAppend(&command, " --determinism-check 1");  // the check is what failed it
   }
@@ -555,9 +553,8 @@ void print_failure_groups(const char* argv0, const Scenario& scenario, const Run
                                  allowed ? "" : " (unexpected)");
     const std::string path = repro_path_of(run, group.first);
     std::cout << "            "
-              << (path.empty()
-                      ? "rerun: " + rerun_command(argv0, scenario, flags, run.choice, group.first, path)
-                      : absl::StrCat("replay: ", argv0, " replay ", path))
+              << (path.empty() ? "rerun: " + rerun_command(argv0, scenario, flags, run.choice, group.first)
+                               : absl::StrCat("replay: ", argv0, " replay ", path))
               << "\n";
   }
 }
@@ -568,10 +565,8 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
   const ScenarioReport& report = run.report;
   const Failure& failure = *shown.failure;
   // A portfolio says which member found it.
-  auto chosen = make_strategy(flags.strategy);
-  const std::string found_by = chosen.ok() && shown.made_by != (*chosen)->describe() && !shown.made_by.empty()
-                                   ? absl::StrCat(" (found by ", shown.made_by, ")")
-                                   : std::string();
+  const std::string found_by =
+      shown.made_by != report.strategy ? absl::StrCat(" (found by ", shown.made_by, ")") : std::string();
   std::cout << "        " << (report.first_unexpected ? "unexpected failure" : "first failure") << ": seed "
             << shown.seed << found_by << ", " << checker_name(failure.checker) << " at "
             << failure.location.str() << "\n"
@@ -582,8 +577,7 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
   }
   // A run no seed remakes (dfs) is rerun by its replay: said once.
   if (!shown.rerun_strategy.empty() || run.shown_repro.empty()) {
-    std::cout << "        rerun: "
-              << rerun_command(argv0, scenario, flags, run.choice, shown, run.shown_repro) << "\n";
+    std::cout << "        rerun: " << rerun_command(argv0, scenario, flags, run.choice, shown) << "\n";
   }
   if (!run.shown_repro.empty())
     std::cout << "        replay: " << argv0 << " replay " << run.shown_repro << "\n";

@@ -25,6 +25,7 @@ class Explorer {
     }
     report_.exhausted = strategy_.exhausted();
     report_.bound = strategy_.bound_description();
+    report_.strategy = strategy_.describe();
     if (report_.exhausted) {
       report_.enumerated_runs = strategy_.enumerated_runs();
     }
@@ -111,15 +112,13 @@ class Explorer {
     simulator_.set_options(sim);
     if (options_.on_run_start) options_.on_run_start(seed, sim, simulator_.decisions_so_far());
     RunResult result = simulator_.run(main_, seed);
-    return judge(seed, std::move(result), sim, simulator_.trace());
+    return judge(seed, std::move(result), sim, simulator_.trace(), &strategy_);
   }
 
+  // No seed makes such a run again: its rerun is the replay of its repro.
   RunResult run_following(std::uint64_t seed, CancelPlan plan, const DecisionStream& decisions) {
     ReplayStrategy follow(decisions, ReplayStrategy::Mode::lenient);
-    following_ = true;
-    RunResult result = run_with(follow, seed, std::move(plan));
-    following_ = false;
-    return result;
+    return run_with(follow, seed, std::move(plan), nullptr);
   }
 
   RunResult run_member(std::uint64_t seed, CancelPlan plan, const std::string& spec) {
@@ -127,19 +126,22 @@ class Explorer {
       member_ = make_strategy(spec).value();  // a spec the strategy itself wrote
       member_spec_ = spec;
     }
-    return run_with(*member_, seed, std::move(plan));
+    return run_with(*member_, seed, std::move(plan), member_.get());
   }
 
-  RunResult run_with(Strategy& strategy, std::uint64_t seed, CancelPlan plan) {
+  // remaker: the strategy whose rerun_spec() makes the run again from its
+  // seed, or null when none does.
+  RunResult run_with(Strategy& strategy, std::uint64_t seed, CancelPlan plan, const Strategy* remaker) {
     SimOptions sim = options_.sim;
     sim.cancel = std::move(plan);
     Simulator simulator(strategy, sim);
     if (options_.on_run_start) options_.on_run_start(seed, sim, simulator.decisions_so_far());
     RunResult result = simulator.run(main_, seed);
-    return judge(seed, std::move(result), sim, simulator.trace());
+    return judge(seed, std::move(result), sim, simulator.trace(), remaker);
   }
 
-  RunResult judge(std::uint64_t seed, RunResult result, const SimOptions& sim, const Trace& trace) {
+  RunResult judge(std::uint64_t seed, RunResult result, const SimOptions& sim, const Trace& trace,
+                  const Strategy* remaker) {
     const std::uint64_t every = options_.determinism_check_every;
     if (every != 0 && report_.runs % every == 0) check_determinism(seed, result, sim, trace);
     ++report_.runs;
@@ -152,7 +154,7 @@ class Explorer {
     if (report_.runs == 1) report_.trace_hash = result.trace_hash;
     if (!result.passed()) {
       result.made_by = strategy_.run_maker();
-      if (!following_) result.rerun_strategy = strategy_.rerun_spec();
+      if (remaker != nullptr) result.rerun_strategy = remaker->rerun_spec();
       record_failure(result);
       if (options_.on_failure) options_.on_failure(result, sim);
     }
@@ -267,7 +269,6 @@ class Explorer {
   Simulator simulator_;
   MainFactory main_;
   ScenarioReport report_;
-  bool following_ = false;            // the run in flight follows a reference's decisions
   std::unique_ptr<Strategy> member_;  // a portfolio member's strategy, for its sweep points
   std::string member_spec_;
 };

@@ -92,6 +92,9 @@ struct ScenarioReport {
   // within a bound (dfs, portfolio's dfs), else empty. Not exhausted, such a
   // report stopped on its run budget.
   std::string bound;
+  // The strategy as it describes itself ("pct:3", "portfolio"): a failure
+  // whose made_by differs was found by a portfolio's member.
+  std::string strategy;
   // When the enumeration was only some of the runs (portfolio's dfs member):
   // how many. 0: all of them.
   std::uint64_t enumerated_runs = 0;
