@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "corosim/scenarios/registry.h"
 #include "corosim/scenarios/sctbench/port.h"
 #include "corosim/sim/simulator.h"
@@ -111,17 +112,6 @@ void table(const Options& options, const std::string& prefix) {
   }
 }
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) parts.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return parts;
-}
-
 bool parse(int argc, char** argv, Options& options) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -129,7 +119,7 @@ bool parse(int argc, char** argv, Options& options) {
     if (flag == "--only") {
       options.only = value;
     } else if (flag == "--strategies") {
-      options.strategies = split(value);
+      options.strategies = absl::StrSplit(value, ',', absl::SkipEmpty());
     } else if (flag == "--trials") {
       options.trials = std::max(1, std::atoi(value.c_str()));
     } else if (flag == "--style" && (value == "plain" || value == "yield")) {
