@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -412,6 +413,7 @@ struct RunPlan {
   std::vector<const Scenario*> selected;
   std::optional<CancelChoice> override;
   std::optional<ReproWriter> repros;
+  bool temporary_repros = false;  // repros is a folder run made itself (removed if left empty)
   const char* argv0 = "corosim";  // how the rerun lines name the program
 };
 
@@ -436,12 +438,18 @@ absl::Status prepare_run(const RunFlags& flags, RunPlan& plan) {
     }
   } else if ((*strategy)->stateful()) {
     // A dfs run is made again only by replaying its decisions: keep a repro
-    // of each failure so that its rerun line has a file to replay. (If the
-    // folder cannot be made, the line says how to get one.)
+    // of each failure so that its rerun line has a file to replay, in a
+    // folder of this invocation's own — repros are named by failure
+    // signature, so in a shared folder a later run would replace the file an
+    // earlier line names. (If no folder can be made, the line says how to
+    // get one.)
     const char* temporary = std::getenv("TMPDIR");
-    plan.repros.emplace(
-        absl::StrCat(temporary != nullptr && *temporary != '\0' ? temporary : "/tmp", "/corosim-repros"));
-    if (!plan.repros->prepare().ok()) plan.repros.reset();
+    std::string folder = absl::StrCat(temporary != nullptr && *temporary != '\0' ? temporary : "/tmp",
+                                      "/corosim-repros-XXXXXX");
+    if (::mkdtemp(folder.data()) != nullptr) {
+      plan.repros.emplace(folder);
+      plan.temporary_repros = true;
+    }
   }
   if (!flags.json_path.empty()) {
     // Checked before any run, without touching an existing file: the summary
@@ -731,6 +739,10 @@ int command_run(const char* argv0, RunFlags& flags) {
                               outcome.met, outcome.repro});
     runs.push_back(std::move(outcome.entry));
     last_interrupted = outcome.interrupted;
+  }
+  if (plan.temporary_repros) {
+    std::error_code ignored;
+    std::filesystem::remove(plan.repros->folder(), ignored);  // only if no failure wrote a repro there
   }
   print_summary_table(rows);
   std::cout << absl::StrFormat("\n%d scenario(s): %d met their expectation, %d did not\n", runs.size(), met,

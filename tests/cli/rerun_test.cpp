@@ -68,6 +68,8 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
       {"run", "sctbench/reorder_5", "sctbench/twostage", "bugs/lost_update", "--strategy", "portfolio",
        "--seeds", "600", "--out", repros},
       {"run", "bugs/lost_update", "bugs/lock_order", "--strategy", "dfs", "--seeds", "600", "--out", repros},
+      // Without --out, a dfs run's repro goes to a temporary folder of the invocation's own.
+      {"run", "bugs/lost_update", "--strategy", "dfs", "--seeds", "600"},
       // A step budget that cuts some scenarios short: the rerun must keep it.
       {"run", "race/*", "deadlock/*", "select/*", "timeout/*", "bugs/token_ring", "--seeds", "20",
        "--steps-max", "12"},
@@ -81,6 +83,7 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
   bool group_seen = false;
   bool replayed_seen = false;
   bool learned_seen = false;
+  bool own_folder_seen = false;
   for (std::vector<std::string> suite : suites) {
     suite.push_back("--quiet");
     auto result = run_cli(suite);
@@ -100,6 +103,12 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
         CHECK_THAT(again.out, Catch::Contains("outcome: failed: " + what));
         CHECK_THAT(again.out, Catch::Contains("(same outcome)"));
         replayed_seen = true;
+        // A folder of its own under $TMPDIR: named so, and removed here.
+        const std::filesystem::path file = args.back();
+        if (file.parent_path().filename().string().rfind("corosim-repros-", 0) == 0) {
+          own_folder_seen = true;
+          std::filesystem::remove_all(file.parent_path());
+        }
       } else {
         CHECK_THAT(again.out, Catch::Contains("failure: " + shown.failure));
         learned_seen = learned_seen || shown.rerun.find("--strategy pct:3:") != std::string::npos;
@@ -109,9 +118,10 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
     }
   }
   CHECK(reran >= 20);
-  CHECK(budget_seen);    // the suite does include runs the step budget shaped
-  CHECK(group_seen);     // and a scenario whose runs failed in several ways
-  CHECK(replayed_seen);  // dfs runs, made again by their repros
-  CHECK(learned_seen);   // pct runs, made again with the step count they used
+  CHECK(budget_seen);      // the suite does include runs the step budget shaped
+  CHECK(group_seen);       // and a scenario whose runs failed in several ways
+  CHECK(replayed_seen);    // dfs runs, made again by their repros
+  CHECK(learned_seen);     // pct runs, made again with the step count they used
+  CHECK(own_folder_seen);  // a dfs run's repro written without --out
   std::filesystem::remove_all(repros);
 }
