@@ -29,7 +29,7 @@ constexpr std::uint64_t kTwinBudget = 2'000;  // schedules a fixed twin must pas
 
 struct Options {
   std::string only;  // a name prefix; empty: every bug
-  std::vector<std::string> strategies = {"random", "pct", "dfs", "portfolio"};
+  std::vector<std::string> strategies = {"random", "pct", "pos", "dfs", "portfolio"};
   int trials = 20;
   std::vector<corosim::sctbench::PointStyle> styles = {corosim::sctbench::PointStyle::plain,
                                                        corosim::sctbench::PointStyle::yield};

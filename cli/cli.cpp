@@ -119,8 +119,8 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
       "from earlier runs, as rerun lines do); dfs or dfs:BOUND (every decision stream within a bound "
       "on deviations from the plainest run — pre-emptions, delays, non-default data, faults, "
       "injections — default 2, cheapest first; stops and reports when exhausted; --seeds caps the "
-      "runs); portfolio "
-      "(random, pct and dfs in turn)");
+      "runs); pos (partial-order sampling: re-ranks only steps that race, by what each step "
+      "touches); portfolio (random, pct, pos and dfs in turn)");
   run->add_option("--json", flags.json_path, "Write a JSON summary to FILE")->check(cli::non_empty_path());
   run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")
       ->check(cli::whole_number(1))

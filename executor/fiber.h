@@ -192,11 +192,35 @@ struct Fiber {
   // time), or the cancel-liveness checker reports it. kNoDeadline: not asked.
   std::uint64_t stop_deadline_ns = kNoDeadline;
 
+  // What its steps touch, for strategies that reorder only dependent steps
+  // (pos): kTouchUnknown, kTouchNothing, or an object and an access packed
+  // by touch_of(). touch: the step it runs now (or next, when resumed);
+  // declared_touch: the step that begins at its next suspension point
+  // (next_step_touches(), or the awaited primitive).
+  std::uint32_t touch = 0;
+  std::uint32_t declared_touch = 0;
+
   SourceLoc spawned_at;
   SourceLoc suspended_at;         // the last suspension point reached
   const char* waiting_what = "";  // what the operand is ("mutex.lock")
   const WaitTarget* waiting_on = nullptr;
 };
+
+// What a step touches. Nothing declared: it may touch anything (user memory
+// the runtime cannot see), so it is dependent on every step. Declared
+// nothing: only what no other fiber touches. Otherwise an object (a
+// new_object_id()) and whether it writes: two such steps are dependent when
+// they touch one object and at least one writes.
+inline constexpr std::uint32_t kTouchUnknown = 0;
+inline constexpr std::uint32_t kTouchNothing = 1;
+constexpr std::uint32_t touch_of(std::uint32_t object, bool write) noexcept {
+  return ((object + 1) << 1) | (write ? 1u : 0u);
+}
+constexpr bool touches_conflict(std::uint32_t a, std::uint32_t b) noexcept {
+  if (a == kTouchNothing || b == kTouchNothing) return false;
+  if (a == kTouchUnknown || b == kTouchUnknown) return true;
+  return (a >> 1) == (b >> 1) && ((a | b) & 1u) != 0;
+}
 
 namespace detail {
 

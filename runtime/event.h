@@ -40,6 +40,7 @@ class Event final : public WaitTarget {
   void set();
   void reset() noexcept { set_ = false; }
   bool is_set() const noexcept { return set_; }
+  std::uint32_t id() const noexcept { return id_; }
   void describe(std::string& out) const override;
 
  private:

@@ -73,6 +73,7 @@ class Mutex final : public WaitTarget, public Ledger {
       return granted_;
     }
     void await_suspend(std::coroutine_handle<>);
+    std::uint32_t corosim_touch() const noexcept { return touch_of(mutex_.id_, true); }
     Guard await_resume() noexcept {
       taken_ = true;
       return Guard(mutex_);

@@ -12,6 +12,13 @@ std::uint32_t current_fiber_id() noexcept {
 
 std::uint32_t new_object_id() noexcept { return detail::new_object_id(); }
 
+void next_step_touches(std::uint32_t object, Access access) noexcept {
+  if (Fiber* fiber = current_fiber()) fiber->declared_touch = touch_of(object, access == Access::write);
+}
+void next_step_touches_nothing() noexcept {
+  if (Fiber* fiber = current_fiber()) fiber->declared_touch = kTouchNothing;
+}
+
 void WaitQueue::ParkAwaiter::await_suspend(std::coroutine_handle<>) {
   Fiber& fiber = detail::running_fiber(queue_.what_);
   ticket_.woken_ = false;

@@ -54,6 +54,25 @@ std::uint32_t current_fiber_id() noexcept;
 // describe() ("condvar#2"); never derived from an address.
 std::uint32_t new_object_id() noexcept;
 
+// Declares what the current fiber's next step touches: the step that begins
+// at its next suspension point (awaits that only call a Task do not count)
+// and runs to the one after. Strategies that sample partial orders (pos)
+// reorder only steps that touch one object with at least one writing, and
+// run a step that touches nothing shared without pre-empting it; a step
+// nothing is declared for may touch anything. Declare where steps race on
+// memory the runtime cannot see:
+//
+//   corosim::next_step_touches(balance_id_, corosim::Access::write);
+//   co_await corosim::yield_now();
+//   balance_ += amount;
+//
+// A primitive's awaiter declares its own (see HasTouch in await_hook.h); a
+// declaration made here wins. Outside a fiber both do nothing.
+enum class Access : std::uint8_t { read, write };
+void next_step_touches(std::uint32_t object, Access access) noexcept;
+// The next step touches nothing another fiber's step touches.
+void next_step_touches_nothing() noexcept;
+
 class WaitQueue {
  public:
   // target names the primitive in reports; what names the operation

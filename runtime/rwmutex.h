@@ -122,6 +122,7 @@ class RWMutex final : public Ledger {
     explicit ReadAwaiter(RWMutex& mutex) noexcept : Waiter(mutex, Mode::read) {}
     bool await_ready() { return ready(); }
     void await_suspend(std::coroutine_handle<>) { suspend(corosim_what); }
+    std::uint32_t corosim_touch() const noexcept { return touch_of(mutex_.id_, false); }
     ReadGuard await_resume() noexcept { return ReadGuard(mutex_, taken()); }
   };
 
@@ -131,6 +132,7 @@ class RWMutex final : public Ledger {
     explicit WriteAwaiter(RWMutex& mutex) noexcept : Waiter(mutex, Mode::write) {}
     bool await_ready() { return ready(); }
     void await_suspend(std::coroutine_handle<>) { suspend(corosim_what); }
+    std::uint32_t corosim_touch() const noexcept { return touch_of(mutex_.id_, true); }
     WriteGuard await_resume() noexcept { return WriteGuard(mutex_, taken()); }
   };
 

@@ -69,6 +69,7 @@ class Semaphore final : public WaitTarget {
       return granted_;
     }
     void await_suspend(std::coroutine_handle<>);
+    std::uint32_t corosim_touch() const noexcept { return touch_of(semaphore_.id_, true); }
     Permit await_resume() noexcept {
       taken_ = true;
       return Permit(semaphore_, count_);
@@ -91,6 +92,7 @@ class Semaphore final : public WaitTarget {
   std::size_t available() const noexcept { return available_; }
   std::size_t capacity() const noexcept { return capacity_; }
   std::size_t held() const noexcept { return capacity_ - available_; }
+  std::uint32_t id() const noexcept { return id_; }
   void describe(std::string& out) const override;
 
  private:

@@ -47,6 +47,8 @@ void Simulator::reset(std::uint64_t seed) {
   buggify_sites_.clear();
   real_time_ = {};
   strategy_.begin_run(seed);
+  track_touches_ = strategy_.wants_touches();
+  executed_.clear();
 }
 
 RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
@@ -198,6 +200,8 @@ void Simulator::step() {
   // The fiber gave control back: parked, ready again, or done, never still
   // running. (Checked before end_of_step, which may free its record.)
   COROSIM_ASSERT(fiber.state != FiberState::running);
+  if (track_touches_ && fiber.state == FiberState::done && executed_.size() < kMaxExecutedSteps) [[unlikely]]
+    executed_.push_back(StepTouch{fiber.id, fiber.touch});
   if (fiber.state == FiberState::waiting && fiber.waiting_on != nullptr) note_hold_park(fiber);
   end_of_step();
   if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
@@ -499,7 +503,20 @@ void Simulator::retire(Fiber& fiber) {
   fibers_.retire(fiber);
 }
 
+// A suspension point ends the fiber's step and begins the next, which
+// touches what was declared for it. An await that only calls a Task is no
+// step boundary here: the step runs on into the callee (strategies that
+// want touches do not pre-empt there), and a declaration waits for the
+// callee's first real point.
+void Simulator::note_step_touch(Fiber& fiber) {
+  if (fiber.awaiting_call) return;
+  if (executed_.size() < kMaxExecutedSteps) executed_.push_back(StepTouch{fiber.id, fiber.touch});
+  fiber.touch = std::exchange(fiber.declared_touch, kTouchUnknown);
+}
+
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
+  if (track_touches_) [[unlikely]]
+    note_step_touch(fiber);
   if (!fiber.awaiting_call && ++fiber.unparked_awaits > options_.hog_max_awaits &&
       options_.hog_max_awaits != 0) {
     report_hogging(fiber, where);
@@ -568,8 +585,20 @@ std::uint64_t Simulator::decide_fiber(DecisionKind kind, std::uint64_t n, std::u
   if (!strategy_.wants_fibers()) return decide(kind, n);
   ready_ids_.clear();
   for (std::size_t i = 0; i < ready_.size(); ++i) ready_ids_.push_back(ready_.at(i).id);
-  const std::uint64_t value =
-      strategy_.choose_fiber(kind, n, FiberView{ready_ids_.data(), ready_ids_.size(), running});
+  FiberView view{ready_ids_.data(), ready_ids_.size(), running};
+  if (track_touches_) {
+    ready_touches_.clear();
+    for (std::size_t i = 0; i < ready_.size(); ++i) ready_touches_.push_back(ready_.at(i).touch);
+    view.touches = ready_touches_.data();
+    if (running != kNoFiber) {
+      view.running_touch = current_fiber()->touch;
+      view.running_calls = current_fiber()->awaiting_call;
+    }
+    view.executed = executed_.data();
+    view.executed_count = executed_.size();
+  }
+  const std::uint64_t value = strategy_.choose_fiber(kind, n, view);
+  executed_.clear();
   return record(kind, n, value);
 }
 

@@ -191,6 +191,7 @@ class Simulator final : public Executor {
   // A schedule or yield decision, shown the ready fibers if the strategy asks.
   std::uint64_t decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running);
   std::uint64_t record(DecisionKind kind, std::uint64_t n, std::uint64_t value);
+  void note_step_touch(Fiber& fiber);
   std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where, bool external);
   std::uint64_t number_point(const SourceLoc& where, bool external);
   // sim/cancellers.cpp: who can cancel a fiber now, and stalls.
@@ -239,6 +240,13 @@ class Simulator final : public Executor {
   detail::TimerHeap timers_;
   std::vector<TimerNode*> due_timers_;
   std::vector<std::uint32_t> ready_ids_;  // for strategies that choose by fiber
+  // For strategies that want touches: the ready fibers' next steps, and the
+  // steps run since the last decision (bounded: a fiber running alone for
+  // long makes no decisions, and what it touched then races with nobody ready).
+  bool track_touches_ = false;
+  std::vector<std::uint32_t> ready_touches_;
+  std::vector<StepTouch> executed_;
+  static constexpr std::size_t kMaxExecutedSteps = 256;
   std::vector<Fiber*> deferred_drops_;
   std::vector<Fiber*> deferred_interrupts_;
   // Fibers that parked on an exclusive hold (a mutex, a join) since the wait-for

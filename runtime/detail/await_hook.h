@@ -100,6 +100,14 @@ constexpr bool is_call() noexcept {
   }
 }
 
+// Awaiters of a shared primitive say what the step that begins at them
+// touches (`std::uint32_t corosim_touch() const noexcept`, a touch_of()): a
+// mutex's lock writes the mutex. A next_step_touches() declaration wins.
+template <class T>
+concept HasTouch = requires(const T& awaiter) {
+  { awaiter.corosim_touch() } -> std::convertible_to<std::uint32_t>;
+};
+
 inline bool is_noop(std::coroutine_handle<> h) noexcept {
   return h.address() == std::noop_coroutine().address();
 }
@@ -125,6 +133,9 @@ class HookedAwaiter {
       fiber_->suspended_at = where_;
       fiber_->waiting_what = awaiter_what<Bare>();
       fiber_->awaiting_call = is_call<Bare>();
+      if constexpr (HasTouch<Bare>) {
+        if (fiber_->declared_touch == kTouchUnknown) fiber_->declared_touch = inner_.corosim_touch();
+      }
       action_ = fiber_->executor->before_await(*fiber_, where_);
       switch (action_) {
         case AwaitAction::proceed: return inner_.await_ready();

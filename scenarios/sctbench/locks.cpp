@@ -73,8 +73,8 @@ Task<void> carter_thread(Carter& carter, Shared<int>& count, corosim::Semaphore:
   const int out = co_await count.load() - 1;
   co_await count.store(out);
   if (out == 0) {
+    co_await corosim::sctbench::point_on(carter.l.id());
     held.release();
-    co_await point();
   }
   co_await unlock(guard);
 }

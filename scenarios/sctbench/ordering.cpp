@@ -15,6 +15,7 @@ using corosim::JoinHandle;
 using corosim::Mutex;
 using corosim::Task;
 using corosim::sctbench::point;
+using corosim::sctbench::point_on;
 using corosim::sctbench::Shared;
 using corosim::sctbench::unlock;
 
@@ -95,7 +96,10 @@ Task<void> ring_step(Ring& ring, Shared<int>& from, Shared<int>& to, int add, Sh
   co_await to.store((value + add) % 4);
   co_await flag.store(true);
   co_await unlock(guard);
-  if (pass_to != nullptr) pass_to->set();
+  if (pass_to != nullptr) {
+    co_await point_on(pass_to->id());
+    pass_to->set();
+  }
 }
 
 Task<void> ring_check(Ring& ring) {
@@ -399,8 +403,8 @@ Task<void> produce(Buffer& buffer, int rounds) {
     const int before = co_await buffer.num.load();
     co_await buffer.num.store(before + 1);
     co_await unlock(guard);
+    co_await point_on(buffer.full.id());
     buffer.full.notify_one();
-    co_await point();
   }
 }
 
@@ -423,8 +427,8 @@ Task<void> consume(Buffer& buffer, int rounds, bool consume_items) {
       co_await buffer.num.store(before - 1);
     }
     co_await unlock(guard);
+    co_await point_on(buffer.empty.id());
     buffer.empty.notify_one();
-    co_await point();
   }
   if (!consume_items) co_return;
   const int total = co_await buffer.total.load();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "corosim/executor/fiber.h"
 
 namespace corosim {
 
@@ -29,17 +30,29 @@ void DfsStrategy::begin_run(std::uint64_t) {
   spent_ = 0;
 }
 
-std::uint64_t DfsStrategy::choose(DecisionKind kind, std::uint64_t n) {
-  std::uint64_t value = 0;
+std::uint64_t DfsStrategy::choose(DecisionKind kind, std::uint64_t n) { return take(kind, n, 0, false); }
+
+std::uint64_t DfsStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) {
+  if (kind == DecisionKind::yield && view.running_touch == kTouchNothing) return take(kind, n, 0, true);
+  for (std::size_t i = 0;
+       kind == DecisionKind::schedule && view.touches != nullptr && i < view.count && i < n; ++i) {
+    if (view.touches[i] == kTouchNothing) return take(kind, n, i, true);
+  }
+  return take(kind, n, 0, false);
+}
+
+std::uint64_t DfsStrategy::take(DecisionKind kind, std::uint64_t n, std::uint64_t first, bool forced) {
+  std::uint64_t value = first;
   if (position_ < path_.size() && path_[position_].kind == kind && path_[position_].n == n) {
     value = path_[position_].value;
   } else {
     // New ground (or the program behaved differently here: start afresh).
     path_.resize(position_);
     floor_ = std::min(floor_, position_);
-    path_.push_back(Entry{kind, n, 0, spent_});
+    path_.push_back(Entry{kind, n, first, spent_, forced});
   }
-  spent_ += cost(kind, value);
+  // A forced choice is the reduction's, not a deviation.
+  if (!path_[position_].forced) spent_ += cost(kind, value);
   ++position_;
   return value;
 }
@@ -52,7 +65,7 @@ void DfsStrategy::end_run(bool, std::uint64_t) {
   while (path_.size() > floor_) {
     Entry& last = path_.back();
     const std::uint64_t next = last.value + 1;
-    if (next < last.n) {
+    if (next < last.n && !last.forced) {
       const std::uint32_t spent = last.spent_before + cost(last.kind, next);
       if (spent <= pass_) {
         last.value = next;

@@ -19,6 +19,12 @@
 // failed, the property holds for every stream within the bound, a proof
 // within the bound, not a sample.
 //
+// One reduction: a step declared to touch nothing another fiber touches
+// (Fiber::touch, kTouchNothing) commutes with every step, so dfs neither
+// pre-empts the fiber before it nor runs another fiber while one such step is
+// ready: those choices would only repeat a schedule it runs anyway (the first
+// ready fiber with such a step runs). Undeclared steps are enumerated in full.
+//
 // Stateful: each run depends on the ones before (the seed is ignored).
 #pragma once
 
@@ -39,6 +45,9 @@ class DfsStrategy final : public Strategy {
 
   void begin_run(std::uint64_t seed) override;
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override;
+  bool wants_fibers() const noexcept override { return true; }
+  bool wants_touches() const noexcept override { return true; }
+  std::uint64_t choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) override;
   void end_run(bool failed, std::uint64_t steps) override;
   std::string describe() const override;
   bool stateful() const noexcept override { return true; }
@@ -53,6 +62,7 @@ class DfsStrategy final : public Strategy {
     std::uint64_t n;
     std::uint64_t value;
     std::uint32_t spent_before;  // deviations earlier in the stream
+    bool forced;                 // the only choice the reduction explores here
   };
   // The root of a subtree for a later pass: the run's stream up to `position`,
   // then `value` there.
@@ -64,6 +74,9 @@ class DfsStrategy final : public Strategy {
 
   // What taking `value` at a decision of this kind costs against the bound.
   static std::uint32_t cost(DecisionKind kind, std::uint64_t value) noexcept;
+  // The decision at position_: the path's, or `first` on new ground (with no
+  // other choice explored when forced).
+  std::uint64_t take(DecisionKind kind, std::uint64_t n, std::uint64_t first, bool forced);
   // Moves to the next subtree root, of this pass or a later one; false when none is left.
   bool next_root();
 

@@ -5,9 +5,9 @@ namespace corosim {
 PortfolioStrategy::PortfolioStrategy() : pct_(3), dfs_(2) {}
 
 void PortfolioStrategy::begin_run(std::uint64_t seed) {
-  Strategy* rotation[] = {&random_, &pct_, &dfs_};
-  current_ = rotation[runs_++ % 3];
-  if (current_ == &dfs_ && dfs_.exhausted()) current_ = &random_;
+  Strategy* rotation[] = {&random_, &pct_, &pos_, &dfs_};
+  current_ = rotation[runs_++ % 4];
+  if (current_ == &dfs_ && dfs_.exhausted()) current_ = &pos_;
   current_->begin_run(seed);
 }
 

@@ -1,8 +1,9 @@
 // portfolio: several strategies in turn under one budget — run i goes to
-// random, pct (depth 3) and dfs (bound 2) in rotation, so shallow bugs fall to
-// random, deep ordering bugs to pct, and small programs are enumerated by dfs.
-// Once dfs is exhausted it drops out and random takes its turns, to the end
-// of the budget (a bug past dfs's bound is still random's and pct's to find);
+// random, pct (depth 3), pos and dfs (bound 2) in rotation, so shallow bugs
+// fall to random, deep ordering bugs to pct and pos, and small programs are
+// enumerated by dfs. Once dfs is exhausted it drops out and pos takes its
+// turns, to the end of the budget (a bug past dfs's bound is still the
+// samplers' to find);
 // dfs's exhaustion is reported with the count of its own runs.
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "corosim/sim/strategy/dfs.h"
 #include "corosim/sim/strategy/pct.h"
+#include "corosim/sim/strategy/pos.h"
 #include "corosim/sim/strategy/random.h"
 #include "corosim/sim/strategy/strategy.h"
 
@@ -24,6 +26,7 @@ class PortfolioStrategy final : public Strategy {
   void begin_run(std::uint64_t seed) override;
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override { return current_->choose(kind, n); }
   bool wants_fibers() const noexcept override { return true; }
+  bool wants_touches() const noexcept override { return current_->wants_touches(); }
   std::uint64_t choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) override {
     return current_->choose_fiber(kind, n, view);
   }
@@ -40,6 +43,7 @@ class PortfolioStrategy final : public Strategy {
  private:
   RandomStrategy random_;
   PctStrategy pct_;
+  PosStrategy pos_;
   DfsStrategy dfs_;
   Strategy* current_ = &random_;
   std::uint64_t runs_ = 0;

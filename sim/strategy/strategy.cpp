@@ -8,18 +8,20 @@
 #include "corosim/sim/strategy/fifo.h"
 #include "corosim/sim/strategy/pct.h"
 #include "corosim/sim/strategy/portfolio.h"
+#include "corosim/sim/strategy/pos.h"
 #include "corosim/sim/strategy/random.h"
 
 namespace corosim {
 
 std::vector<std::string_view> strategy_names() {
-  return {"fifo", "random", "pct", "pct:DEPTH", "pct:DEPTH:STEPS", "dfs", "dfs:BOUND", "portfolio"};
+  return {"fifo", "random", "pct", "pct:DEPTH", "pct:DEPTH:STEPS", "pos", "dfs", "dfs:BOUND", "portfolio"};
 }
 
 absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
   if (name == "fifo") return std::make_unique<FifoStrategy>();
   if (name == "random") return std::make_unique<RandomStrategy>();
   if (name == "portfolio") return std::make_unique<PortfolioStrategy>();
+  if (name == "pos") return std::make_unique<PosStrategy>();
   // pct[:depth[:steps]] and dfs[:deviation bound].
   const std::string_view base = name.substr(0, name.find(':'));
   if (base == "pct" || base == "dfs") {

@@ -15,14 +15,28 @@
 
 namespace corosim {
 
+// A step that ran: its fiber and what it touched (Fiber::touch).
+struct StepTouch {
+  std::uint32_t fiber = 0;
+  std::uint32_t touch = 0;
+};
+
 // What a strategy that schedules by fiber (pct) sees at a schedule or yield
 // decision: the ready fibers' ids in run-queue index order (the decision's
 // value is an index into it) and the fiber running now (kNoFiber between
 // steps).
+// A strategy that reorders only dependent steps (pos) also sees what the
+// steps touch: each ready fiber's next step, the running fiber's next step at
+// a yield decision, and the steps that ran since the previous decision.
 struct FiberView {
   const std::uint32_t* ready = nullptr;
   std::size_t count = 0;
   std::uint32_t running = 0xffffffffu;
+  const std::uint32_t* touches = nullptr;  // parallel to ready (null unless wants_touches)
+  std::uint32_t running_touch = 0;
+  bool running_calls = false;           // its await only calls a Task: mid-step, not a step's end
+  const StepTouch* executed = nullptr;  // oldest first
+  std::size_t executed_count = 0;
 };
 
 class Strategy {
@@ -46,6 +60,8 @@ class Strategy {
     (void)view;
     return choose(kind, n);
   }
+  // And wants FiberView's touches (the simulator then keeps them).
+  virtual bool wants_touches() const noexcept { return false; }
   // Called after every run with how it went (dfs backtracks here).
   virtual void end_run(bool failed, std::uint64_t steps) {
     (void)failed;
