@@ -186,10 +186,10 @@ case "$cmd" in
     ensure_packages; build_gcc
     log "bundled scenarios"
     build/corosim list
-    log "replaying the regression corpus, then exploring every bundled scenario with 200 random seeds"
+    log "replaying the regression corpus, then exploring every bundled scenario with 200 seeds (strategy pos)"
     rm -rf build/demo-repros
     set +e
-    build/corosim run --strategy random --seeds 200 --regressions scenarios/regressions \
+    build/corosim run --seeds 200 --regressions scenarios/regressions \
       --out build/demo-repros
     status=$?
     set -e

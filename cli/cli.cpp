@@ -114,7 +114,7 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
   seed_start_option->excludes(seed_option);
   auto* strategy_option = run->add_option(
       "--strategy", flags.strategy,
-      "Decision strategy (env COROSIM_STRATEGY; default random): fifo; random; pct or pct:DEPTH "
+      "Decision strategy (env COROSIM_STRATEGY; default pos): fifo; random; pct or pct:DEPTH "
       "(priority-based, default depth 3; pct:DEPTH:STEPS fixes the step count it otherwise learns "
       "from earlier runs, as rerun lines do); dfs or dfs:BOUND (every decision stream within a bound "
       "on deviations from the plainest run — pre-emptions, delays, non-default data, faults, "

@@ -142,7 +142,7 @@ absl::Status apply_environment(RunFlags& flags, bool seed_given, bool seeds_give
   };
   if (!strategy_given) {
     const char* strategy = std::getenv("COROSIM_STRATEGY");
-    flags.strategy = strategy != nullptr ? strategy : "random";
+    flags.strategy = strategy != nullptr ? strategy : "pos";
   }
   if (!seed_given && !seeds_given) {
     if (absl::Status status = number("COROSIM_SEEDS", 1, flags.seeds); !status.ok()) return status;

@@ -31,7 +31,7 @@ struct AutoSweep {
 AutoSweep auto_sweep(std::uint64_t first_seed, std::uint64_t seed_count);
 
 struct ExploreOptions {
-  std::string strategy = "random";
+  std::string strategy = "pos";
   std::uint64_t first_seed = 0;
   std::uint64_t seed_count = 100;
   // Seeds run: first_seed + i * seed_stride for i < seed_count. A shard I/N of

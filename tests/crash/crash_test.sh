@@ -22,12 +22,12 @@ crash_of() {
 
 crash_of crash/before crash/segfault crash/then_passes
 case "$report" in
-  *"in a run of crash/segfault, seed "*", strategy random, cancellation: --cancel none") ;;
+  *"in a run of crash/segfault, seed "*", strategy pos, cancellation: --cancel none") ;;
   *) fail "unexpected report: $report" ;;
 esac
 seed=$(sed -n 's/.*, seed \([0-9]*\),.*/\1/p' <<<"$report")
 case "$rerun" in
-  "$program run crash/segfault --strategy random --seed $seed --cancel none --trace") ;;
+  "$program run crash/segfault --strategy pos --seed $seed --cancel none --trace") ;;
   *) fail "unexpected rerun line: $rerun" ;;
 esac
 grep -q "crash/before" "$dir/out" || fail "the scenario before the crash was not run"
