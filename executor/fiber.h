@@ -206,11 +206,13 @@ struct Fiber {
   const WaitTarget* waiting_on = nullptr;
 };
 
-// What a step touches. Nothing declared: it may touch anything (user memory
-// the runtime cannot see), so it is dependent on every step. Declared
-// nothing: only what no other fiber touches. Otherwise an object (a
-// new_object_id()) and whether it writes: two such steps are dependent when
-// they touch one object and at least one writes.
+// What a step touches. Declared: an object (a new_object_id()) and whether it
+// writes; two such steps are dependent when they touch one object and at
+// least one writes. Declared nothing: only what no other fiber touches.
+// Nothing declared: it may touch anything undeclared — user memory the
+// runtime cannot see — so it is dependent on every other undeclared step.
+// (The contract: an object's accesses are declared all or none, so an
+// undeclared step touches no declared object.)
 inline constexpr std::uint32_t kTouchUnknown = 0;
 inline constexpr std::uint32_t kTouchNothing = 1;
 constexpr std::uint32_t touch_of(std::uint32_t object, bool write) noexcept {
@@ -218,7 +220,7 @@ constexpr std::uint32_t touch_of(std::uint32_t object, bool write) noexcept {
 }
 constexpr bool touches_conflict(std::uint32_t a, std::uint32_t b) noexcept {
   if (a == kTouchNothing || b == kTouchNothing) return false;
-  if (a == kTouchUnknown || b == kTouchUnknown) return true;
+  if (a == kTouchUnknown || b == kTouchUnknown) return a == b;
   return (a >> 1) == (b >> 1) && ((a | b) & 1u) != 0;
 }
 

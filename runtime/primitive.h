@@ -59,8 +59,9 @@ std::uint32_t new_object_id() noexcept;
 // and runs to the one after. Strategies that sample partial orders (pos)
 // reorder only steps that touch one object with at least one writing, and
 // run a step that touches nothing shared without pre-empting it; a step
-// nothing is declared for may touch anything. Declare where steps race on
-// memory the runtime cannot see:
+// nothing is declared for may touch anything undeclared (declare an object's
+// accesses all or none). Declare where steps race on memory the runtime
+// cannot see:
 //
 //   corosim::next_step_touches(balance_id_, corosim::Access::write);
 //   co_await corosim::yield_now();

@@ -32,7 +32,7 @@ void PosStrategy::steps_ran(const FiberView& view) {
   for (std::size_t e = 0; e < view.executed_count; ++e) {
     const StepTouch& step = view.executed[e];
     redraw(step.fiber);
-    if (step.touch == 0 || view.touches == nullptr) continue;
+    if (step.touch == kTouchNothing || view.touches == nullptr) continue;
     for (std::size_t i = 0; i < view.count; ++i) {
       if (view.ready[i] != step.fiber && touches_conflict(step.touch, view.touches[i])) redraw(view.ready[i]);
     }
