@@ -15,6 +15,7 @@
 
 #include "corosim/executor/executor.h"
 #include "corosim/executor/source_loc.h"
+#include "corosim/executor/touch.h"
 
 namespace corosim {
 
@@ -197,32 +198,14 @@ struct Fiber {
   // by touch_of(). touch: the step it runs now (or next, when resumed);
   // declared_touch: the step that begins at its next suspension point
   // (next_step_touches(), or the awaited primitive).
-  std::uint32_t touch = 0;
-  std::uint32_t declared_touch = 0;
+  std::uint32_t touch = kTouchUnknown;
+  std::uint32_t declared_touch = kTouchUnknown;
 
   SourceLoc spawned_at;
   SourceLoc suspended_at;         // the last suspension point reached
   const char* waiting_what = "";  // what the operand is ("mutex.lock")
   const WaitTarget* waiting_on = nullptr;
 };
-
-// What a step touches. Declared: an object (a new_object_id()) and whether it
-// writes; two such steps are dependent when they touch one object and at
-// least one writes. Declared nothing: only what no other fiber touches.
-// Nothing declared: it may touch anything undeclared — user memory the
-// runtime cannot see — so it is dependent on every other undeclared step.
-// (The contract: an object's accesses are declared all or none, so an
-// undeclared step touches no declared object.)
-inline constexpr std::uint32_t kTouchUnknown = 0;
-inline constexpr std::uint32_t kTouchNothing = 1;
-constexpr std::uint32_t touch_of(std::uint32_t object, bool write) noexcept {
-  return ((object + 1) << 1) | (write ? 1u : 0u);
-}
-constexpr bool touches_conflict(std::uint32_t a, std::uint32_t b) noexcept {
-  if (a == kTouchNothing || b == kTouchNothing) return false;
-  if (a == kTouchUnknown || b == kTouchUnknown) return a == b;
-  return (a >> 1) == (b >> 1) && ((a | b) & 1u) != 0;
-}
 
 namespace detail {
 

@@ -200,8 +200,8 @@ void Simulator::step() {
   // The fiber gave control back: parked, ready again, or done, never still
   // running. (Checked before end_of_step, which may free its record.)
   COROSIM_ASSERT(fiber.state != FiberState::running);
-  if (track_touches_ && fiber.state == FiberState::done && executed_.size() < kMaxExecutedSteps) [[unlikely]]
-    executed_.push_back(StepTouch{fiber.id, fiber.touch});
+  if (track_touches_ && fiber.state == FiberState::done) [[unlikely]]
+    step_ran(fiber);
   if (fiber.state == FiberState::waiting && fiber.waiting_on != nullptr) note_hold_park(fiber);
   end_of_step();
   if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
@@ -510,8 +510,12 @@ void Simulator::retire(Fiber& fiber) {
 // callee's first real point.
 void Simulator::note_step_touch(Fiber& fiber) {
   if (fiber.awaiting_call) return;
-  if (executed_.size() < kMaxExecutedSteps) executed_.push_back(StepTouch{fiber.id, fiber.touch});
+  step_ran(fiber);
   fiber.touch = std::exchange(fiber.declared_touch, kTouchUnknown);
+}
+
+void Simulator::step_ran(const Fiber& fiber) {
+  if (executed_.size() < kMaxExecutedSteps) executed_.push_back(StepTouch{fiber.id, fiber.touch});
 }
 
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
@@ -584,11 +588,13 @@ std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const Sour
 std::uint64_t Simulator::decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running) {
   if (!strategy_.wants_fibers()) return decide(kind, n);
   ready_ids_.clear();
-  for (std::size_t i = 0; i < ready_.size(); ++i) ready_ids_.push_back(ready_.at(i).id);
+  ready_touches_.clear();
+  for (std::size_t i = 0; i < ready_.size(); ++i) {
+    ready_ids_.push_back(ready_.at(i).id);
+    if (track_touches_) ready_touches_.push_back(ready_.at(i).touch);
+  }
   FiberView view{ready_ids_.data(), ready_ids_.size(), running};
   if (track_touches_) {
-    ready_touches_.clear();
-    for (std::size_t i = 0; i < ready_.size(); ++i) ready_touches_.push_back(ready_.at(i).touch);
     view.touches = ready_touches_.data();
     if (running != kNoFiber) {
       view.running_touch = current_fiber()->touch;

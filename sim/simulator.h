@@ -192,6 +192,7 @@ class Simulator final : public Executor {
   std::uint64_t decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running);
   std::uint64_t record(DecisionKind kind, std::uint64_t n, std::uint64_t value);
   void note_step_touch(Fiber& fiber);
+  void step_ran(const Fiber& fiber);  // logs the step that just ran, for the next decision
   std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where, bool external);
   std::uint64_t number_point(const SourceLoc& where, bool external);
   // sim/cancellers.cpp: who can cancel a fiber now, and stalls.

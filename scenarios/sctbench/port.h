@@ -117,7 +117,8 @@ class Shared {
 class Unlock : public Point {
  public:
   explicit Unlock(Mutex::Guard& guard) noexcept
-      : Point(touch_of(guard.mutex() != nullptr ? guard.mutex()->id() : 0, true)), guard_(guard) {}
+      : Point(guard.mutex() != nullptr ? touch_of(guard.mutex()->id(), true) : kTouchNothing),
+        guard_(guard) {}
   void await_resume() const { guard_.unlock(); }
 
  private:

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "corosim/executor/fiber.h"
 
 namespace corosim {
 
@@ -34,10 +33,8 @@ std::uint64_t DfsStrategy::choose(DecisionKind kind, std::uint64_t n) { return t
 
 std::uint64_t DfsStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) {
   if (kind == DecisionKind::yield && view.running_touch == kTouchNothing) return take(kind, n, 0, true);
-  for (std::size_t i = 0;
-       kind == DecisionKind::schedule && view.touches != nullptr && i < view.count && i < n; ++i) {
-    if (view.touches[i] == kTouchNothing) return take(kind, n, i, true);
-  }
+  const std::size_t local = view.first_touching_nothing(n);
+  if (kind == DecisionKind::schedule && local < view.count) return take(kind, n, local, true);
   return take(kind, n, 0, false);
 }
 

@@ -51,10 +51,10 @@ std::uint64_t PosStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, cons
       ++eager_run_;
       return 0;
     }
-    for (std::size_t i = 0; kind == DecisionKind::schedule && i < view.count && i < n; ++i) {
-      if (view.touches[i] != kTouchNothing) continue;
+    if (const std::size_t local = view.first_touching_nothing(n);
+        kind == DecisionKind::schedule && local < view.count) {
       ++eager_run_;
-      return i;
+      return local;
     }
   }
   eager_run_ = 0;

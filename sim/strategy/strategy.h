@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "corosim/executor/prng.h"
+#include "corosim/executor/touch.h"
 #include "corosim/sim/decision.h"
 
 namespace corosim {
@@ -37,6 +38,15 @@ struct FiberView {
   bool running_calls = false;           // its await only calls a Task: mid-step, not a step's end
   const StepTouch* executed = nullptr;  // oldest first
   std::size_t executed_count = 0;
+
+  // The first ready fiber (an index below n) whose next step touches nothing
+  // shared, or count when none does.
+  std::size_t first_touching_nothing(std::uint64_t n) const noexcept {
+    for (std::size_t i = 0; touches != nullptr && i < count && i < n; ++i) {
+      if (touches[i] == kTouchNothing) return i;
+    }
+    return count;
+  }
 };
 
 class Strategy {
