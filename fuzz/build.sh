@@ -61,7 +61,7 @@ cp "$src"/fuzz/corpus/repro_parser/* "$seeds/repro_parser_fuzzer/"
 for dir in "$seeds"/*/; do
   target=$(basename "$dir")
   rm -f "$OUT/${target}_seed_corpus.zip"
-  # An empty input is the plain fifo run: every corpus starts with it.
+  # The empty input (no chosen decision: a pos sample) starts every corpus.
   : > "$dir/empty"
   (cd "$dir" && zip -q -r "$OUT/${target}_seed_corpus.zip" .)
 done

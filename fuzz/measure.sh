@@ -5,8 +5,10 @@
 # For every scenario that must fail: TRIALS (default 10) libFuzzer runs with
 # seeds 1..TRIALS from an empty corpus (no regression seeds), each until the
 # first crash (at most 200000 executions); the medians of executions and
-# wall time to it. Executions per second come from the passing twin
-# (NAME_fixed, _spawned or _owned_batch), fuzzed for 5 s.
+# wall time to it; then the same runs with COROSIM_SCHEDULE_COVERAGE=off
+# (code coverage alone guides libFuzzer), for their median executions.
+# Executions per second come from the passing twin (NAME_fixed, _spawned or
+# _owned_batch), fuzzed for 5 s.
 out=$1
 cli=$2
 trials=${3:-10}
@@ -33,52 +35,62 @@ echo "1..$trials) from an empty corpus until its first crash; the cells are medi
 echo "executions (runs of the scenario) and of the wall time to it, process start included."
 echo '"fired" lists the checkers the crashes replayed to (`import-fuzz`); only a crash with the'
 echo "expected checker counts as found."
+echo '"no schedule coverage" is the executions column again with `COROSIM_SCHEDULE_COVERAGE=off`:'
+echo "the schedule counters (harness/schedule_coverage.h) withheld, code coverage alone guiding."
 echo "Executions per second are those of the fixed twin (\"-\": none). Compare executions with the"
-echo "schedules of the table above: each is one run of the scenario; the wall times are not"
-echo "comparable (the table above is a Release build without instrumentation)."
+echo "schedules of the tables above: each is one run of the scenario; the wall times are not"
+echo "comparable (the tables above are a Release build without instrumentation)."
 echo
-echo "| scenario | expected | fired | fuzz: executions to failure | fuzz: time | found | fuzzer exec/s |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| scenario | expected | fired | fuzz: executions to failure | fuzz: time | found | no schedule coverage | fuzzer exec/s |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+# trial NAME EXPECTATION TARGET SEED COVERAGE: one libFuzzer run until the first
+# crash; a crash with an expected checker appends its executions to
+# $work/execs-COVERAGE (and its wall time to $work/secs-COVERAGE), what fired
+# to $work/fired-COVERAGE.
+trial() {
+  local name=$1 expectation=$2 target=$3 seed=$4 coverage=$5 dir="$work/$3-$4"
+  mkdir -p "$dir"
+  local start end crash fired=""
+  start=$(date +%s.%N)
+  if ! COROSIM_SCHEDULE_COVERAGE=$coverage "$out/$target" -runs=200000 -seed="$seed" -print_final_stats=1 \
+      -artifact_prefix="$dir/" "$dir" > "$dir.log" 2>&1; then
+    end=$(date +%s.%N)
+    # What fired: the crash input replayed by the CLI. Only the expected
+    # checker counts as finding the bug.
+    crash=$(ls "$dir"/crash-* 2>/dev/null | head -n 1 || true)
+    if [ -n "$crash" ] && "$cli" import-fuzz "$name" "$crash" --out "$dir/crash.repro" > "$dir.import" 2>&1; then
+      fired=$(sed -n 's/^  failed: \([^ ]*\) at .*/\1/p' "$dir.import")
+    fi
+    echo "${fired:-crash}" >> "$work/fired-$coverage"
+    case "|${expectation#fails:}|" in
+      *"|$fired|"*)
+        stat_of number_of_executed_units "$dir.log" >> "$work/execs-$coverage"
+        awk -v a="$start" -v b="$end" 'BEGIN { print b - a }' >> "$work/secs-$coverage"
+        ;;
+    esac
+  fi
+  rm -rf "$dir" "$dir.log" "$dir.import"
+}
+
 "$cli" list | while read -r name expectation _; do
   case "$expectation" in fails:*) ;; *) continue ;; esac
   target=$(fuzz_target_of "$name")
   [ -x "$out/$target" ] || continue
-  : > "$work/execs"; : > "$work/secs"; : > "$work/fired"
-  found=0
+  for coverage in on off; do : > "$work/execs-$coverage"; : > "$work/secs-$coverage"; : > "$work/fired-$coverage"; done
   for seed in $(seq 1 "$trials"); do
-    dir="$work/$target-$seed"
-    mkdir -p "$dir"
-    start=$(date +%s.%N)
-    if ! "$out/$target" -runs=200000 -seed="$seed" -print_final_stats=1 -artifact_prefix="$dir/" \
-        "$dir" > "$dir.log" 2>&1; then
-      end=$(date +%s.%N)
-      # What fired: the crash input replayed by the CLI. Only the expected
-      # checker counts as finding the bug.
-      crash=$(ls "$dir"/crash-* 2>/dev/null | head -n 1 || true)
-      fired=""
-      if [ -n "$crash" ] && "$cli" import-fuzz "$name" "$crash" --out "$dir/crash.repro" > "$dir.import" 2>&1; then
-        fired=$(sed -n 's/^  failed: \([^ ]*\) at .*/\1/p' "$dir.import")
-      fi
-      echo "${fired:-crash}" >> "$work/fired"
-      case "|${expectation#fails:}|" in
-        *"|$fired|"*)
-          found=$((found + 1))
-          stat_of number_of_executed_units "$dir.log" >> "$work/execs"
-          awk -v a="$start" -v b="$end" 'BEGIN { print b - a }' >> "$work/secs"
-          ;;
-      esac
-    fi
-    rm -rf "$dir" "$dir.log" "$dir.import"
+    for coverage in on off; do trial "$name" "$expectation" "$target" "$seed" "$coverage"; done
   done
-  checkers=$(sort -u "$work/fired" | paste -sd, -)
+  checkers=$(sort -u "$work/fired-on" | paste -sd, -)
   eps="-"
   for twin in "${name}_fixed" "${name}_spawned" "${name}_owned_batch"; do
     if [ -x "$out/$(fuzz_target_of "$twin")" ]; then eps=$(execs_per_second "$(fuzz_target_of "$twin")"); break; fi
   done
-  executions=$(median < "$work/execs")
-  seconds=$(median < "$work/secs")
+  executions=$(median < "$work/execs-on")
+  seconds=$(median < "$work/secs-on")
   [ "$seconds" != "-" ] && seconds=$(printf '%.2f s' "$seconds")
+  found=$(wc -l < "$work/execs-on")
+  without="$(median < "$work/execs-off") ($(wc -l < "$work/execs-off")/$trials)"
   expected=${expectation#fails:}
-  printf '| `%s` | %s | %s | %s | %s | %d/%d | %s |\n' "$name" "${expected//|/\\|}" "${checkers:--}" \
-    "$executions" "$seconds" "$found" "$trials" "$eps"
+  printf '| `%s` | %s | %s | %s | %s | %d/%d | %s | %s |\n' "$name" "${expected//|/\\|}" "${checkers:--}" \
+    "$executions" "$seconds" "$found" "$trials" "$without" "$eps"
 done

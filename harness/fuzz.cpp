@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "corosim/harness/schedule_coverage.h"
 #include "corosim/replay/replay.h"
 #include "corosim/runtime/real_time.h"
 #include "corosim/replay/trace_text.h"
@@ -119,7 +120,8 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
   return decisions_to_bytes(run.decisions);
 }
 
-int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size) {
+int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size,
+                   std::span<std::uint8_t> schedule_counters) {
   static FuzzHarness* harness = [name] {
     const Scenario* scenario = ScenarioRegistry::global().find(name);
     if (scenario == nullptr) {
@@ -136,6 +138,15 @@ int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size)
   // the imported input still report the scenario's own real-time calls.
   const RealTimeAllowed harness_timers;
   const RunResult& run = harness->run(std::string_view(reinterpret_cast<const char*>(data), size));
+  // COROSIM_SCHEDULE_COVERAGE=off: code coverage alone (to compare, as fuzz/measure.sh does).
+  static const bool schedule_coverage = [] {
+    const char* setting = std::getenv("COROSIM_SCHEDULE_COVERAGE");
+    return setting == nullptr || std::string_view(setting) != "off";
+  }();
+  if (schedule_coverage && !schedule_counters.empty()) {
+    static ScheduleCoverage* coverage = new ScheduleCoverage;  // as long as the harness
+    coverage->count(harness->trace(), schedule_counters);
+  }
   if (run.passed()) return 0;
   std::ostringstream text;
   text << "\ncorosim: fuzz run of " << harness->scenario().name

@@ -1,12 +1,13 @@
 // Fuzzing a scenario: one run per fuzzer input, every decision read from the
-// input's bits (BytesStrategy), the scenario's own cancellation injected at
-// sites the input arms. fuzz/target.h turns this into a libFuzzer target;
-// `corosim import-fuzz` turns an input into a repro, `export-fuzz` a repro
-// into an input.
+// input's bits (BytesStrategy; past its end the schedule is a pos sample),
+// the scenario's own cancellation injected at sites the input arms.
+// fuzz/target.h turns this into a libFuzzer target; `corosim import-fuzz`
+// turns an input into a repro, `export-fuzz` a repro into an input.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,11 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
 // run prints its report and how to make the input a repro, then aborts, so
 // the fuzzer keeps the input as a crash. An unknown scenario name aborts on
 // the first input with the list of known ones.
-int fuzz_one_input(const char* scenario, const std::uint8_t* data, std::size_t size);
+// With schedule_counters (libFuzzer's extra counters, as CORO_FUZZ_TARGET
+// passes them), the run's interleaving is counted into them
+// (harness/schedule_coverage.h), so the fuzzer keeps inputs that reach new
+// schedules, not only new code.
+int fuzz_one_input(const char* scenario, const std::uint8_t* data, std::size_t size,
+                   std::span<std::uint8_t> schedule_counters = {});
 
 }  // namespace corosim

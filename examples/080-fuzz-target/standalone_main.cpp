@@ -1,6 +1,7 @@
 // Runs a libFuzzer target without libFuzzer: over each file named on the
-// command line, or, with none, over a few fixed inputs (empty: the plain
-// fifo run; all zeros; all ones: every site armed; alternating bits).
+// command line, or, with none, over a few fixed inputs (empty: a pos sample;
+// all zeros: fifo as far as they reach; all ones: every site armed;
+// alternating bits).
 #include <cstdint>
 #include <cstdio>
 #include <fstream>

@@ -3,6 +3,8 @@
 #include <bit>
 #include <cassert>
 
+#include "corosim/executor/hash.h"
+
 namespace corosim {
 
 namespace {
@@ -13,6 +15,20 @@ unsigned width_of(std::uint64_t n) {
 }
 
 }  // namespace
+
+void BytesStrategy::begin_run(std::uint64_t seed) {
+  (void)seed;
+  bit_ = 0;
+  tail_.begin_run(detail::hash_bytes(input_.data(), input_.size()));
+}
+
+std::uint64_t BytesStrategy::choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) {
+  // Asked at every decision, so that its ranks have seen every step when the
+  // input runs out.
+  const std::uint64_t tail = tail_.choose_fiber(kind, n, view);
+  if (past_end()) return tail;
+  return choose(kind, n);
+}
 
 std::uint64_t BytesStrategy::choose(DecisionKind kind, std::uint64_t n) {
   (void)kind;  // every kind reads the same way: the fuzzer learns what each bit does
@@ -38,7 +54,6 @@ std::string decisions_to_bytes(const DecisionStream& decisions) {
       if ((decision.value >> i) & 1u) out[bit / 8] = static_cast<char>(out[bit / 8] | (1u << (bit % 8)));
     }
   }
-  while (!out.empty() && out.back() == '\0') out.pop_back();
   return out;
 }
 

@@ -3,12 +3,15 @@
 //
 // Each decision takes the fewest bits that can name any of its n choices
 // (bit_width(n - 1)), least significant bit of each byte first; a value of n
-// or more wraps (value mod n). When the bytes run out every decision is 0:
-// the oldest fiber runs, nothing is pre-empted, no site is armed, no fault
-// fires. So the empty input is the plain fifo run, a longer input departs
-// from it decision by decision, and a fuzzer's byte mutations become local
-// changes to the schedule and the cancellation points, which its coverage
-// feedback then steers.
+// or more wraps (value mod n). When the bytes run out, the schedule and
+// yield decisions follow pos (sim/strategy/pos.h) seeded by a hash of the
+// input, and every other decision is 0: no site is armed, no fault fires,
+// data is 0. So an input is a prefix of chosen decisions followed by a
+// partial-order sample; a fuzzer's byte mutations change the prefix decision
+// by decision, its coverage feedback (with the schedule counters of
+// harness/schedule_coverage.h) steers them, and every input is still worth a
+// pos run: a short input whose tail ran fifo (an earlier design) reached
+// deep interleavings no better than uniform random scheduling.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +20,7 @@
 #include <string_view>
 
 #include "corosim/sim/decision.h"
+#include "corosim/sim/strategy/pos.h"
 #include "corosim/sim/strategy/strategy.h"
 
 namespace corosim {
@@ -28,11 +32,12 @@ class BytesStrategy final : public Strategy {
   explicit BytesStrategy(std::string_view input) : input_(input) {}
   void set_input(std::string_view input) noexcept { input_ = input; }
 
-  void begin_run(std::uint64_t seed) override {
-    (void)seed;  // the input is the whole run: a seed adds nothing
-    bit_ = 0;
-  }
+  // The seed is ignored: the input is the whole run.
+  void begin_run(std::uint64_t seed) override;
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override;
+  bool wants_fibers() const noexcept override { return true; }
+  bool wants_touches() const noexcept override { return true; }
+  std::uint64_t choose_fiber(DecisionKind kind, std::uint64_t n, const FiberView& view) override;
   std::string describe() const override { return "fuzz"; }
 
   // Bits this run has read, and whether it asked past the end of the input.
@@ -40,13 +45,16 @@ class BytesStrategy final : public Strategy {
   bool ran_out() const noexcept { return bit_ > input_.size() * 8; }
 
  private:
+  bool past_end() const noexcept { return bit_ >= input_.size() * 8; }
+
   std::string_view input_;
   std::uint64_t bit_ = 0;
+  PosStrategy tail_;
 };
 
 // The input that makes BytesStrategy answer these decisions, in order (every
-// value must be below its n). Trailing zero bytes are left off: past the end
-// of the input every answer is 0 anyway.
+// value must be below its n). Every decision is spelled out, zeros included:
+// past the end of the input pos would answer.
 std::string decisions_to_bytes(const DecisionStream& decisions);
 
 }  // namespace corosim

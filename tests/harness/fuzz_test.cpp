@@ -4,6 +4,7 @@
 #include <rapidcheck/catch.h>
 
 #include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,7 +15,10 @@
 #include "corosim/cli/replay_commands.h"
 #include "corosim/harness/fuzz.h"
 #include "corosim/scenarios/registry.h"
+#include "corosim/executor/hash.h"
+#include "corosim/sim/simulator.h"
 #include "corosim/sim/strategy/bytes.h"
+#include "corosim/sim/strategy/pos.h"
 #include "tests/common/capture.h"
 
 using corosim::BytesStrategy;
@@ -49,7 +53,7 @@ corosim::Repro load(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("the bytes strategy reads each decision's bits least significant first and 0 past the end",
+TEST_CASE("the bytes strategy reads each decision's bits least significant first and data past the end is 0",
           "[fuzz][strategy]") {
   const std::string input("\x05\x03", 2);  // bits 1010 0000, 1100 0000
   BytesStrategy strategy(input);
@@ -73,10 +77,32 @@ TEST_CASE("the bytes strategy reads each decision's bits least significant first
   CHECK(strategy.choose(DecisionKind::schedule, 2) == 1);
 }
 
-TEST_CASE("the empty input makes the plain fifo run", "[fuzz][strategy]") {
-  BytesStrategy strategy;
-  strategy.begin_run(0);
-  for (std::uint64_t n : {2u, 3u, 17u, 1000u}) CHECK(strategy.choose(DecisionKind::schedule, n) == 0);
+TEST_CASE("past the end of the input the schedule follows pos seeded by the input", "[fuzz][strategy]") {
+  // Without injected cancellation a run asks only schedule and yield
+  // decisions, so the empty input's run is pos's for the seed hash("").
+  const corosim::Scenario& reorder = scenario("sctbench/reorder_10");
+  BytesStrategy bytes;
+  corosim::Simulator fuzzed(bytes);
+  const corosim::RunResult empty = fuzzed.run(reorder.body, 0);
+  corosim::PosStrategy pos;
+  corosim::Simulator sampled(pos);
+  const corosim::RunResult pos_run = sampled.run(reorder.body, corosim::detail::hash_bytes("", 0));
+  CHECK(empty.decisions == pos_run.decisions);
+
+  // An input answers its own decisions first; what follows is a sample of
+  // its own, so inputs with the same prefix still run different tails.
+  const auto half = static_cast<std::ptrdiff_t>(pos_run.decisions.size() / 2);
+  const DecisionStream chosen(pos_run.decisions.begin(), pos_run.decisions.begin() + half);
+  const std::string prefix = corosim::decisions_to_bytes(chosen);
+  std::vector<DecisionStream> tails;
+  for (const std::string& input : {prefix, prefix + '\x00', prefix + '\x01'}) {
+    bytes.set_input(input);
+    const corosim::RunResult run = fuzzed.run(reorder.body, 0);
+    REQUIRE(run.decisions.size() > chosen.size());
+    CHECK(DecisionStream(run.decisions.begin(), run.decisions.begin() + half) == chosen);
+    tails.emplace_back(run.decisions.begin() + half, run.decisions.end());
+  }
+  CHECK((tails[0] != tails[1] || tails[1] != tails[2]));
 }
 
 TEST_CASE("decisions_to_bytes is the input that answers the same decisions", "[fuzz][strategy]") {
@@ -90,9 +116,10 @@ TEST_CASE("decisions_to_bytes is the input that answers the same decisions", "[f
       decisions.push_back({DecisionKind::random, n, value});
     }
     const std::string bytes = corosim::decisions_to_bytes(decisions);
-    // (a bool first: RC_ASSERT's decomposition would evaluate both sides of ||)
-    const bool no_trailing_zero = bytes.empty() || bytes.back() != '\0';
-    RC_ASSERT(no_trailing_zero);
+    // Every bit spelled out, trailing zeros too: past the end pos answers.
+    std::uint64_t bits = 0;
+    for (const auto& decision : decisions) bits += static_cast<std::uint64_t>(std::bit_width(decision.n - 1));
+    RC_ASSERT(bytes.size() == (bits + 7) / 8);
     BytesStrategy strategy(bytes);
     strategy.begin_run(0);
     for (const auto& decision : decisions)
@@ -132,8 +159,8 @@ TEST_CASE("fuzz runs inject a scenario's own cancellation modes at sites the inp
   CHECK(corosim::cancel_modes_string(sweep.cancel.modes) == "drop,stop,prompt,interrupt,prestart");
   CHECK(sweep.cancel.once);  // one injection per run, as in the scenario's sweep
 
-  // The empty input arms nothing: the run is the fifo run and the fixed
-  // variant passes; an input of all ones arms every site and fires at the
+  // The empty input arms nothing (past the end only the schedule is
+  // sampled) and the fixed variant passes; an input of all ones arms every site and fires at the
   // first point, and no more.
   corosim::FuzzHarness harness(scenario("select/read_send_owned_batch"));
   CHECK(harness.run("").passed());
