@@ -218,12 +218,14 @@ case "$cmd" in
     ensure_packages
     log "building the bug benchmark in Release into build-release/"
     configure_and_build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
-    log "running it (every bug x strategy, 20 trials); writing docs/bug-finding.md"
+    log "running it (every bug x strategy, 20 trials); writing docs/bug-finding.md with bench/published.md"
     build-release/bench/corosim_bugbench > build-release/bug-finding.md
     {
       head -n 2 build-release/bug-finding.md
       echo "Machine: $(nproc)-core $(uname -m), $(g++ --version | head -n 1), Release, $(date -u +%F)."
       tail -n +2 build-release/bug-finding.md
+      echo
+      cat bench/published.md
     } > docs/bug-finding.md
     build_fuzzers "$root/build-fuzz/out"
     log "measuring the fuzzers on the same bugs (fuzz/measure.sh); appending to docs/bug-finding.md"
