@@ -46,7 +46,10 @@ void ScheduleCoverage::count(const Trace& trace, std::span<std::uint8_t> counter
         break;
       case TraceKind::resume:
         if (running != kNoFiber && running != event.fiber) {
-          bump(counters, detail::hash_mix(detail::hash_mix(kSwitch, site(running)), site(event.fiber)));
+          // Copied out one at a time: site() may grow the table.
+          const std::uint64_t from = site(running);
+          const std::uint64_t to = site(event.fiber);
+          bump(counters, detail::hash_mix(detail::hash_mix(kSwitch, from), to));
         }
         running = event.fiber;
         break;
