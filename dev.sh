@@ -16,9 +16,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+# ensure_packages [EXTRA...]: the packages above, and the extras a command needs.
 ensure_packages() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -210,10 +211,12 @@ case "$cmd" in
     fuzz_check
     log "all checks passed" ;;
   bench)
-    ensure_packages
+    ensure_packages valgrind
     log "building benchmarks in Release into build-release/"
     configure_and_build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
-    build-release/bench/corosim_bench "${@:2}" ;;
+    build-release/bench/corosim_bench "${@:2}"
+    log "counting instructions per unit of W1-W3 under callgrind (steady on a loaded machine)"
+    build-release/bench/corosim_bench --instructions ;;
   bench-bugs)
     ensure_packages
     log "building the bug benchmark in Release into build-release/"
@@ -254,7 +257,8 @@ usage: ./dev.sh COMMAND
           against an install (g++ and clang-19), run the CI recipe locally, then
           build the libFuzzer targets with fuzz/build.sh and run each a bounded number of times
   build   build with g++ into build/ (CLI: build/corosim)
-  bench   build in Release and run the Google Benchmark suite (extra args go to it)
+  bench   build in Release and run the Google Benchmark suite (extra args go to it), then
+          count instructions per unit of W1-W3 under callgrind (installs valgrind if missing)
   bench-bugs  build in Release, run the bug benchmark, then the fuzzers on the same bugs;
           write docs/bug-finding.md
   fuzz [TARGET [SECONDS]]  build the libFuzzer targets into build-fuzz/out; fuzz TARGET (a

@@ -2,6 +2,8 @@
 // flags apply), then prints W1-W7 as one table — every executor's figure per
 // unit of work, its ratio to the bare loop and asio's ratio to it, all from
 // this one run — and each target of docs/performance.md as met or missed.
+// With --instructions, it counts instructions per unit of W1-W3 instead
+// (bench/instructions.h).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/instructions.h"
 #include "bench/workloads.h"
 
 namespace {
@@ -107,6 +110,17 @@ void print_targets(const Collector& collector) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Instruction counts (bench/instructions.h): --instructions [--only PREFIX]
+  // counts W1-W3 under callgrind; --count-instructions NAME is its child.
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 2 && args[0] == "--count-instructions")
+    return corosim::bench::count_instructions(args[1]);
+  if (!args.empty() && args[0] == "--instructions") {
+    if (args.size() == 1) return corosim::bench::print_instructions(argv[0], "");
+    if (args.size() == 3 && args[1] == "--only") return corosim::bench::print_instructions(argv[0], args[2]);
+    std::fprintf(stderr, "usage: corosim_bench --instructions [--only WORKLOAD[/EXECUTOR]]\n");
+    return 2;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   Collector collector;

@@ -12,8 +12,12 @@
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "bench/bare_loop.h"
+#include "bench/instructions.h"
 #include "bench/workloads.h"
 #include "corosim/runtime/corosim.h"
 #include "corosim/sim/simulator.h"
@@ -101,6 +105,25 @@ void on_simulator(benchmark::State& state, std::uint64_t units) {
       static_cast<double>(steps) / static_cast<double>(state.iterations() * units);
 }
 
+// One warm simulator per process, as in the timed loop above: the trace and
+// queues keep their capacity from run to run.
+template <class StrategyType, Task<void> (*Body)(std::uint64_t*)>
+void simulator_once(bool measured) {
+  static StrategyType strategy;
+  static Simulator* simulator = [] {
+    SimOptions options;
+    options.steps_max = 100'000'000;
+    return new Simulator(strategy, options);
+  }();
+  static std::uint64_t seed = 0;
+  std::uint64_t counter = 0;
+  if (measured) instructions_begin();
+  const RunResult result = simulator->run([&] { return Body(&counter); }, seed++);
+  if (measured) instructions_end();
+  if (!result.passed()) std::abort();
+  benchmark::DoNotOptimize(counter);
+}
+
 // --- the bare loop ---------------------------------------------------------
 
 bare::Task bare_yielder(std::uint64_t* counter) {
@@ -162,6 +185,15 @@ void on_bare_loop(benchmark::State& state, std::uint64_t units) {
   report_per_unit(state, units);
 }
 
+template <bare::Task (*Body)(std::uint64_t*)>
+void bare_loop_once(bool measured) {
+  std::uint64_t counter = 0;
+  if (measured) instructions_begin();
+  bare::Task::run(Body(&counter));
+  if (measured) instructions_end();
+  benchmark::DoNotOptimize(counter);
+}
+
 // --- asio ------------------------------------------------------------------
 
 ::asio::awaitable<void> asio_yielder(std::uint64_t* counter) {
@@ -221,20 +253,38 @@ void on_asio(benchmark::State& state, std::uint64_t units) {
   report_per_unit(state, units);
 }
 
+template <::asio::awaitable<void> (*Body)(std::uint64_t*)>
+void asio_once(bool measured) {
+  std::uint64_t counter = 0;
+  if (measured) instructions_begin();
+  ::asio::io_context context(1);
+  ::asio::co_spawn(context, Body(&counter), ::asio::detached);
+  context.run();
+  if (measured) instructions_end();
+  benchmark::DoNotOptimize(counter);
+}
+
 // --- registration ------------------------------------------------------------
+
+std::vector<OneShot>& shots() {
+  static std::vector<OneShot> all;
+  return all;
+}
 
 template <class Workload>
 void register_three(const char* workload, std::uint64_t units, Workload) {
   using W = Workload;
-  auto add = [&](const char* executor, void (*run)(benchmark::State&, std::uint64_t)) {
-    benchmark::RegisterBenchmark((std::string(workload) + "/" + executor).c_str(),
-                                 [run, units](benchmark::State& state) { run(state, units); })
-        ->Unit(benchmark::kMillisecond);
+  auto add = [&](const char* executor, void (*run)(benchmark::State&, std::uint64_t), void (*once)(bool)) {
+    const std::string name = std::string(workload) + "/" + executor;
+    benchmark::RegisterBenchmark(name.c_str(), [run, units](benchmark::State& state) {
+      run(state, units);
+    })->Unit(benchmark::kMillisecond);
+    shots().push_back(OneShot{name, units, once});
   };
-  add("bare", &on_bare_loop<W::bare>);
-  add("corosim_fifo", &on_simulator<FifoStrategy, W::sim>);
-  add("corosim_random", &on_simulator<RandomStrategy, W::sim>);
-  add("asio", &on_asio<W::asio>);
+  add("bare", &on_bare_loop<W::bare>, &bare_loop_once<W::bare>);
+  add("corosim_fifo", &on_simulator<FifoStrategy, W::sim>, &simulator_once<FifoStrategy, W::sim>);
+  add("corosim_random", &on_simulator<RandomStrategy, W::sim>, &simulator_once<RandomStrategy, W::sim>);
+  add("asio", &on_asio<W::asio>, &asio_once<W::asio>);
 }
 
 struct YieldStorm {
@@ -261,5 +311,7 @@ const bool registered = [] {
 }();
 
 }  // namespace
+
+const std::vector<OneShot>& one_shots() { return shots(); }
 
 }  // namespace corosim::bench
