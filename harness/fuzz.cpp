@@ -141,7 +141,11 @@ int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size,
   // COROSIM_SCHEDULE_COVERAGE=off: code coverage alone (to compare, as fuzz/measure.sh does).
   static const bool schedule_coverage = [] {
     const char* setting = std::getenv("COROSIM_SCHEDULE_COVERAGE");
-    return setting == nullptr || std::string_view(setting) != "off";
+    if (setting == nullptr || std::string_view(setting) == "on") return true;
+    if (std::string_view(setting) == "off") return false;
+    std::fprintf(stderr, "corosim fuzz target: COROSIM_SCHEDULE_COVERAGE is '%s'; it takes on or off\n",
+                 setting);
+    std::abort();
   }();
   if (schedule_coverage && !schedule_counters.empty()) {
     static ScheduleCoverage* coverage = new ScheduleCoverage;  // as long as the harness
