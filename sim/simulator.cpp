@@ -47,6 +47,11 @@ void Simulator::reset(std::uint64_t seed) {
   buggify_sites_.clear();
   real_time_ = {};
   strategy_.begin_run(seed);
+  // Constant for a run: read once rather than by a virtual call per decision.
+  wants_fibers_ = strategy_.wants_fibers();
+  counting_points_only_ = options_.cancel.kind == CancelPlan::Kind::none && !options_.record_cancel_sites &&
+                          !options_.record_cancel_kinds;
+  may_halt_ = strategy_.may_halt();
   track_touches_ = strategy_.wants_touches();
   executed_.clear();
 }
@@ -531,7 +536,13 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
     return AwaitAction::cancel_stop;  // the first (unshielded) point of a pre-cancelled fiber
   }
   if (fiber.canceller != Canceller::none) {
-    if (std::optional<AwaitAction> action = cancellation_point(fiber, where)) return *action;
+    if (counting_points_only_) {
+      // Nothing can be injected or recorded: a point is only counted (as
+      // cancellation_point would, which no stall can need: none begins).
+      if (!fiber.awaiting_call && fiber.shield_depth == 0 && canceller_can_act(fiber)) ++cancel_points_;
+    } else if (std::optional<AwaitAction> action = cancellation_point(fiber, where)) {
+      return *action;
+    }
   }
   // Parking first only matters when someone else could run meanwhile.
   if (ready_.empty()) return AwaitAction::proceed;
@@ -586,7 +597,7 @@ std::optional<CancelMode> Simulator::cancel_here(std::uint64_t point, const Sour
 }
 
 std::uint64_t Simulator::decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running) {
-  if (!strategy_.wants_fibers()) return decide(kind, n);
+  if (!wants_fibers_) return decide(kind, n);
   ready_ids_.clear();
   ready_touches_.clear();
   for (std::size_t i = 0; i < ready_.size(); ++i) {
@@ -616,7 +627,7 @@ std::uint64_t Simulator::record(DecisionKind kind, std::uint64_t n, std::uint64_
   // A strategy answers in range: a value out of range would replay as a
   // different run.
   COROSIM_ASSERT(value < n);
-  if (strategy_.halted() && !failure_) {
+  if (may_halt_ && strategy_.halted() && !failure_) [[unlikely]] {
     const Fiber* fiber = current_fiber();
     report_failure(Checker::replay_diverged, strategy_.halt_message(),
                    fiber != nullptr ? fiber->suspended_at : SourceLoc{});

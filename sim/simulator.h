@@ -245,6 +245,9 @@ class Simulator final : public Executor {
   // steps run since the last decision (bounded: a fiber running alone for
   // long makes no decisions, and what it touched then races with nobody ready).
   bool track_touches_ = false;
+  bool wants_fibers_ = false;  // the strategy's, read at the start of a run
+  bool may_halt_ = false;
+  bool counting_points_only_ = false;  // no cancel plan, no point recorded: see before_await
   std::vector<std::uint32_t> ready_touches_;
   std::vector<StepTouch> executed_;
   static constexpr std::size_t kMaxExecutedSteps = 256;

@@ -34,6 +34,7 @@ class ReplayStrategy final : public Strategy {
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override;
   std::string describe() const override { return "replay"; }
   bool halted() const noexcept override { return divergence_.has_value() && mode_ == Mode::halt; }
+  bool may_halt() const noexcept override { return mode_ == Mode::halt; }
   std::string halt_message() const override { return divergence_.value_or(""); }
 
   // Where the run left the recording: a description, if it diverged.

@@ -61,6 +61,10 @@ class Strategy {
   // A strategy that cannot go on (a replay that left its recording) says so;
   // the simulator then fails the run with the replay-diverged checker.
   virtual bool halted() const noexcept { return false; }
+  // Whether halted() can ever be true: the simulator asks halted() after
+  // each decision only of a strategy that may halt (a virtual call saved per
+  // decision for every other).
+  virtual bool may_halt() const noexcept { return false; }
   virtual std::string halt_message() const { return {}; }
 
   // Strategies that choose by fiber identity say so; the simulator then calls
