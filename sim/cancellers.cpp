@@ -41,6 +41,13 @@ bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
   return false;
 }
 
+// Whether fiber's suspension point now is a cancellation point. Awaiting a
+// Task is a call: the cancellation lands at the innermost await, where the
+// fiber really waits. A shield keeps it out; so does a canceller that cannot act.
+bool Simulator::is_cancellation_point(const Fiber& fiber) const noexcept {
+  return !fiber.awaiting_call && fiber.shield_depth == 0 && canceller_can_act(fiber);
+}
+
 // The next cancellation point, recorded as the options ask (its site, and
 // whether its canceller is external).
 std::uint64_t Simulator::number_point(const SourceLoc& where, bool external) {
@@ -62,9 +69,7 @@ std::optional<AwaitAction> Simulator::cancellation_point(Fiber& fiber, const Sou
       break;
     }
   }
-  // Awaiting a Task is a call: the cancellation lands at the innermost
-  // await, where the fiber really waits.
-  if (fiber.awaiting_call || fiber.shield_depth != 0 || !canceller_can_act(fiber)) return std::nullopt;
+  if (!is_cancellation_point(fiber)) return std::nullopt;
   const bool external = fiber.canceller == Canceller::external;
   const std::uint64_t point = number_point(where, external);
   const std::optional<CancelMode> mode = cancel_here(point, where, external);

@@ -539,7 +539,7 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
     if (counting_points_only_) {
       // Nothing can be injected or recorded: a point is only counted (as
       // cancellation_point would, which no stall can need: none begins).
-      if (!fiber.awaiting_call && fiber.shield_depth == 0 && canceller_can_act(fiber)) ++cancel_points_;
+      if (is_cancellation_point(fiber)) ++cancel_points_;
     } else if (std::optional<AwaitAction> action = cancellation_point(fiber, where)) {
       return *action;
     }

@@ -198,6 +198,7 @@ class Simulator final : public Executor {
   // sim/cancellers.cpp: who can cancel a fiber now, and stalls.
   std::optional<AwaitAction> cancellation_point(Fiber& fiber, const SourceLoc& where);
   bool canceller_can_act(const Fiber& fiber) const noexcept;
+  bool is_cancellation_point(const Fiber& fiber) const noexcept;
   void begin_stall(Fiber& fiber, std::size_t injection);
   void stalled_fiber_parked(const Fiber& parked);
   void hurry_timer_of(Fiber& arm);
