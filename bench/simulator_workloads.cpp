@@ -1,6 +1,6 @@
 // W4-W7: what only the simulator does — virtual timers, exploring a scenario
 // run after run, sweeping cancellation points — and its memory per live fiber.
-// All with the random strategy and tracing on.
+// All with the random strategy, run as an explorer runs them (exploring_options).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -36,9 +36,7 @@ Task<void> timers() {
 
 void w4_timers(benchmark::State& state) {
   RandomStrategy strategy;
-  SimOptions options;
-  options.steps_max = 10'000'000;
-  Simulator simulator(strategy, options);
+  Simulator simulator(strategy, exploring_options(10'000'000));
   std::uint64_t seed = 0;
   for (auto _ : state) {
     auto result = simulator.run(timers, seed++);
@@ -68,11 +66,11 @@ Task<void> lost_update() {
 
 void w5_exploration(benchmark::State& state) {
   RandomStrategy strategy;
-  Simulator simulator(strategy);
+  Simulator simulator(strategy, exploring_options(SimOptions{}.steps_max));
   std::uint64_t seed = 0;
   for (auto _ : state) {
     auto result = simulator.run(lost_update, seed++);
-    benchmark::DoNotOptimize(result.trace_hash);
+    benchmark::DoNotOptimize(result.steps);
   }
   report_per_unit(state, 1);
 }
@@ -138,8 +136,7 @@ Task<void> crowd(int fibers, Census* census) {
 void w7_live_fibers(benchmark::State& state) {
   const int fibers = static_cast<int>(state.range(0));
   RandomStrategy strategy;
-  SimOptions options;
-  options.steps_max = 100'000'000;
+  const SimOptions options = exploring_options(100'000'000);
   Census census;
   {
     // Memory on a fresh simulator: everything N live fibers cost, the

@@ -1,5 +1,5 @@
 // W1-W3, each on three executors side by side: the simulator (fifo and
-// random strategies, tracing and hashing on, as every run has them), the bare
+// random strategies, run as an explorer runs them: exploring_options), the bare
 // run loop (bench/bare_loop.h) and standalone asio's single-threaded
 // io_context with C++20 coroutines. Every figure is per unit of the workload
 // (a yield, a round trip, a task), so the columns divide.
@@ -88,9 +88,7 @@ Task<void> sim_spawn_join(std::uint64_t* counter) {
 template <class StrategyType, Task<void> (*Body)(std::uint64_t*)>
 void on_simulator(benchmark::State& state, std::uint64_t units) {
   StrategyType strategy;
-  SimOptions options;
-  options.steps_max = 100'000'000;
-  Simulator simulator(strategy, options);
+  Simulator simulator(strategy, exploring_options(100'000'000));
   std::uint64_t seed = 0;
   std::uint64_t steps = 0;
   for (auto _ : state) {
@@ -110,11 +108,7 @@ void on_simulator(benchmark::State& state, std::uint64_t units) {
 template <class StrategyType, Task<void> (*Body)(std::uint64_t*)>
 void simulator_once(bool measured) {
   static StrategyType strategy;
-  static Simulator* simulator = [] {
-    SimOptions options;
-    options.steps_max = 100'000'000;
-    return new Simulator(strategy, options);
-  }();
+  static Simulator* simulator = new Simulator(strategy, exploring_options(100'000'000));
   static std::uint64_t seed = 0;
   std::uint64_t counter = 0;
   if (measured) instructions_begin();

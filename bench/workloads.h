@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "corosim/sim/simulator.h"
+
 namespace corosim::bench {
 
 inline constexpr const char* kW1 = "W1_yield_storm";
@@ -17,6 +19,15 @@ inline constexpr const char* kW4 = "W4_timers";
 inline constexpr const char* kW5 = "W5_exploration";
 inline constexpr const char* kW6 = "W6_cancel_sweep";
 inline constexpr const char* kW7 = "W7_live_fibers";
+
+// A run as an explorer makes it: decisions recorded, the trace not (a failing
+// run is re-made with its trace: harness/retrace.h).
+inline SimOptions exploring_options(std::uint64_t steps_max) {
+  SimOptions options;
+  options.steps_max = steps_max;
+  options.record_trace = false;
+  return options;
+}
 
 inline void report_per_unit(benchmark::State& state, std::uint64_t units) {
   state.counters["per_unit"] =

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "corosim/harness/retrace.h"
 #include "corosim/sim/strategy/replay.h"
 
 namespace corosim {
@@ -109,6 +110,7 @@ class Explorer {
     sim.cancel = std::move(plan);
     sim.record_cancel_sites = record_sites;
     sim.record_cancel_kinds = record_kinds;
+    sim.record_trace = trace_due();
     simulator_.set_options(sim);
     if (options_.on_run_start) options_.on_run_start(seed, sim, simulator_.decisions_so_far());
     RunResult result = simulator_.run(main_, seed);
@@ -134,6 +136,7 @@ class Explorer {
   RunResult run_with(Strategy& strategy, std::uint64_t seed, CancelPlan plan, const Strategy* remaker) {
     SimOptions sim = options_.sim;
     sim.cancel = std::move(plan);
+    sim.record_trace = trace_due();
     Simulator simulator(strategy, sim);
     if (options_.on_run_start) options_.on_run_start(seed, sim, simulator.decisions_so_far());
     RunResult result = simulator.run(main_, seed);
@@ -142,8 +145,10 @@ class Explorer {
 
   RunResult judge(std::uint64_t seed, RunResult result, const SimOptions& sim, const Trace& trace,
                   const Strategy* remaker) {
-    const std::uint64_t every = options_.determinism_check_every;
-    if (every != 0 && report_.runs % every == 0) check_determinism(seed, result, sim, trace);
+    if (determinism_check_due()) check_determinism(seed, result, sim, trace);
+    // A failure of a new signature is kept and shown: it gets its trace
+    // (later ones of a known signature are only counted).
+    if (!result.passed() && !sim.record_trace && !known_failure(result)) retrace_failure(result, sim);
     ++report_.runs;
     if (result.cancelled()) {
       ++report_.cancel_points;
@@ -162,6 +167,40 @@ class Explorer {
     return result;
   }
 
+  bool determinism_check_due() const {
+    const std::uint64_t every = options_.determinism_check_every;
+    return every != 0 && report_.runs % every == 0;
+  }
+
+  // Whether the next run records its trace: every run when tracing is eager;
+  // else the first (whose hash the report shows) and those a determinism
+  // check compares event by event.
+  bool trace_due() const { return !options_.lazy_trace || report_.runs == 0 || determinism_check_due(); }
+
+  bool known_failure(const RunResult& result) const {
+    const std::string location = result.failure->location.str();
+    for (const FailureGroup& group : report_.failure_groups) {
+      if (group.checker == result.failure->checker && group.location == location) return true;
+    }
+    return false;
+  }
+
+  // The lazy trace (harness/retrace.h): the failing run made again from its
+  // decisions with the trace on; if the two differ, the run is a
+  // nondeterminism failure instead.
+  void retrace_failure(RunResult& result, const SimOptions& sim) {
+    const Retraced again = retrace(main_, sim, result);
+    if (again.difference.empty()) {
+      result.trace_hash = again.run.trace_hash;
+      return;
+    }
+    result.failure = nondeterminism_failure(
+        "the same seed and decisions gave two different runs (the run, then its traced re-run); " +
+            again.difference,
+        result.failure->location);
+    result.trace_hash = again.run.trace_hash;
+  }
+
   // Replays the run's own decisions and compares the traces; on a
   // difference, turns result into a nondeterminism failure naming the first
   // diverging event on both sides. (A replay, not a rerun of the seed, so it
@@ -178,21 +217,18 @@ class Explorer {
     const std::vector<TraceEvent>& second = second_trace.events();
     std::size_t at = 0;
     while (at < first.size() && at < second.size() && same_event(first[at], second[at])) ++at;
-    Failure failure;
-    failure.checker = Checker::nondeterminism;
-    failure.message = "the same seed and decisions gave two different runs (trace hashes " +
-                      hash_hex(result.trace_hash) + " and " + hash_hex(again.trace_hash) +
-                      "); first difference at event " + std::to_string(at) +
-                      ":\n  first run:  " + describe_event(first_trace, at) +
-                      "\n  second run: " + describe_event(second_trace, at) +
-                      "\nThe code under test read something the simulator does not control: real "
-                      "time, an unseeded random source, addresses, or state kept from a previous run.";
+    SourceLoc where;
     if (const TraceLocation* near = nearest_location(first_trace, at)) {
-      failure.location = near->where;
+      where = near->where;
     } else if (const TraceLocation* other = nearest_location(second_trace, at)) {
-      failure.location = other->where;
+      where = other->where;
     }
-    result.failure = std::move(failure);
+    result.failure = nondeterminism_failure(
+        "the same seed and decisions gave two different runs (trace hashes " + hash_hex(result.trace_hash) +
+            " and " + hash_hex(again.trace_hash) + "); first difference at event " + std::to_string(at) +
+            ":\n  first run:  " + describe_event(first_trace, at) +
+            "\n  second run: " + describe_event(second_trace, at),
+        where);
   }
 
   static bool same_event(const TraceEvent& a, const TraceEvent& b) {

@@ -48,6 +48,10 @@ struct ExploreOptions {
   // (0: never, 1: every run). A difference is a "nondeterminism" failure: the
   // code under test read something the simulator does not control.
   std::uint64_t determinism_check_every = 16;
+  // The lazy trace (harness/retrace.h): runs record only their decisions; a
+  // failure of a new signature is re-run with its trace on, and compared with
+  // the run. Off: every run records its trace (as a replay does).
+  bool lazy_trace = true;
   // Called after every run (progress display); may be empty.
   std::function<void(std::uint64_t runs_done)> on_run;
   // Before each run, with its seed, options and the decision stream it will

@@ -52,6 +52,7 @@ void Simulator::reset(std::uint64_t seed) {
   counting_points_only_ = options_.cancel.kind == CancelPlan::Kind::none && !options_.record_cancel_sites &&
                           !options_.record_cancel_kinds;
   may_halt_ = strategy_.may_halt();
+  record_trace_ = options_.record_trace;
   track_touches_ = strategy_.wants_touches();
   executed_.clear();
 }
@@ -97,7 +98,8 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.seed = seed;
   result.steps = steps_;
   result.time_ns = now_ns_;
-  result.trace_hash = trace_.hash();
+  result.trace_hash = record_trace_ ? trace_.hash() : 0;
+  result.events = trace_.events_seen();
   result.fibers = fibers_spawned;
   result.decisions = decisions_;
   result.cancel_points = cancel_points_;
@@ -648,6 +650,10 @@ void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std
     if (fiber->stop_deadline_ns != kNoDeadline) [[unlikely]]
       forget_stop(*fiber);
     if (fiber->detached_some && fiber->id != 0) check_detached_children(*fiber);
+  }
+  if (!record_trace_) {
+    trace_.count();
+    return;
   }
   const bool at_await = kind == TraceKind::suspend || kind == TraceKind::yield || kind == TraceKind::drop ||
                         kind == TraceKind::cancel;

@@ -44,6 +44,12 @@ struct SimOptions {
   CancelPlan cancel;                                         // injected cancellation
   bool record_cancel_sites = false;                          // fill RunResult::cancel_sites
   bool record_cancel_kinds = false;                          // fill RunResult::external_points
+  // Record the trace (its events and hash). Off, the run records only its
+  // decisions, which is all a replay needs: an explorer runs most runs so and
+  // re-runs a failing one from its decisions with the trace on (the lazy
+  // trace, harness/retrace.h). Events are still counted (Failure::event and
+  // RunResult::events are the same either way); RunResult::trace_hash is 0.
+  bool record_trace = true;
   // Snooze: a member of a poll-driven combinator left ready and unpolled for
   // longer than this much virtual time (a Driver may set its own bound), or
   // for this many steps during which its owner was blocked elsewhere. Zero
@@ -80,8 +86,9 @@ struct RunResult {
   std::uint64_t seed = 0;
   std::uint64_t steps = 0;
   std::uint64_t time_ns = 0;
-  std::uint64_t trace_hash = 0;
-  std::uint32_t fibers = 0;  // spawned, main included
+  std::uint64_t trace_hash = 0;  // 0 for a run made with SimOptions::record_trace off
+  std::uint64_t events = 0;      // trace events, recorded or not
+  std::uint32_t fibers = 0;      // spawned, main included
   DecisionStream decisions;
   std::uint64_t cancel_points = 0;  // cancellation points the run reached
   std::uint64_t cancel_starts = 0;  // externally cancellable fibers that started (prestart targets)
@@ -249,6 +256,7 @@ class Simulator final : public Executor {
   bool wants_fibers_ = false;  // the strategy's, read at the start of a run
   bool may_halt_ = false;
   bool counting_points_only_ = false;  // no cancel plan, no point recorded: see before_await
+  bool record_trace_ = true;           // the options', read at the start of a run
   std::vector<std::uint32_t> ready_touches_;
   std::vector<StepTouch> executed_;
   static constexpr std::size_t kMaxExecutedSteps = 256;

@@ -46,6 +46,9 @@ class Trace {
   void clear() noexcept;
   void add(TraceKind kind, std::uint32_t fiber, std::uint32_t arg, std::uint64_t value, std::uint64_t time_ns,
            const SourceLoc* where, const char* what);
+  // An event of a run that records no trace: counted only, so that event
+  // indices agree with the same run traced.
+  void count() noexcept { ++events_seen_; }
 
   const std::vector<TraceEvent>& events() const noexcept { return events_; }
   const TraceLocation& location(std::uint32_t id) const { return locations_[id]; }
