@@ -264,6 +264,9 @@ void Context::execute(F&& f, bool possibly_blocking) {
   start_handler(std::forward<F>(f));
 }
 
+// Where a handler fiber was spawned: by asio, not at a line of the user's.
+inline constexpr SourceSite kHandlerSite{"asio handler", "", 0, 0};
+
 template <class F>
 void Context::start_handler(F&& f) {
   prune_finished();
@@ -279,8 +282,7 @@ void Context::start_handler(F&& f) {
     function();
     co_return;
   };
-  JoinHandle<void> handle =
-      corosim::detail::spawn_owned(std::move(body), SourceLoc{"asio handler", "", 0, 0});
+  JoinHandle<void> handle = corosim::detail::spawn_owned(std::move(body), SourceLoc::custom(kHandlerSite));
   handle.shield();  // asio's cancellation reaches operations through their slots, not here
   handlers_.push_back(std::move(handle));
 }

@@ -28,8 +28,8 @@ bool in_asio(const char* file) {
 SourceLoc awaited_at() {
   for (const Where& where : tls_locations) {
     if (where.file == nullptr || where.line <= 0 || in_asio(where.file)) continue;
-    return SourceLoc{where.file, where.function != nullptr ? where.function : "",
-                     static_cast<std::uint32_t>(where.line), 0};
+    return SourceLoc::intern(where.file, where.function != nullptr ? where.function : "",
+                             static_cast<std::uint32_t>(where.line), 0);
   }
   return SourceLoc{};
 }

@@ -48,6 +48,9 @@
 
 namespace corosim {
 
+// Where a run's main fiber stands as spawned (start_main, below).
+inline constexpr SourceSite kMainSite{"main", "", 0, 0};
+
 class TaskScope;
 template <class T>
 class JoinHandle;
@@ -353,7 +356,7 @@ auto spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6,
 template <class T>
 JoinHandle<T> start_main(Task<T> main) {
   JoinHandle<T> handle =
-      detail::start_fiber(detail::await_as_root<T>(std::move(main)), SourceLoc{"main", "", 0, 0});
+      detail::start_fiber(detail::await_as_root<T>(std::move(main)), SourceLoc::custom(kMainSite));
   handle.fiber_record().canceller = Canceller::none;
   return handle;
 }

@@ -14,7 +14,7 @@ void report_unawaited_task(const std::source_location& coroutine) {
   // A drop or an unwinding exception skipped the await; it was not forgotten.
   if (std::uncaught_exceptions() > 0 || (fiber != nullptr && fiber->dropping)) return;
   const SourceLoc defined = SourceLoc::from(coroutine);
-  std::string message = std::string("a Task of ") + defined.function + " (" + defined.str() +
+  std::string message = std::string("a Task of ") + defined.function() + " (" + defined.str() +
                         ") was destroyed without being awaited: its body never ran. A missing "
                         "co_await? Await it, spawn it, or drop it on purpose with "
                         "corosim::discard(std::move(task))";

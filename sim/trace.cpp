@@ -18,7 +18,7 @@ void Trace::clear() noexcept {
 }
 
 std::uint32_t Trace::intern(const SourceLoc& where, const char* what) {
-  const SiteKey key{where.file, where.line, where.column};
+  const SiteKey key{where.file(), where.line(), where.column()};
   auto [it, inserted] = location_ids_.try_emplace(key, static_cast<std::uint32_t>(locations_.size()));
   if (inserted) locations_.push_back(TraceLocation{where, what, where.stable_hash()});
   return it->second;

@@ -23,10 +23,10 @@ namespace {
 
 using Counters = std::vector<std::uint8_t>;
 
-const SourceLoc kSpawnA{"a.cpp", "", 10, 1};
-const SourceLoc kSpawnB{"b.cpp", "", 20, 1};
-const SourceLoc kSiteA{"a.cpp", "", 11, 1};
-const SourceLoc kSiteB{"b.cpp", "", 21, 1};
+const SourceLoc kSpawnA = SourceLoc::intern("a.cpp", "", 10, 1);
+const SourceLoc kSpawnB = SourceLoc::intern("b.cpp", "", 20, 1);
+const SourceLoc kSiteA = SourceLoc::intern("a.cpp", "", 11, 1);
+const SourceLoc kSiteB = SourceLoc::intern("b.cpp", "", 21, 1);
 
 // A trace of fibers 1 and 2 (spawned at kSpawnA, kSpawnB); then each
 // {fiber, site} parks that fiber there (site nullptr: it completes) and the

@@ -218,7 +218,7 @@ TEST_CASE("use-after-close: using a closed guard or resource is reported where i
     (void)value;
   });
   REQUIRE(checker_of(result) == "use-after-close");
-  REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(use_line));
+  REQUIRE(result.failure->location.line() == static_cast<std::uint32_t>(use_line));
   // Through operator->, and through the resource's own ensure_open().
   auto arrow = run_fifo([&]() -> Task<void> {
     auto handle = co_await corosim::scoped(Handle(engine));
@@ -252,7 +252,7 @@ TEST_CASE("detached-cleanup: a spawn from a destructor is reported at the spawn"
     auto result = run_fifo([&]() -> Task<void> { co_await use_leaky(engine); });
     INFO(message_of(result));
     REQUIRE(checker_of(result) == "detached-cleanup");
-    REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(LeakyHandle::spawn_line));
+    REQUIRE(result.failure->location.line() == static_cast<std::uint32_t>(LeakyHandle::spawn_line));
     REQUIRE(message_of(result).find("destroying its locals on return") != std::string::npos);
   }
   SECTION("from an AsyncResource's destructor when a void Task flows off its end") {

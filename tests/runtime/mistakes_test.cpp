@@ -106,7 +106,7 @@ TEST_CASE("a Task created and never awaited fails the run with unawaited-task", 
   REQUIRE_THAT(message_of(result), Contains("save_record") && Contains("never ran") &&
                                        Contains("missing co_await") && Contains("corosim::discard"));
   // Reported where the fiber stood (its last suspension point), on every compiler.
-  REQUIRE(result.failure->location.line != 0);
+  REQUIRE(result.failure->location.line() != 0);
   REQUIRE(std::string(result.failure->location.base_name()) == "mistakes_test.cpp");
   REQUIRE_FALSE(saved);
 }
@@ -205,7 +205,7 @@ TEST_CASE("a real sleep inside a simulation fails the run with real-time", "[mis
   REQUIRE(std::string(result.failure->location.base_name()) == "mistakes_test.cpp");
   // Where the fiber last suspended: the yield_now before the sleep.
   auto again = run_fifo([]() -> Task<void> { co_await sleeps_the_thread(); });
-  REQUIRE(again.failure->location.line == result.failure->location.line);
+  REQUIRE(again.failure->location.line() == result.failure->location.line());
 }
 
 TEST_CASE("reading the real clock inside a simulation fails the run with real-time", "[mistakes]") {

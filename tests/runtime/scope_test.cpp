@@ -91,7 +91,7 @@ TEST_CASE("destroying a scope un-joined drops its children and is reported as un
     CORO_CHECK(dropped);
   });
   REQUIRE(checker_of(result) == "unjoined-scope");
-  REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(scope_line));
+  REQUIRE(result.failure->location.line() == static_cast<std::uint32_t>(scope_line));
   REQUIRE(message_of(result).find("1 child(ren) still running") != std::string::npos);
   REQUIRE(dropped);
 }

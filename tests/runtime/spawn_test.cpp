@@ -82,7 +82,7 @@ TEST_CASE("a fiber spawned with arguments records the line that spawned it", "[s
   std::uint32_t expected_scope = 0;
   auto result = run_fifo([&]() -> Task<void> {
     auto where = [&](int, int) -> Task<void> {
-      lines.push_back(corosim::current_fiber()->spawned_at.line);
+      lines.push_back(corosim::current_fiber()->spawned_at.line());
       co_return;
     };
     expected_free = std::source_location::current().line() + 1;

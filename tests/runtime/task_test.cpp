@@ -113,7 +113,7 @@ TEST_CASE("every co_await in a Task is a suspension point with its source line",
     for (const auto& event : simulator.trace().events()) {
       if (event.kind != corosim::TraceKind::yield) continue;
       const auto& where = simulator.trace().location(event.location).where;
-      if (where.line == static_cast<std::uint32_t>(line) &&
+      if (where.line() == static_cast<std::uint32_t>(line) &&
           std::string(where.base_name()) == "task_test.cpp") {
         saw_yield_here = true;
       }

@@ -213,7 +213,7 @@ TEST_CASE("CORO_CHECK fails the run with its file:line and message", "[sim][chec
     CORO_CHECK_MSG(1 + 1 == 3, "arithmetic");
   });
   REQUIRE(checker_of(result) == "check");
-  REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(line));
+  REQUIRE(result.failure->location.line() == static_cast<std::uint32_t>(line));
   REQUIRE(message_of(result) == "CORO_CHECK(1 + 1 == 3) failed: arithmetic");
 }
 

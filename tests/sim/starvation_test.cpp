@@ -77,7 +77,7 @@ TEST_CASE("snooze: a member left ready while its owner sleeps is reported with t
   REQUIRE(message.find("set#") != std::string::npos);
   REQUIRE(message.find("is awaiting sleep at tests/sim/starvation_test.cpp:") != std::string::npos);
   // slow_loop's sleep: where the fix belongs.
-  REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(body_line));
+  REQUIRE(result.failure->location.line() == static_cast<std::uint32_t>(body_line));
   REQUIRE(result.time_ns == 1'002'000'000);  // reported the moment the bound passed
 }
 
@@ -175,7 +175,7 @@ TEST_CASE("hogging: a loop whose awaits all complete at once is reported at its 
       },
       options);
   REQUIRE(checker_of(result) == "hogging");
-  REQUIRE(result.failure->location.line == static_cast<std::uint32_t>(loop_line));
+  REQUIRE(result.failure->location.line() == static_cast<std::uint32_t>(loop_line));
   REQUIRE(message_of(result).find("1001 operations in one resumption") != std::string::npos);
 }
 
