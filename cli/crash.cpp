@@ -33,9 +33,9 @@ struct InFlight {
   bool once = false;               // a random plan's "at most one injection"
   std::uint64_t steps_max = 0;
   std::uint64_t timer_jitter_ns = 0;
-  const DecisionStream* decisions = nullptr;  // the run in flight records into it
-  char repro_folder[1024] = {};               // --out; empty: no repro
-  char repro_path[1400] = {};                 // built when the crash is reported
+  const DecisionLog* decisions = nullptr;  // the run in flight records into it
+  char repro_folder[1024] = {};            // --out; empty: no repro
+  char repro_path[1400] = {};              // built when the crash is reported
 };
 
 InFlight g_in_flight;
@@ -114,7 +114,7 @@ void put_repro_cancel() {
   }
 }
 
-void put_decisions(const DecisionStream& decisions) {
+void put_decisions(const DecisionLog& decisions) {
   bool first = true;
   for_each_decision_run(decisions, [&](const Decision& decision, std::size_t repeat) {
     const char letter[2] = {kind_letter(decision.kind), '\0'};
@@ -290,7 +290,7 @@ void set_crash_repro_folder(const std::string& folder) {
   copy(g_in_flight.repro_folder, sizeof g_in_flight.repro_folder, folder);
 }
 
-void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions) noexcept {
+void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const DecisionLog& decisions) noexcept {
   const CancelPlan& plan = sim.cancel;
   g_in_flight.decisions = &decisions;
   g_in_flight.steps_max = sim.steps_max;

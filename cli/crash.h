@@ -32,7 +32,7 @@ void set_crash_repro_folder(const std::string& folder);
 
 // Before each run (cheap: copies a few numbers and a pointer to the decision
 // stream the run records into); after the last, clear.
-void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions) noexcept;
+void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const DecisionLog& decisions) noexcept;
 void clear_run_in_flight() noexcept;
 
 }  // namespace corosim::cli

@@ -520,7 +520,7 @@ ScenarioRun explore_one(const Scenario& scenario, const RunFlags& flags, RunPlan
   progress.start(scenario.name, runs_known ? options.seed_count : 0);
   options.on_run = [&](std::uint64_t done) { progress.update(done, failures_so_far); };
   options.stop_requested = [] { return interrupt_signal() != 0; };
-  options.on_run_start = [](std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions) {
+  options.on_run_start = [](std::uint64_t seed, const SimOptions& sim, const DecisionLog& decisions) {
     set_run_in_flight(seed, sim, decisions);
   };
   set_crash_scenario(scenario.name, flags.strategy, rerun_prefix(plan.argv0, scenario, flags),

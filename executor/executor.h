@@ -206,20 +206,27 @@ class Executor {
   Instrumentation* instrumentation_ = nullptr;
 };
 
+namespace detail {
+// Read at every suspension point and set twice a step: inline, not a call.
+inline thread_local Fiber* tls_current_fiber = nullptr;
+}  // namespace detail
+
 // The executor and fiber running on this thread (null outside a run).
 Executor* current_executor() noexcept;
-Fiber* current_fiber() noexcept;
+inline Fiber* current_fiber() noexcept { return detail::tls_current_fiber; }
 
 namespace detail {
 // Set by executors only.
 void set_current(Executor* executor, Fiber* fiber) noexcept;
-void set_current_fiber(Fiber* fiber) noexcept;
+inline void set_current_fiber(Fiber* fiber) noexcept { tls_current_fiber = fiber; }
 // Coroutine frames alive on this thread (Task and fiber roots), for the leak
-// checker.
-std::int64_t& frames_live() noexcept;
+// checker; counted at every frame's allocation, so inline too.
+inline thread_local std::int64_t tls_frames_live = 0;
+inline std::int64_t& frames_live() noexcept { return tls_frames_live; }
 // Their bytes (what the compiler asked for), so a benchmark can tell the
 // frames' memory from the executor's own per-fiber memory.
-std::int64_t& frame_bytes_live() noexcept;
+inline thread_local std::int64_t tls_frame_bytes_live = 0;
+inline std::int64_t& frame_bytes_live() noexcept { return tls_frame_bytes_live; }
 }  // namespace detail
 
 }  // namespace corosim

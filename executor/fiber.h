@@ -213,8 +213,16 @@ namespace detail {
 // caused it, or null (timer).
 void fiber_wake(Fiber& fiber);
 // Queues a ready fiber with its executor, or with its driver if that is not
-// being polled (every way a fiber becomes ready goes through here).
-void fiber_schedule(Fiber& fiber);
+// being polled (every way a fiber becomes ready goes through here). Inline:
+// every yield and wake-up passes here, and most fibers have no driver.
+void fiber_schedule_driven(Fiber& fiber);
+inline void fiber_schedule(Fiber& fiber) {
+  if (fiber.driver != nullptr) [[unlikely]] {
+    fiber_schedule_driven(fiber);
+    return;
+  }
+  fiber.executor->enqueue(fiber);
+}
 // Called by the root frame's final awaiter: the fiber returned or threw.
 void fiber_finish(Fiber& fiber);
 // Destroys the fiber's suspended chain: destructors run, awaiters unregister,

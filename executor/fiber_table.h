@@ -57,6 +57,7 @@ class FiberTable {
     retired_.clear();
   }
 
+  bool has_retired() const noexcept { return !retired_.empty(); }
   Fiber* first_alive() const noexcept { return alive_head_; }
   // The alive fiber with this id, or null (a linear walk: for reports).
   Fiber* find_alive(std::uint32_t id) const noexcept {

@@ -56,8 +56,7 @@ struct ExploreOptions {
   std::function<void(std::uint64_t runs_done)> on_run;
   // Before each run, with its seed, options and the decision stream it will
   // record into (a crash report names the run in flight and writes its repro).
-  std::function<void(std::uint64_t seed, const SimOptions& sim, const DecisionStream& decisions)>
-      on_run_start;
+  std::function<void(std::uint64_t seed, const SimOptions& sim, const DecisionLog& decisions)> on_run_start;
   // Asked between runs (an interrupt): true ends the exploration there, with
   // the report of the runs done marked interrupted.
   std::function<bool()> stop_requested;

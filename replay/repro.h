@@ -74,8 +74,8 @@ std::string encode_decisions(const DecisionStream& decisions);
 // Calls visit(decision, repeat) for each run of equal consecutive decisions:
 // the grouping the decisions field writes as "*k". Allocates nothing (the
 // crash handler writes a repro with it).
-template <class Visit>
-void for_each_decision_run(const DecisionStream& decisions, Visit&& visit) {
+template <class Decisions, class Visit>
+void for_each_decision_run(const Decisions& decisions, Visit&& visit) {
   for (std::size_t i = 0; i < decisions.size();) {
     std::size_t repeat = 1;
     while (i + repeat < decisions.size() && decisions[i + repeat] == decisions[i]) ++repeat;

@@ -89,14 +89,12 @@ void fiber_wake(Fiber& fiber) {
   fiber_schedule(fiber);
 }
 
-void fiber_schedule(Fiber& fiber) {
-  if (fiber.driver != nullptr) {
-    fiber.ready_since_ns = fiber.executor->now_ns();
-    fiber.held_steps = 0;
-    if (!fiber.driver->polling()) {
-      fiber.driver->hold(fiber);
-      return;
-    }
+void fiber_schedule_driven(Fiber& fiber) {
+  fiber.ready_since_ns = fiber.executor->now_ns();
+  fiber.held_steps = 0;
+  if (!fiber.driver->polling()) {
+    fiber.driver->hold(fiber);
+    return;
   }
   fiber.executor->enqueue(fiber);
 }

@@ -20,34 +20,6 @@
 
 namespace corosim {
 
-// The canceller could act while the fiber waits here: an owner that holds
-// the handle and is not awaiting it (or a scope), a race with an arm still
-// running, a declared canceller.
-bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
-  switch (fiber.canceller) {
-    case Canceller::none: return false;
-    case Canceller::external: return true;
-    case Canceller::owner:
-      return fiber.scope != nullptr || (fiber.handle_alive && !fiber.detached && fiber.listener == nullptr);
-    case Canceller::race:
-    case Canceller::timeout:
-    case Canceller::token:
-      for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
-        const Fiber* arm = fiber.race_arms[i];
-        if (arm != &fiber && arm->state != FiberState::done) return true;
-      }
-      return false;
-  }
-  return false;
-}
-
-// Whether fiber's suspension point now is a cancellation point. Awaiting a
-// Task is a call: the cancellation lands at the innermost await, where the
-// fiber really waits. A shield keeps it out; so does a canceller that cannot act.
-bool Simulator::is_cancellation_point(const Fiber& fiber) const noexcept {
-  return !fiber.awaiting_call && fiber.shield_depth == 0 && canceller_can_act(fiber);
-}
-
 // The next cancellation point, recorded as the options ask (its site, and
 // whether its canceller is external).
 std::uint64_t Simulator::number_point(const SourceLoc& where, bool external) {

@@ -2,7 +2,10 @@
 // strategy produce them; the list of them (the decision stream) is the run.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,5 +36,38 @@ struct Decision {
 };
 
 using DecisionStream = std::vector<Decision>;
+
+// The decisions of the run in flight, as the simulator appends them: at
+// every choice, so an append is a store and a bump (std::vector's push_back
+// is not always inlined). A crash handler reads it as the run stands.
+class DecisionLog {
+ public:
+  void clear() noexcept { size_ = 0; }
+  void reserve(std::size_t capacity) {
+    if (capacity > capacity_) grow(capacity);
+  }
+  void push_back(const Decision& decision) {
+    if (size_ == capacity_) [[unlikely]]
+      grow(capacity_ * 2 + 64);
+    data_[size_++] = decision;
+  }
+  std::size_t size() const noexcept { return size_; }
+  const Decision& operator[](std::size_t i) const noexcept { return data_[i]; }
+  const Decision* begin() const noexcept { return data_.get(); }
+  const Decision* end() const noexcept { return data_.get() + size_; }
+  DecisionStream stream() const { return DecisionStream(begin(), end()); }
+
+ private:
+  void grow(std::size_t capacity) {
+    std::unique_ptr<Decision[]> bigger(new Decision[capacity]);
+    std::copy(begin(), end(), bigger.get());
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<Decision[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
 
 }  // namespace corosim

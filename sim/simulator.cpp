@@ -53,6 +53,9 @@ void Simulator::reset(std::uint64_t seed) {
                           !options_.record_cancel_kinds;
   may_halt_ = strategy_.may_halt();
   record_trace_ = options_.record_trace;
+  inline_strategy_ = dynamic_cast<RandomStrategy*>(&strategy_) != nullptr ? InlineStrategy::random
+                     : dynamic_cast<FifoStrategy*>(&strategy_) != nullptr ? InlineStrategy::fifo
+                                                                          : InlineStrategy::none;
   track_touches_ = strategy_.wants_touches();
   executed_.clear();
 }
@@ -101,7 +104,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.trace_hash = record_trace_ ? trace_.hash() : 0;
   result.events = trace_.events_seen();
   result.fibers = fibers_spawned;
-  result.decisions = decisions_;
+  result.decisions = decisions_.stream();
   result.cancel_points = cancel_points_;
   result.cancel_starts = cancel_starts_;
   result.cancel_sites = cancel_sites_;
@@ -113,7 +116,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
 
 void Simulator::explore(const Fiber& main) {
   while (!failure_ && main.state != FiberState::done) {
-    if (!timers_.empty()) fire_due_timers();  // most steps of most runs have no timer armed
+    if (timers_.armed() != 0) fire_due_timers();  // most steps of most runs have no timer armed
     if (ready_.empty()) {
       // Nothing else can run: held fibers run on, unless their owner's timer is next.
       if (!stalls_.empty() && release_stalls()) continue;
@@ -249,7 +252,7 @@ void Simulator::report_stray_suspend(Fiber& fiber) {
                  fiber.suspended_at);
 }
 
-void Simulator::end_of_step() {
+void Simulator::finish_step() {
   for (Fiber* fiber : deferred_interrupts_) {
     // Still registered with its operand (the primitive may yet wake it: ignored).
     if (fiber->state != FiberState::waiting) continue;
@@ -486,14 +489,19 @@ Fiber& Simulator::create_fiber(const SourceLoc& spawned_at) {
 
 void Simulator::enqueue(Fiber& fiber) {
   if (fiber.stall != StallState::none) [[unlikely]] {
-    fiber.stall = StallState::holding;  // woken at its stalled point: held for its canceller
-    fiber.queued = true;
-    for (Stall& stall : stalls_) {
-      if (stall.fiber == &fiber) stall.held_since_step = steps_;
-    }
+    hold_stalled(fiber);
     return;
   }
   ready_.push(fiber);
+}
+
+// Woken at its stalled point: held for its canceller.
+void Simulator::hold_stalled(Fiber& fiber) {
+  fiber.stall = StallState::holding;
+  fiber.queued = true;
+  for (Stall& stall : stalls_) {
+    if (stall.fiber == &fiber) stall.held_since_step = steps_;
+  }
 }
 void Simulator::dequeue(Fiber& fiber) {
   if (fiber.stall == StallState::holding) [[unlikely]] {
@@ -621,25 +629,16 @@ std::uint64_t Simulator::decide_fiber(DecisionKind kind, std::uint64_t n, std::u
   return record(kind, n, value);
 }
 
-std::uint64_t Simulator::decide(DecisionKind kind, std::uint64_t n) {
-  return record(kind, n, strategy_.choose(kind, n));
+// A replay that left its recording stops the run there.
+void Simulator::check_halted() {
+  if (!strategy_.halted() || failure_) return;
+  const Fiber* fiber = current_fiber();
+  report_failure(Checker::replay_diverged, strategy_.halt_message(),
+                 fiber != nullptr ? fiber->suspended_at : SourceLoc{});
 }
 
-std::uint64_t Simulator::record(DecisionKind kind, std::uint64_t n, std::uint64_t value) {
-  // A strategy answers in range: a value out of range would replay as a
-  // different run.
-  COROSIM_ASSERT(value < n);
-  if (may_halt_ && strategy_.halted() && !failure_) [[unlikely]] {
-    const Fiber* fiber = current_fiber();
-    report_failure(Checker::replay_diverged, strategy_.halt_message(),
-                   fiber != nullptr ? fiber->suspended_at : SourceLoc{});
-  }
-  decisions_.push_back(Decision{kind, n, value});
-  return value;
-}
-
-void Simulator::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
-                      const SourceLoc* where) {
+void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
+                            const SourceLoc* where) {
   if (kind == TraceKind::drop) dropped_this_step_ = true;
   if (kind == TraceKind::suspend && fiber != nullptr && fiber->stall == StallState::armed) [[unlikely]] {
     stalled_fiber_parked(*fiber);

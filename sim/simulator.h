@@ -32,6 +32,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "corosim/sim/cancel.h"
 #include "corosim/sim/decision.h"
+#include "corosim/executor/assert.h"
+#include "corosim/sim/strategy/fifo.h"
+#include "corosim/sim/strategy/random.h"
 #include "corosim/sim/strategy/strategy.h"
 #include "corosim/sim/trace.h"
 #include "corosim/sim/wait_graph.h"
@@ -135,7 +138,7 @@ class Simulator final : public Executor {
   // The trace of the last run.
   const Trace& trace() const noexcept { return trace_; }
   // The decisions of the run in flight so far (a crash report writes them).
-  const DecisionStream& decisions_so_far() const noexcept { return decisions_; }
+  const DecisionLog& decisions_so_far() const noexcept { return decisions_; }
   // Replaces the options (the cancel plan changes from run to run in a sweep).
   void set_options(const SimOptions& options) { options_ = options; }
   const SimOptions& options() const noexcept { return options_; }
@@ -158,7 +161,16 @@ class Simulator final : public Executor {
   void defer_interrupt(Fiber& fiber);
   bool buggify(const SourceLoc& where);
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
-             const SourceLoc* where = nullptr);
+             const SourceLoc* where = nullptr) {
+    // In a run without its trace, most events are only counted; the ones
+    // with work besides the recording go the long way.
+    if (!record_trace_ && kind != TraceKind::drop && kind != TraceKind::complete &&
+        (kind != TraceKind::suspend || fiber == nullptr || fiber->stall != StallState::armed)) [[likely]] {
+      trace_.count();
+      return;
+    }
+    trace_event(kind, fiber, arg, value, where);
+  }
   void real_time_used(const char* call) noexcept;
   void register_ledger(Ledger& ledger);
   void unregister_ledger(Ledger& ledger);
@@ -194,10 +206,32 @@ class Simulator final : public Executor {
 
   void audit_ledgers();
   void forget_ledgers();
-  std::uint64_t decide(DecisionKind kind, std::uint64_t n);
+  // The strategies whose choose() is inlined here (no virtual call per decision).
+  enum class InlineStrategy : std::uint8_t { none, random, fifo };
+  std::uint64_t decide(DecisionKind kind, std::uint64_t n) {
+    switch (inline_strategy_) {
+      case InlineStrategy::random:
+        return record(kind, n, static_cast<RandomStrategy&>(strategy_).choose(kind, n));
+      case InlineStrategy::fifo:
+        return record(kind, n, static_cast<FifoStrategy&>(strategy_).choose(kind, n));
+      case InlineStrategy::none: break;
+    }
+    return record(kind, n, strategy_.choose(kind, n));
+  }
   // A schedule or yield decision, shown the ready fibers if the strategy asks.
   std::uint64_t decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running);
-  std::uint64_t record(DecisionKind kind, std::uint64_t n, std::uint64_t value);
+  std::uint64_t record(DecisionKind kind, std::uint64_t n, std::uint64_t value) {
+    // A strategy answers in range: a value out of range would replay as a
+    // different run.
+    COROSIM_ASSERT(value < n);
+    if (may_halt_) [[unlikely]]
+      check_halted();
+    decisions_.push_back(Decision{kind, n, value});
+    return value;
+  }
+  void check_halted();
+  void trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
+                   const SourceLoc* where);
   void note_step_touch(Fiber& fiber);
   void step_ran(const Fiber& fiber);  // logs the step that just ran, for the next decision
   std::optional<CancelMode> cancel_here(std::uint64_t point, const SourceLoc& where, bool external);
@@ -207,6 +241,7 @@ class Simulator final : public Executor {
   bool canceller_can_act(const Fiber& fiber) const noexcept;
   bool is_cancellation_point(const Fiber& fiber) const noexcept;
   void begin_stall(Fiber& fiber, std::size_t injection);
+  void hold_stalled(Fiber& fiber);
   void stalled_fiber_parked(const Fiber& parked);
   void hurry_timer_of(Fiber& arm);
   void end_stall(std::size_t index, bool landed);
@@ -220,7 +255,15 @@ class Simulator final : public Executor {
   std::uint64_t next_deadline();
   void fire_due_timers();
   void step();
-  void end_of_step();
+  // Most steps leave nothing to do after them: one test for all of it.
+  void end_of_step() {
+    if (deferred_interrupts_.empty() && deferred_drops_.empty() && !dropped_this_step_ && stalls_.empty() &&
+        !fibers_.has_retired()) [[likely]] {
+      return;
+    }
+    finish_step();
+  }
+  void finish_step();
   void report_stray_suspend(Fiber& fiber);
   void on_first_resume(Fiber& fiber);
   void check_main(const Fiber& main);
@@ -257,6 +300,7 @@ class Simulator final : public Executor {
   bool may_halt_ = false;
   bool counting_points_only_ = false;  // no cancel plan, no point recorded: see before_await
   bool record_trace_ = true;           // the options', read at the start of a run
+  InlineStrategy inline_strategy_ = InlineStrategy::none;
   std::vector<std::uint32_t> ready_touches_;
   std::vector<StepTouch> executed_;
   static constexpr std::size_t kMaxExecutedSteps = 256;
@@ -269,7 +313,7 @@ class Simulator final : public Executor {
   std::vector<std::uint32_t> scratch_holders_;
   WaitGraphBuffers wait_graph_;
   Trace trace_;
-  DecisionStream decisions_;
+  DecisionLog decisions_;
   std::optional<Failure> failure_;
   detail::Registry<Ledger, &Ledger::ledger_prev, &Ledger::ledger_next, &Ledger::registered> ledgers_;
   detail::Registry<Driver, &Driver::driver_prev, &Driver::driver_next, &Driver::registered> drivers_;
@@ -318,5 +362,35 @@ class Simulator final : public Executor {
   } real_time_;
   Hooks hooks_{*this};
 };
+
+// sim/cancellers.cpp tells the model; these two are asked at every await of
+// a fiber that has a canceller, so they are inline.
+// The canceller could act while the fiber waits here: an owner that holds
+// the handle and is not awaiting it (or a scope), a race with an arm still
+// running, a declared canceller.
+inline bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
+  switch (fiber.canceller) {
+    case Canceller::none: return false;
+    case Canceller::external: return true;
+    case Canceller::owner:
+      return fiber.scope != nullptr || (fiber.handle_alive && !fiber.detached && fiber.listener == nullptr);
+    case Canceller::race:
+    case Canceller::timeout:
+    case Canceller::token:
+      for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
+        const Fiber* arm = fiber.race_arms[i];
+        if (arm != &fiber && arm->state != FiberState::done) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+// Whether fiber's suspension point now is a cancellation point. Awaiting a
+// Task is a call: the cancellation lands at the innermost await, where the
+// fiber really waits. A shield keeps it out; so does a canceller that cannot act.
+inline bool Simulator::is_cancellation_point(const Fiber& fiber) const noexcept {
+  return !fiber.awaiting_call && fiber.shield_depth == 0 && canceller_can_act(fiber);
+}
 
 }  // namespace corosim

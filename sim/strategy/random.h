@@ -14,8 +14,11 @@ class RandomStrategy final : public Strategy {
  public:
   explicit RandomStrategy(std::uint64_t yield_per_mille = 250) : yield_per_mille_(yield_per_mille) {}
   void begin_run(std::uint64_t seed) override { prng_.reseed(seed); }
+  // The simulator calls it inline (sim/simulator.h): the two kinds of nearly
+  // every decision come first.
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override {
     if (kind == DecisionKind::yield) return prng_.chance(yield_per_mille_, 1000) ? 1 : 0;
+    if (kind == DecisionKind::schedule) return prng_.below(n);  // as seeded_choice would
     return seeded_choice(prng_, kind, n);
   }
   std::string describe() const override { return "random"; }

@@ -59,16 +59,6 @@ absl::StatusOr<std::unique_ptr<Strategy>> make_strategy(std::string_view name) {
   return absl::InvalidArgumentError(absl::StrCat("unknown strategy '", std::string(name), "'", close));
 }
 
-std::uint64_t seeded_choice(detail::Prng& prng, DecisionKind kind, std::uint64_t n) {
-  switch (kind) {
-    case DecisionKind::cancel_arm: return prng.chance(1, 2) ? 1 : 0;
-    case DecisionKind::cancel_fire: return prng.chance(1, 8) ? 1 : 0;
-    case DecisionKind::buggify_arm: return prng.chance(1, 2) ? 1 : 0;
-    case DecisionKind::buggify_fire: return prng.chance(1, 4) ? 1 : 0;
-    default: return prng.below(n);
-  }
-}
-
 const char* decision_kind_name(DecisionKind kind) noexcept {
   switch (kind) {
     case DecisionKind::schedule: return "schedule";

@@ -111,7 +111,16 @@ class Strategy {
 // cancellation injection: a site is armed with probability 1/2 per run, an
 // armed site fires with probability 1/8 per visit (FoundationDB's BUGGIFY
 // shape), modes are uniform.
-std::uint64_t seeded_choice(detail::Prng& prng, DecisionKind kind, std::uint64_t n);
+// Inline: the random strategy asks it on every schedule decision.
+inline std::uint64_t seeded_choice(detail::Prng& prng, DecisionKind kind, std::uint64_t n) {
+  switch (kind) {
+    case DecisionKind::cancel_arm: return prng.chance(1, 2) ? 1 : 0;
+    case DecisionKind::cancel_fire: return prng.chance(1, 8) ? 1 : 0;
+    case DecisionKind::buggify_arm: return prng.chance(1, 2) ? 1 : 0;
+    case DecisionKind::buggify_fire: return prng.chance(1, 4) ? 1 : 0;
+    default: return prng.below(n);
+  }
+}
 
 // The strategies `corosim run --strategy` accepts.
 std::vector<std::string_view> strategy_names();

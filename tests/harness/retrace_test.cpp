@@ -188,7 +188,7 @@ TEST_CASE("an explorer traces its first run and the runs it checks for determini
   options.determinism_check_every = 16;
   std::uint64_t traced = 0;
   std::uint64_t runs = 0;
-  options.on_run_start = [&](std::uint64_t, const corosim::SimOptions& sim, const corosim::DecisionStream&) {
+  options.on_run_start = [&](std::uint64_t, const corosim::SimOptions& sim, const corosim::DecisionLog&) {
     ++runs;
     if (sim.record_trace) ++traced;
   };
