@@ -20,12 +20,14 @@ inline constexpr const char* kW5 = "W5_exploration";
 inline constexpr const char* kW6 = "W6_cancel_sweep";
 inline constexpr const char* kW7 = "W7_live_fibers";
 
-// A run as an explorer makes it: decisions recorded, the trace not (a failing
-// run is re-made with its trace: harness/retrace.h).
+// A run as an explorer makes most runs: decisions recorded, the trace not (a
+// failing run is re-made with its trace: harness/retrace.h), and a passing
+// run's decisions left in the simulator.
 inline SimOptions exploring_options(std::uint64_t steps_max) {
   SimOptions options;
   options.steps_max = steps_max;
   options.record_trace = false;
+  options.decisions_of_passing_runs = false;
   return options;
 }
 

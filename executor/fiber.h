@@ -100,26 +100,50 @@ enum class StallState : std::uint8_t {
   holding,  // woken, but not scheduled until its canceller acts or nothing else can run
 };
 
+// Fields in the order a step touches them: the first cache line holds what
+// every suspension point and resumption reads or writes; the rest are read by
+// checkers, cancellation and structure bookkeeping. Small fields are grouped
+// so that no padding falls between them.
 struct Fiber {
+  // --- touched at every await and resumption (64 bytes) ---
   Executor* executor = nullptr;
+  ResumePoint resume_point;
+  SourceLoc suspended_at;         // the last suspension point reached
+  const char* waiting_what = "";  // what the operand is ("mutex.lock")
+  const WaitTarget* waiting_on = nullptr;
   std::uint32_t id = 0;
   FiberState state = FiberState::ready;
+  // Who can cancel it: injected cancellation is only ever this canceller
+  // acting (docs/cancellation.md, "Cancellers").
+  Canceller canceller = Canceller::none;
+  // Stalled by injection: held at its suspension point until its canceller
+  // acts, or until no other fiber can run (sim/cancellers.cpp).
+  StallState stall = StallState::none;
+  bool awaiting_call = false;  // the current await only calls a Task (not counted)
+
+  // Operations awaited since the fiber last really parked (a forced
+  // suspension does not count: a real executor would not have switched; nor
+  // does awaiting a Task, which is a call): the hogging checker's measure.
+  std::uint32_t unparked_awaits = 0;
+  // What its steps touch, for strategies that reorder only dependent steps
+  // (pos): kTouchUnknown, kTouchNothing, or an object and an access packed
+  // by touch_of(). touch: the step it runs now (or next, when resumed);
+  // declared_touch: the step that begins at its next suspension point
+  // (next_step_touches(), or the awaited primitive).
+  std::uint32_t touch = kTouchUnknown;
+  std::uint32_t declared_touch = kTouchUnknown;
+  // Inside shielded(op): no cancellation is injected here, and fibers spawned
+  // from here are not boundaries (and are shielded themselves).
+  std::uint16_t shield_depth = 0;
+  bool queued = false;   // in the executor's run queue (guards against a double enqueue)
+  bool started = false;  // the executor has resumed it at least once
+  // Pre-cancelled start: its token was stopped before it first ran; its first
+  // suspension point completes with Cancelled.
+  bool pre_cancelled = false;
   bool handle_alive = true;     // a JoinHandle (or the executor, for main) refers to it
   bool detached = false;        // runs on without a handle
   bool dropped = false;         // finished by being dropped, not by returning
   bool exception_seen = false;  // its exception was rethrown to someone
-  // Who can cancel it: injected cancellation is only ever this canceller
-  // acting (docs/cancellation.md, "Cancellers").
-  Canceller canceller = Canceller::none;
-  SourceLoc canceller_at;             // the spawn, select or timeout that made the canceller
-  std::uint32_t owner_id = kNoFiber;  // the fiber that spawned it (its handle's first owner)
-  // A select arm: every arm of its select, this one included (the select's
-  // frame owns the array and outlives the arms).
-  Fiber* const* race_arms = nullptr;
-  std::uint8_t race_size = 0;
-  // Stalled by injection: held at its suspension point until its canceller
-  // acts, or until no other fiber can run (sim/cancellers.cpp).
-  StallState stall = StallState::none;
   // An arm racing a stalled arm: a timer it sleeps on fires at once (the
   // race's other arm may win first; an early expiry is a legal execution).
   bool hurry = false;
@@ -127,37 +151,45 @@ struct Fiber {
   // later wake-up from that primitive is ignored (the awaiter's destructor
   // gives back whatever the primitive granted it).
   bool interrupted = false;
-  bool started = false;  // the executor has resumed it at least once
-  // Pre-cancelled start: its token was stopped before it first ran; its first
-  // suspension point completes with Cancelled.
-  bool pre_cancelled = false;
-  // Inside shielded(op): no cancellation is injected here, and fibers spawned
-  // from here are not boundaries (and are shielded themselves).
-  std::uint16_t shield_depth = 0;
+  // A member of a poll-driven combinator (driver, below) that is ready but
+  // waiting for its owner to poll it.
+  bool held = false;
+  // Async drop (cleanups_pending, below): its own frame finished or
+  // destroyed, its completion waits for its cleanups.
+  bool closing = false;
+  // Destructor context, for the detached-cleanup and unjoined-scope checkers:
+  // the fiber's chain is being destroyed (dropped), or a Task of it has
+  // returned and its locals are being destroyed (returning_frames).
+  bool dropping = false;
+  // Detached fibers must not outlive the fiber that detached them, unless
+  // allowed (Outlive::allowed); checked when that fiber ends.
+  bool may_outlive = false;
+  bool detached_some = false;  // this fiber detached another (worth a check at its end)
+  std::uint8_t race_size = 0;  // the arms in race_arms
+  std::uint16_t returning_frames = 0;
 
   std::coroutine_handle<> root;  // the fiber's root frame
   detail::RootPromiseBase* root_promise = nullptr;
-  ResumePoint resume_point;
+
+  // Executor's intrusive list of alive fibers, in id order.
+  Fiber* alive_prev = nullptr;
+  Fiber* alive_next = nullptr;
 
   CompletionListener* listener = nullptr;
   TaskScope* scope = nullptr;  // set for TaskScope children
   Fiber* scope_prev = nullptr;
   Fiber* scope_next = nullptr;
 
-  // Executor's intrusive list of alive fibers, in id order.
-  Fiber* alive_prev = nullptr;
-  Fiber* alive_next = nullptr;
-  bool queued = false;  // in the executor's run queue (guards against a double enqueue)
+  SourceLoc canceller_at;             // the spawn, select or timeout that made the canceller
+  std::uint32_t owner_id = kNoFiber;  // the fiber that spawned it (its handle's first owner)
+  std::uint32_t detached_by = kNoFiber;
+  // A select arm: every arm of its select, this one included (the select's
+  // frame owns the array and outlives the arms).
+  Fiber* const* race_arms = nullptr;
 
   // A member of a poll-driven combinator: it runs only while the combinator's
-  // owner awaits it (runtime/driver.h). held: ready, but waiting for that.
+  // owner awaits it (runtime/driver.h).
   Driver* driver = nullptr;
-  bool held = false;
-  // Operations awaited since the fiber last really parked (a forced
-  // suspension does not count: a real executor would not have switched; nor
-  // does awaiting a Task, which is a call): the hogging checker's measure.
-  std::uint32_t unparked_awaits = 0;
-  bool awaiting_call = false;  // the current await only calls a Task (not counted)
   // When a driven fiber last became ready, and for how many steps its driver
   // has left it held since (the snooze checker's measures).
   std::uint64_t ready_since_ns = 0;
@@ -166,26 +198,13 @@ struct Fiber {
   // Async drop: cleanup fibers handed to this one by resource guards
   // (runtime/async_drop.h). Its completion — what its joiner, scope and
   // select see — waits until they have finished; meanwhile it is `closing`
-  // (state waiting, its own frame finished or destroyed).
-  std::uint32_t cleanups_pending = 0;
-  bool closing = false;
+  // (state waiting).
   Fiber* cleanup_of = nullptr;  // set on a cleanup fiber: whose completion waits for it
-
-  // Destructor context, for the detached-cleanup and unjoined-scope checkers:
-  // the fiber's chain is being destroyed (dropped), or a Task of it has
-  // returned and its locals are being destroyed.
-  bool dropping = false;
-  std::uint16_t returning_frames = 0;
+  std::uint32_t cleanups_pending = 0;
   // The last fiber this one spawned since it last parked: what a resource
   // destroyed open reports as its destructor's detached cleanup.
   std::uint32_t last_spawned_id = kNoFiber;
   SourceLoc last_spawned_at;
-
-  // Detached fibers must not outlive the fiber that detached them, unless
-  // allowed (Outlive::allowed); checked when that fiber ends.
-  std::uint32_t detached_by = kNoFiber;
-  bool may_outlive = false;
-  bool detached_some = false;  // this fiber detached another (worth a check at its end)
 
   // Created on first use: most fibers never ask for their token.
   std::stop_source stop_source{std::nostopstate};
@@ -193,18 +212,7 @@ struct Fiber {
   // time), or the cancel-liveness checker reports it. kNoDeadline: not asked.
   std::uint64_t stop_deadline_ns = kNoDeadline;
 
-  // What its steps touch, for strategies that reorder only dependent steps
-  // (pos): kTouchUnknown, kTouchNothing, or an object and an access packed
-  // by touch_of(). touch: the step it runs now (or next, when resumed);
-  // declared_touch: the step that begins at its next suspension point
-  // (next_step_touches(), or the awaited primitive).
-  std::uint32_t touch = kTouchUnknown;
-  std::uint32_t declared_touch = kTouchUnknown;
-
   SourceLoc spawned_at;
-  SourceLoc suspended_at;         // the last suspension point reached
-  const char* waiting_what = "";  // what the operand is ("mutex.lock")
-  const WaitTarget* waiting_on = nullptr;
 };
 
 namespace detail {

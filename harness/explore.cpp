@@ -111,6 +111,9 @@ class Explorer {
     sim.record_cancel_sites = record_sites;
     sim.record_cancel_kinds = record_kinds;
     sim.record_trace = trace_due();
+    // A reference run's decisions are followed by its points' runs; a traced
+    // run's are replayed by the determinism check.
+    sim.decisions_of_passing_runs = sim.record_trace || record_kinds;
     simulator_.set_options(sim);
     if (options_.on_run_start) options_.on_run_start(seed, sim, simulator_.decisions_so_far());
     RunResult result = simulator_.run(main_, seed);
@@ -137,6 +140,7 @@ class Explorer {
     SimOptions sim = options_.sim;
     sim.cancel = std::move(plan);
     sim.record_trace = trace_due();
+    sim.decisions_of_passing_runs = sim.record_trace;
     Simulator simulator(strategy, sim);
     if (options_.on_run_start) options_.on_run_start(seed, sim, simulator.decisions_so_far());
     RunResult result = simulator.run(main_, seed);

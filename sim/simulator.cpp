@@ -104,7 +104,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.trace_hash = record_trace_ ? trace_.hash() : 0;
   result.events = trace_.events_seen();
   result.fibers = fibers_spawned;
-  result.decisions = decisions_.stream();
+  if (failure_ || options_.decisions_of_passing_runs) result.decisions = decisions_.stream();
   result.cancel_points = cancel_points_;
   result.cancel_starts = cancel_starts_;
   result.cancel_sites = cancel_sites_;

@@ -53,6 +53,10 @@ struct SimOptions {
   // trace, harness/retrace.h). Events are still counted (Failure::event and
   // RunResult::events are the same either way); RunResult::trace_hash is 0.
   bool record_trace = true;
+  // RunResult::decisions of a run that passes (a failing run's are always
+  // there). An explorer turns it off for the runs it will not replay: the
+  // copy out of the simulator's log costs a few instructions per decision.
+  bool decisions_of_passing_runs = true;
   // Snooze: a member of a poll-driven combinator left ready and unpolled for
   // longer than this much virtual time (a Driver may set its own bound), or
   // for this many steps during which its owner was blocked elsewhere. Zero

@@ -10,6 +10,7 @@
 #include "corosim/harness/explore.h"
 #include "corosim/runtime/corosim.h"
 #include "corosim/scenarios/registry.h"
+#include "corosim/sim/strategy/random.h"
 #include "corosim/sim/strategy/replay.h"
 
 using corosim::ExploreOptions;
@@ -191,6 +192,8 @@ TEST_CASE("an explorer traces its first run and the runs it checks for determini
   options.on_run_start = [&](std::uint64_t, const corosim::SimOptions& sim, const corosim::DecisionLog&) {
     ++runs;
     if (sim.record_trace) ++traced;
+    // The runs it replays are the ones whose decisions it keeps.
+    CHECK(sim.decisions_of_passing_runs == sim.record_trace);
   };
   const ScenarioReport report = corosim::explore_scenario(scenario, options).value();
   CHECK(report.met);
@@ -204,4 +207,22 @@ TEST_CASE("an explorer traces its first run and the runs it checks for determini
   runs = 0;
   CHECK(corosim::explore_scenario(scenario, options).value().met);
   CHECK(traced == runs);
+}
+
+TEST_CASE(
+    "a passing run leaves its decisions in the simulator unless asked for them and a failing run never does",
+    "[explore][retrace]") {
+  corosim::SimOptions options;
+  options.decisions_of_passing_runs = false;
+  corosim::RandomStrategy strategy;
+  corosim::Simulator simulator(strategy, options);
+  const RunResult passing = simulator.run(two_yielders, 1);
+  REQUIRE(passing.passed());
+  CHECK(passing.decisions.empty());
+  CHECK(simulator.decisions_so_far().size() > 0);
+  flaky_calls = 1;  // the next call fails
+  const RunResult failing = simulator.run(fails_every_other_run, 1);
+  REQUIRE_FALSE(failing.passed());
+  CHECK(failing.decisions.size() == simulator.decisions_so_far().size());
+  CHECK_FALSE(failing.decisions.empty());
 }

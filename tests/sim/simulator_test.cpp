@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "corosim/runtime/corosim.h"
+#include "corosim/sim/strategy/replay.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::DecisionKind;
@@ -121,6 +122,39 @@ TEST_CASE("only real choices are recorded and each is in range", "[sim][decision
       3);
   REQUIRE(lone.passed());
   REQUIRE(lone.decisions.empty());
+}
+
+// The run's decision log packs a decision into one word when its n fits in
+// 30 bits and keeps wider ones aside: both come back as made, in order.
+std::vector<std::uint64_t> drawn;
+Task<void> draws_of_every_width() {
+  for (const std::uint64_t bound : {std::uint64_t{6}, std::uint64_t{1} << 30, std::uint64_t{3},
+                                    ~std::uint64_t{0}, (std::uint64_t{1} << 30) - 1}) {
+    drawn.push_back(corosim::random(bound));
+  }
+  co_return;
+}
+
+TEST_CASE("decisions of any width are recorded as made and replay", "[sim][decisions]") {
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    drawn.clear();
+    const auto result = run_random(draws_of_every_width, seed);
+    REQUIRE(result.passed());
+    REQUIRE(result.decisions.size() == 5);
+    const std::vector<std::uint64_t> bounds{6, std::uint64_t{1} << 30, 3, ~std::uint64_t{0},
+                                            (std::uint64_t{1} << 30) - 1};
+    for (std::size_t i = 0; i < 5; ++i) {
+      CHECK(result.decisions[i].kind == corosim::DecisionKind::random);
+      CHECK(result.decisions[i].n == bounds[i]);
+      CHECK(result.decisions[i].value == drawn[i]);
+    }
+    const std::vector<std::uint64_t> first = drawn;
+    drawn.clear();
+    corosim::ReplayStrategy replay(result.decisions, corosim::ReplayStrategy::Mode::halt);
+    corosim::Simulator simulator(replay);
+    REQUIRE(simulator.run(draws_of_every_width, seed).passed());
+    CHECK(drawn == first);
+  }
 }
 
 TEST_CASE("timers with equal deadlines fire in an order the strategy decides", "[sim][time]") {
