@@ -181,12 +181,15 @@ class Explorer {
   // check compares event by event.
   bool trace_due() const { return !options_.lazy_trace || report_.runs == 0 || determinism_check_due(); }
 
-  bool known_failure(const RunResult& result) const {
-    const std::string location = result.failure->location.str();
-    for (const FailureGroup& group : report_.failure_groups) {
-      if (group.checker == result.failure->checker && group.location == location) return true;
+  bool known_failure(const RunResult& result) { return group_of(*result.failure) != nullptr; }
+
+  // The group of failures this one belongs to (its checker at its location), if any yet.
+  FailureGroup* group_of(const Failure& failure) {
+    const std::string location = failure.location.str();
+    for (FailureGroup& group : report_.failure_groups) {
+      if (group.checker == failure.checker && group.location == location) return &group;
     }
-    return false;
+    return nullptr;
   }
 
   // The lazy trace (harness/retrace.h): the failing run made again from its
@@ -194,15 +197,12 @@ class Explorer {
   // nondeterminism failure instead.
   void retrace_failure(RunResult& result, const SimOptions& sim) {
     const Retraced again = retrace(main_, sim, result);
-    if (again.difference.empty()) {
-      result.trace_hash = again.run.trace_hash;
-      return;
-    }
+    result.trace_hash = again.run.trace_hash;
+    if (again.difference.empty()) return;
     result.failure = nondeterminism_failure(
         "the same seed and decisions gave two different runs (the run, then its traced re-run); " +
             again.difference,
         result.failure->location);
-    result.trace_hash = again.run.trace_hash;
   }
 
   // Replays the run's own decisions and compares the traces; on a
@@ -293,15 +293,13 @@ class Explorer {
   }
 
   void group_failure(const RunResult& result) {
-    const std::string location = result.failure->location.str();
-    for (FailureGroup& group : report_.failure_groups) {
-      if (group.checker == result.failure->checker && group.location == location) {
-        ++group.runs;
-        return;
-      }
+    if (FailureGroup* group = group_of(*result.failure)) {
+      ++group->runs;
+      return;
     }
     if (report_.failure_groups.size() >= ScenarioReport::kFailureGroupsMax) return;
-    report_.failure_groups.push_back(FailureGroup{result.failure->checker, location, 1, result});
+    report_.failure_groups.push_back(
+        FailureGroup{result.failure->checker, result.failure->location.str(), 1, result});
   }
 
   const ExploreOptions& options_;

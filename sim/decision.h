@@ -68,8 +68,7 @@ class DecisionLog {
   Decision operator[](std::size_t i) const noexcept {
     const std::uint64_t word = data_[i];
     if ((word & kKindMask) == kWide) return wide_[word >> kKindBits];
-    return Decision{static_cast<DecisionKind>(word & kKindMask), (word >> kKindBits) & kNarrowMask,
-                    word >> (kKindBits + kNarrowBits)};
+    return unpack(word);
   }
   // Unpacked, once per run: a plain loop over the words when none is wide.
   DecisionStream stream() const {
@@ -79,11 +78,7 @@ class DecisionLog {
       for (std::size_t i = 0; i < size_; ++i) to[i] = (*this)[i];
       return out;
     }
-    for (std::size_t i = 0; i < size_; ++i) {
-      const std::uint64_t word = data_[i];
-      to[i] = Decision{static_cast<DecisionKind>(word & kKindMask), (word >> kKindBits) & kNarrowMask,
-                       word >> (kKindBits + kNarrowBits)};
-    }
+    for (std::size_t i = 0; i < size_; ++i) to[i] = unpack(data_[i]);
     return out;
   }
 
@@ -94,6 +89,12 @@ class DecisionLog {
   static constexpr unsigned kNarrowBits = 30;
   static constexpr std::uint64_t kNarrowLimit = std::uint64_t{1} << kNarrowBits;
   static constexpr std::uint64_t kNarrowMask = kNarrowLimit - 1;
+
+  // A packed word (not kWide) as the decision it holds.
+  static Decision unpack(std::uint64_t word) noexcept {
+    return Decision{static_cast<DecisionKind>(word & kKindMask), (word >> kKindBits) & kNarrowMask,
+                    word >> (kKindBits + kNarrowBits)};
+  }
 
   void grow(std::size_t capacity) {
     std::unique_ptr<std::uint64_t[]> bigger(new std::uint64_t[capacity]);

@@ -637,6 +637,9 @@ void Simulator::check_halted() {
                  fiber != nullptr ? fiber->suspended_at : SourceLoc{});
 }
 
+// What the trace hook does besides recording. Simulator::trace (inline)
+// sends an untraced run's events here only for the kinds tested below: a new
+// side effect needs its kind in that gate too.
 void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                             const SourceLoc* where) {
   if (kind == TraceKind::drop) dropped_this_step_ = true;
