@@ -159,6 +159,10 @@ class Executor {
   }
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
              const SourceLoc* where = nullptr) {
+    if (counts_only(kind)) [[likely]] {
+      ++counted_events_;
+      return;
+    }
     if (instrumentation_ != nullptr) instrumentation_->trace(kind, fiber, arg, value, where);
   }
   void register_ledger(Ledger& ledger) {
@@ -201,6 +205,18 @@ class Executor {
  protected:
   // An instrumented executor (the simulator) names itself once constructed.
   void set_instrumentation(Instrumentation* instrumentation) noexcept { instrumentation_ = instrumentation; }
+
+  // A run that records no trace only counts most of its events (so that
+  // event numbers agree with the run traced): the kinds whose bit is set
+  // here are counted inline, with no call into the instrumentation.
+  bool counts_only(TraceKind kind) const noexcept {
+    return (counted_kinds_ >> static_cast<unsigned>(kind)) & 1u;
+  }
+  static constexpr std::uint32_t kind_bit(TraceKind kind) noexcept {
+    return 1u << static_cast<unsigned>(kind);
+  }
+  std::uint32_t counted_kinds_ = 0;
+  std::uint64_t counted_events_ = 0;
 
  private:
   Instrumentation* instrumentation_ = nullptr;

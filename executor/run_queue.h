@@ -24,7 +24,8 @@ class RunQueue {
   void push(Fiber& fiber) {
     assert(!fiber.queued && "a fiber was queued twice");
     fiber.queued = true;
-    if (size_ == slots_.size()) grow();
+    if (size_ == slots_.size()) [[unlikely]]
+      grow();
     slots_[(head_ + size_) & (slots_.size() - 1)] = &fiber;
     ++size_;
   }
@@ -60,7 +61,8 @@ class RunQueue {
   }
 
  private:
-  void grow() {
+  // Out of line: inlined, its allocation would make every push save registers.
+  [[gnu::noinline]] void grow() {
     std::vector<Fiber*> bigger(slots_.empty() ? 64 : slots_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) & (slots_.size() - 1)];
     slots_.swap(bigger);

@@ -31,6 +31,9 @@ enum class TraceKind : std::uint8_t {
   token_cancel,       // arg: cancellation token id; value: CancelReason (1 cancelled, 2 deadline exceeded)
 };
 
+// Executor::counted_kinds_ holds one bit a kind.
+static_assert(static_cast<unsigned>(TraceKind::token_cancel) < 32);
+
 inline constexpr std::uint32_t kNoFiber = 0xffffffffu;
 
 const char* trace_kind_name(TraceKind kind) noexcept;

@@ -69,7 +69,9 @@ bool Simulator::Hooks::external_point(const SourceLoc& where, const char* what) 
 void Simulator::begin_stall(Fiber& fiber, std::size_t injection) {
   trace(TraceKind::cancel, &fiber, 0, static_cast<std::uint64_t>(AwaitAction::proceed), &fiber.suspended_at);
   fiber.stall = StallState::armed;
+  counted_kinds_ &= ~kind_bit(TraceKind::suspend);  // its parking is news to trace_event()
   stalls_.push_back(Stall{&fiber, injection, {}});
+  after_step_ = true;
 }
 
 // The stalled fiber parked at its point: now, and only now (an operand that

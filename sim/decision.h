@@ -64,6 +64,14 @@ class DecisionLog {
       wide_.push_back(decision);
     }
   }
+  // The common append, inline at every decision: false (nothing appended)
+  // when the log is full or the decision is wide; push_back then.
+  bool try_push_narrow(DecisionKind kind, std::uint64_t n, std::uint64_t value) noexcept {
+    if (size_ == capacity_ || n >= kNarrowLimit) [[unlikely]]
+      return false;
+    data_[size_++] = static_cast<std::uint64_t>(kind) | n << kKindBits | value << (kKindBits + kNarrowBits);
+    return true;
+  }
   std::size_t size() const noexcept { return size_; }
   Decision operator[](std::size_t i) const noexcept {
     const std::uint64_t word = data_[i];

@@ -42,6 +42,7 @@ void Simulator::reset(std::uint64_t seed) {
   stopping_.clear();
   hold_parks_.clear();
   dropped_this_step_ = false;
+  after_step_ = work_after_step();  // records the last run's teardown retired
   injections_.clear();
   armed_sites_.clear();
   buggify_sites_.clear();
@@ -53,6 +54,11 @@ void Simulator::reset(std::uint64_t seed) {
                           !options_.record_cancel_kinds;
   may_halt_ = strategy_.may_halt();
   record_trace_ = options_.record_trace;
+  // Untraced, every event is only counted but the ends of fibers (drop,
+  // complete), which trace_event() checks; a suspension at a stalled point
+  // joins them once a stall is armed (cancellers.cpp).
+  counted_kinds_ = record_trace_ ? 0 : ~(kind_bit(TraceKind::drop) | kind_bit(TraceKind::complete));
+  counted_events_ = 0;
   inline_strategy_ = dynamic_cast<RandomStrategy*>(&strategy_) != nullptr ? InlineStrategy::random
                      : dynamic_cast<FifoStrategy*>(&strategy_) != nullptr ? InlineStrategy::fifo
                                                                           : InlineStrategy::none;
@@ -102,7 +108,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.steps = steps_;
   result.time_ns = now_ns_;
   result.trace_hash = record_trace_ ? trace_.hash() : 0;
-  result.events = trace_.events_seen();
+  result.events = events_seen();
   result.fibers = fibers_spawned;
   if (failure_ || options_.decisions_of_passing_runs) result.decisions = decisions_.stream();
   result.cancel_points = cancel_points_;
@@ -191,8 +197,7 @@ void Simulator::fire_due_timers() {
 }
 
 void Simulator::step() {
-  const std::size_t index =
-      ready_.size() > 1 ? decide_fiber(DecisionKind::schedule, ready_.size(), kNoFiber) : 0;
+  const std::size_t index = ready_.size() > 1 ? decide_schedule(ready_.size()) : 0;
   Fiber& fiber = ready_.take(index);
   COROSIM_ASSERT(fiber.state == FiberState::ready);
   fiber.state = FiberState::running;
@@ -270,6 +275,7 @@ void Simulator::finish_step() {
   }
   if (!stalls_.empty()) settle_stalls();  // before the records of ended fibers go
   fibers_.free_retired();
+  after_step_ = work_after_step();
 }
 
 void Simulator::Hooks::defer_interrupt(Fiber& fiber) { simulator_.defer_interrupt(fiber); }
@@ -510,12 +516,19 @@ void Simulator::dequeue(Fiber& fiber) {
   }
   ready_.remove(fiber);
 }
-void Simulator::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
-void Simulator::defer_interrupt(Fiber& fiber) { deferred_interrupts_.push_back(&fiber); }
+void Simulator::defer_drop(Fiber& fiber) {
+  deferred_drops_.push_back(&fiber);
+  after_step_ = true;
+}
+void Simulator::defer_interrupt(Fiber& fiber) {
+  deferred_interrupts_.push_back(&fiber);
+  after_step_ = true;
+}
 void Simulator::retire(Fiber& fiber) {
   // Only a finished fiber that nothing refers to is retired, and only once.
   COROSIM_ASSERT(fiber.state == FiberState::done && !fiber.handle_alive && !fiber.queued);
   fibers_.retire(fiber);
+  after_step_ = true;
 }
 
 // A suspension point ends the fiber's step and begins the next, which
@@ -556,8 +569,7 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   }
   // Parking first only matters when someone else could run meanwhile.
   if (ready_.empty()) return AwaitAction::proceed;
-  return decide_fiber(DecisionKind::yield, 2, fiber.id) == 1 ? AwaitAction::suspend_first
-                                                             : AwaitAction::proceed;
+  return decide_yield(fiber.id) == 1 ? AwaitAction::suspend_first : AwaitAction::proceed;
 }
 
 void Simulator::arm_timer(TimerNode& node) {
@@ -629,6 +641,13 @@ std::uint64_t Simulator::decide_fiber(DecisionKind kind, std::uint64_t n, std::u
   return record(kind, n, value);
 }
 
+// A decision record() did not append inline: under a strategy that may
+// halt (replay), or a full log, or a value too wide to pack.
+void Simulator::record_slowly(DecisionKind kind, std::uint64_t n, std::uint64_t value) {
+  if (may_halt_) check_halted();
+  if (!decisions_.try_push_narrow(kind, n, value)) decisions_.push_back(Decision{kind, n, value});
+}
+
 // A replay that left its recording stops the run there.
 void Simulator::check_halted() {
   if (!strategy_.halted() || failure_) return;
@@ -637,12 +656,12 @@ void Simulator::check_halted() {
                  fiber != nullptr ? fiber->suspended_at : SourceLoc{});
 }
 
-// What the trace hook does besides recording. Simulator::trace (inline)
-// sends an untraced run's events here only for the kinds tested below: a new
-// side effect needs its kind in that gate too.
+// What the trace hook does besides recording. An untraced run's events come
+// here only for the kinds not in counted_kinds_ (set in reset()): a new side
+// effect needs its kind out of that mask too.
 void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                             const SourceLoc* where) {
-  if (kind == TraceKind::drop) dropped_this_step_ = true;
+  if (kind == TraceKind::drop) dropped_this_step_ = after_step_ = true;
   if (kind == TraceKind::suspend && fiber != nullptr && fiber->stall == StallState::armed) [[unlikely]] {
     stalled_fiber_parked(*fiber);
   }
@@ -695,7 +714,7 @@ void Simulator::report_real_time() {
 void Simulator::report_failure(Checker checker, std::string message, const SourceLoc& where) {
   if (failure_) return;
   const Fiber* fiber = current_fiber();
-  const std::uint64_t event = trace_.events_seen();
+  const std::uint64_t event = events_seen();
   trace(TraceKind::check_failed, fiber, 0, 0, &where);
   failure_ = Failure{checker, std::move(message), where, steps_, now_ns_, event};
 }

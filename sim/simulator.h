@@ -166,11 +166,10 @@ class Simulator final : public Executor {
   bool buggify(const SourceLoc& where);
   void trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
              const SourceLoc* where = nullptr) {
-    // In a run without its trace, most events are only counted; the ones
-    // with work besides the recording go the long way.
-    if (!record_trace_ && kind != TraceKind::drop && kind != TraceKind::complete &&
-        (kind != TraceKind::suspend || fiber == nullptr || fiber->stall != StallState::armed)) [[likely]] {
-      trace_.count();
+    // In a run without its trace, most events are only counted; the kinds
+    // with work besides the recording go the long way (counted_kinds()).
+    if (counts_only(kind)) [[likely]] {
+      ++counted_events_;
       return;
     }
     trace_event(kind, fiber, arg, value, where);
@@ -224,16 +223,35 @@ class Simulator final : public Executor {
   }
   // A schedule or yield decision, shown the ready fibers if the strategy asks.
   std::uint64_t decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running);
+  // The decisions of nearly every step, each kind its own inline path: the
+  // generic decide() is too large to inline and saves six registers a call.
+  std::uint64_t decide_schedule(std::uint64_t n) {
+    if (inline_strategy_ == InlineStrategy::random) [[likely]]
+      return record(DecisionKind::schedule, n, static_cast<RandomStrategy&>(strategy_).choose_schedule(n));
+    if (inline_strategy_ == InlineStrategy::fifo) return record(DecisionKind::schedule, n, 0);
+    return decide_fiber(DecisionKind::schedule, n, kNoFiber);
+  }
+  // At a suspension point: park first (1) or proceed (0).
+  std::uint64_t decide_yield(std::uint32_t running) {
+    if (inline_strategy_ == InlineStrategy::random) [[likely]]
+      return record(DecisionKind::yield, 2, static_cast<RandomStrategy&>(strategy_).choose_yield());
+    if (inline_strategy_ == InlineStrategy::fifo) return record(DecisionKind::yield, 2, 0);
+    return decide_fiber(DecisionKind::yield, 2, running);
+  }
   std::uint64_t record(DecisionKind kind, std::uint64_t n, std::uint64_t value) {
     // A strategy answers in range: a value out of range would replay as a
     // different run.
     COROSIM_ASSERT(value < n);
-    if (may_halt_) [[unlikely]]
-      check_halted();
-    decisions_.push_back(Decision{kind, n, value});
+    // Everything rare out of line, so the inlined append stays a few
+    // instructions with no registers to save.
+    if (may_halt_ || !decisions_.try_push_narrow(kind, n, value)) [[unlikely]]
+      record_slowly(kind, n, value);
     return value;
   }
+  void record_slowly(DecisionKind kind, std::uint64_t n, std::uint64_t value);
   void check_halted();
+  // Events so far, recorded or only counted.
+  std::uint64_t events_seen() const noexcept { return trace_.events_seen() + counted_events_; }
   void trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                    const SourceLoc* where);
   void note_step_touch(Fiber& fiber);
@@ -261,13 +279,15 @@ class Simulator final : public Executor {
   void step();
   // Most steps leave nothing to do after them: one test for all of it.
   void end_of_step() {
-    if (deferred_interrupts_.empty() && deferred_drops_.empty() && !dropped_this_step_ && stalls_.empty() &&
-        !fibers_.has_retired()) [[likely]] {
+    if (!after_step_) [[likely]]
       return;
-    }
     finish_step();
   }
   void finish_step();
+  bool work_after_step() const noexcept {
+    return !deferred_interrupts_.empty() || !deferred_drops_.empty() || dropped_this_step_ ||
+           !stalls_.empty() || fibers_.has_retired();
+  }
   void report_stray_suspend(Fiber& fiber);
   void on_first_resume(Fiber& fiber);
   void check_main(const Fiber& main);
@@ -325,6 +345,10 @@ class Simulator final : public Executor {
                    &ExternalSource::registered>
       sources_;
   bool dropped_this_step_ = false;  // a fiber was dropped: audit the ledgers
+  // Set by everything that leaves work for the end of the step (a deferred
+  // drop or interrupt, a drop, a stall, a retired record); finish_step()
+  // leaves it set while work_after_step() says so.
+  bool after_step_ = false;
   std::uint64_t cancel_points_ = 0;
   std::uint64_t cancel_starts_ = 0;
   std::vector<SourceLoc> cancel_sites_;

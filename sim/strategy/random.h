@@ -17,10 +17,15 @@ class RandomStrategy final : public Strategy {
   // The simulator calls it inline (sim/simulator.h): the two kinds of nearly
   // every decision come first.
   std::uint64_t choose(DecisionKind kind, std::uint64_t n) override {
-    if (kind == DecisionKind::yield) return prng_.chance(yield_per_mille_, 1000) ? 1 : 0;
-    if (kind == DecisionKind::schedule) return prng_.below(n);  // as seeded_choice would
+    if (kind == DecisionKind::yield) return choose_yield();
+    if (kind == DecisionKind::schedule) return choose_schedule(n);
     return seeded_choice(prng_, kind, n);
   }
+  // The two kinds of nearly every decision, for the simulator's fast path.
+  std::uint64_t choose_yield() noexcept { return prng_.chance(yield_per_mille_, 1000) ? 1 : 0; }
+  std::uint64_t choose_schedule(std::uint64_t n) noexcept {
+    return prng_.below(n);
+  }  // as seeded_choice would
   std::string describe() const override { return "random"; }
 
  private:
