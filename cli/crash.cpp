@@ -25,6 +25,7 @@ struct InFlight {
   bool reproducible = true;
   volatile bool running = false;
   std::uint64_t seed = 0;
+  int version = kReproVersion;  // the rule the run's decisions follow
   CancelPlan::Kind kind = CancelPlan::Kind::none;
   std::uint64_t point = 0;
   const char* mode = "";
@@ -156,7 +157,7 @@ bool write_crash_repro(const char* what) {
   if (fd < 0) return false;
   g_out = fd;
   put("corosim-repro ");
-  put_number(kReproVersion);
+  put_number(static_cast<std::uint64_t>(g_in_flight.version));
   put("\n# the run in flight when the code under test crashed: replaying it crashes the same "
       "way\nscenario: ");
   put(g_in_flight.scenario);
@@ -295,6 +296,7 @@ void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const Decision
   g_in_flight.decisions = &decisions;
   g_in_flight.steps_max = sim.steps_max;
   g_in_flight.timer_jitter_ns = sim.timer_jitter_ns;
+  g_in_flight.version = repro_version_for(sim.decide_before_yield_now);
   g_in_flight.once = plan.once;
   g_in_flight.seed = seed;
   g_in_flight.kind = plan.kind;

@@ -29,6 +29,13 @@ enum class FiberState : std::uint8_t {
   done,     // returned, threw, or was dropped
 };
 
+// What the fiber's current await is, as its awaiter declares.
+enum class AwaitKind : std::uint8_t {
+  operation,  // anything that may park (the default)
+  call,       // only transfers to a Task of the same fiber (corosim_call): not counted
+  yield,      // always parks as ready (yield_now, corosim_yield): no forced suspension first
+};
+
 // What a waiting fiber is blocked on, for deadlock reports and wait-for graphs.
 class WaitTarget {
  public:
@@ -105,6 +112,8 @@ enum class StallState : std::uint8_t {
 // checkers, cancellation and structure bookkeeping. Small fields are grouped
 // so that no padding falls between them.
 struct Fiber {
+  bool awaiting_call() const noexcept { return await_kind == AwaitKind::call; }
+
   // --- touched at every await and resumption (64 bytes) ---
   Executor* executor = nullptr;
   ResumePoint resume_point;
@@ -119,7 +128,7 @@ struct Fiber {
   // Stalled by injection: held at its suspension point until its canceller
   // acts, or until no other fiber can run (sim/cancellers.cpp).
   StallState stall = StallState::none;
-  bool awaiting_call = false;  // the current await only calls a Task (not counted)
+  AwaitKind await_kind = AwaitKind::operation;
 
   // Operations awaited since the fiber last really parked (a forced
   // suspension does not count: a real executor would not have switched; nor

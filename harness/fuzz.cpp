@@ -115,7 +115,11 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
                      : absl::StrCat("fails with ", checker_name(run.failure->checker), " at ",
                                     run.failure->location.str()),
         " instead of ",
-        !repro.checker ? std::string("passing") : repro.checker_text() + " at " + repro.location));
+        !repro.checker ? std::string("passing") : repro.checker_text() + " at " + repro.location,
+        repro.version < 3 ? absl::StrCat(" (a version ", repro.version,
+                                         " repro also decided before each yield_now, which fuzz runs do not: "
+                                         "re-record it with `corosim run --out DIR`)")
+                          : std::string()));
   }
   return decisions_to_bytes(run.decisions);
 }

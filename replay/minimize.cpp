@@ -30,10 +30,7 @@ bool smaller(const DecisionStream& a, const DecisionStream& b) {
 class Shrinker {
  public:
   Shrinker(const Repro& repro, const MainFactory& body, std::uint64_t budget)
-      : body_(body), budget_(budget), key_(failure_key(repro)), options_{}, best_(repro) {
-    options_.steps_max = repro.steps_max;
-    options_.timer_jitter_ns = repro.timer_jitter_ns;
-  }
+      : body_(body), budget_(budget), key_(failure_key(repro)), options_(options_for(repro)), best_(repro) {}
 
   // Replays values under plan; the run's exact stream if it keeps the failure.
   std::optional<RunResult> attempt(const CancelPlan& plan, const DecisionStream& values) {

@@ -11,15 +11,16 @@
 
 namespace corosim {
 
-namespace {
-
 SimOptions options_for(const Repro& repro) {
   SimOptions options;
   options.steps_max = repro.steps_max;
   options.timer_jitter_ns = repro.timer_jitter_ns;
   options.cancel = repro.cancel;
+  options.decide_before_yield_now = repro.version < 3;
   return options;
 }
+
+namespace {
 
 // This run's side of a divergence: the events just before it (up to
 // `end`, the index where it stopped, or the end of the trace).
@@ -58,6 +59,7 @@ Repro make_repro(const std::string& scenario, const std::string& strategy, const
   repro.cancel = options.cancel;
   repro.steps_max = options.steps_max;
   repro.timer_jitter_ns = options.timer_jitter_ns;
+  repro.version = repro_version_for(options.decide_before_yield_now);
   repro.decisions = run.decisions;
   if (run.failure) {
     repro.checker = run.failure->checker;

@@ -17,6 +17,10 @@ namespace corosim {
 Repro make_repro(const std::string& scenario, const std::string& strategy, const SimOptions& options,
                  const RunResult& run);
 
+// The options a repro's run ran with (its version decides which decisions
+// it asked).
+SimOptions options_for(const Repro& repro);
+
 // "checker|file:line" of a failed run, for signatures; "" for a pass.
 std::string failure_key(const RunResult& run);
 // The same of the run a repro recorded.

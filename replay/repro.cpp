@@ -165,7 +165,7 @@ absl::StatusOr<DecisionStream> decode_decisions(std::string_view text) {
 }
 
 std::string format_repro(const Repro& repro) {
-  std::string out = absl::StrCat("corosim-repro ", kReproVersion, "\n");
+  std::string out = absl::StrCat("corosim-repro ", repro.version, "\n");
   absl::StrAppend(&out, "scenario: ", repro.scenario, "\n");
   absl::StrAppend(&out, "strategy: ", repro.strategy, " seed=", repro.seed, "\n");
   absl::StrAppend(&out, "cancel: ", format_cancel(repro.cancel), "\n");
@@ -204,8 +204,8 @@ std::string header_error(std::string_view header, std::uint64_t& version) {
     return absl::StrCat("not a corosim repro: the first line must be 'corosim-repro ", kReproVersion, "'");
   }
   if (!parse_number(header.substr(14), version)) return "bad version number";
-  if (version != kReproVersion && version != 1) {
-    return absl::StrCat("repro version ", version, " is not supported (this corosim reads versions 1 and ",
+  if (version < 1 || version > kReproVersion) {
+    return absl::StrCat("repro version ", version, " is not supported (this corosim reads versions 1 to ",
                         kReproVersion, ")");
   }
   return "";
@@ -327,6 +327,7 @@ absl::StatusOr<Repro> parse_repro(std::string_view text, std::string_view origin
     return error(lines.front().first, why);
 
   Repro repro;
+  repro.version = static_cast<int>(version);
   std::size_t next = 0;  // index into kFieldOrder
   bool passed = false;
   for (std::size_t i = 1; i < lines.size(); ++i) {

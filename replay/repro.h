@@ -1,6 +1,6 @@
 // Repro files: one run, written down so that it replays exactly.
 //
-//   corosim-repro 2
+//   corosim-repro 3
 //   scenario: select/read_send
 //   strategy: random seed=1234
 //   cancel: point=2 mode=drop
@@ -39,7 +39,20 @@
 
 namespace corosim {
 
+// Version 2: cancellation points are counted under the cancellers model
+// (docs/cancellation.md). A version 1 file replays if it injected nothing;
+// one that names a cancellation is refused with the reason.
+// Version 3: no yield decision before yield_now (SimOptions::
+// decide_before_yield_now); older files replay with one, as recorded.
+inline constexpr int kReproVersion = 3;
+// The version a run's repro is written in: the rule its decisions followed
+// (SimOptions::decide_before_yield_now).
+constexpr int repro_version_for(bool decided_before_yield_now) noexcept {
+  return decided_before_yield_now ? 2 : kReproVersion;
+}
+
 struct Repro {
+  int version = kReproVersion;  // the format it was read from or is written in
   std::string scenario;
   std::string strategy = "random";
   std::uint64_t seed = 0;
@@ -58,10 +71,6 @@ struct Repro {
   std::string checker_text() const { return checker ? checker_name(*checker) : ""; }
 };
 
-// Version 2: cancellation points are counted under the cancellers model
-// (docs/cancellation.md). A version 1 file replays if it injected nothing;
-// one that names a cancellation is refused with the reason.
-inline constexpr int kReproVersion = 2;
 // Limits that keep a hostile file from exhausting memory or time.
 inline constexpr std::uint64_t kReproDecisionsMax = 10'000'000;
 inline constexpr std::uint64_t kReproStepsMax = 1'000'000'000;

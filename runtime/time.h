@@ -51,6 +51,7 @@ class [[nodiscard]] SleepAwaiter {
 class [[nodiscard]] YieldAwaiter {
  public:
   static constexpr const char* corosim_what = "yield";
+  static constexpr bool corosim_yield = true;  // always parks as ready
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<>) const;
   void await_resume() const noexcept {}

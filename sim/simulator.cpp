@@ -537,7 +537,7 @@ void Simulator::retire(Fiber& fiber) {
 // want touches do not pre-empt there), and a declaration waits for the
 // callee's first real point.
 void Simulator::note_step_touch(Fiber& fiber) {
-  if (fiber.awaiting_call) return;
+  if (fiber.awaiting_call()) return;
   step_ran(fiber);
   fiber.touch = std::exchange(fiber.declared_touch, kTouchUnknown);
 }
@@ -549,7 +549,7 @@ void Simulator::step_ran(const Fiber& fiber) {
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   if (track_touches_) [[unlikely]]
     note_step_touch(fiber);
-  if (!fiber.awaiting_call && ++fiber.unparked_awaits > options_.hog_max_awaits &&
+  if (!fiber.awaiting_call() && ++fiber.unparked_awaits > options_.hog_max_awaits &&
       options_.hog_max_awaits != 0) {
     report_hogging(fiber, where);
     return AwaitAction::suspend_first;  // ends the step, which the loop may never do
@@ -567,8 +567,11 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
       return *action;
     }
   }
-  // Parking first only matters when someone else could run meanwhile.
-  if (ready_.empty()) return AwaitAction::proceed;
+  // Parking first only matters when someone else could run meanwhile, and
+  // not before an operand that parks as ready anyway.
+  if (ready_.empty() || (fiber.await_kind == AwaitKind::yield && !options_.decide_before_yield_now)) {
+    return AwaitAction::proceed;
+  }
   return decide_yield(fiber.id) == 1 ? AwaitAction::suspend_first : AwaitAction::proceed;
 }
 
@@ -631,7 +634,7 @@ std::uint64_t Simulator::decide_fiber(DecisionKind kind, std::uint64_t n, std::u
     view.touches = ready_touches_.data();
     if (running != kNoFiber) {
       view.running_touch = current_fiber()->touch;
-      view.running_calls = current_fiber()->awaiting_call;
+      view.running_calls = current_fiber()->awaiting_call();
     }
     view.executed = executed_.data();
     view.executed_count = executed_.size();

@@ -77,6 +77,10 @@ struct SimOptions {
   // an injected stop) must finish within this much virtual time, unless the
   // request names its own bound. Zero: off.
   std::uint64_t stop_max_ns = 10'000'000'000;
+  // A yield decision before yield_now too, as repro versions 1 and 2 were
+  // recorded (replaying one sets it): the forced suspension adds nothing
+  // there, so since version 3 none is asked.
+  bool decide_before_yield_now = false;
 };
 
 struct Failure {
@@ -418,7 +422,7 @@ inline bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
 // Task is a call: the cancellation lands at the innermost await, where the
 // fiber really waits. A shield keeps it out; so does a canceller that cannot act.
 inline bool Simulator::is_cancellation_point(const Fiber& fiber) const noexcept {
-  return !fiber.awaiting_call && fiber.shield_depth == 0 && canceller_can_act(fiber);
+  return !fiber.awaiting_call() && fiber.shield_depth == 0 && canceller_can_act(fiber);
 }
 
 }  // namespace corosim

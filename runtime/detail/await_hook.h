@@ -100,6 +100,26 @@ constexpr bool is_call() noexcept {
   }
 }
 
+// Awaiters that always park the fiber as ready (yield_now) declare
+// `static constexpr bool corosim_yield = true`: a forced suspension before
+// one would only add a scheduling choice the yield itself makes, so the
+// simulator asks none there.
+template <class T>
+constexpr bool is_yield() noexcept {
+  if constexpr (requires {
+                  { T::corosim_yield } -> std::convertible_to<bool>;
+                }) {
+    return T::corosim_yield;
+  } else {
+    return false;
+  }
+}
+
+template <class T>
+constexpr AwaitKind await_kind_of() noexcept {
+  return is_call<T>() ? AwaitKind::call : is_yield<T>() ? AwaitKind::yield : AwaitKind::operation;
+}
+
 // Awaiters of a shared primitive say what the step that begins at them
 // touches (`std::uint32_t corosim_touch() const noexcept`, a touch_of()): a
 // mutex's lock writes the mutex. A next_step_touches() declaration wins.
@@ -132,7 +152,7 @@ class HookedAwaiter {
       if (fiber_ == nullptr) throw_outside_executor("a co_await inside a corosim::Task", where_);
       fiber_->suspended_at = where_;
       fiber_->waiting_what = awaiter_what<Bare>();
-      fiber_->awaiting_call = is_call<Bare>();
+      fiber_->await_kind = await_kind_of<Bare>();
       if constexpr (HasTouch<Bare>) {
         if (fiber_->declared_touch == kTouchUnknown) fiber_->declared_touch = inner_.corosim_touch();
       }

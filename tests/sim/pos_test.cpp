@@ -4,6 +4,7 @@
 // on, racing steps are re-ranked) and the deep SCTBench bugs it exists for;
 // dfs's reduction (no pre-emption before a step that touches nothing shared).
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -91,7 +92,7 @@ Enumeration enumerate(const corosim::MainFactory& main, std::uint64_t budget) {
 
 Task<void> declared(std::uint32_t object) {
   corosim::next_step_touches(object, corosim::Access::read);
-  co_await corosim::yield_now();
+  co_await corosim::sleep_for(std::chrono::nanoseconds(0));  // an operation: yield_now asks nothing
 }
 
 }  // namespace
@@ -114,9 +115,10 @@ TEST_CASE("the simulator tells a strategy what each fiber's next step touches", 
       worker_id = corosim::current_fiber_id();
       auto guard = co_await mutex.lock();  // the lock writes the mutex
       co_await declared(object);           // a call (mid-step), then the declared read
+      // Zero sleeps, not yield_now (which asks no yield decision: it parks anyway).
       corosim::next_step_touches_nothing();
-      co_await corosim::yield_now();  // nothing shared
-      co_await corosim::yield_now();  // undeclared: may touch anything
+      co_await corosim::sleep_for(std::chrono::nanoseconds(0));  // nothing shared
+      co_await corosim::sleep_for(std::chrono::nanoseconds(0));  // undeclared: may touch anything
     });
     co_await worker;
     co_await other;

@@ -1,0 +1,78 @@
+// yield_now asks no yield decision (repro version 3): parking before an
+// operand that parks as ready anyway adds nothing. Older repros were recorded
+// with the decision and replay with it.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+
+#include "corosim/replay/replay.h"
+#include "corosim/replay/repro.h"
+#include "corosim/runtime/corosim.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/random.h"
+
+using corosim::Task;
+
+namespace {
+
+// Two fibers that only yield: every await but main's joins is a yield_now.
+Task<void> yielders() {
+  corosim::TaskScope scope;
+  for (int f = 0; f < 2; ++f) {
+    scope.spawn([]() -> Task<void> {
+      for (int i = 0; i < 5; ++i) co_await corosim::yield_now();
+    }());
+  }
+  co_await scope.join();
+}
+
+std::uint64_t yield_decisions(const corosim::RunResult& run) {
+  std::uint64_t count = 0;
+  for (const corosim::Decision& decision : run.decisions)
+    count += decision.kind == corosim::DecisionKind::yield;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("yield_now asks no yield decision unless a version 2 repro is replayed", "[yield][repro]") {
+  corosim::RandomStrategy random;
+  corosim::SimOptions legacy;
+  legacy.decide_before_yield_now = true;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    corosim::Simulator now(random, corosim::SimOptions{});
+    const corosim::RunResult plain = now.run(yielders, seed);
+    REQUIRE(plain.passed());
+    // Only main's join can be asked (it parks on the scope).
+    CHECK(yield_decisions(plain) <= 1);
+    corosim::Simulator before(random, legacy);
+    const corosim::RunResult old = before.run(yielders, seed);
+    REQUIRE(old.passed());
+    CHECK(yield_decisions(old) >= 5);  // every yield while the other fiber is ready
+  }
+}
+
+TEST_CASE("a version 2 repro of a program that yields replays as it was recorded", "[yield][repro]") {
+  corosim::RandomStrategy random;
+  corosim::SimOptions legacy;
+  legacy.decide_before_yield_now = true;
+  corosim::Simulator simulator(random, legacy);
+  const corosim::RunResult run = simulator.run(yielders, 7);
+  REQUIRE(run.passed());
+  // Made under the old rule, it is written as version 2.
+  const corosim::Repro repro = corosim::make_repro("yielders", "random", legacy, run);
+  const std::string text = corosim::format_repro(repro);
+  REQUIRE(text.rfind("corosim-repro 2\n", 0) == 0);
+  auto parsed = corosim::parse_repro(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->version == 2);
+  auto outcome = corosim::replay_repro(*parsed, yielders);
+  REQUIRE(outcome.ok());
+  CHECK_FALSE(outcome->divergence.has_value());
+  CHECK(outcome->hash_matches);
+  // The same decisions read as version 3 ask fewer: the replay leaves them.
+  parsed->version = 3;
+  auto as_new = corosim::replay_repro(*parsed, yielders);
+  REQUIRE(as_new.ok());
+  CHECK(as_new->divergence.has_value());
+}
