@@ -239,8 +239,9 @@ inline void set_current_fiber(Fiber* fiber) noexcept { tls_current_fiber = fiber
 // checker; counted at every frame's allocation, so inline too.
 inline thread_local std::int64_t tls_frames_live = 0;
 inline std::int64_t& frames_live() noexcept { return tls_frames_live; }
-// Their bytes (what the compiler asked for), so a benchmark can tell the
-// frames' memory from the executor's own per-fiber memory.
+// Their bytes (what they hold: the compiler's request rounded to the frame
+// cache's size class), so a benchmark can tell the frames' memory from the
+// executor's own per-fiber memory.
 inline thread_local std::int64_t tls_frame_bytes_live = 0;
 inline std::int64_t& frame_bytes_live() noexcept { return tls_frame_bytes_live; }
 }  // namespace detail

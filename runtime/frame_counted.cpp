@@ -1,22 +1,130 @@
 #include "corosim/runtime/detail/frame_counted.h"
 
+#include <array>
 #include <new>
 
 #include "corosim/executor/executor.h"
 
+// Under AddressSanitizer a frame goes straight back to the heap: its
+// quarantine is what catches a frame used after its coroutine was destroyed,
+// and a recycled block would hide exactly that.
+#if defined(__SANITIZE_ADDRESS__)
+#define COROSIM_FRAME_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COROSIM_FRAME_POOL 0
+#endif
+#endif
+#ifndef COROSIM_FRAME_POOL
+#define COROSIM_FRAME_POOL 1
+#endif
+
 namespace corosim::detail {
 
+namespace {
+
+#if COROSIM_FRAME_POOL
+// Spawning a fiber allocates two frames (its root and its Task) and frees
+// them when it ends; through malloc that pair cost more than the rest of a
+// spawn and join together. Freed frames wait here, per thread and per size
+// class, for the next frame of their size, as asio recycles its awaitable
+// frames. The cache is bounded, so a run that once had a million fibers does
+// not keep their memory.
+class FramePool {
+ public:
+  static constexpr std::size_t kGranule = 16;
+  static constexpr std::size_t kLargest = 1024;  // larger frames come and go through the heap
+  static constexpr std::size_t kCachedMax = std::size_t{1} << 20;
+
+  FramePool() = default;
+  FramePool(const FramePool&) = delete;
+  FramePool& operator=(const FramePool&) = delete;
+  ~FramePool() {
+    for (std::size_t i = 0; i < free_.size(); ++i) {
+      while (Block* block = free_[i]) {
+        free_[i] = block->next;
+        ::operator delete(block, (i + 1) * kGranule);
+      }
+    }
+  }
+
+  static std::size_t rounded(std::size_t size) noexcept {
+    return (size + kGranule - 1) / kGranule * kGranule;
+  }
+  // What a frame of this size holds: its size class's bytes when pooled.
+  static std::size_t held(std::size_t size) noexcept {
+    return size == 0 || size > kLargest ? size : rounded(size);
+  }
+
+  void* take(std::size_t size) {
+    if (size == 0 || size > kLargest) return ::operator new(size);
+    Block*& head = free_[rounded(size) / kGranule - 1];
+    if (head == nullptr) return ::operator new(rounded(size));
+    Block* block = head;
+    head = block->next;
+    cached_bytes_ -= rounded(size);
+    return block;
+  }
+
+  void give(void* frame, std::size_t size) noexcept {
+    if (size == 0 || size > kLargest) {
+      ::operator delete(frame, size);
+      return;
+    }
+    if (cached_bytes_ + rounded(size) > kCachedMax) {
+      ::operator delete(frame, rounded(size));
+      return;
+    }
+    Block*& head = free_[rounded(size) / kGranule - 1];
+    head = ::new (frame) Block{head};
+    cached_bytes_ += rounded(size);
+  }
+
+  std::size_t cached_bytes() const noexcept { return cached_bytes_; }
+
+ private:
+  struct Block {
+    Block* next;
+  };
+  std::array<Block*, kLargest / kGranule> free_{};
+  std::size_t cached_bytes_ = 0;
+};
+
+thread_local FramePool frame_pool;
+#endif
+
+}  // namespace
+
 void* FrameCounted::operator new(std::size_t size) {
+#if COROSIM_FRAME_POOL
+  void* frame = frame_pool.take(size);
+  const std::size_t held = FramePool::held(size);
+#else
   void* frame = ::operator new(size);
+  const std::size_t held = size;
+#endif
   ++frames_live();
-  frame_bytes_live() += static_cast<std::int64_t>(size);
+  frame_bytes_live() += static_cast<std::int64_t>(held);
   return frame;
 }
 
 void FrameCounted::operator delete(void* frame, std::size_t size) noexcept {
   --frames_live();
+#if COROSIM_FRAME_POOL
+  frame_bytes_live() -= static_cast<std::int64_t>(FramePool::held(size));
+  frame_pool.give(frame, size);
+#else
   frame_bytes_live() -= static_cast<std::int64_t>(size);
   ::operator delete(frame, size);
+#endif
+}
+
+std::size_t frame_cache_bytes() noexcept {
+#if COROSIM_FRAME_POOL
+  return frame_pool.cached_bytes();
+#else
+  return 0;
+#endif
 }
 
 }  // namespace corosim::detail

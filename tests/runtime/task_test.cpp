@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
@@ -94,6 +95,24 @@ TEST_CASE("a Task destroyed unawaited frees its frame", "[task]") {
     REQUIRE(corosim::detail::frames_live() == before + 1);
   }
   REQUIRE(corosim::detail::frames_live() == before);
+}
+
+TEST_CASE("freed frames are reused and the cache of them stays bounded", "[task]") {
+  const auto bytes_before = corosim::detail::frame_bytes_live();
+  {
+    std::vector<Task<int>> many;
+    for (int i = 0; i < 40'000; ++i) many.push_back(twice());  // megabytes of frames
+    REQUIRE(corosim::detail::frame_bytes_live() > bytes_before);
+  }
+  REQUIRE(corosim::detail::frame_bytes_live() == bytes_before);
+  // Heap kept for reuse, at most a mebibyte of it (none under ASan, whose
+  // quarantine needs every frame back).
+  const std::size_t cached = corosim::detail::frame_cache_bytes();
+  REQUIRE(cached <= std::size_t{1} << 20);
+  if (cached > 0) {
+    Task<int> reused = twice();  // takes a cached frame: no new heap
+    REQUIRE(corosim::detail::frame_cache_bytes() < cached);
+  }
 }
 
 TEST_CASE("every co_await in a Task is a suspension point with its source line", "[task][hook]") {
