@@ -63,6 +63,8 @@ void Simulator::reset(std::uint64_t seed) {
                      : dynamic_cast<FifoStrategy*>(&strategy_) != nullptr ? InlineStrategy::fifo
                                                                           : InlineStrategy::none;
   track_touches_ = strategy_.wants_touches();
+  hog_limit_ = options_.hog_max_awaits != 0 ? options_.hog_max_awaits : ~std::uint32_t{0};
+  resume_checks_ = track_touches_ || !drivers_.empty();
   executed_.clear();
 }
 
@@ -208,18 +210,21 @@ void Simulator::step() {
   fiber.resume_point.resume();
   // A call from a destructor in end_of_step() is reported after the next
   // step, or at the end of the run.
-  if (real_time_.call != nullptr) [[unlikely]]
+  if (resume_checks_ && real_time_.call != nullptr) [[unlikely]]
     report_real_time();
   detail::set_current_fiber(nullptr);
-  if (fiber.state == FiberState::running) report_stray_suspend(fiber);
   // The fiber gave control back: parked, ready again, or done, never still
-  // running. (Checked before end_of_step, which may free its record.)
-  COROSIM_ASSERT(fiber.state != FiberState::running);
-  if (track_touches_ && fiber.state == FiberState::done) [[unlikely]]
-    step_ran(fiber);
-  if (fiber.state == FiberState::waiting && fiber.waiting_on != nullptr) note_hold_park(fiber);
+  // running. (Checked before end_of_step, which may free its record.) A
+  // fiber ready again (it yielded) needs no look.
+  if (fiber.state != FiberState::ready) {
+    if (fiber.state == FiberState::running) report_stray_suspend(fiber);
+    COROSIM_ASSERT(fiber.state != FiberState::running);
+    if (track_touches_ && fiber.state == FiberState::done) [[unlikely]]
+      step_ran(fiber);
+    if (fiber.state == FiberState::waiting && fiber.waiting_on != nullptr) note_hold_park(fiber);
+  }
   end_of_step();
-  if (!drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
+  if (resume_checks_ && !drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
 }
 
 // An externally cancellable fiber starts: the target of a pre-cancelled start.
@@ -294,7 +299,10 @@ void Simulator::register_ledger(Ledger& ledger) { ledgers_.add(ledger); }
 void Simulator::unregister_ledger(Ledger& ledger) { ledgers_.remove(ledger); }
 void Simulator::Hooks::register_source(ExternalSource& source) { simulator_.sources_.add(source); }
 void Simulator::Hooks::unregister_source(ExternalSource& source) { simulator_.sources_.remove(source); }
-void Simulator::register_driver(Driver& driver) { drivers_.add(driver); }
+void Simulator::register_driver(Driver& driver) {
+  drivers_.add(driver);
+  resume_checks_ = true;
+}
 void Simulator::unregister_driver(Driver& driver) { drivers_.remove(driver); }
 
 void Simulator::forget_ledgers() {
@@ -454,6 +462,9 @@ void Simulator::check_detached_children(const Fiber& ended) {
 // time next passes (report_stuck_cycle), not now — a cancellation issued in
 // this instant may still break it.
 void Simulator::note_hold_park(const Fiber& fiber) {
+  // A fiber that parks again and again (a loop joining what it spawns) is
+  // noted once: the search starts from where it waits when time next passes.
+  if (!hold_parks_.empty() && hold_parks_.back() == fiber.id) return;
   // A channel or token (not exclusive) leaves here, before holders are listed.
   if (!fiber.waiting_on->holders_exclusive()) return;
   scratch_holders_.clear();
@@ -549,8 +560,7 @@ void Simulator::step_ran(const Fiber& fiber) {
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   if (track_touches_) [[unlikely]]
     note_step_touch(fiber);
-  if (!fiber.awaiting_call() && ++fiber.unparked_awaits > options_.hog_max_awaits &&
-      options_.hog_max_awaits != 0) {
+  if (!fiber.awaiting_call() && ++fiber.unparked_awaits > hog_limit_) [[unlikely]] {
     report_hogging(fiber, where);
     return AwaitAction::suspend_first;  // ends the step, which the loop may never do
   }
@@ -569,7 +579,7 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   }
   // Parking first only matters when someone else could run meanwhile, and
   // not before an operand that parks as ready anyway.
-  if (ready_.empty() || (fiber.await_kind == AwaitKind::yield && !options_.decide_before_yield_now)) {
+  if ((fiber.await_kind == AwaitKind::yield && !options_.decide_before_yield_now) || ready_.empty()) {
     return AwaitAction::proceed;
   }
   return decide_yield(fiber.id) == 1 ? AwaitAction::suspend_first : AwaitAction::proceed;
@@ -686,6 +696,7 @@ void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t ar
 }
 
 void Simulator::real_time_used(const char* call) noexcept {
+  resume_checks_ = true;
   if (real_time_.call != nullptr || real_time_.reported) return;
   const Fiber* fiber = current_fiber();
   real_time_.fiber = fiber != nullptr ? fiber->id : kNoFiber;

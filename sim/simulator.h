@@ -329,6 +329,11 @@ class Simulator final : public Executor {
   bool counting_points_only_ = false;  // no cancel plan, no point recorded: see before_await
   bool record_trace_ = true;           // the options', read at the start of a run
   InlineStrategy inline_strategy_ = InlineStrategy::none;
+  // Something after a resume may need a look (real time used, touches
+  // tracked, drivers that count snoozes): set when one appears, recomputed
+  // at reset; a stale true only costs the checks it guards.
+  bool resume_checks_ = false;
+  std::uint32_t hog_limit_ = 0;  // hog_max_awaits, or never when 0
   std::vector<std::uint32_t> ready_touches_;
   std::vector<StepTouch> executed_;
   static constexpr std::size_t kMaxExecutedSteps = 256;

@@ -128,6 +128,8 @@ concept HasTouch = requires(const T& awaiter) {
   { awaiter.corosim_touch() } -> std::convertible_to<std::uint32_t>;
 };
 
+class YieldAwaiter;  // runtime/time.h: yield_now()'s awaiter, parked by the hook itself
+
 inline bool is_noop(std::coroutine_handle<> h) noexcept {
   return h.address() == std::noop_coroutine().address();
 }
@@ -157,6 +159,8 @@ class HookedAwaiter {
         if (fiber_->declared_touch == kTouchUnknown) fiber_->declared_touch = inner_.corosim_touch();
       }
       action_ = fiber_->executor->before_await(*fiber_, where_);
+      if (action_ == AwaitAction::proceed) [[likely]]
+        return inner_.await_ready();
       switch (action_) {
         case AwaitAction::proceed: return inner_.await_ready();
         case AwaitAction::suspend_first:
@@ -173,6 +177,10 @@ class HookedAwaiter {
 
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> self) {
     handle_ = self;
+    if (action_ == AwaitAction::proceed) [[likely]] {
+      if constexpr (std::is_same_v<Bare, YieldAwaiter>) return park_yielding();
+      return park();
+    }
     switch (action_) {
       case AwaitAction::proceed: return park();
       case AwaitAction::suspend_first: return park_ready(&resume_after_yield, TraceKind::yield);
@@ -214,6 +222,20 @@ class HookedAwaiter {
     fiber.state = FiberState::running;
     fiber.waiting_on = nullptr;
     return next;
+  }
+
+  // yield_now's park: what park() does around YieldAwaiter::await_suspend
+  // (ready, queued at the back, traced as a suspension), without the checks
+  // a general operand needs. The one await every yield storm makes.
+  std::coroutine_handle<> park_yielding() {
+    Fiber& fiber = *fiber_;
+    fiber.resume_point = ResumePoint{handle_};
+    fiber.state = FiberState::ready;
+    fiber_schedule(fiber);
+    fiber.unparked_awaits = 0;
+    fiber.last_spawned_id = kNoFiber;
+    fiber.executor->trace(TraceKind::suspend, &fiber, 0, 0, &where_);
+    return std::noop_coroutine();
   }
 
   // Parks the fiber as ready; the executor resumes it through resume.

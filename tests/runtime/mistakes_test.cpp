@@ -220,6 +220,14 @@ TEST_CASE("reading the real clock inside a simulation fails the run with real-ti
   });
   REQUIRE(checker_of(c_time) == "real-time");
   REQUIRE_THAT(message_of(c_time), Contains("with time()"));
+
+  // Reported at the end of the step that read it: the run stops there.
+  auto early = run_fifo([]() -> Task<void> {
+    CORO_CHECK(::time(nullptr) > 0);
+    for (int i = 0; i < 100; ++i) co_await corosim::yield_now();
+  });
+  REQUIRE(checker_of(early) == "real-time");
+  REQUIRE(early.steps < 10);
 }
 
 TEST_CASE("real time is allowed inside RealTimeAllowed and outside a run", "[mistakes]") {
