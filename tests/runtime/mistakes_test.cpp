@@ -166,19 +166,21 @@ TEST_CASE("spawn() outside any executor throws a UsageError that says where to r
 TEST_CASE("now() and random() and sleep_for() outside any executor throw UsageError", "[mistakes]") {
   REQUIRE_THROWS_WITH(corosim::now(), Contains("corosim::now() at") && Contains("mistakes_test.cpp") &&
                                           Contains("no corosim executor"));
-  REQUIRE_THROWS_WITH((void)corosim::sleep_for(1ms), Contains("corosim::now() at") && Contains("mistakes_test.cpp"));
+  REQUIRE_THROWS_WITH((void)corosim::sleep_for(1ms),
+                      Contains("corosim::now() at") && Contains("mistakes_test.cpp"));
   REQUIRE_THROWS_WITH(corosim::random(6), Contains("corosim::random()") && Contains("no corosim executor"));
 }
 
-TEST_CASE("a corosim Task awaited by another library's coroutine outside a run gets UsageError", "[mistakes]") {
+TEST_CASE("a corosim Task awaited by another library's coroutine outside a run gets UsageError",
+          "[mistakes]") {
   std::string error;
   {
     Foreign outside = awaits_corosim_task(&error);
     REQUIRE(outside.handle.done());
     REQUIRE_FALSE(outside.handle.promise().error);
   }
-  REQUIRE_THAT(error, Contains("a co_await inside a corosim::Task at") &&
-                          Contains("mistakes_test.cpp") && Contains("no corosim executor"));
+  REQUIRE_THAT(error, Contains("a co_await inside a corosim::Task at") && Contains("mistakes_test.cpp") &&
+                          Contains("no corosim executor"));
 }
 
 namespace {
@@ -200,8 +202,8 @@ Task<void> reads_the_clock() {
 TEST_CASE("a real sleep inside a simulation fails the run with real-time", "[mistakes]") {
   auto result = run_fifo([]() -> Task<void> { co_await sleeps_the_thread(); });
   REQUIRE(checker_of(result) == "real-time");
-  REQUIRE_THAT(message_of(result), Contains("slept the thread with nanosleep()") &&
-                                       Contains("co_await corosim::sleep_for(d)"));
+  REQUIRE_THAT(message_of(result),
+               Contains("slept the thread with nanosleep()") && Contains("co_await corosim::sleep_for(d)"));
   REQUIRE(std::string(result.failure->location.base_name()) == "mistakes_test.cpp");
   // Where the fiber last suspended: the yield_now before the sleep.
   auto again = run_fifo([]() -> Task<void> { co_await sleeps_the_thread(); });
@@ -253,7 +255,8 @@ TEST_CASE("the real-time event loop reads and sleeps real time without a report"
   REQUIRE_NOTHROW(loop.run(reads_the_clock()));
 }
 
-TEST_CASE("corosim primitives awaited by another library's coroutine outside a run get UsageError", "[mistakes]") {
+TEST_CASE("corosim primitives awaited by another library's coroutine outside a run get UsageError",
+          "[mistakes]") {
   corosim::Event event;
   std::string event_error;
   std::string token_error;
