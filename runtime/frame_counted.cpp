@@ -51,13 +51,12 @@ class FramePool {
   static std::size_t rounded(std::size_t size) noexcept {
     return (size + kGranule - 1) / kGranule * kGranule;
   }
+  static bool pooled(std::size_t size) noexcept { return size != 0 && size <= kLargest; }
   // What a frame of this size holds: its size class's bytes when pooled.
-  static std::size_t held(std::size_t size) noexcept {
-    return size == 0 || size > kLargest ? size : rounded(size);
-  }
+  static std::size_t held(std::size_t size) noexcept { return pooled(size) ? rounded(size) : size; }
 
   void* take(std::size_t size) {
-    if (size == 0 || size > kLargest) return ::operator new(size);
+    if (!pooled(size)) return ::operator new(size);
     Block*& head = free_[rounded(size) / kGranule - 1];
     if (head == nullptr) return ::operator new(rounded(size));
     Block* block = head;
@@ -67,7 +66,7 @@ class FramePool {
   }
 
   void give(void* frame, std::size_t size) noexcept {
-    if (size == 0 || size > kLargest) {
+    if (!pooled(size)) {
       ::operator delete(frame, size);
       return;
     }
