@@ -9,6 +9,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -72,18 +73,30 @@ class CompletionListener {
 // Where the executor continues a parked fiber: a coroutine handle, or a
 // function for the hook's forced suspension (which still has to evaluate the
 // operand once resumed).
-struct ResumePoint {
-  std::coroutine_handle<> handle;
-  void (*function)(void*) = nullptr;
-  void* context = nullptr;
+// Two words, not three: a function's context and a handle are never both
+// needed, and every byte of Fiber counts at a million live fibers.
+class ResumePoint {
+ public:
+  ResumePoint() noexcept = default;
+  explicit ResumePoint(std::coroutine_handle<> handle) noexcept : target_(handle.address()) {}
+  static ResumePoint call(void (*function)(void*), void* context) noexcept {
+    ResumePoint point;
+    point.function_ = function;
+    point.target_ = context;
+    return point;
+  }
 
   void resume() const {
-    if (function != nullptr) {
-      function(context);
+    if (function_ != nullptr) {
+      function_(target_);
     } else {
-      handle.resume();
+      std::coroutine_handle<>::from_address(target_).resume();
     }
   }
+
+ private:
+  void (*function_)(void*) = nullptr;
+  void* target_ = nullptr;  // function_'s context, or the handle's address
 };
 
 namespace detail {
@@ -105,6 +118,32 @@ enum class StallState : std::uint8_t {
   none,
   armed,    // at its stalled point: evaluating or waiting on the operand
   holding,  // woken, but not scheduled until its canceller acts or nothing else can run
+};
+
+// The fields of a Fiber that only select arms, combinator members, async
+// drop, detach and stop requests use. Out of line: a million parked fibers
+// should cost what they use (W7 in docs/performance.md), and none of these is
+// touched by a plain await.
+struct FiberCold {
+  // A select arm: every arm of its select, this one included (the select's
+  // frame owns the array and outlives the arms).
+  Fiber* const* race_arms = nullptr;
+  // When a driven fiber last became ready, and for how many steps its driver
+  // has left it held since (the snooze checker's measures).
+  std::uint64_t ready_since_ns = 0;
+  std::uint64_t held_steps = 0;
+  // Async drop: cleanup fibers handed to this one by resource guards
+  // (runtime/async_drop.h). Its completion — what its joiner, scope and
+  // select see — waits until they have finished; meanwhile it is `closing`
+  // (state waiting).
+  Fiber* cleanup_of = nullptr;  // set on a cleanup fiber: whose completion waits for it
+  std::uint32_t cleanups_pending = 0;
+  std::uint32_t detached_by = kNoFiber;  // the fiber that detached it
+  // Created on first use: most fibers never ask for their token.
+  std::stop_source stop_source{std::nostopstate};
+  // Asked to stop (its token requested): it must finish by then (virtual
+  // time), or the cancel-liveness checker reports it. kNoDeadline: not asked.
+  std::uint64_t stop_deadline_ns = kNoDeadline;
 };
 
 // Fields in the order a step touches them: the first cache line holds what
@@ -163,7 +202,7 @@ struct Fiber {
   // A member of a poll-driven combinator (driver, below) that is ready but
   // waiting for its owner to poll it.
   bool held = false;
-  // Async drop (cleanups_pending, below): its own frame finished or
+  // Async drop (FiberCold::cleanups_pending): its own frame finished or
   // destroyed, its completion waits for its cleanups.
   bool closing = false;
   // Destructor context, for the detached-cleanup and unjoined-scope checkers:
@@ -174,7 +213,7 @@ struct Fiber {
   // allowed (Outlive::allowed); checked when that fiber ends.
   bool may_outlive = false;
   bool detached_some = false;  // this fiber detached another (worth a check at its end)
-  std::uint8_t race_size = 0;  // the arms in race_arms
+  std::uint8_t race_size = 0;  // the arms in FiberCold::race_arms
   std::uint16_t returning_frames = 0;
 
   std::coroutine_handle<> root;  // the fiber's root frame
@@ -191,37 +230,28 @@ struct Fiber {
 
   SourceLoc canceller_at;             // the spawn, select or timeout that made the canceller
   std::uint32_t owner_id = kNoFiber;  // the fiber that spawned it (its handle's first owner)
-  std::uint32_t detached_by = kNoFiber;
-  // A select arm: every arm of its select, this one included (the select's
-  // frame owns the array and outlives the arms).
-  Fiber* const* race_arms = nullptr;
-
-  // A member of a poll-driven combinator: it runs only while the combinator's
-  // owner awaits it (runtime/driver.h).
-  Driver* driver = nullptr;
-  // When a driven fiber last became ready, and for how many steps its driver
-  // has left it held since (the snooze checker's measures).
-  std::uint64_t ready_since_ns = 0;
-  std::uint64_t held_steps = 0;
-
-  // Async drop: cleanup fibers handed to this one by resource guards
-  // (runtime/async_drop.h). Its completion — what its joiner, scope and
-  // select see — waits until they have finished; meanwhile it is `closing`
-  // (state waiting).
-  Fiber* cleanup_of = nullptr;  // set on a cleanup fiber: whose completion waits for it
-  std::uint32_t cleanups_pending = 0;
   // The last fiber this one spawned since it last parked: what a resource
   // destroyed open reports as its destructor's detached cleanup.
   std::uint32_t last_spawned_id = kNoFiber;
   SourceLoc last_spawned_at;
 
-  // Created on first use: most fibers never ask for their token.
-  std::stop_source stop_source{std::nostopstate};
-  // Asked to stop (its token requested): it must finish by then (virtual
-  // time), or the cancel-liveness checker reports it. kNoDeadline: not asked.
-  std::uint64_t stop_deadline_ns = kNoDeadline;
+  // A member of a poll-driven combinator: it runs only while the combinator's
+  // owner awaits it (runtime/driver.h).
+  Driver* driver = nullptr;
 
   SourceLoc spawned_at;
+
+  // What few fibers use (FiberCold), allocated on first write. Read through
+  // rare(), which gives the defaults when nothing was written.
+  FiberCold& cold() {
+    if (cold_ == nullptr) cold_ = std::make_unique<FiberCold>();
+    return *cold_;
+  }
+  const FiberCold& rare() const noexcept { return cold_ != nullptr ? *cold_ : kNoColdFields; }
+
+ private:
+  inline static const FiberCold kNoColdFields{};
+  std::unique_ptr<FiberCold> cold_;
 };
 
 namespace detail {

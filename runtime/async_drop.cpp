@@ -58,8 +58,8 @@ JoinHandle<void> start_cleanup(Task<void> cleanup, const SourceLoc& where) {
   Fiber& fiber = handle.fiber_record();
   fiber.canceller = Canceller::none;
   fiber.shield_depth = 1;  // shielded from the cancellation that triggered it
-  fiber.cleanup_of = owner;
-  ++owner->cleanups_pending;
+  fiber.cold().cleanup_of = owner;
+  ++owner->cold().cleanups_pending;
   return handle;
 }
 

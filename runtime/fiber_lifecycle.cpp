@@ -50,15 +50,16 @@ void finish_closing(Fiber& fiber) {
 // no handle refers to it any more. A fiber with async cleanups still running
 // completes only once they have finished (it waits as `closing`).
 void after_done(Fiber& fiber) {
-  if (fiber.cleanups_pending > 0) {
+  if (fiber.rare().cleanups_pending > 0) {
     fiber.state = FiberState::waiting;
     fiber.closing = true;
     fiber.waiting_what = "async cleanup";
     fiber.waiting_on = nullptr;
     return;
   }
-  if (Fiber* owner = std::exchange(fiber.cleanup_of, nullptr)) {
-    if (--owner->cleanups_pending == 0 && owner->closing) finish_closing(*owner);
+  if (fiber.rare().cleanup_of != nullptr) {
+    Fiber* owner = std::exchange(fiber.cold().cleanup_of, nullptr);
+    if (--owner->cold().cleanups_pending == 0 && owner->closing) finish_closing(*owner);
   }
   if (fiber.driver != nullptr) fiber.driver->member_done(fiber);
   if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
@@ -90,8 +91,9 @@ void fiber_wake(Fiber& fiber) {
 }
 
 void fiber_schedule_driven(Fiber& fiber) {
-  fiber.ready_since_ns = fiber.executor->now_ns();
-  fiber.held_steps = 0;
+  FiberCold& cold = fiber.cold();
+  cold.ready_since_ns = fiber.executor->now_ns();
+  cold.held_steps = 0;
   if (!fiber.driver->polling()) {
     fiber.driver->hold(fiber);
     return;
@@ -177,15 +179,17 @@ bool in_destructor(const Fiber& fiber) noexcept {
 }
 
 std::stop_token fiber_stop_token(Fiber& fiber) {
-  if (!fiber.stop_source.stop_possible()) fiber.stop_source = std::stop_source();
-  return fiber.stop_source.get_token();
+  std::stop_source& source = fiber.cold().stop_source;
+  if (!source.stop_possible()) source = std::stop_source();
+  return source.get_token();
 }
 
 void fiber_request_stop(Fiber& fiber, const SourceLoc& where, std::uint64_t within_ns) {
   if (fiber.state == FiberState::done) return;
   fiber.executor->stop_requested(fiber, where, within_ns);
-  if (!fiber.stop_source.stop_possible()) fiber.stop_source = std::stop_source();
-  fiber.stop_source.request_stop();
+  std::stop_source& source = fiber.cold().stop_source;
+  if (!source.stop_possible()) source = std::stop_source();
+  source.request_stop();
 }
 
 bool is_cancelled(const std::exception_ptr& error) noexcept {

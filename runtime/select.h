@@ -225,7 +225,7 @@ Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select
     const bool machinery = ((machinery_arms >> i) & 1U) != 0;
     arm.canceller = machinery ? Canceller::none : canceller;
     arm.canceller_at = site;
-    arm.race_arms = fibers.data();
+    arm.cold().race_arms = fibers.data();
     arm.race_size = static_cast<std::uint8_t>(kArms);
   }
   const std::size_t winner = co_await WaitAny<kArms>(fibers, drivers);

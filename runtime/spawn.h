@@ -133,7 +133,7 @@ class [[nodiscard]] JoinHandle {
     fiber_->canceller = Canceller::none;  // no owner is left to cancel it
     fiber_->may_outlive = outlive == Outlive::allowed;
     if (Fiber* detacher = current_fiber()) {
-      fiber_->detached_by = detacher->id;
+      fiber_->cold().detached_by = detacher->id;
       detacher->detached_some = true;
     }
     detail::fiber_release(*std::exchange(fiber_, nullptr));
@@ -231,7 +231,7 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver*
   handle.promise().fiber = &fiber;
   fiber.root = handle;
   fiber.root_promise = &handle.promise();
-  fiber.resume_point = ResumePoint{handle};
+  fiber.resume_point = ResumePoint(handle);
   fiber.state = FiberState::ready;
   // Its handle's owner can cancel it, even if the owner runs shielded code:
   // a shield hides the cancellers outside it, never the ones it owns.

@@ -81,7 +81,7 @@ void Simulator::stalled_fiber_parked(const Fiber& parked) {
     if (stall.fiber != &parked || !stall.hurried.empty()) continue;
     Fiber& fiber = *stall.fiber;
     for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
-      Fiber* arm = fiber.race_arms[i];
+      Fiber* arm = fiber.rare().race_arms[i];
       if (arm == &fiber || arm->state == FiberState::done || arm->hurry) continue;
       arm->hurry = true;
       stall.hurried.push_back(arm);
@@ -169,7 +169,7 @@ bool Simulator::token_may_cancel(const Fiber& fiber, const Fiber& next) const {
   if (fiber.canceller != Canceller::token) return false;
   std::vector<std::uint32_t> creators;
   for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
-    const Fiber* arm = fiber.race_arms[i];
+    const Fiber* arm = fiber.rare().race_arms[i];
     if (arm != &fiber && arm->waiting_on != nullptr) arm->waiting_on->holder_ids(creators);
   }
   return std::any_of(creators.begin(), creators.end(),

@@ -327,7 +327,7 @@ bool Simulator::snoozed_before(std::uint64_t next_ns) {
     if (bound == 0) continue;
     for (const Fiber* member : driver->held()) {
       if (!member->started) continue;  // never polled yet: lazy, not snoozed
-      const std::uint64_t at = member->ready_since_ns + bound;
+      const std::uint64_t at = member->rare().ready_since_ns + bound;
       if (at >= next_ns || (late_member != nullptr && at >= late_at)) continue;
       late_member = member;
       late_driver = blocking;
@@ -352,7 +352,7 @@ void Simulator::count_snoozed_steps() {
     if (owner == nullptr || owner->state != FiberState::waiting) continue;
     for (Fiber* member : driver->held()) {
       if (!member->started) continue;
-      if (++member->held_steps <= options_.snooze_max_steps) continue;
+      if (++member->cold().held_steps <= options_.snooze_max_steps) continue;
       report_snooze(*member, *blocking, absl::StrCat(options_.snooze_max_steps, " steps"));
       return;
     }
@@ -364,10 +364,11 @@ void Simulator::count_snoozed_steps() {
 void Simulator::report_snooze(const Fiber& member, const Driver& driver, std::string bound) {
   std::string where;
   driver.describe(where);
-  std::string message = absl::StrCat(
-      "fiber ", member.id, " (spawned at ", member.spawned_at.str(),
-      ") is ready but has not been polled for ", bound, " (ready since t=", member.ready_since_ns / 1'000'000,
-      "ms): it is driven by ", where, ", which runs it only while its owner awaits it");
+  std::string message =
+      absl::StrCat("fiber ", member.id, " (spawned at ", member.spawned_at.str(),
+                   ") is ready but has not been polled for ", bound,
+                   " (ready since t=", member.rare().ready_since_ns / 1'000'000, "ms): it is driven by ",
+                   where, ", which runs it only while its owner awaits it");
   SourceLoc location = driver.created_at();
   if (const Fiber* owner = fibers_.find_alive(driver.owner_id())) {
     const std::string owner_name = owner->id == 0 ? "fiber 0 (main)" : absl::StrCat("fiber ", owner->id);
@@ -442,7 +443,7 @@ void Simulator::check_leaked_fibers(const Fiber& main) {
 // outlive it (main's leftovers are the leak checker's, at the end of the run).
 void Simulator::check_detached_children(const Fiber& ended) {
   for (const Fiber* child = fibers_.first_alive(); child != nullptr; child = child->alive_next) {
-    if (child->detached_by != ended.id || child->may_outlive || child->state == FiberState::done) {
+    if (child->rare().detached_by != ended.id || child->may_outlive || child->state == FiberState::done) {
       continue;
     }
     report_failure(
@@ -681,7 +682,7 @@ void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t ar
   // Every fiber's end is traced here: the moment to check what it detached,
   // and to stop watching a stop request it has now honoured.
   if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr) {
-    if (fiber->stop_deadline_ns != kNoDeadline) [[unlikely]]
+    if (fiber->rare().stop_deadline_ns != kNoDeadline) [[unlikely]]
       forget_stop(*fiber);
     if (fiber->detached_some && fiber->id != 0) check_detached_children(*fiber);
   }

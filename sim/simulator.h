@@ -415,7 +415,7 @@ inline bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
     case Canceller::timeout:
     case Canceller::token:
       for (std::uint8_t i = 0; i < fiber.race_size; ++i) {
-        const Fiber* arm = fiber.race_arms[i];
+        const Fiber* arm = fiber.rare().race_arms[i];
         if (arm != &fiber && arm->state != FiberState::done) return true;
       }
       return false;

@@ -46,15 +46,15 @@ void Simulator::watch_stop(Fiber& fiber, const SourceLoc& where, std::uint64_t w
   const std::uint64_t within = within_ns != 0 ? within_ns : options_.stop_max_ns;
   if (within == 0) return;  // the checker is off
   const std::uint64_t deadline = within > kNoDeadline - 1 - now_ns_ ? kNoDeadline - 1 : now_ns_ + within;
-  if (fiber.stop_deadline_ns <= deadline) return;  // already asked, with an earlier deadline
-  if (fiber.stop_deadline_ns == kNoDeadline) {
+  if (fiber.rare().stop_deadline_ns <= deadline) return;  // already asked, with an earlier deadline
+  if (fiber.rare().stop_deadline_ns == kNoDeadline) {
     stopping_.push_back(StopRequest{&fiber, now_ns_, where});
   } else {
     for (StopRequest& request : stopping_) {
       if (request.fiber == &fiber) request = StopRequest{&fiber, now_ns_, where};
     }
   }
-  fiber.stop_deadline_ns = deadline;
+  fiber.cold().stop_deadline_ns = deadline;
 }
 
 void Simulator::forget_stop(const Fiber& fiber) {
@@ -66,10 +66,10 @@ void Simulator::forget_stop(const Fiber& fiber) {
 bool Simulator::stop_overdue_before(std::uint64_t next_ns) {
   const StopRequest* first = nullptr;
   for (const StopRequest& request : stopping_) {
-    if (first == nullptr || request.fiber->stop_deadline_ns < first->fiber->stop_deadline_ns)
+    if (first == nullptr || request.fiber->rare().stop_deadline_ns < first->fiber->rare().stop_deadline_ns)
       first = &request;
   }
-  const std::uint64_t deadline = first->fiber->stop_deadline_ns;
+  const std::uint64_t deadline = first->fiber->rare().stop_deadline_ns;
   if (next_ns <= deadline) return false;
   now_ns_ = deadline;
   const Fiber& fiber = *first->fiber;
@@ -93,7 +93,7 @@ void Simulator::report_stop_never_comes() {
 
 void Simulator::report_stop_ignored(const Fiber& fiber, std::uint64_t requested_ns, const SourceLoc& where,
                                     std::string wait) {
-  const std::uint64_t bound = fiber.stop_deadline_ns - requested_ns;
+  const std::uint64_t bound = fiber.rare().stop_deadline_ns - requested_ns;
   report_failure(Checker::cancel_liveness,
                  absl::StrCat("fiber ", fiber.id, " was asked to stop at t=", duration_text(requested_ns),
                               " (at ", where.str(), ") and has not finished within ", duration_text(bound),

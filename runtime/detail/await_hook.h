@@ -161,17 +161,7 @@ class HookedAwaiter {
       action_ = fiber_->executor->before_await(*fiber_, where_);
       if (action_ == AwaitAction::proceed) [[likely]]
         return inner_.await_ready();
-      switch (action_) {
-        case AwaitAction::proceed: return inner_.await_ready();
-        case AwaitAction::suspend_first:
-        case AwaitAction::cancel_stop: return false;
-        case AwaitAction::cancel_drop:
-        case AwaitAction::cancel_prompt:
-        case AwaitAction::cancel_interrupt:
-          completed_at_once_ = inner_.await_ready();
-          return false;  // always reach await_suspend, where the fiber is given up
-      }
-      return inner_.await_ready();
+      return ready_despite_action();
     }
   }
 
@@ -198,12 +188,28 @@ class HookedAwaiter {
   }
 
  private:
+  // The rare answers of before_await, kept out of line so that the common
+  // path above stays small enough to be inlined into every co_await.
+  [[gnu::noinline]] bool ready_despite_action() {
+    switch (action_) {
+      case AwaitAction::proceed: return inner_.await_ready();
+      case AwaitAction::suspend_first:
+      case AwaitAction::cancel_stop: return false;
+      case AwaitAction::cancel_drop:
+      case AwaitAction::cancel_prompt:
+      case AwaitAction::cancel_interrupt:
+        completed_at_once_ = inner_.await_ready();
+        return false;  // always reach await_suspend, where the fiber is given up
+    }
+    return inner_.await_ready();
+  }
+
   // Runs the operand's await_suspend. Returns the handle to transfer to: noop
   // when the fiber parked, the awaiting coroutine when the operand declined to
   // suspend, or another coroutine of the same fiber (a child Task starting).
   std::coroutine_handle<> park() {
     Fiber& fiber = *fiber_;
-    fiber.resume_point = ResumePoint{handle_};
+    fiber.resume_point = ResumePoint(handle_);
     fiber.state = FiberState::waiting;
     std::coroutine_handle<> next;
     try {
@@ -229,7 +235,7 @@ class HookedAwaiter {
   // a general operand needs. The one await every yield storm makes.
   std::coroutine_handle<> park_yielding() {
     Fiber& fiber = *fiber_;
-    fiber.resume_point = ResumePoint{handle_};
+    fiber.resume_point = ResumePoint(handle_);
     fiber.state = FiberState::ready;
     fiber_schedule(fiber);
     fiber.unparked_awaits = 0;
@@ -241,7 +247,7 @@ class HookedAwaiter {
   // Parks the fiber as ready; the executor resumes it through resume.
   std::coroutine_handle<> park_ready(void (*resume)(void*), TraceKind kind) {
     Fiber& fiber = *fiber_;
-    fiber.resume_point = ResumePoint{handle_, resume, this};
+    fiber.resume_point = ResumePoint::call(resume, this);
     fiber.state = FiberState::ready;
     fiber.executor->trace(kind, &fiber, 0, 0, &where_);
     fiber_schedule(fiber);
@@ -270,7 +276,7 @@ class HookedAwaiter {
     if (action_ == AwaitAction::cancel_drop) {
       fiber.executor->defer_drop(fiber);
     } else {
-      fiber.resume_point = ResumePoint{handle_, &resume_prompt, this};
+      fiber.resume_point = ResumePoint::call(&resume_prompt, this);
     }
     return next;
   }
@@ -287,7 +293,7 @@ class HookedAwaiter {
       fiber.executor->defer_drop(fiber);
       return next;
     }
-    fiber.resume_point = ResumePoint{handle_, &resume_stopped, this};
+    fiber.resume_point = ResumePoint::call(&resume_stopped, this);
     if (fiber.state == FiberState::ready) return std::noop_coroutine();  // already queued (a yield)
     fiber.state = FiberState::waiting;
     fiber.interrupted = true;
@@ -299,7 +305,7 @@ class HookedAwaiter {
   std::coroutine_handle<> give_up() {
     Fiber& fiber = *fiber_;
     fiber.state = FiberState::waiting;
-    fiber.resume_point = ResumePoint{handle_};
+    fiber.resume_point = ResumePoint(handle_);
     fiber.executor->defer_drop(fiber);
     return std::noop_coroutine();
   }
@@ -318,7 +324,7 @@ class HookedAwaiter {
 
   static void resume_after_yield(void* context) {
     auto* self = static_cast<HookedAwaiter*>(context);
-    self->fiber_->resume_point = ResumePoint{self->handle_};
+    self->fiber_->resume_point = ResumePoint(self->handle_);
     if (self->inner_.await_ready()) {
       self->handle_.resume();
       return;
@@ -328,7 +334,7 @@ class HookedAwaiter {
 
   static void resume_stopped(void* context) {
     auto* self = static_cast<HookedAwaiter*>(context);
-    self->fiber_->resume_point = ResumePoint{self->handle_};
+    self->fiber_->resume_point = ResumePoint(self->handle_);
     self->fiber_->interrupted = false;
     self->stopped_ = true;
     self->handle_.resume();  // await_resume throws Cancelled
