@@ -39,7 +39,6 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <source_location>
@@ -49,6 +48,7 @@
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
 #include "corosim/runtime/detail/likely_partner.h"
+#include "corosim/runtime/detail/ring.h"
 #include "corosim/runtime/detail/object_id.h"
 #include "corosim/runtime/detail/offer.h"
 #include "corosim/runtime/detail/waiter_list.h"
@@ -232,7 +232,7 @@ class ChanState final : public LikelyPartner, public Ledger {
     return count;
   }
 
-  std::deque<T> buffer_;
+  Ring<T> buffer_;
   WaiterList recvq_;
   WaiterList sendq_;
   WaiterList handed_;           // receivers claimed with a value they have not taken yet

@@ -32,7 +32,6 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +40,7 @@
 #include <source_location>
 
 #include "corosim/runtime/detail/likely_partner.h"
+#include "corosim/runtime/detail/ring.h"
 #include "corosim/runtime/detail/object_id.h"
 #include "corosim/runtime/detail/waiter_list.h"
 #include "corosim/executor/fiber.h"
@@ -150,7 +150,7 @@ class ChannelState final : public LikelyPartner, public Ledger {
   void serve_one_sender();
   void wake_everyone();
 
-  std::deque<T> buffer_;
+  Ring<T> buffer_;
   std::size_t capacity_;  // 0: unbounded
   std::size_t senders_ = 0;
   std::size_t reserved_ = 0;
