@@ -26,7 +26,10 @@ class FiberTable {
     if (!free_.empty()) {
       fiber = free_.back().release();
       free_.pop_back();
-      *fiber = Fiber{};
+      // Rebuilt in place: assigning a fresh Fiber{} would build it on the
+      // stack and then copy it over, member by member.
+      std::destroy_at(fiber);
+      std::construct_at(fiber);
     } else {
       fiber = new Fiber{};
     }

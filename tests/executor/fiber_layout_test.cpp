@@ -6,6 +6,9 @@
 #include <cstddef>
 
 #include "corosim/executor/fiber.h"
+#include "corosim/executor/fiber_table.h"
+#include "corosim/sim/simulator.h"
+#include "corosim/sim/strategy/random.h"
 
 namespace {
 
@@ -50,6 +53,26 @@ TEST_CASE("fiber layout: the rare fields read as defaults until written", "[fibe
   CHECK(&fiber.rare() != &unwritten);  // the defaults are shared, never written
   corosim::Fiber other;
   CHECK(other.rare().detached_by == corosim::kNoFiber);
-  fiber = corosim::Fiber{};  // a record reused for a new fiber starts clean
-  CHECK(fiber.rare().detached_by == corosim::kNoFiber);
+}
+
+TEST_CASE("fiber table: a record reused for a new fiber starts clean", "[fiber]") {
+  corosim::RandomStrategy strategy;
+  corosim::Simulator simulator(strategy);  // only named as the records' executor
+  corosim::detail::FiberTable table;
+  corosim::Fiber& first = table.create(simulator, corosim::SourceLoc{});
+  first.cold().detached_by = 7;
+  first.state = corosim::FiberState::done;
+  first.exception_seen = true;
+  first.unparked_awaits = 3;
+  table.retire(first);
+  table.free_retired();
+  corosim::Fiber& second = table.create(simulator, corosim::SourceLoc{});
+  REQUIRE(&second == &first);  // the same storage, so the reset is what is tested
+  CHECK(second.id == 1);
+  CHECK(second.executor == &simulator);
+  CHECK(second.state == corosim::FiberState::ready);
+  CHECK_FALSE(second.exception_seen);
+  CHECK(second.unparked_awaits == 0);
+  CHECK(second.rare().detached_by == corosim::kNoFiber);
+  table.retire(second);
 }
