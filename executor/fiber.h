@@ -55,10 +55,23 @@ class WaitTarget {
   // holder, a joined fiber), or they are likely ones among others (a token's
   // creators: any copy of it may cancel it). A cycle is a deadlock while other
   // fibers still run only through exclusive holders.
-  virtual bool holders_exclusive() const noexcept { return true; }
+  virtual bool holders_exclusive() const noexcept { return may_be_exclusive_; }
+  // False only for a target built with NeverExclusive: the simulator asks
+  // holders_exclusive() on every park unless this says it need not.
+  bool may_be_exclusive() const noexcept { return may_be_exclusive_; }
 
  protected:
+  // A target whose holders are never exclusive (a channel, a token) says so
+  // once at construction instead of overriding holders_exclusive(): a park on
+  // it then costs the simulator no call (a round trip over channels parks
+  // twice). Overriding the virtual stays the documented way and still works.
+  struct NeverExclusive {};
+  WaitTarget() noexcept = default;
+  explicit WaitTarget(NeverExclusive) noexcept : may_be_exclusive_(false) {}
   ~WaitTarget() = default;
+
+ private:
+  bool may_be_exclusive_ = true;
 };
 
 // Told when a fiber finishes (a JoinHandle's awaiter, select's wait-any).

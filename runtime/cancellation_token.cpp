@@ -26,7 +26,9 @@ std::string virtual_time(std::uint64_t ns) {
 
 TokenState::TokenState(std::shared_ptr<TokenState> parent, std::uint64_t deadline_ns,
                        const SourceLoc& created_at)
-    : Ledger(created_at),
+    // Any fiber with a copy of the token may cancel it.
+    : WaitTarget(NeverExclusive{}),
+      Ledger(created_at),
       parent_(std::move(parent)),
       deadline_ns_(deadline_ns),
       id_(new_object_id()),

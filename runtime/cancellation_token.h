@@ -94,8 +94,6 @@ class TokenState final : public WaitTarget, public Ledger {
   // its ancestors, theirs (Go's `ctx, cancel := WithCancel(parent)`).
   std::uint32_t holder_id() const noexcept override { return creator_; }
   void holder_ids(std::vector<std::uint32_t>& out) const override;
-  // Any fiber with a copy of the token may cancel it.
-  bool holders_exclusive() const noexcept override { return false; }
   // Nothing still waits on a cancelled token (a lost wake-up).
   void audit(const FiberAlive& alive, std::string& out) const override;
 

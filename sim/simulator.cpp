@@ -221,7 +221,10 @@ void Simulator::step() {
     COROSIM_ASSERT(fiber.state != FiberState::running);
     if (track_touches_ && fiber.state == FiberState::done) [[unlikely]]
       step_ran(fiber);
-    if (fiber.state == FiberState::waiting && fiber.waiting_on != nullptr) note_hold_park(fiber);
+    // A park on a channel or a token (never exclusive) costs no call.
+    if (fiber.state == FiberState::waiting && fiber.waiting_on != nullptr &&
+        fiber.waiting_on->may_be_exclusive())
+      note_hold_park(fiber);
   }
   end_of_step();
   if (resume_checks_ && !drivers_.empty() && options_.snooze_max_steps != 0) count_snoozed_steps();
@@ -466,7 +469,9 @@ void Simulator::note_hold_park(const Fiber& fiber) {
   // A fiber that parks again and again (a loop joining what it spawns) is
   // noted once: the search starts from where it waits when time next passes.
   if (!hold_parks_.empty() && hold_parks_.back() == fiber.id) return;
-  // A channel or token (not exclusive) leaves here, before holders are listed.
+  // A target that overrides holders_exclusive() to say no leaves here,
+  // before holders are listed (the search checks it again; this only saves
+  // the work).
   if (!fiber.waiting_on->holders_exclusive()) return;
   scratch_holders_.clear();
   fiber.waiting_on->holder_ids(scratch_holders_);

@@ -24,10 +24,10 @@ class LikelyPartner : public WaitTarget {
     }
     if (partner != kNoFiber) out.push_back(partner);
   }
-  bool holders_exclusive() const noexcept override { return false; }
 
  protected:
   enum class Side : std::uint8_t { nobody, receivers, senders };
+  LikelyPartner() noexcept : WaitTarget(NeverExclusive{}) {}
   ~LikelyPartner() = default;
   // Who waits on it now; by default only receivers ever do.
   virtual Side waiting_side() const noexcept { return Side::receivers; }
