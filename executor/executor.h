@@ -165,6 +165,16 @@ class Executor {
     }
     if (instrumentation_ != nullptr) instrumentation_->trace(kind, fiber, arg, value, where);
   }
+  // trace() for an event that the instrumentation has work at only when
+  // `needed` (a fiber's return: Fiber::has_end_checks); otherwise counted
+  // inline when its kind is, with no virtual call.
+  void trace_if(bool needed, TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value) {
+    if (!needed && counts_only(kind)) [[likely]] {
+      ++counted_events_;
+      return;
+    }
+    if (instrumentation_ != nullptr) instrumentation_->trace(kind, fiber, arg, value, nullptr);
+  }
   void register_ledger(Ledger& ledger) {
     if (instrumentation_ != nullptr) instrumentation_->register_ledger(ledger);
   }

@@ -17,6 +17,7 @@
 #include "corosim/executor/executor.h"
 #include "corosim/executor/source_loc.h"
 #include "corosim/executor/touch.h"
+#include "corosim/executor/unwinding.h"
 
 namespace corosim {
 
@@ -165,6 +166,12 @@ struct FiberCold {
 // so that no padding falls between them.
 struct Fiber {
   bool awaiting_call() const noexcept { return await_kind == AwaitKind::call; }
+  // Its end has checks to run (what it detached must have finished; a stop
+  // request it honoured is forgotten): the simulator sees its end even in a
+  // run that only counts events.
+  bool has_end_checks() const noexcept {
+    return (detached_some && id != 0) || rare().stop_deadline_ns != kNoDeadline;
+  }
 
   // --- touched at every await and resumption (64 bytes) ---
   Executor* executor = nullptr;
@@ -300,7 +307,9 @@ void set_waiting_on(const WaitTarget* target) noexcept;
 // True while a destructor runs on the current fiber: its chain is being
 // dropped, a Task of it is destroying its locals on return, or an exception is
 // unwinding.
-bool in_destructor(const Fiber& fiber) noexcept;
+inline bool in_destructor(const Fiber& fiber) noexcept {
+  return fiber.dropping || fiber.returning_frames > 0 || unwinding_exceptions() > 0;
+}
 // The fiber's stop token (its stop source is created on first use).
 std::stop_token fiber_stop_token(Fiber& fiber);
 // Requests the fiber's stop: stop callbacks registered on its token run now,

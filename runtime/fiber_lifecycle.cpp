@@ -108,7 +108,7 @@ void fiber_finish(Fiber& fiber) {
   fiber.state = FiberState::done;
   fiber.waiting_on = nullptr;
   const bool threw = static_cast<bool>(fiber.root_promise->error);
-  fiber.executor->trace(TraceKind::complete, &fiber, 0, threw ? 1 : 0);
+  fiber.executor->trace_if(fiber.has_end_checks(), TraceKind::complete, &fiber, 0, threw ? 1 : 0);
   after_done(fiber);
 }
 
@@ -155,9 +155,7 @@ void fiber_release(Fiber& fiber) {
   fiber.executor->retire(fiber);
 }
 
-void check_spawn_context(const SourceLoc& where) {
-  Fiber* fiber = current_fiber();
-  if (fiber == nullptr || !in_destructor(*fiber)) return;
+void report_spawn_in_destructor(const Fiber* fiber, const SourceLoc& where) {
   std::string context;
   if (fiber->dropping) {
     context = "its chain was being dropped (cancelled at " + fiber->suspended_at.str() + ")";
@@ -174,10 +172,6 @@ void check_spawn_context(const SourceLoc& where) {
           "destructor races with it. Hold the resource with corosim::scoped(...) or "
           "with_resource(...) so its async_close is awaited, or spawn into a TaskScope",
       where);
-}
-
-bool in_destructor(const Fiber& fiber) noexcept {
-  return fiber.dropping || fiber.returning_frames > 0 || std::uncaught_exceptions() > 0;
 }
 
 std::stop_token fiber_stop_token(Fiber& fiber) {

@@ -15,7 +15,7 @@ TaskScope::~TaskScope() {
   // Cancelled with its owner or unwound by an exception, a scope drops its
   // children by design; left behind on the normal path, it lost them.
   const bool abandoned =
-      (live_ > 0 || error_) && owner != nullptr && !owner->dropping && std::uncaught_exceptions() == 0;
+      (live_ > 0 || error_) && owner != nullptr && !owner->dropping && detail::unwinding_exceptions() == 0;
   if (abandoned) {
     std::string what = live_ > 0
                            ? std::to_string(live_) + " child(ren) still running, now cancelled"

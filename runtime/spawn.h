@@ -260,7 +260,13 @@ JoinHandle<T> spawn_part(Task<T> task, const SourceLoc& spawned_at) {
 }
 
 // Reports a spawn made while a destructor runs (the detached-cleanup checker).
-void check_spawn_context(const SourceLoc& where);
+// Inline: every spawn asks, and almost none is made from a destructor.
+void report_spawn_in_destructor(const Fiber* fiber, const SourceLoc& where);
+inline void check_spawn_context(const SourceLoc& where) {
+  const Fiber* fiber = current_fiber();
+  if (fiber != nullptr && in_destructor(*fiber)) [[unlikely]]
+    report_spawn_in_destructor(fiber, where);
+}
 
 // spawn() without that check: for owners that will await the fiber (TaskScope).
 template <class T>

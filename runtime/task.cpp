@@ -12,7 +12,7 @@ void report_unawaited_task(const std::source_location& coroutine) {
   if (executor == nullptr) return;  // outside a run there is no run to fail
   const Fiber* fiber = current_fiber();
   // A drop or an unwinding exception skipped the await; it was not forgotten.
-  if (std::uncaught_exceptions() > 0 || (fiber != nullptr && fiber->dropping)) return;
+  if (unwinding_exceptions() > 0 || (fiber != nullptr && fiber->dropping)) return;
   const SourceLoc defined = SourceLoc::from(coroutine);
   std::string message = std::string("a Task of ") + defined.function() + " (" + defined.str() +
                         ") was destroyed without being awaited: its body never ran. A missing "

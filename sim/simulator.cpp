@@ -54,10 +54,11 @@ void Simulator::reset(std::uint64_t seed) {
                           !options_.record_cancel_kinds;
   may_halt_ = strategy_.may_halt();
   record_trace_ = options_.record_trace;
-  // Untraced, every event is only counted but the ends of fibers (drop,
-  // complete), which trace_event() checks; a suspension at a stalled point
-  // joins them once a stall is armed (cancellers.cpp).
-  counted_kinds_ = record_trace_ ? 0 : ~(kind_bit(TraceKind::drop) | kind_bit(TraceKind::complete));
+  // Untraced, every event is only counted but drops and the returns of
+  // fibers with end checks (Executor::trace_if), which trace_event() checks;
+  // a suspension at a stalled point joins them once a stall is armed
+  // (cancellers.cpp).
+  counted_kinds_ = record_trace_ ? 0 : ~kind_bit(TraceKind::drop);
   counted_events_ = 0;
   inline_strategy_ = dynamic_cast<RandomStrategy*>(&strategy_) != nullptr ? InlineStrategy::random
                      : dynamic_cast<FifoStrategy*>(&strategy_) != nullptr ? InlineStrategy::fifo
@@ -290,7 +291,9 @@ void Simulator::Hooks::defer_interrupt(Fiber& fiber) { simulator_.defer_interrup
 bool Simulator::Hooks::buggify(const SourceLoc& where) { return simulator_.buggify(where); }
 void Simulator::Hooks::trace(TraceKind kind, const Fiber* fiber, std::uint32_t arg, std::uint64_t value,
                              const SourceLoc* where) {
-  simulator_.trace(kind, fiber, arg, value, where);
+  // Executor::trace and trace_if have already counted what was only to be
+  // counted: whatever comes here is for trace_event.
+  simulator_.trace_event(kind, fiber, arg, value, where);
 }
 void Simulator::Hooks::register_ledger(Ledger& ledger) { simulator_.register_ledger(ledger); }
 void Simulator::Hooks::unregister_ledger(Ledger& ledger) { simulator_.unregister_ledger(ledger); }
@@ -684,11 +687,11 @@ void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t ar
   if (kind == TraceKind::suspend && fiber != nullptr && fiber->stall == StallState::armed) [[unlikely]] {
     stalled_fiber_parked(*fiber);
   }
-  // Every fiber's end is traced here: the moment to check what it detached,
-  // and to stop watching a stop request it has now honoured.
-  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr) {
-    if (fiber->rare().stop_deadline_ns != kNoDeadline) [[unlikely]]
-      forget_stop(*fiber);
+  // A fiber's end comes here, traced or not, when it has end checks: what it
+  // detached must have finished, and a stop request it honoured is forgotten.
+  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr &&
+      fiber->has_end_checks()) {
+    if (fiber->rare().stop_deadline_ns != kNoDeadline) forget_stop(*fiber);
     if (fiber->detached_some && fiber->id != 0) check_detached_children(*fiber);
   }
   if (!record_trace_) {

@@ -340,3 +340,35 @@ TEST_CASE("detached-fiber: a detached fiber still running after the fiber that d
   });
   REQUIRE(short_lived.passed());
 }
+
+// Untraced, most events are only counted: a fiber's return or drop must still
+// reach the check of what it detached.
+TEST_CASE("detached-fiber: a run without its trace checks the detacher whether it returns or is dropped",
+          "[structure]") {
+  corosim::SimOptions untraced;
+  untraced.record_trace = false;
+  auto returned = run_fifo(
+      []() -> Task<void> {
+        auto handler = corosim::spawn([]() -> Task<void> {
+          corosim::spawn_detached(nap(5ms));
+          co_await corosim::sleep_for(1ms);
+        });
+        co_await handler;
+        co_await corosim::sleep_for(10ms);
+      },
+      untraced);
+  CHECK(checker_of(returned) == "detached-fiber");
+  auto dropped = run_fifo(
+      []() -> Task<void> {
+        auto handler = corosim::spawn([]() -> Task<void> {
+          corosim::spawn_detached(nap(5ms));
+          co_await corosim::sleep_for(3ms);
+        });
+        co_await corosim::sleep_for(2ms);
+        handler.cancel();
+        co_await corosim::sleep_for(10ms);
+      },
+      untraced);
+  CHECK(checker_of(dropped) == "detached-fiber");
+  CHECK_THAT(message_of(dropped), Catch::Contains("was detached by fiber 1"));
+}
