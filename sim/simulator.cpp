@@ -490,7 +490,7 @@ void Simulator::note_hold_park(const Fiber& fiber) {
 
 bool Simulator::report_stuck_cycle() {
   std::optional<WaitGraphReport> report =
-      find_stuck_cycle(fibers_.first_alive(), fibers_.spawned(), hold_parks_, wait_graph_);
+      find_stuck_cycle(fibers_.first_alive(), hold_parks_, wait_graph_);
   hold_parks_.clear();
   if (!report) return false;
   report_failure(Checker::deadlock, std::move(report->message), report->location);
@@ -498,7 +498,7 @@ bool Simulator::report_stuck_cycle() {
 }
 
 void Simulator::report_deadlock() {
-  WaitGraphReport report = describe_wait_graph(fibers_.first_alive(), fibers_.spawned());
+  WaitGraphReport report = describe_wait_graph(fibers_.first_alive());
   for (const ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
     report.message += source->describe_pending();
   }

@@ -23,13 +23,26 @@ const Driver* blocking_driver(const Fiber& fiber) {
   return fiber.held && fiber.driver != nullptr ? fiber.driver->blocking() : nullptr;
 }
 
+constexpr std::uint32_t kNowhere = ~std::uint32_t{0};
+
+// Where the unfinished fiber with this id stands in buffers.unfinished
+// (kNowhere: it finished, or never was).
+std::uint32_t position_of(const WaitGraphBuffers& buffers, std::uint32_t id) {
+  const std::vector<const Fiber*>& unfinished = buffers.unfinished;
+  const auto at =
+      std::lower_bound(unfinished.begin(), unfinished.end(), id,
+                       [](const Fiber* fiber, std::uint32_t wanted) { return fiber->id < wanted; });
+  if (at == unfinished.end() || (*at)->id != id) return kNowhere;
+  return static_cast<std::uint32_t>(at - unfinished.begin());
+}
+
 // Which edges a search follows: every edge of a stuck run, or only the holds
 // that nothing but their holders can release, between waiting fibers (a
 // cycle of those is stuck although other fibers still run).
 enum class Edges : bool { all, exclusive_holds };
 
 // The blocked fibers f waits for (edges of the wait-for graph), in the order
-// the target names them.
+// the target names them, as positions in buffers.unfinished.
 void holders_of(const Fiber& fiber, WaitGraphBuffers& buffers, Edges edges) {
   std::vector<std::uint32_t>& ids = buffers.ids;
   buffers.holders.clear();
@@ -46,9 +59,9 @@ void holders_of(const Fiber& fiber, WaitGraphBuffers& buffers, Edges edges) {
     fiber.waiting_on->holder_ids(ids);
   }
   for (const std::uint32_t id : ids) {
-    const Fiber* holder = id < buffers.by_id.size() ? buffers.by_id[id] : nullptr;
-    if (holder == nullptr) continue;
-    if (edges == Edges::exclusive_holds && holder->state != FiberState::waiting) continue;
+    const std::uint32_t holder = position_of(buffers, id);
+    if (holder == kNowhere) continue;
+    if (edges == Edges::exclusive_holds && buffers.unfinished[holder]->state != FiberState::waiting) continue;
     buffers.holders.push_back(holder);
   }
 }
@@ -59,33 +72,34 @@ void holders_of(const Fiber& fiber, WaitGraphBuffers& buffers, Edges edges) {
 class CycleFinder {
  public:
   CycleFinder(WaitGraphBuffers& buffers, Edges edges) : b_(buffers), edges_(edges) {
-    b_.parent.assign(b_.by_id.size(), nullptr);
-    b_.off_cycle.assign(b_.by_id.size(), false);
+    b_.parent.assign(b_.unfinished.size(), kNowhere);
+    b_.off_cycle.assign(b_.unfinished.size(), false);
   }
 
-  // The cycle through start, its fibers in order from start; empty if none.
-  const std::vector<const Fiber*>& through(const Fiber* start) {
+  // The cycle through the fiber at position start, its fibers in order from
+  // start; empty if none.
+  const std::vector<const Fiber*>& through(std::uint32_t start) {
     std::vector<const Fiber*>& cycle = b_.cycle;
-    std::vector<const Fiber*>& frontier = b_.frontier;  // also every fiber the search touched
+    std::vector<std::uint32_t>& frontier = b_.frontier;  // also every fiber the search touched
     cycle.clear();
     frontier.assign(1, start);
     for (std::size_t at = 0; at < frontier.size() && cycle.empty(); ++at) {
-      holders_of(*frontier[at], b_, edges_);
-      for (const Fiber* holder : b_.holders) {
+      holders_of(*b_.unfinished[frontier[at]], b_, edges_);
+      for (const std::uint32_t holder : b_.holders) {
         if (holder == start) {
-          for (const Fiber* node = frontier[at]; node != start; node = b_.parent[node->id])
-            cycle.push_back(node);
-          cycle.push_back(start);
+          for (std::uint32_t node = frontier[at]; node != start; node = b_.parent[node])
+            cycle.push_back(b_.unfinished[node]);
+          cycle.push_back(b_.unfinished[start]);
           std::reverse(cycle.begin(), cycle.end());
           break;
         }
-        if (b_.off_cycle[holder->id] || b_.parent[holder->id] != nullptr) continue;
-        b_.parent[holder->id] = frontier[at];
+        if (b_.off_cycle[holder] || b_.parent[holder] != kNowhere) continue;
+        b_.parent[holder] = frontier[at];
         frontier.push_back(holder);
       }
     }
-    for (const Fiber* node : frontier) b_.parent[node->id] = nullptr;
-    if (cycle.empty()) b_.off_cycle[start->id] = true;
+    for (const std::uint32_t node : frontier) b_.parent[node] = kNowhere;
+    if (cycle.empty()) b_.off_cycle[start] = true;
     return cycle;
   }
 
@@ -136,11 +150,11 @@ std::string describe_blocked_fiber(const Fiber& fiber) {
 
 namespace {
 
-// The alive fibers that have not finished, indexed by id.
-void index_unfinished(const Fiber* alive, std::uint32_t ids_end, std::vector<const Fiber*>& by_id) {
-  by_id.assign(ids_end, nullptr);
+// The alive fibers that have not finished, in id order (the alive list's).
+void index_unfinished(const Fiber* alive, std::vector<const Fiber*>& unfinished) {
+  unfinished.clear();
   for (const Fiber* fiber = alive; fiber != nullptr; fiber = fiber->alive_next) {
-    if (fiber->state != FiberState::done) by_id[fiber->id] = fiber;
+    if (fiber->state != FiberState::done) unfinished.push_back(fiber);
   }
 }
 
@@ -157,7 +171,7 @@ std::string cycle_line(const std::vector<const Fiber*>& cycle) {
 // cycle through it: the timer of a timeout or a deadline, a race's other
 // arm, a token, an injected cancellation about to act — for the fiber or for
 // an owner whose cancellation reaches it.
-bool cancellable_by_pending_work(const Fiber& fiber, const std::vector<const Fiber*>& by_id) {
+bool cancellable_by_pending_work(const Fiber& fiber, const WaitGraphBuffers& buffers) {
   for (const Fiber* at = &fiber; at != nullptr;) {
     if (at->stall != StallState::none) return true;
     switch (at->canceller) {
@@ -170,21 +184,18 @@ bool cancellable_by_pending_work(const Fiber& fiber, const std::vector<const Fib
         break;
       case Canceller::external: return false;  // may, but nothing has set out to
     }
-    const std::uint32_t owner = at->owner_id;
-    at = owner < at->id && owner < by_id.size() ? by_id[owner] : nullptr;
+    const std::uint32_t owner = at->owner_id < at->id ? position_of(buffers, at->owner_id) : kNowhere;
+    at = owner != kNowhere ? buffers.unfinished[owner] : nullptr;
   }
   return false;
 }
 
 }  // namespace
 
-WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
+WaitGraphReport describe_wait_graph(const Fiber* alive) {
   WaitGraphBuffers buffers;
-  index_unfinished(alive, ids_end, buffers.by_id);
-  std::vector<const Fiber*> blocked;
-  for (const Fiber* fiber : buffers.by_id) {
-    if (fiber != nullptr) blocked.push_back(fiber);
-  }
+  index_unfinished(alive, buffers.unfinished);
+  const std::vector<const Fiber*>& blocked = buffers.unfinished;
 
   WaitGraphReport report;
   report.message =
@@ -194,7 +205,7 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
 
   // The first cycle, starting from its lowest fiber id.
   CycleFinder finder(buffers, Edges::all);
-  for (const Fiber* start : blocked) {
+  for (std::uint32_t start = 0; start < blocked.size(); ++start) {
     const std::vector<const Fiber*>& cycle = finder.through(start);
     if (cycle.empty()) continue;
     for (const Fiber* node : cycle)
@@ -215,19 +226,19 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end) {
   return report;
 }
 
-std::optional<WaitGraphReport> find_stuck_cycle(const Fiber* alive, std::uint32_t ids_end,
-                                                std::vector<std::uint32_t>& starts,
+std::optional<WaitGraphReport> find_stuck_cycle(const Fiber* alive, std::vector<std::uint32_t>& starts,
                                                 WaitGraphBuffers& buffers) {
-  index_unfinished(alive, ids_end, buffers.by_id);
+  index_unfinished(alive, buffers.unfinished);
   std::sort(starts.begin(), starts.end());
   starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
   CycleFinder finder(buffers, Edges::exclusive_holds);
   for (const std::uint32_t id : starts) {
-    if (id >= buffers.by_id.size() || buffers.by_id[id] == nullptr) continue;
-    const std::vector<const Fiber*>& cycle = finder.through(buffers.by_id[id]);
+    const std::uint32_t from = position_of(buffers, id);
+    if (from == kNowhere) continue;
+    const std::vector<const Fiber*>& cycle = finder.through(from);
     if (cycle.empty()) continue;
     const bool breakable = std::any_of(cycle.begin(), cycle.end(), [&](const Fiber* node) {
-      return cancellable_by_pending_work(*node, buffers.by_id);
+      return cancellable_by_pending_work(*node, buffers);
     });
     if (breakable) continue;
     // Named from the lowest id, as the stuck run's report does.

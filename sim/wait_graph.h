@@ -23,19 +23,22 @@ struct WaitGraphReport {
 };
 
 // The buffers of a search, kept by the simulator so that the searches it
-// makes while a run goes on allocate nothing once warm.
+// makes while a run goes on allocate nothing once warm. Fibers are named by
+// their position in `unfinished`, never indexed by id: ids grow with every
+// spawn of a run, and a search sized by them would cost a long run's whole
+// history each time.
 struct WaitGraphBuffers {
-  std::vector<const Fiber*> by_id;     // the unfinished fibers, by id
-  std::vector<const Fiber*> parent;    // the BFS tree of the current search
-  std::vector<bool> off_cycle;         // on no cycle: skipped by later searches
-  std::vector<const Fiber*> frontier;  // the current search's queue
-  std::vector<const Fiber*> holders;   // one fiber's edges
+  std::vector<const Fiber*> unfinished;  // the unfinished fibers, in id order
+  std::vector<std::uint32_t> parent;     // the BFS tree of the current search
+  std::vector<bool> off_cycle;           // on no cycle: skipped by later searches
+  std::vector<std::uint32_t> frontier;   // the current search's queue
+  std::vector<std::uint32_t> holders;    // one fiber's edges
   std::vector<std::uint32_t> ids;
   std::vector<const Fiber*> cycle;
 };
 
-// alive: the executor's alive list (id order); ids_end: one past the largest id.
-WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end);
+// alive: the executor's alive list (id order).
+WaitGraphReport describe_wait_graph(const Fiber* alive);
 
 // A deadlock among some fibers while others still run: a cycle through one of
 // starts (fibers that parked since the last look; sorted here) whose every edge is an
@@ -43,8 +46,8 @@ WaitGraphReport describe_wait_graph(const Fiber* alive, std::uint32_t ids_end);
 // whose fibers nothing already in motion can cancel (a timeout's timer, a
 // race, a token, an injected cancellation — theirs or an owner's). An owner
 // that might cancel them some day does not count: the cycle is the bug.
-std::optional<WaitGraphReport> find_stuck_cycle(const Fiber* alive, std::uint32_t ids_end,
-                                                std::vector<std::uint32_t>& starts,
+// Costs the unfinished fibers and the cycles' edges, not the run's spawns.
+std::optional<WaitGraphReport> find_stuck_cycle(const Fiber* alive, std::vector<std::uint32_t>& starts,
                                                 WaitGraphBuffers& buffers);
 
 }  // namespace corosim

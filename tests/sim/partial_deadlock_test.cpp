@@ -6,6 +6,7 @@
 #include <string>
 
 #include "corosim/runtime/corosim.h"
+#include "corosim/sim/wait_graph.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;
@@ -163,6 +164,17 @@ Task<void> latch_cycle_opened_by_main() {
   co_await scope.join();
 }
 
+// A user's lock, held exclusively (WaitTarget's default) by one fiber.
+class HeldBy final : public corosim::WaitTarget {
+ public:
+  explicit HeldBy(std::uint32_t holder) noexcept : holder_(holder) {}
+  void describe(std::string& out) const override { out += "lock#" + std::to_string(holder_); }
+  std::uint32_t holder_id() const noexcept override { return holder_; }
+
+ private:
+  std::uint32_t holder_;
+};
+
 }  // namespace
 
 TEST_CASE("a lock cycle is a deadlock when it forms although main still runs", "[sim][deadlock][partial]") {
@@ -218,4 +230,30 @@ TEST_CASE("a cycle through channels or non-exclusive user targets is not a deadl
   auto exclusive = run_fifo(latch_cycle_opened_by_main<true>);
   CHECK(checker_of(exclusive) == "deadlock");
   CHECK_THAT(message_of(exclusive), Catch::Contains("latch.wait on latch"));
+}
+
+// A long run's ids reach the millions while few fibers are alive; the search
+// runs each time virtual time passes after such a park, so it must cost the
+// fibers alive, not every id the run handed out.
+TEST_CASE("the stuck-cycle search is sized by the unfinished fibers and not by their ids",
+          "[sim][deadlock][partial]") {
+  constexpr std::uint32_t kIds[] = {1'000'000, 2'000'000, 3'000'000};
+  const HeldBy locks[] = {HeldBy(kIds[1]), HeldBy(kIds[2]), HeldBy(kIds[0])};
+  corosim::Fiber fibers[3];
+  for (int i = 0; i < 3; ++i) {
+    fibers[i].id = kIds[i];
+    fibers[i].state = corosim::FiberState::waiting;
+    fibers[i].waiting_what = "lock";
+    fibers[i].waiting_on = &locks[i];
+    fibers[i].alive_next = i < 2 ? &fibers[i + 1] : nullptr;
+  }
+  std::vector<std::uint32_t> starts{kIds[1], 7};  // 7: an id long finished
+  corosim::WaitGraphBuffers buffers;
+  const auto report = corosim::find_stuck_cycle(&fibers[0], starts, buffers);
+  REQUIRE(report.has_value());
+  CHECK_THAT(report->message,
+             Catch::Contains("cycle: fiber 1000000 -> lock#2000000 -> fiber 2000000 -> "
+                             "lock#3000000 -> fiber 3000000 -> lock#1000000 -> fiber 1000000"));
+  CHECK(buffers.parent.size() == 3);
+  CHECK(buffers.off_cycle.size() == 3);
 }
