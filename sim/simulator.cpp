@@ -404,11 +404,13 @@ void Simulator::report_hogging(const Fiber& fiber, const SourceLoc& where) {
 // imbalance fails the run.
 void Simulator::audit_ledgers() {
   if (failure_ || ledgers_.empty()) return;
-  std::vector<bool> alive(fibers_.spawned(), false);
+  audit_alive_.clear();
   for (const Fiber* fiber = fibers_.first_alive(); fiber != nullptr; fiber = fiber->alive_next) {
-    if (fiber->state != FiberState::done) alive[fiber->id] = true;
+    if (fiber->state != FiberState::done) audit_alive_.push_back(fiber->id);  // in id order
   }
-  const Ledger::FiberAlive is_alive = [&alive](std::uint32_t id) { return id < alive.size() && alive[id]; };
+  const Ledger::FiberAlive is_alive = [this](std::uint32_t id) {
+    return std::binary_search(audit_alive_.begin(), audit_alive_.end(), id);
+  };
   std::string violation;
   for (const Ledger* ledger = ledgers_.head(); ledger != nullptr; ledger = ledger->ledger_next) {
     ledger->audit(is_alive, violation);

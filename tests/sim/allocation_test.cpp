@@ -52,11 +52,17 @@ namespace {
 
 using corosim::Task;
 
+Task<void> nap() { co_await corosim::sleep_for(std::chrono::milliseconds(1)); }
+
 // Steps of every kind: yields, forced suspensions, lock hand-offs, semaphore
-// waits, timers with ties, random draws.
+// waits, timers with ties, random draws, spawns and the drops that audit the
+// primitives' ledgers.
 Task<void> yielder(int yields, corosim::Mutex& mutex, corosim::Semaphore& permits) {
   for (int i = 0; i < yields; ++i) {
-    co_await corosim::yield_now();
+    {
+      auto dropped = corosim::spawn(nap());
+      co_await corosim::yield_now();
+    }
     auto guard = co_await mutex.lock();
     auto permit = co_await permits.acquire();
     co_await corosim::sleep_for(std::chrono::microseconds(1 + corosim::random(3)));
