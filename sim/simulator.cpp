@@ -491,8 +491,7 @@ void Simulator::note_hold_park(const Fiber& fiber) {
 }
 
 bool Simulator::report_stuck_cycle() {
-  std::optional<WaitGraphReport> report =
-      find_stuck_cycle(fibers_.first_alive(), hold_parks_, wait_graph_);
+  std::optional<WaitGraphReport> report = find_stuck_cycle(fibers_.first_alive(), hold_parks_, wait_graph_);
   hold_parks_.clear();
   if (!report) return false;
   report_failure(Checker::deadlock, std::move(report->message), report->location);
