@@ -404,12 +404,9 @@ void Simulator::report_hogging(const Fiber& fiber, const SourceLoc& where) {
 // imbalance fails the run.
 void Simulator::audit_ledgers() {
   if (failure_ || ledgers_.empty()) return;
-  audit_alive_.clear();
-  for (const Fiber* fiber = fibers_.first_alive(); fiber != nullptr; fiber = fiber->alive_next) {
-    if (fiber->state != FiberState::done) audit_alive_.push_back(fiber->id);  // in id order
-  }
+  index_unfinished(fibers_.first_alive(), audit_alive_);
   const Ledger::FiberAlive is_alive = [this](std::uint32_t id) {
-    return std::binary_search(audit_alive_.begin(), audit_alive_.end(), id);
+    return position_of(audit_alive_, id) != kNotIndexed;
   };
   std::string violation;
   for (const Ledger* ledger = ledgers_.head(); ledger != nullptr; ledger = ledger->ledger_next) {
@@ -690,8 +687,7 @@ void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t ar
   }
   // A fiber's end comes here, traced or not, when it has end checks: what it
   // detached must have finished, and a stop request it honoured is forgotten.
-  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr &&
-      fiber->has_end_checks()) {
+  if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr) {
     if (fiber->rare().stop_deadline_ns != kNoDeadline) forget_stop(*fiber);
     if (fiber->detached_some && fiber->id != 0) check_detached_children(*fiber);
   }

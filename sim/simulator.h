@@ -344,9 +344,9 @@ class Simulator final : public Executor {
   // is reused by the check at each park so that parking allocates nothing.
   std::vector<std::uint32_t> hold_parks_;
   std::vector<std::uint32_t> scratch_holders_;
-  // The unfinished fibers' ids, in order, for a ledger audit (after every
-  // step that drops a fiber): sized by the fibers alive, not the run's ids.
-  std::vector<std::uint32_t> audit_alive_;
+  // The unfinished fibers, for a ledger audit (after every step that drops a
+  // fiber): index_unfinished's, sized by the fibers alive, not the run's ids.
+  std::vector<const Fiber*> audit_alive_;
   WaitGraphBuffers wait_graph_;
   Trace trace_;
   DecisionLog decisions_;

@@ -23,18 +23,8 @@ const Driver* blocking_driver(const Fiber& fiber) {
   return fiber.held && fiber.driver != nullptr ? fiber.driver->blocking() : nullptr;
 }
 
-constexpr std::uint32_t kNowhere = ~std::uint32_t{0};
-
-// Where the unfinished fiber with this id stands in buffers.unfinished
-// (kNowhere: it finished, or never was).
-std::uint32_t position_of(const WaitGraphBuffers& buffers, std::uint32_t id) {
-  const std::vector<const Fiber*>& unfinished = buffers.unfinished;
-  const auto at =
-      std::lower_bound(unfinished.begin(), unfinished.end(), id,
-                       [](const Fiber* fiber, std::uint32_t wanted) { return fiber->id < wanted; });
-  if (at == unfinished.end() || (*at)->id != id) return kNowhere;
-  return static_cast<std::uint32_t>(at - unfinished.begin());
-}
+// The BFS tree's root, and a fiber the search has not reached.
+constexpr std::uint32_t kNoParent = ~std::uint32_t{0};
 
 // Which edges a search follows: every edge of a stuck run, or only the holds
 // that nothing but their holders can release, between waiting fibers (a
@@ -59,8 +49,8 @@ void holders_of(const Fiber& fiber, WaitGraphBuffers& buffers, Edges edges) {
     fiber.waiting_on->holder_ids(ids);
   }
   for (const std::uint32_t id : ids) {
-    const std::uint32_t holder = position_of(buffers, id);
-    if (holder == kNowhere) continue;
+    const std::uint32_t holder = position_of(buffers.unfinished, id);
+    if (holder == kNotIndexed) continue;
     if (edges == Edges::exclusive_holds && buffers.unfinished[holder]->state != FiberState::waiting) continue;
     buffers.holders.push_back(holder);
   }
@@ -72,7 +62,7 @@ void holders_of(const Fiber& fiber, WaitGraphBuffers& buffers, Edges edges) {
 class CycleFinder {
  public:
   CycleFinder(WaitGraphBuffers& buffers, Edges edges) : b_(buffers), edges_(edges) {
-    b_.parent.assign(b_.unfinished.size(), kNowhere);
+    b_.parent.assign(b_.unfinished.size(), kNoParent);
     b_.off_cycle.assign(b_.unfinished.size(), false);
   }
 
@@ -93,12 +83,12 @@ class CycleFinder {
           std::reverse(cycle.begin(), cycle.end());
           break;
         }
-        if (b_.off_cycle[holder] || b_.parent[holder] != kNowhere) continue;
+        if (b_.off_cycle[holder] || b_.parent[holder] != kNoParent) continue;
         b_.parent[holder] = frontier[at];
         frontier.push_back(holder);
       }
     }
-    for (const std::uint32_t node : frontier) b_.parent[node] = kNowhere;
+    for (const std::uint32_t node : frontier) b_.parent[node] = kNoParent;
     if (cycle.empty()) b_.off_cycle[start] = true;
     return cycle;
   }
@@ -122,6 +112,21 @@ std::string edge_name(const Fiber& fiber) {
 }
 
 }  // namespace
+
+void index_unfinished(const Fiber* alive, std::vector<const Fiber*>& unfinished) {
+  unfinished.clear();
+  for (const Fiber* fiber = alive; fiber != nullptr; fiber = fiber->alive_next) {
+    if (fiber->state != FiberState::done) unfinished.push_back(fiber);
+  }
+}
+
+std::uint32_t position_of(const std::vector<const Fiber*>& unfinished, std::uint32_t id) {
+  const auto at =
+      std::lower_bound(unfinished.begin(), unfinished.end(), id,
+                       [](const Fiber* fiber, std::uint32_t wanted) { return fiber->id < wanted; });
+  if (at == unfinished.end() || (*at)->id != id) return kNotIndexed;
+  return static_cast<std::uint32_t>(at - unfinished.begin());
+}
 
 std::string describe_blocked_fiber(const Fiber& fiber) {
   std::string out = fiber_name(fiber);
@@ -150,14 +155,6 @@ std::string describe_blocked_fiber(const Fiber& fiber) {
 
 namespace {
 
-// The alive fibers that have not finished, in id order (the alive list's).
-void index_unfinished(const Fiber* alive, std::vector<const Fiber*>& unfinished) {
-  unfinished.clear();
-  for (const Fiber* fiber = alive; fiber != nullptr; fiber = fiber->alive_next) {
-    if (fiber->state != FiberState::done) unfinished.push_back(fiber);
-  }
-}
-
 // "fiber 2 -> mutex#0 -> fiber 3 -> mutex#1 -> fiber 2"
 std::string cycle_line(const std::vector<const Fiber*>& cycle) {
   std::string line = absl::StrCat("fiber ", cycle.front()->id);
@@ -171,7 +168,7 @@ std::string cycle_line(const std::vector<const Fiber*>& cycle) {
 // cycle through it: the timer of a timeout or a deadline, a race's other
 // arm, a token, an injected cancellation about to act — for the fiber or for
 // an owner whose cancellation reaches it.
-bool cancellable_by_pending_work(const Fiber& fiber, const WaitGraphBuffers& buffers) {
+bool cancellable_by_pending_work(const Fiber& fiber, const std::vector<const Fiber*>& unfinished) {
   for (const Fiber* at = &fiber; at != nullptr;) {
     if (at->stall != StallState::none) return true;
     switch (at->canceller) {
@@ -184,8 +181,8 @@ bool cancellable_by_pending_work(const Fiber& fiber, const WaitGraphBuffers& buf
         break;
       case Canceller::external: return false;  // may, but nothing has set out to
     }
-    const std::uint32_t owner = at->owner_id < at->id ? position_of(buffers, at->owner_id) : kNowhere;
-    at = owner != kNowhere ? buffers.unfinished[owner] : nullptr;
+    const std::uint32_t owner = at->owner_id < at->id ? position_of(unfinished, at->owner_id) : kNotIndexed;
+    at = owner != kNotIndexed ? unfinished[owner] : nullptr;
   }
   return false;
 }
@@ -233,12 +230,12 @@ std::optional<WaitGraphReport> find_stuck_cycle(const Fiber* alive, std::vector<
   starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
   CycleFinder finder(buffers, Edges::exclusive_holds);
   for (const std::uint32_t id : starts) {
-    const std::uint32_t from = position_of(buffers, id);
-    if (from == kNowhere) continue;
+    const std::uint32_t from = position_of(buffers.unfinished, id);
+    if (from == kNotIndexed) continue;
     const std::vector<const Fiber*>& cycle = finder.through(from);
     if (cycle.empty()) continue;
     const bool breakable = std::any_of(cycle.begin(), cycle.end(), [&](const Fiber* node) {
-      return cancellable_by_pending_work(*node, buffers);
+      return cancellable_by_pending_work(*node, buffers.unfinished);
     });
     if (breakable) continue;
     // Named from the lowest id, as the stuck run's report does.

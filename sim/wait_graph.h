@@ -37,6 +37,14 @@ struct WaitGraphBuffers {
   std::vector<const Fiber*> cycle;
 };
 
+// The alive fibers that have not finished, in id order (the alive list's),
+// and where the one with an id stands among them (kNotIndexed: it finished,
+// or never was): an index that costs the fibers alive, not every id a run
+// has handed out.
+void index_unfinished(const Fiber* alive, std::vector<const Fiber*>& unfinished);
+inline constexpr std::uint32_t kNotIndexed = ~std::uint32_t{0};
+std::uint32_t position_of(const std::vector<const Fiber*>& unfinished, std::uint32_t id);
+
 // alive: the executor's alive list (id order).
 WaitGraphReport describe_wait_graph(const Fiber* alive);
 
