@@ -158,6 +158,10 @@ struct FiberCold {
   // Asked to stop (its token requested): it must finish by then (virtual
   // time), or the cancel-liveness checker reports it. kNoDeadline: not asked.
   std::uint64_t stop_deadline_ns = kNoDeadline;
+  // The exception its root frame ended with: kept here, not in the frame,
+  // because a finished fiber's frame is destroyed (its parameters die with
+  // it) while its handle may still ask for the result. Rare by design.
+  std::exception_ptr error;
 };
 
 // Fields in the order a step touches them: the first cache line holds what
@@ -236,8 +240,11 @@ struct Fiber {
   std::uint8_t race_size = 0;  // the arms in FiberCold::race_arms
   std::uint16_t returning_frames = 0;
 
-  std::coroutine_handle<> root;  // the fiber's root frame
-  detail::RootPromiseBase* root_promise = nullptr;
+  // The fiber's root frame: the spawned Task's own frame (spawn of a
+  // Task<void>, destroyed as it finishes), or a RootTask wrapping a callable
+  // or a Task with a value (kept until the handle goes, for the value).
+  std::coroutine_handle<> root;
+  detail::RootPromiseBase* root_promise = nullptr;  // set with a RootTask root only
 
   // Executor's intrusive list of alive fibers, in id order.
   Fiber* alive_prev = nullptr;

@@ -23,11 +23,14 @@ void destroy_root(Fiber& fiber) {
   if (fiber.root) std::exchange(fiber.root, {}).destroy();
 }
 
+// Tested inline before report_escaped: almost every fiber ends without an
+// exception, and the report's strings need a large stack frame.
+bool has_unseen_exception(const Fiber& fiber) noexcept {
+  return !fiber.exception_seen && !fiber.dropped && fiber.rare().error;
+}
+
 void report_escaped(Fiber& fiber) {
-  // Tested in place first: almost every fiber ends without an exception, and
-  // copying the exception_ptr to find that out costs atomic reference counts.
-  if (fiber.exception_seen || fiber.dropped || !fiber.root || !fiber.root_promise->error) return;
-  const std::exception_ptr error = fiber.root_promise->error;
+  const std::exception_ptr error = fiber.rare().error;
   // A fiber that unwound from a stop request ended by cancellation, not failure.
   if (detail::is_cancelled(error)) return;
   fiber.exception_seen = true;
@@ -69,7 +72,8 @@ void after_done(Fiber& fiber) {
   }
   if (fiber.scope != nullptr) detail_scope_child_done(*fiber.scope, fiber);
   if (!fiber.handle_alive) {
-    report_escaped(fiber);
+    if (has_unseen_exception(fiber)) [[unlikely]]
+      report_escaped(fiber);
     destroy_root(fiber);
     fiber.executor->retire(fiber);
   }
@@ -107,7 +111,7 @@ void fiber_finish(Fiber& fiber) {
   assert(fiber.state == FiberState::running);
   fiber.state = FiberState::done;
   fiber.waiting_on = nullptr;
-  const bool threw = static_cast<bool>(fiber.root_promise->error);
+  const bool threw = static_cast<bool>(fiber.rare().error);
   fiber.executor->trace_if(fiber.has_end_checks(), TraceKind::complete, &fiber, 0, threw ? 1 : 0);
   after_done(fiber);
 }
@@ -150,7 +154,8 @@ void fiber_release(Fiber& fiber) {
   // Its own chain held the handle (a fiber owned by state it owns): the drop
   // under way frees it when the chain is gone.
   if (fiber.dropping) return;
-  report_escaped(fiber);
+  if (has_unseen_exception(fiber)) [[unlikely]]
+    report_escaped(fiber);
   destroy_root(fiber);
   fiber.executor->retire(fiber);
 }
@@ -204,8 +209,8 @@ bool fiber_was_cancelled(const Fiber& fiber) noexcept {
 }
 
 std::exception_ptr fiber_exception(const Fiber& fiber) noexcept {
-  if (fiber.dropped || !fiber.root) return nullptr;
-  return fiber.root_promise->error;
+  if (fiber.dropped) return nullptr;
+  return fiber.rare().error;
 }
 
 std::string describe_exception(const std::exception_ptr& error) {

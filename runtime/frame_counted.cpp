@@ -24,12 +24,12 @@ namespace corosim::detail {
 namespace {
 
 #if COROSIM_FRAME_POOL
-// Spawning a fiber allocates two frames (its root and its Task) and frees
-// them when it ends; through malloc that pair cost more than the rest of a
-// spawn and join together. Freed frames wait here, per thread and per size
-// class, for the next frame of their size, as asio recycles its awaitable
-// frames. The cache is bounded, so a run that once had a million fibers does
-// not keep their memory.
+// Spawning a fiber allocates a frame or two (its Task, and a RootTask around
+// a callable or a Task with a value) and frees them when it ends; through
+// malloc that cost more than the rest of a spawn and join together. Freed
+// frames wait here, per thread and per size class, for the next frame of
+// their size, as asio recycles its awaitable frames. The cache is bounded,
+// so a run that once had a million fibers does not keep their memory.
 class FramePool {
  public:
   static constexpr std::size_t kGranule = 16;

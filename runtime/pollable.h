@@ -31,8 +31,8 @@ class Pollable {
   explicit Pollable(Task<T> task, Polling polling = Polling::driven,
                     std::source_location where = std::source_location::current())
       : driver_("pollable", SourceLoc::from(where)),
-        handle_(detail::start_fiber(detail::await_as_root<T>(std::move(task)), SourceLoc::from(where),
-                                    polling == Polling::driven ? &driver_ : nullptr)) {
+        handle_(detail::start_task(std::move(task), SourceLoc::from(where),
+                                   polling == Polling::driven ? &driver_ : nullptr)) {
     handle_.fiber_record().canceller = Canceller::none;  // cancelled only with its owner
   }
   // The driver's address is in the member fiber: a Pollable stays put.

@@ -54,7 +54,7 @@ class PolledSet final : public CompletionListener, public WaitTarget {
   }
   void push_at(Task<T> task, const SourceLoc& where) {
     Driver* driver = polling_ == Polling::driven ? &driver_ : nullptr;
-    members_.push_back(Member{detail::start_fiber(detail::await_as_root<T>(std::move(task)), where, driver)});
+    members_.push_back(Member{detail::start_task(std::move(task), where, driver)});
     Fiber& fiber = members_.back().handle.fiber_record();
     fiber.canceller = Canceller::none;  // cancelled with the set, never on its own
     fiber.listener = this;

@@ -133,8 +133,8 @@ class SelectArm<Task<T>> {
   using value_type = T;
   static constexpr bool owned = true;
   SelectArm(Task<T> task, Driver& driver)
-      : handle_(start_fiber(await_as_root<T>(std::move(task)), SourceLoc::here(), &driver)),
-        driver_(&driver) {}
+      : handle_(start_task(std::move(task), SourceLoc::here(), &driver)), driver_(&driver) {}
+  // (A Task<void> arm is its fiber's root frame; a Task with a value is wrapped.)
   Fiber& fiber() const noexcept { return handle_.fiber_record(); }
   Driver* driver() const noexcept { return driver_; }
   void lose() { handle_.cancel(); }

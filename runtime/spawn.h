@@ -63,6 +63,10 @@ namespace detail {
 // driver: the poll-driven combinator the fiber belongs to, if any.
 template <class T>
 JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver* driver = nullptr);
+// A fiber running a Task: a Task<void> is the fiber's root itself; a Task
+// with a value is wrapped in a RootTask, which keeps the value.
+template <class T>
+JoinHandle<T> start_task(Task<T> task, const SourceLoc& spawned_at, Driver* driver = nullptr);
 
 template <class F, class... Args>
 using InvokeTask = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>...>>;
@@ -195,13 +199,13 @@ class [[nodiscard]] JoinHandle {
   T take_result() {
     assert(fiber_ != nullptr && is_finished());
     if (fiber_->dropped) throw Cancelled{};
-    if (!fiber_->root) throw Cancelled{};  // cancelled after it finished: result discarded
-    auto& promise = static_cast<detail::RootPromise<T>&>(*fiber_->root_promise);
-    if (promise.error) {
+    if (const std::exception_ptr& error = fiber_->rare().error) {
       fiber_->exception_seen = true;
-      std::rethrow_exception(promise.error);
+      std::rethrow_exception(error);
     }
     if constexpr (!std::is_void_v<T>) {
+      assert(fiber_->root && "the RootTask holding the value is gone");
+      auto& promise = static_cast<detail::RootPromise<T>&>(*fiber_->root_promise);
       assert(promise.value.has_value() && "the result was already taken");
       return std::move(*promise.value);
     }
@@ -213,6 +217,8 @@ class [[nodiscard]] JoinHandle {
   friend class detail::JoinAwaiter;
   template <class U>
   friend JoinHandle<U> detail::start_fiber(detail::RootTask<U>, const SourceLoc&, Driver*);
+  template <class U>
+  friend JoinHandle<U> detail::start_task(Task<U>, const SourceLoc&, Driver*);
 
   explicit JoinHandle(Fiber& fiber) noexcept : fiber_(&fiber) {}
   void reset() noexcept {
@@ -224,14 +230,11 @@ class [[nodiscard]] JoinHandle {
 
 namespace detail {
 
-template <class T>
-JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver* driver) {
+// A new fiber whose root frame is `root`, scheduled to start on a later step.
+inline Fiber& launch_fiber(std::coroutine_handle<> root, const SourceLoc& spawned_at, Driver* driver) {
   Fiber& fiber = require_executor("spawn()", spawned_at).create_fiber(spawned_at);
-  auto handle = root.release();
-  handle.promise().fiber = &fiber;
-  fiber.root = handle;
-  fiber.root_promise = &handle.promise();
-  fiber.resume_point = ResumePoint(handle);
+  fiber.root = root;
+  fiber.resume_point = ResumePoint(root);
   fiber.state = FiberState::ready;
   // Its handle's owner can cancel it, even if the owner runs shielded code:
   // a shield hides the cancellers outside it, never the ones it owns.
@@ -245,7 +248,29 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver*
   fiber.canceller_at = spawned_at;
   if (driver != nullptr) driver->adopt(fiber);
   fiber_schedule(fiber);
+  return fiber;
+}
+
+template <class T>
+JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver* driver) {
+  auto handle = root.release();
+  Fiber& fiber = launch_fiber(handle, spawned_at, driver);
+  handle.promise().fiber = &fiber;
+  fiber.root_promise = &handle.promise();
   return JoinHandle<T>(fiber);
+}
+
+template <class T>
+JoinHandle<T> start_task(Task<T> task, const SourceLoc& spawned_at, Driver* driver) {
+  if constexpr (std::is_void_v<T>) {
+    auto handle = release_task(std::move(task));
+    assert(handle && "spawning an empty Task");
+    Fiber& fiber = launch_fiber(handle, spawned_at, driver);
+    handle.promise().root_of = &fiber;
+    return JoinHandle<T>(fiber);
+  } else {
+    return start_fiber(await_as_root<T>(std::move(task)), spawned_at, driver);
+  }
 }
 
 // A fiber that is part of the current fiber's operation (a select arm, a
@@ -255,8 +280,7 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver*
 template <class T>
 JoinHandle<T> spawn_part(Task<T> task, const SourceLoc& spawned_at) {
   const Fiber* parent = current_fiber();
-  return start_fiber(await_as_root<T>(std::move(task)), spawned_at,
-                     parent != nullptr ? parent->driver : nullptr);
+  return start_task(std::move(task), spawned_at, parent != nullptr ? parent->driver : nullptr);
 }
 
 // Reports a spawn made while a destructor runs (the detached-cleanup checker).
@@ -271,7 +295,7 @@ inline void check_spawn_context(const SourceLoc& where) {
 // spawn() without that check: for owners that will await the fiber (TaskScope).
 template <class T>
 JoinHandle<T> spawn_owned(Task<T> task, const SourceLoc& where) {
-  return start_fiber(await_as_root<T>(std::move(task)), where);
+  return start_task(std::move(task), where);
 }
 template <class F>
 auto spawn_owned(F&& function, const SourceLoc& where) {
@@ -361,8 +385,7 @@ auto spawn(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6,
 // cancellation is ever injected into it. Its location reads "main".
 template <class T>
 JoinHandle<T> start_main(Task<T> main) {
-  JoinHandle<T> handle =
-      detail::start_fiber(detail::await_as_root<T>(std::move(main)), SourceLoc::custom(kMainSite));
+  JoinHandle<T> handle = detail::start_task(std::move(main), SourceLoc::custom(kMainSite));
   handle.fiber_record().canceller = Canceller::none;
   return handle;
 }

@@ -40,6 +40,14 @@ namespace detail {
 // A Task that nobody started is being destroyed (the unawaited-task checker).
 void report_unawaited_task(const std::source_location& coroutine);
 
+struct TaskPromiseBase;
+// A fiber's root Task finished (runtime/root_finisher.cpp): gives the
+// coroutine to transfer to, which moves the Task's exception into the fiber
+// record, destroys the Task's frame and finishes the fiber. The frame is not
+// destroyed here, inside its own final await_suspend, where compilers differ
+// on what they still read from it.
+std::coroutine_handle<> finish_root_task(TaskPromiseBase& promise, std::coroutine_handle<> frame) noexcept;
+
 struct TaskPromiseBase : FrameCounted {
   // The default argument is evaluated in the coroutine's ramp, so it names
   // the coroutine itself (its function name; the line of its body's opening
@@ -48,6 +56,9 @@ struct TaskPromiseBase : FrameCounted {
   explicit TaskPromiseBase(std::source_location coroutine = {}) noexcept : coroutine(coroutine) {}
 
   std::coroutine_handle<> continuation;
+  // Set when the Task is a fiber's root (spawn of a Task<void>): it has no
+  // continuation, and its end is the fiber's.
+  Fiber* root_of = nullptr;
   std::exception_ptr error;
   // From co_return until final_suspend the frame destroys its locals: a
   // destructor context (see fiber.h, returning_frames).
@@ -68,8 +79,10 @@ struct TaskPromiseBase : FrameCounted {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) const noexcept {
-      assert(self.promise().continuation && "a Task finished that nobody awaited");
-      return self.promise().continuation;
+      TaskPromiseBase& promise = self.promise();
+      if (promise.continuation) [[likely]]
+        return promise.continuation;
+      return finish_root_task(promise, self);
     }
     void await_resume() const noexcept {}
   };
@@ -134,6 +147,9 @@ struct TaskAwaiter {
   T await_resume() { return child.promise().take_result(); }
 };
 
+template <class T>
+std::coroutine_handle<TaskPromise<T>> release_task(Task<T>&& task) noexcept;
+
 }  // namespace detail
 
 template <class T>
@@ -166,6 +182,10 @@ class [[nodiscard]] Task {
   }
 
  private:
+  // spawn() makes the frame a fiber's root.
+  template <class U>
+  friend std::coroutine_handle<detail::TaskPromise<U>> detail::release_task(Task<U>&& task) noexcept;
+
   void hand_off() noexcept {
     if (handle_) handle_.promise().handed_off = true;
   }
@@ -186,6 +206,12 @@ Task<T> TaskPromise<T>::get_return_object() noexcept {
 }
 inline Task<void> TaskPromise<void>::get_return_object() noexcept {
   return Task<void>(std::coroutine_handle<TaskPromise<void>>::from_promise(*this));
+}
+
+template <class T>
+std::coroutine_handle<TaskPromise<T>> release_task(Task<T>&& task) noexcept {
+  task.hand_off();
+  return std::exchange(task.handle_, {});
 }
 
 template <class T>

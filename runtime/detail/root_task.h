@@ -1,8 +1,11 @@
-// The root frame of a fiber. spawn() wraps the user's Task (or callable) in a
-// RootTask so that (a) the callable and its arguments live in the fiber's own
-// frame for its whole life, and (b) the fiber's completion is reported to the
-// runtime from the root's final awaiter. RootTask has no await hook: the one
-// co_await it makes starts the user's Task and is not a suspension point.
+// The root frame of a fiber spawned from a callable, or from a Task with a
+// value. spawn() wraps them in a RootTask so that (a) the callable and its
+// arguments live in the fiber's own frame for its whole life, (b) the value
+// outlives the user's frame, which is destroyed as the fiber finishes, and
+// (c) the fiber's completion is reported to the runtime from the root's final
+// awaiter. RootTask has no await hook: the one co_await it makes starts the
+// user's Task and is not a suspension point. A Task<void> needs none of this
+// and is the fiber's root itself (runtime/task.h, finish_root_task).
 #pragma once
 
 #include <coroutine>
@@ -20,7 +23,6 @@ namespace corosim::detail {
 
 struct RootPromiseBase : FrameCounted {
   Fiber* fiber = nullptr;
-  std::exception_ptr error;
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
 
@@ -35,7 +37,8 @@ struct RootPromiseBase : FrameCounted {
   };
   FinalAwaiter final_suspend() const noexcept { return {}; }
 
-  void unhandled_exception() noexcept { error = std::current_exception(); }
+  // Kept in the fiber record, where a Task root's exception goes too.
+  void unhandled_exception() noexcept { fiber->cold().error = std::current_exception(); }
 };
 
 template <class T>

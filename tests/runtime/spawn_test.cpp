@@ -170,6 +170,81 @@ TEST_CASE("a fiber's exception reaches whoever awaits its handle", "[spawn]") {
   REQUIRE(caught == "child failed");
 }
 
+namespace {
+// Each takes a resource by value; its frame holds the parameter until the
+// frame is destroyed.
+Task<void> holds_void(std::shared_ptr<int> resource) {
+  co_await corosim::yield_now();
+  CORO_CHECK(*resource == 1);
+}
+Task<void> holds_then_throws(std::shared_ptr<int> resource) {
+  co_await corosim::yield_now();
+  throw std::runtime_error("thrown with " + std::to_string(*resource));
+}
+Task<int> holds_int(std::shared_ptr<int> resource) {
+  co_await corosim::yield_now();
+  co_return *resource + 41;
+}
+
+// Yields until the fiber has finished, without joining it.
+template <class T>
+Task<void> until_finished(const corosim::JoinHandle<T>& handle) {
+  while (!handle.is_finished()) co_await corosim::yield_now();
+}
+}  // namespace
+
+// A finished fiber keeps its result, not its resources: a spawned Task's
+// parameters die as the fiber ends, while its handle still holds the value or
+// the exception (a Task<void> is the fiber's root frame itself, a Task<int>
+// is wrapped; both must behave alike).
+TEST_CASE("a spawned Task's parameters die as its fiber finishes and its result stays", "[spawn]") {
+  std::vector<long> uses_after_finish;
+  int value = 0;
+  std::string caught;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto resource = std::make_shared<int>(1);
+    auto plain = corosim::spawn(holds_void(resource));
+    auto throwing = corosim::spawn(holds_then_throws(resource));
+    auto valued = corosim::spawn(holds_int(resource));
+    CORO_CHECK(resource.use_count() == 4);
+    co_await until_finished(plain);
+    co_await until_finished(throwing);
+    co_await until_finished(valued);
+    uses_after_finish.push_back(resource.use_count());
+    co_await plain;
+    try {
+      co_await throwing;
+    } catch (const std::runtime_error& e) {
+      caught = e.what();
+    }
+    value = co_await valued;
+  });
+  REQUIRE(result.passed());
+  REQUIRE(uses_after_finish == std::vector<long>{1});
+  REQUIRE(caught == "thrown with 1");
+  REQUIRE(value == 42);
+}
+
+TEST_CASE("a spawned Task's exception that nobody awaits is reported with or without a handle", "[spawn]") {
+  SECTION("detached") {
+    auto result = run_fifo([&]() -> Task<void> {
+      corosim::spawn_detached(holds_then_throws(std::make_shared<int>(2)));
+      co_await corosim::yield_now();
+      co_await corosim::yield_now();
+    });
+    REQUIRE(checker_of(result) == "escaped-exception");
+    REQUIRE_THAT(result.failure->message, Catch::Contains("thrown with 2"));
+  }
+  SECTION("handle dropped after it finished") {
+    auto result = run_fifo([&]() -> Task<void> {
+      auto handle = corosim::spawn(holds_then_throws(std::make_shared<int>(3)));
+      co_await until_finished(handle);
+    });
+    REQUIRE(checker_of(result) == "escaped-exception");
+    REQUIRE_THAT(result.failure->message, Catch::Contains("thrown with 3"));
+  }
+}
+
 TEST_CASE("destroying an un-joined handle drops the fiber", "[spawn][drop]") {
   bool dropped = false;
   bool ran_past_await = false;
