@@ -1,14 +1,16 @@
 // FiberTable: the executor's fiber records. Ids are dense and increase in
 // spawn order; the alive list is kept in id order, so reports and teardown
-// visit fibers deterministically. Retired records are freed only at the end of
-// a step (free_retired), because the code that retires a fiber may still be on
-// that fiber's call stack.
+// visit fibers deterministically. A retired record is reused only in a later
+// step than the one that retired it, because the code that retires a fiber may
+// still be on that fiber's call stack: the executor calls begin_step() as each
+// step begins, and the records retired before it become free lazily, at the
+// next create() or retire(), with no work at the end of the step.
 #pragma once
 
 #include <cassert>
 #include <cstdint>
 #include <memory>
-#include <vector>
+#include <utility>
 
 #include "corosim/executor/fiber.h"
 
@@ -19,13 +21,18 @@ class FiberTable {
   FiberTable() = default;
   FiberTable(const FiberTable&) = delete;
   FiberTable& operator=(const FiberTable&) = delete;
-  ~FiberTable() { clear(); }
+  ~FiberTable() {
+    clear();
+    while (Fiber* fiber = pop(free_)) delete fiber;
+  }
+
+  void begin_step() noexcept { ++epoch_; }
 
   Fiber& create(Executor& executor, const SourceLoc& spawned_at) {
-    Fiber* fiber;
-    if (!free_.empty()) {
-      fiber = free_.back().release();
-      free_.pop_back();
+    if (retired_ != nullptr && retired_epoch_ != epoch_) recycle_retired();
+    Fiber* fiber = pop(free_);
+    if (fiber != nullptr) {
+      --free_count_;
       // Rebuilt in place: assigning a fresh Fiber{} would build it on the
       // stack and then copy it over, member by member.
       std::destroy_at(fiber);
@@ -46,21 +53,12 @@ class FiberTable {
   void retire(Fiber& fiber) {
     (fiber.alive_prev != nullptr ? fiber.alive_prev->alive_next : alive_head_) = fiber.alive_next;
     (fiber.alive_next != nullptr ? fiber.alive_next->alive_prev : alive_tail_) = fiber.alive_prev;
-    fiber.alive_prev = fiber.alive_next = nullptr;
+    fiber.alive_next = nullptr;
     --alive_count_;
-    retired_.emplace_back(&fiber);
+    if (retired_ != nullptr && retired_epoch_ != epoch_) recycle_retired();
+    push(retired_, fiber);
+    retired_epoch_ = epoch_;
   }
-
-  // Frees the records retired during the step; keeps a few for reuse so a
-  // steady spawn/finish pattern allocates nothing.
-  void free_retired() {
-    for (auto& fiber : retired_) {
-      if (free_.size() < kKeepFree) free_.push_back(std::move(fiber));
-    }
-    retired_.clear();
-  }
-
-  bool has_retired() const noexcept { return !retired_.empty(); }
   Fiber* first_alive() const noexcept { return alive_head_; }
   // The alive fiber with this id, or null (a linear walk: for reports).
   Fiber* find_alive(std::uint32_t id) const noexcept {
@@ -90,22 +88,56 @@ class FiberTable {
   std::size_t alive_count() const noexcept { return alive_count_; }
   std::uint32_t spawned() const noexcept { return next_id_; }
 
-  // Forgets every record (the frames must already be destroyed).
+  // Forgets every record (the frames must already be destroyed), between
+  // runs: no code of a fiber is on the stack, so every record is free.
   void clear() {
     while (alive_head_ != nullptr) retire(*alive_head_);
-    free_retired();
+    begin_step();
+    recycle_retired();
     next_id_ = 0;
   }
 
  private:
+  // Keeps this many free records, so a steady spawn/finish pattern allocates
+  // nothing, and a run that once had a million fibers does not keep them.
   static constexpr std::size_t kKeepFree = 4096;
+
+  // The free and retired lists are linked through alive_prev, which a record
+  // off the alive list no longer needs (alive_next stays null, so a walk of
+  // the alive list that holds a retired record stops there).
+  static void push(Fiber*& head, Fiber& fiber) noexcept {
+    fiber.alive_prev = head;
+    head = &fiber;
+  }
+  static Fiber* pop(Fiber*& head) noexcept {
+    Fiber* fiber = head;
+    if (fiber != nullptr) head = std::exchange(fiber->alive_prev, nullptr);
+    return fiber;
+  }
+
+  // The records retired in an earlier step join the free ones.
+  void recycle_retired() {
+    while (Fiber* fiber = pop(retired_)) {
+      if (free_count_ < kKeepFree) {
+        push(free_, *fiber);
+        ++free_count_;
+      } else {
+        delete fiber;
+      }
+    }
+  }
 
   Fiber* alive_head_ = nullptr;
   Fiber* alive_tail_ = nullptr;
   std::size_t alive_count_ = 0;
   std::uint32_t next_id_ = 0;
-  std::vector<std::unique_ptr<Fiber>> retired_;
-  std::vector<std::unique_ptr<Fiber>> free_;
+  // Steps begun (wrapping: only equality matters), and the one in which the
+  // records on retired_ were retired.
+  std::uint32_t epoch_ = 0;
+  std::uint32_t retired_epoch_ = 0;
+  Fiber* retired_ = nullptr;
+  Fiber* free_ = nullptr;
+  std::size_t free_count_ = 0;
 };
 
 }  // namespace corosim::detail

@@ -29,6 +29,7 @@ void EventLoop::drive(const Fiber& main) {
     }
     Fiber& fiber = ready_.take(0);
     fiber.state = FiberState::running;
+    fibers_.begin_step();
     detail::set_current_fiber(&fiber);
     fiber.resume_point.resume();
     detail::set_current_fiber(nullptr);
@@ -43,7 +44,6 @@ void EventLoop::drive(const Fiber& main) {
     }
     for (std::size_t i = 0; i < deferred_drops_.size(); ++i) detail::fiber_drop(*deferred_drops_[i]);
     deferred_drops_.clear();
-    fibers_.free_retired();
   }
 }
 

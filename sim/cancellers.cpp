@@ -116,7 +116,8 @@ void Simulator::end_stall(std::size_t index, bool landed) {
 
 // End of a step: a stalled fiber that ended was cancelled where it stood
 // (its canceller acted) or finished; arms that ended need no hurry. Runs
-// before the records of ended fibers are freed.
+// at the end of every step while a stall lasts, so before the records of
+// fibers that ended in the step can be reused (in a later step).
 void Simulator::settle_stalls() {
   for (std::size_t i = stalls_.size(); i-- > 0;) {
     Stall& stall = stalls_[i];

@@ -205,6 +205,7 @@ void Simulator::step() {
   COROSIM_ASSERT(fiber.state == FiberState::ready);
   fiber.state = FiberState::running;
   ++steps_;
+  fibers_.begin_step();
   detail::set_current_fiber(&fiber);
   trace(TraceKind::resume, &fiber, 0, 0, nullptr);
   if (!fiber.started) on_first_resume(fiber);
@@ -282,8 +283,7 @@ void Simulator::finish_step() {
     dropped_this_step_ = false;
     audit_ledgers();
   }
-  if (!stalls_.empty()) settle_stalls();  // before the records of ended fibers go
-  fibers_.free_retired();
+  if (!stalls_.empty()) settle_stalls();
   after_step_ = work_after_step();
 }
 
@@ -546,7 +546,6 @@ void Simulator::retire(Fiber& fiber) {
   // Only a finished fiber that nothing refers to is retired, and only once.
   COROSIM_ASSERT(fiber.state == FiberState::done && !fiber.handle_alive && !fiber.queued);
   fibers_.retire(fiber);
-  after_step_ = true;
 }
 
 // A suspension point ends the fiber's step and begins the next, which

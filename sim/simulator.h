@@ -290,7 +290,7 @@ class Simulator final : public Executor {
   void finish_step();
   bool work_after_step() const noexcept {
     return !deferred_interrupts_.empty() || !deferred_drops_.empty() || dropped_this_step_ ||
-           !stalls_.empty() || fibers_.has_retired();
+           !stalls_.empty();
   }
   void report_stray_suspend(Fiber& fiber);
   void on_first_resume(Fiber& fiber);
