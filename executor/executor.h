@@ -12,6 +12,7 @@
 #include <string>
 
 #include "corosim/executor/checker.h"
+#include "corosim/executor/run_queue.h"
 #include "corosim/executor/source_loc.h"
 #include "corosim/executor/trace_kind.h"
 
@@ -122,6 +123,10 @@ class Executor {
   virtual Fiber& create_fiber(const SourceLoc& spawned_at) = 0;
   // Queues f to run (first start, wake-up or yield). f.state must be ready.
   virtual void enqueue(Fiber& f) = 0;
+  // The queue that enqueue() pushes a fiber on when the fiber is not stalled
+  // and that is all it does, or null: fiber_schedule then pushes inline,
+  // with no virtual call (every yield and wake-up passes there).
+  detail::RunQueue* plain_queue() const noexcept { return plain_queue_; }
   // Removes a ready f from the run queue (it is being dropped).
   virtual void dequeue(Fiber& f) = 0;
   // Drops f at the end of the current step (f is running and cannot destroy
@@ -227,6 +232,7 @@ class Executor {
   }
   std::uint32_t counted_kinds_ = 0;
   std::uint64_t counted_events_ = 0;
+  detail::RunQueue* plain_queue_ = nullptr;
 
  private:
   Instrumentation* instrumentation_ = nullptr;

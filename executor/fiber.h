@@ -295,6 +295,11 @@ inline void fiber_schedule(Fiber& fiber) {
     fiber_schedule_driven(fiber);
     return;
   }
+  detail::RunQueue* queue = fiber.executor->plain_queue();
+  if (queue != nullptr && fiber.stall == StallState::none) [[likely]] {
+    queue->push(fiber);
+    return;
+  }
   fiber.executor->enqueue(fiber);
 }
 // Called by the root frame's final awaiter: the fiber returned or threw.

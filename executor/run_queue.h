@@ -2,17 +2,23 @@
 // i-th oldest in O(1) by moving the oldest into its place (so i = 0 is strict
 // FIFO and any other choice is still deterministic); remove(f) is O(n) and only
 // used when a ready fiber is dropped. No allocation once grown.
+//
+// A template over the fiber type only so that executor.h can name it before
+// Fiber is defined (fiber_schedule pushes on it inline: Executor::plain_queue).
 #pragma once
 
 #include <cassert>
 #include <cstddef>
 #include <vector>
 
-#include "corosim/executor/fiber.h"
+namespace corosim {
+struct Fiber;
+}
 
 namespace corosim::detail {
 
-class RunQueue {
+template <class FiberType>
+class BasicRunQueue {
  public:
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
@@ -21,7 +27,7 @@ class RunQueue {
     head_ = size_ = 0;
   }
 
-  void push(Fiber& fiber) {
+  void push(FiberType& fiber) {
     assert(!fiber.queued && "a fiber was queued twice");
     fiber.queued = true;
     if (size_ == slots_.size()) [[unlikely]]
@@ -30,15 +36,15 @@ class RunQueue {
     ++size_;
   }
 
-  Fiber& at(std::size_t index) const noexcept {
+  FiberType& at(std::size_t index) const noexcept {
     assert(index < size_);
     return *slots_[(head_ + index) & (slots_.size() - 1)];
   }
 
-  Fiber& take(std::size_t index) noexcept {
+  FiberType& take(std::size_t index) noexcept {
     assert(index < size_);
     const std::size_t mask = slots_.size() - 1;
-    Fiber* chosen = slots_[(head_ + index) & mask];
+    FiberType* chosen = slots_[(head_ + index) & mask];
     slots_[(head_ + index) & mask] = slots_[head_];
     head_ = (head_ + 1) & mask;
     --size_;
@@ -46,7 +52,7 @@ class RunQueue {
     return *chosen;
   }
 
-  void remove(Fiber& fiber) noexcept {
+  void remove(FiberType& fiber) noexcept {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = 0; i < size_; ++i) {
       if (slots_[(head_ + i) & mask] != &fiber) continue;
@@ -63,15 +69,17 @@ class RunQueue {
  private:
   // Out of line: inlined, its allocation would make every push save registers.
   [[gnu::noinline]] void grow() {
-    std::vector<Fiber*> bigger(slots_.empty() ? 64 : slots_.size() * 2);
+    std::vector<FiberType*> bigger(slots_.empty() ? 64 : slots_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) & (slots_.size() - 1)];
     slots_.swap(bigger);
     head_ = 0;
   }
 
-  std::vector<Fiber*> slots_;  // capacity is a power of two
+  std::vector<FiberType*> slots_;  // capacity is a power of two
   std::size_t head_ = 0;
   std::size_t size_ = 0;
 };
+
+using RunQueue = BasicRunQueue<Fiber>;
 
 }  // namespace corosim::detail

@@ -5,7 +5,9 @@
 
 namespace corosim {
 
-EventLoop::EventLoop(std::uint64_t random_seed) : prng_(random_seed) {}
+EventLoop::EventLoop(std::uint64_t random_seed) : prng_(random_seed) {
+  plain_queue_ = &ready_;  // enqueue() is a plain push
+}
 
 EventLoop::~EventLoop() { assert(fibers_.alive_count() == 0); }
 

@@ -17,6 +17,7 @@ namespace corosim {
 
 Simulator::Simulator(Strategy& strategy, SimOptions options) : strategy_(strategy), options_(options) {
   set_instrumentation(&hooks_);
+  plain_queue_ = &ready_;  // enqueue() only diverts a stalled fiber
   detail::link_real_time_guard();
   due_timers_.reserve(64);
   deferred_drops_.reserve(16);
