@@ -8,11 +8,10 @@
 // suspended, because destroying a frame from inside its own handle-returning
 // await_suspend leaves the compilers free to read the frame afterwards.
 //
-// One finisher per thread waits idle between uses. Only an executor's step
-// resumes fibers, so another root Task cannot end while a finisher works; but
-// a fiber's end runs user code (destructors, listeners), and should that run
-// an executor of its own, a second finisher is made rather than the busy one
-// resumed, and whichever finds the idle place taken when done ends itself.
+// One finisher per thread, made on first use, is enough: only an executor's
+// step resumes fibers, and one executor runs per thread at a time
+// (Simulator::run and EventLoop::enter assert it), so no root Task ends while
+// the finisher is at work.
 #include <cassert>
 #include <coroutine>
 #include <exception>
@@ -39,23 +38,22 @@ struct FinisherPromise {
 
   Finisher get_return_object() noexcept { return {FinisherHandle::from_promise(*this)}; }
   std::suspend_always initial_suspend() const noexcept { return {}; }
-  // A finisher that found the idle place taken ends and frees its frame.
-  std::suspend_never final_suspend() const noexcept { return {}; }
+  std::suspend_always final_suspend() const noexcept { return {}; }  // never reached: it loops
   void return_void() const noexcept {}
   void unhandled_exception() const noexcept { std::terminate(); }
 };
 
-// The idle finisher of this thread, destroyed with the thread.
-struct IdleFinisher {
+// This thread's finisher, destroyed with the thread.
+struct ThreadFinisher {
   FinisherHandle handle;
-  IdleFinisher() = default;
-  IdleFinisher(const IdleFinisher&) = delete;
-  IdleFinisher& operator=(const IdleFinisher&) = delete;
-  ~IdleFinisher() {
+  ThreadFinisher() = default;
+  ThreadFinisher(const ThreadFinisher&) = delete;
+  ThreadFinisher& operator=(const ThreadFinisher&) = delete;
+  ~ThreadFinisher() {
     if (handle) std::exchange(handle, {}).destroy();
   }
 };
-thread_local IdleFinisher idle;
+thread_local ThreadFinisher finisher;
 
 // Gives the finisher's own promise without suspending.
 struct OwnPromise {
@@ -68,22 +66,8 @@ struct OwnPromise {
   FinisherPromise* await_resume() const noexcept { return promise; }
 };
 
-// Waits in the idle place until the next root Task ends; true once resumed
-// for it, false (without suspending) when another finisher is idle already.
-struct WaitIdle {
-  bool parked = false;
-  bool await_ready() const noexcept { return false; }
-  bool await_suspend(FinisherHandle self) noexcept {
-    if (idle.handle) return false;
-    idle.handle = self;
-    parked = true;
-    return true;
-  }
-  bool await_resume() const noexcept { return parked; }
-};
-
 void finish(FinisherPromise& job) {
-  TaskPromiseBase& task = *std::exchange(job.task, nullptr);
+  TaskPromiseBase& task = *job.task;
   Fiber& fiber = *task.root_of;
   if (task.error) [[unlikely]]
     fiber.cold().error = std::move(task.error);
@@ -91,14 +75,14 @@ void finish(FinisherPromise& job) {
   // Its parameters' destructors run as the fiber, still running.
   std::exchange(job.frame, {}).destroy();
   fiber_finish(fiber);
+  job.task = nullptr;  // idle again (the Task's promise is gone with its frame)
 }
 
 Finisher run_finisher() {
   FinisherPromise* job = co_await OwnPromise{};
   for (;;) {
     finish(*job);
-    const bool parked = co_await WaitIdle{};
-    if (!parked) co_return;
+    co_await std::suspend_always{};
   }
 }
 
@@ -106,11 +90,13 @@ Finisher run_finisher() {
 
 std::coroutine_handle<> finish_root_task(TaskPromiseBase& promise, std::coroutine_handle<> frame) noexcept {
   assert(promise.root_of != nullptr && "a Task finished that nobody awaited");
-  FinisherHandle finisher = std::exchange(idle.handle, {});
-  if (!finisher) finisher = run_finisher().handle;
-  finisher.promise().task = &promise;
-  finisher.promise().frame = frame;
-  return finisher;
+  if (!finisher.handle) [[unlikely]]
+    finisher.handle = run_finisher().handle;
+  FinisherPromise& job = finisher.handle.promise();
+  assert(job.task == nullptr && "a root Task ended while the finisher was at work");
+  job.task = &promise;
+  job.frame = frame;
+  return finisher.handle;
 }
 
 }  // namespace corosim::detail
