@@ -215,7 +215,7 @@ case "$cmd" in
     log "building benchmarks in Release into build-release/"
     configure_and_build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
     build-release/bench/corosim_bench "${@:2}"
-    log "counting instructions per unit of W1-W3 under callgrind (steady on a loaded machine)"
+    log "counting instructions per unit of W1-W3 and W5 under callgrind (steady on a loaded machine)"
     build-release/bench/corosim_bench --instructions ;;
   bench-bugs)
     ensure_packages
@@ -258,7 +258,7 @@ usage: ./dev.sh COMMAND
           build the libFuzzer targets with fuzz/build.sh and run each a bounded number of times
   build   build with g++ into build/ (CLI: build/corosim)
   bench   build in Release and run the Google Benchmark suite (extra args go to it), then
-          count instructions per unit of W1-W3 under callgrind (installs valgrind if missing)
+          count instructions per unit of W1-W3 and W5 under callgrind (installs valgrind if missing)
   bench-bugs  build in Release, run the bug benchmark, then the fuzzers on the same bugs;
           write docs/bug-finding.md
   fuzz [TARGET [SECONDS]]  build the libFuzzer targets into build-fuzz/out; fuzz TARGET (a

@@ -2,7 +2,7 @@
 // flags apply), then prints W1-W7 as one table — every executor's figure per
 // unit of work, its ratio to the bare loop and asio's ratio to it, all from
 // this one run — and each target of docs/performance.md as met or missed.
-// With --instructions, it counts instructions per unit of W1-W3 instead
+// With --instructions, it counts instructions per unit of W1-W3 and W5 instead
 // (bench/instructions.h).
 #include <benchmark/benchmark.h>
 
@@ -112,7 +112,7 @@ void print_targets(const Collector& collector) {
 
 int main(int argc, char** argv) {
   // Instruction counts (bench/instructions.h): --instructions [--only PREFIX]
-  // counts W1-W3 under callgrind; --count-instructions NAME is its child.
+  // counts W1-W3 and W5 under callgrind; --count-instructions NAME is its child.
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 2 && args[0] == "--count-instructions")
     return corosim::bench::count_instructions(args[1]);

@@ -6,8 +6,10 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -29,6 +31,11 @@ void instructions_end() {
 #ifdef COROSIM_CALLGRIND
   CALLGRIND_STOP_INSTRUMENTATION;
 #endif
+}
+
+std::vector<OneShot>& one_shots() {
+  static std::vector<OneShot> all;  // filled during static initialisation, in any order
+  return all;
 }
 
 int count_instructions(const std::string& name) {
@@ -105,6 +112,17 @@ int print_instructions(const char* self, const std::string& only) {
     per_unit[shot.name] = figure;
     order.push_back(shot.name);
   }
+  // Registration order follows the link order of the files that add them:
+  // by workload, each in the order its executors were added.
+  std::vector<std::string> by_workload;
+  std::set<std::string> workloads;
+  for (const std::string& name : order) workloads.insert(name.substr(0, name.find('/')));
+  for (const std::string& workload : workloads) {
+    for (const std::string& name : order) {
+      if (name.substr(0, name.find('/')) == workload) by_workload.push_back(name);
+    }
+  }
+  order = std::move(by_workload);
   std::printf("\ninstructions per unit (callgrind, one warm run each):\n");
   std::printf("%-16s %-16s %14s %10s %10s\n", "workload", "executor", "instr/unit", "x bare", "asio / it");
   for (const std::string& name : order) {

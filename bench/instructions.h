@@ -2,7 +2,7 @@
 // not drift with the load of a shared machine (issue 19; docs/performance.md).
 //
 // `corosim_bench --instructions [--only NAME]` runs, for each of W1-W3 on
-// every executor, `valgrind --tool=callgrind --instr-atstart=no` on itself
+// every executor and W5, `valgrind --tool=callgrind --instr-atstart=no` on itself
 // with `--count-instructions NAME`: the child runs the workload once to warm
 // up (buffers grown, as in the timed benchmark), then once more with
 // instrumentation on around it alone; the parent reads the total from
@@ -22,8 +22,10 @@ struct OneShot {
   void (*run)(bool measured);  // measured: count this run's instructions
 };
 
-// W1-W3 on every executor (bench/switching.cpp).
-const std::vector<OneShot>& one_shots();
+// Every workload --instructions can count, added by the files that register
+// them with Google Benchmark: W1-W3 on every executor (bench/switching.cpp),
+// W5's runs (bench/simulator_workloads.cpp).
+std::vector<OneShot>& one_shots();
 
 // Bracket the measured region (callgrind client requests; no-ops elsewhere).
 void instructions_begin();

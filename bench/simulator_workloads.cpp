@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bench/instructions.h"
 #include "bench/live_bytes.h"
 #include "bench/workloads.h"
 #include "corosim/runtime/corosim.h"
@@ -73,6 +74,21 @@ void w5_exploration(benchmark::State& state) {
     benchmark::DoNotOptimize(result.steps);
   }
   report_per_unit(state, 1);
+}
+
+// W5 for --instructions: runs on a warm simulator, counted per run.
+constexpr std::uint64_t kW5CountedRuns = 10'000;
+
+void w5_once(bool measured) {
+  RandomStrategy strategy;
+  Simulator simulator(strategy, exploring_options(SimOptions{}.steps_max));
+  std::uint64_t seed = 0;
+  for (; seed < 100; ++seed) benchmark::DoNotOptimize(simulator.run(lost_update, seed).steps);
+  if (measured) instructions_begin();
+  for (std::uint64_t run = 0; run < kW5CountedRuns; ++run) {
+    benchmark::DoNotOptimize(simulator.run(lost_update, seed++).steps);
+  }
+  if (measured) instructions_end();
 }
 
 // W6: a full cancellation sweep (every point, every mode) of an operation
@@ -171,6 +187,7 @@ const bool registered = [] {
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark((std::string(kW5) + "/corosim_random").c_str(), w5_exploration)
       ->Unit(benchmark::kMicrosecond);
+  one_shots().push_back(OneShot{std::string(kW5) + "/corosim_random", kW5CountedRuns, &w5_once});
   benchmark::RegisterBenchmark((std::string(kW6) + "/corosim_random").c_str(), w6_cancel_sweep)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark((std::string(kW7) + "/corosim_random").c_str(), w7_live_fibers)

@@ -260,11 +260,6 @@ void asio_once(bool measured) {
 
 // --- registration ------------------------------------------------------------
 
-std::vector<OneShot>& shots() {
-  static std::vector<OneShot> all;
-  return all;
-}
-
 template <class Workload>
 void register_three(const char* workload, std::uint64_t units, Workload) {
   using W = Workload;
@@ -273,7 +268,7 @@ void register_three(const char* workload, std::uint64_t units, Workload) {
     benchmark::RegisterBenchmark(name.c_str(), [run, units](benchmark::State& state) {
       run(state, units);
     })->Unit(benchmark::kMillisecond);
-    shots().push_back(OneShot{name, units, once});
+    one_shots().push_back(OneShot{name, units, once});
   };
   add("bare", &on_bare_loop<W::bare>, &bare_loop_once<W::bare>);
   add("corosim_fifo", &on_simulator<FifoStrategy, W::sim>, &simulator_once<FifoStrategy, W::sim>);
@@ -305,7 +300,5 @@ const bool registered = [] {
 }();
 
 }  // namespace
-
-const std::vector<OneShot>& one_shots() { return shots(); }
 
 }  // namespace corosim::bench
