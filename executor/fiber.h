@@ -237,6 +237,10 @@ struct Fiber {
   // allowed (Outlive::allowed); checked when that fiber ends.
   bool may_outlive = false;
   bool detached_some = false;  // this fiber detached another (worth a check at its end)
+  // Its root Task returned (final suspend) in the resume under way: the
+  // executor that resumed it finishes it when the resume comes back
+  // (detail::finish_returned_root).
+  bool root_returned = false;
   std::uint8_t race_size = 0;  // the arms in FiberCold::race_arms
   std::uint16_t returning_frames = 0;
 
@@ -304,6 +308,11 @@ inline void fiber_schedule(Fiber& fiber) {
 }
 // Called by the root frame's final awaiter: the fiber returned or threw.
 void fiber_finish(Fiber& fiber);
+// A root Task returned (Fiber::root_returned): destroys its frame, whose
+// parameters die as the fiber, still running, then finishes the fiber.
+// Called by the executor right after the resume that returned; its final
+// awaiter cannot destroy the frame it runs in.
+void finish_returned_root(Fiber& fiber);
 // Destroys the fiber's suspended chain: destructors run, awaiters unregister,
 // no code after its current co_await runs. Deferred to the end of the step if
 // the fiber is running.

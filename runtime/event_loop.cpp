@@ -34,6 +34,7 @@ void EventLoop::drive(const Fiber& main) {
     fibers_.begin_step();
     detail::set_current_fiber(&fiber);
     fiber.resume_point.resume();
+    if (fiber.root_returned) detail::finish_returned_root(fiber);
     detail::set_current_fiber(nullptr);
     if (fiber.state == FiberState::running) {
       // Neither parked nor finished: nothing can wake it (see Simulator's

@@ -116,6 +116,12 @@ void fiber_finish(Fiber& fiber) {
   after_done(fiber);
 }
 
+void finish_returned_root(Fiber& fiber) {
+  fiber.root_returned = false;
+  std::exchange(fiber.root, {}).destroy();
+  fiber_finish(fiber);
+}
+
 void fiber_drop(Fiber& fiber) {
   if (fiber.closing) return;  // already ended; only its shielded cleanups run
   switch (fiber.state) {

@@ -40,14 +40,6 @@ namespace detail {
 // A Task that nobody started is being destroyed (the unawaited-task checker).
 void report_unawaited_task(const std::source_location& coroutine);
 
-struct TaskPromiseBase;
-// A fiber's root Task finished (runtime/root_finisher.cpp): gives the
-// coroutine to transfer to, which moves the Task's exception into the fiber
-// record, destroys the Task's frame and finishes the fiber. The frame is not
-// destroyed here, inside its own final await_suspend, where compilers differ
-// on what they still read from it.
-std::coroutine_handle<> finish_root_task(TaskPromiseBase& promise, std::coroutine_handle<> frame) noexcept;
-
 struct TaskPromiseBase : FrameCounted {
   // The default argument is evaluated in the coroutine's ramp, so it names
   // the coroutine itself (its function name; the line of its body's opening
@@ -82,7 +74,17 @@ struct TaskPromiseBase : FrameCounted {
       TaskPromiseBase& promise = self.promise();
       if (promise.continuation) [[likely]]
         return promise.continuation;
-      return finish_root_task(promise, self);
+      // A fiber's root: its exception goes to the fiber record (a finished
+      // fiber keeps its result, not its frame), and the executor destroys
+      // the frame and finishes the fiber once this resume has returned
+      // (detail::finish_returned_root). Destroying the frame here, inside
+      // its own final await_suspend, would leave compilers free to read it
+      // afterwards.
+      Fiber& fiber = *promise.root_of;
+      if (promise.error) [[unlikely]]
+        fiber.cold().error = std::move(promise.error);
+      fiber.root_returned = true;
+      return std::noop_coroutine();
     }
     void await_resume() const noexcept {}
   };

@@ -5,7 +5,7 @@
 // (c) the fiber's completion is reported to the runtime from the root's final
 // awaiter. RootTask has no await hook: the one co_await it makes starts the
 // user's Task and is not a suspension point. A Task<void> needs none of this
-// and is the fiber's root itself (runtime/task.h, finish_root_task).
+// and is the fiber's root itself (runtime/task.h, finish_returned_root).
 #pragma once
 
 #include <coroutine>
