@@ -21,6 +21,9 @@ namespace corosim {
 struct Fiber;
 class Driver;
 class Ledger;
+namespace detail {
+class FiberTable;
+}
 
 // What the await hook does at a suspension point, asked before the operand's
 // own await_ready. The cancel_* actions are injected cancellation
@@ -119,8 +122,11 @@ class Executor {
   virtual ~Executor() = default;
 
   // --- fibers -------------------------------------------------------------
-  // A new fiber record: id assigned, added to the alive list, not yet ready.
-  virtual Fiber& create_fiber(const SourceLoc& spawned_at) = 0;
+  // The executor's fiber records. A spawn creates one and a fiber's end
+  // retires it through here (detail::create_fiber and detail::retire_fiber in
+  // executor/fiber_table.h), with no virtual call: every executor keeps its
+  // records in a FiberTable and does nothing else at those two moments.
+  detail::FiberTable& fiber_table() const noexcept { return *fiber_table_; }
   // Queues f to run (first start, wake-up or yield). f.state must be ready.
   virtual void enqueue(Fiber& f) = 0;
   // The queue that enqueue() pushes a fiber on when the fiber is not stalled
@@ -132,8 +138,6 @@ class Executor {
   // Drops f at the end of the current step (f is running and cannot destroy
   // its own frame).
   virtual void defer_drop(Fiber& f) = 0;
-  // f's record is no longer needed; freed once the current step ends.
-  virtual void retire(Fiber& f) = 0;
 
   // --- the await hook -----------------------------------------------------
   virtual AwaitAction before_await(Fiber& f, const SourceLoc& where) = 0;
@@ -233,6 +237,7 @@ class Executor {
   std::uint32_t counted_kinds_ = 0;
   std::uint64_t counted_events_ = 0;
   detail::RunQueue* plain_queue_ = nullptr;
+  detail::FiberTable* fiber_table_ = nullptr;  // set by the executor, which owns the table
 
  private:
   Instrumentation* instrumentation_ = nullptr;

@@ -279,6 +279,8 @@ struct Fiber {
     return *cold_;
   }
   const FiberCold& rare() const noexcept { return cold_ != nullptr ? *cold_ : kNoColdFields; }
+  // Null when nothing was written: several rare fields read behind one test.
+  FiberCold* cold_if_any() const noexcept { return cold_.get(); }
 
  private:
   inline static const FiberCold kNoColdFields{};

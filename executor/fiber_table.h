@@ -12,6 +12,8 @@
 #include <memory>
 #include <utility>
 
+#include "corosim/executor/assert.h"
+#include "corosim/executor/executor.h"
 #include "corosim/executor/fiber.h"
 
 namespace corosim::detail {
@@ -139,5 +141,17 @@ class FiberTable {
   Fiber* free_ = nullptr;
   std::size_t free_count_ = 0;
 };
+
+// A spawn's new record on the executor, traced as spawned by the running
+// fiber: no virtual call (Executor::fiber_table). Out of line
+// (runtime/fiber_lifecycle.cpp), so that a spawn stays small enough to inline.
+Fiber& create_fiber(Executor& executor, const SourceLoc& spawned_at);
+
+// A finished fiber that nothing refers to any more: its record is freed in a
+// later step. Only once per fiber.
+inline void retire_fiber(Fiber& fiber) {
+  COROSIM_ASSERT(fiber.state == FiberState::done && !fiber.handle_alive && !fiber.queued);
+  fiber.executor->fiber_table().retire(fiber);
+}
 
 }  // namespace corosim::detail

@@ -7,6 +7,7 @@ namespace corosim {
 
 EventLoop::EventLoop(std::uint64_t random_seed) : prng_(random_seed) {
   plain_queue_ = &ready_;  // enqueue() is a plain push
+  fiber_table_ = &fibers_;
 }
 
 EventLoop::~EventLoop() { assert(fibers_.alive_count() == 0); }
@@ -59,11 +60,9 @@ void EventLoop::teardown() {
   detail::set_current(nullptr, nullptr);
 }
 
-Fiber& EventLoop::create_fiber(const SourceLoc& spawned_at) { return fibers_.create(*this, spawned_at); }
 void EventLoop::enqueue(Fiber& fiber) { ready_.push(fiber); }
 void EventLoop::dequeue(Fiber& fiber) { ready_.remove(fiber); }
 void EventLoop::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
-void EventLoop::retire(Fiber& fiber) { fibers_.retire(fiber); }
 AwaitAction EventLoop::before_await(Fiber&, const SourceLoc&) { return AwaitAction::proceed; }
 
 std::uint64_t EventLoop::now_ns() {

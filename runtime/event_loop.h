@@ -58,11 +58,9 @@ class EventLoop final : public Executor {
 
   // Executor. No instrumentation: no trace, ledgers, fault injection or
   // interrupts, and real time is this loop's time.
-  Fiber& create_fiber(const SourceLoc& spawned_at) override;
   void enqueue(Fiber& fiber) override;
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
-  void retire(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
   std::uint64_t now_ns() override;
   void arm_timer(TimerNode& node) override;

@@ -10,6 +10,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "corosim/executor/fiber_table.h"
 #include "corosim/runtime/cancelled.h"
 #include "corosim/runtime/detail/root_task.h"
 #include "corosim/runtime/driver.h"
@@ -55,16 +56,18 @@ void finish_closing(Fiber& fiber) {
 // no handle refers to it any more. A fiber with async cleanups still running
 // completes only once they have finished (it waits as `closing`).
 void after_done(Fiber& fiber) {
-  if (fiber.rare().cleanups_pending > 0) {
-    fiber.state = FiberState::waiting;
-    fiber.closing = true;
-    fiber.waiting_what = "async cleanup";
-    fiber.waiting_on = nullptr;
-    return;
-  }
-  if (fiber.rare().cleanup_of != nullptr) {
-    Fiber* owner = std::exchange(fiber.cold().cleanup_of, nullptr);
-    if (--owner->cold().cleanups_pending == 0 && owner->closing) finish_closing(*owner);
+  if (FiberCold* cold = fiber.cold_if_any()) [[unlikely]] {
+    if (cold->cleanups_pending > 0) {
+      fiber.state = FiberState::waiting;
+      fiber.closing = true;
+      fiber.waiting_what = "async cleanup";
+      fiber.waiting_on = nullptr;
+      return;
+    }
+    if (cold->cleanup_of != nullptr) {
+      Fiber* owner = std::exchange(cold->cleanup_of, nullptr);
+      if (--owner->cold().cleanups_pending == 0 && owner->closing) finish_closing(*owner);
+    }
   }
   if (fiber.driver != nullptr) fiber.driver->member_done(fiber);
   if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
@@ -75,12 +78,19 @@ void after_done(Fiber& fiber) {
     if (has_unseen_exception(fiber)) [[unlikely]]
       report_escaped(fiber);
     destroy_root(fiber);
-    fiber.executor->retire(fiber);
+    detail::retire_fiber(fiber);
   }
 }
 }  // namespace
 
 namespace detail {
+
+Fiber& create_fiber(Executor& executor, const SourceLoc& spawned_at) {
+  Fiber& fiber = executor.fiber_table().create(executor, spawned_at);
+  const Fiber* parent = current_fiber();
+  executor.trace(TraceKind::spawn, &fiber, parent != nullptr ? parent->id : kNoFiber, 0, &spawned_at);
+  return fiber;
+}
 
 void set_waiting_on(const WaitTarget* target) noexcept {
   if (Fiber* fiber = current_fiber()) fiber->waiting_on = target;
@@ -163,7 +173,7 @@ void fiber_release(Fiber& fiber) {
   if (has_unseen_exception(fiber)) [[unlikely]]
     report_escaped(fiber);
   destroy_root(fiber);
-  fiber.executor->retire(fiber);
+  retire_fiber(fiber);
 }
 
 void report_spawn_in_destructor(const Fiber* fiber, const SourceLoc& where) {

@@ -43,6 +43,7 @@
 #include "corosim/runtime/driver.h"
 #include "corosim/executor/executor.h"
 #include "corosim/executor/fiber.h"
+#include "corosim/executor/fiber_table.h"
 #include "corosim/runtime/task.h"
 #include "corosim/runtime/usage_error.h"
 
@@ -232,7 +233,7 @@ namespace detail {
 
 // A new fiber whose root frame is `root`, scheduled to start on a later step.
 inline Fiber& launch_fiber(std::coroutine_handle<> root, const SourceLoc& spawned_at, Driver* driver) {
-  Fiber& fiber = require_executor("spawn()", spawned_at).create_fiber(spawned_at);
+  Fiber& fiber = create_fiber(require_executor("spawn()", spawned_at), spawned_at);
   fiber.root = root;
   fiber.resume_point = ResumePoint(root);
   fiber.state = FiberState::ready;

@@ -18,6 +18,7 @@ namespace corosim {
 Simulator::Simulator(Strategy& strategy, SimOptions options) : strategy_(strategy), options_(options) {
   set_instrumentation(&hooks_);
   plain_queue_ = &ready_;  // enqueue() only diverts a stalled fiber
+  fiber_table_ = &fibers_;
   // The strategy is fixed for the simulator's life (both classes are final):
   // found once, not by two dynamic_casts a run (W5 runs are ~5,000 instructions).
   inline_strategy_ = dynamic_cast<RandomStrategy*>(&strategy_) != nullptr ? InlineStrategy::random
@@ -512,13 +513,6 @@ void Simulator::report_deadlock() {
                  report.location);
 }
 
-Fiber& Simulator::create_fiber(const SourceLoc& spawned_at) {
-  Fiber& fiber = fibers_.create(*this, spawned_at);
-  const Fiber* parent = current_fiber();
-  trace(TraceKind::spawn, &fiber, parent != nullptr ? parent->id : kNoFiber, 0, &spawned_at);
-  return fiber;
-}
-
 void Simulator::enqueue(Fiber& fiber) {
   if (fiber.stall != StallState::none) [[unlikely]] {
     hold_stalled(fiber);
@@ -550,12 +544,6 @@ void Simulator::defer_interrupt(Fiber& fiber) {
   deferred_interrupts_.push_back(&fiber);
   after_step_ = true;
 }
-void Simulator::retire(Fiber& fiber) {
-  // Only a finished fiber that nothing refers to is retired, and only once.
-  COROSIM_ASSERT(fiber.state == FiberState::done && !fiber.handle_alive && !fiber.queued);
-  fibers_.retire(fiber);
-}
-
 // A suspension point ends the fiber's step and begins the next, which
 // touches what was declared for it. An await that only calls a Task is no
 // step boundary here: the step runs on into the callee (strategies that

@@ -152,11 +152,9 @@ class Simulator final : public Executor {
   const SimOptions& options() const noexcept { return options_; }
 
   // Executor
-  Fiber& create_fiber(const SourceLoc& spawned_at) override;
   void enqueue(Fiber& fiber) override;
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
-  void retire(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
   std::uint64_t now_ns() override { return now_ns_; }
   void arm_timer(TimerNode& node) override;

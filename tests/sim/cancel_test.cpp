@@ -100,6 +100,37 @@ TEST_CASE("a stall lands only if the program's canceller acts", "[cancel][stall]
   CHECK(fired.injections[0].canceller == corosim::Canceller::timeout);
 }
 
+TEST_CASE("a fiber woken at its stalled point is held until its canceller acts", "[cancel][stall]") {
+  Log log;
+  auto body = [&]() -> Task<void> {
+    corosim::Event go;
+    auto child = corosim::spawn([&]() -> Task<void> {
+      co_await go.wait();  // point 0: stalled here
+      log.add("child ran on");
+    });
+    co_await corosim::yield_now();  // the child reaches its point and parks
+    go.set();                       // wakes it at its stalled point: held for main
+    co_await corosim::yield_now();  // main runs on; the held child must not
+    co_await corosim::yield_now();
+    log.add("main cancels");
+    child.cancel();
+    CORO_CHECK(child.is_finished());
+  };
+  auto result = run_with(body, CancelPlan::at(0, CancelMode::drop));
+  INFO(corosim::testing::message_of(result));
+  REQUIRE(result.passed());
+  REQUIRE(result.injections.size() == 1);
+  CHECK(result.injections[0].landed);
+  CHECK(result.injections[0].canceller == corosim::Canceller::owner);
+  CHECK(log.has("main cancels"));
+  CHECK_FALSE(log.has("child ran on"));
+
+  // Without the stall the same program lets the woken child run on at once.
+  log.lines.clear();
+  REQUIRE(run_with(body, CancelPlan{}).passed());
+  CHECK(log.lines == std::vector<std::string>{"child ran on", "main cancels"});
+}
+
 TEST_CASE("drop: the chain is destroyed while the operand is pending", "[cancel][drop]") {
   Log log;
   bool flag_dropped = false;
