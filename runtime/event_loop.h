@@ -74,7 +74,9 @@ class EventLoop final : public Executor {
   void drive(const Fiber& main);
   template <class T>
   void leave(JoinHandle<T> handle) {
-    { JoinHandle<T> release = std::move(handle); }
+    {
+      JoinHandle<T> release = std::move(handle);
+    }
     teardown();
   }
   void teardown();

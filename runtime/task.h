@@ -96,8 +96,8 @@ struct TaskPromiseBase : FrameCounted {
   void unhandled_exception() noexcept { error = std::current_exception(); }
 
   template <class A>
-  HookedAwaiterFor<A> await_transform(
-      A&& awaitable, std::source_location where = std::source_location::current()) {
+  HookedAwaiterFor<A> await_transform(A&& awaitable,
+                                      std::source_location where = std::source_location::current()) {
     return HookedAwaiterFor<A>(std::forward<A>(awaitable), where);
   }
 };
