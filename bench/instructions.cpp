@@ -6,10 +6,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <set>
 #include <sstream>
 #include <string>
-#include <utility>
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -113,16 +111,11 @@ int print_instructions(const char* self, const std::string& only) {
     order.push_back(shot.name);
   }
   // Registration order follows the link order of the files that add them:
-  // by workload, each in the order its executors were added.
-  std::vector<std::string> by_workload;
-  std::set<std::string> workloads;
-  for (const std::string& name : order) workloads.insert(name.substr(0, name.find('/')));
-  for (const std::string& workload : workloads) {
-    for (const std::string& name : order) {
-      if (name.substr(0, name.find('/')) == workload) by_workload.push_back(name);
-    }
-  }
-  order = std::move(by_workload);
+  // printed by workload, each in the order its executors were added.
+  std::map<std::string, std::vector<std::string>> by_workload;
+  for (const std::string& name : order) by_workload[name.substr(0, name.find('/'))].push_back(name);
+  order.clear();
+  for (const auto& [workload, names] : by_workload) order.insert(order.end(), names.begin(), names.end());
   std::printf("\ninstructions per unit (callgrind, one warm run each):\n");
   std::printf("%-16s %-16s %14s %10s %10s\n", "workload", "executor", "instr/unit", "x bare", "asio / it");
   for (const std::string& name : order) {

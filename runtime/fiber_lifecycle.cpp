@@ -42,6 +42,15 @@ void report_escaped(Fiber& fiber) {
                                  fiber.spawned_at);
 }
 
+// An ended fiber that no handle refers to: an exception nobody saw is
+// reported, its root frame goes and its record is retired.
+void free_ended(Fiber& fiber) {
+  if (has_unseen_exception(fiber)) [[unlikely]]
+    report_escaped(fiber);
+  destroy_root(fiber);
+  detail::retire_fiber(fiber);
+}
+
 void after_done(Fiber& fiber);
 
 // The last pending cleanup of a closing fiber finished: it completes now.
@@ -74,12 +83,7 @@ void after_done(Fiber& fiber) {
     listener->on_fiber_done(fiber);
   }
   if (fiber.scope != nullptr) detail_scope_child_done(*fiber.scope, fiber);
-  if (!fiber.handle_alive) {
-    if (has_unseen_exception(fiber)) [[unlikely]]
-      report_escaped(fiber);
-    destroy_root(fiber);
-    detail::retire_fiber(fiber);
-  }
+  if (!fiber.handle_alive) free_ended(fiber);
 }
 }  // namespace
 
@@ -170,10 +174,7 @@ void fiber_release(Fiber& fiber) {
   // Its own chain held the handle (a fiber owned by state it owns): the drop
   // under way frees it when the chain is gone.
   if (fiber.dropping) return;
-  if (has_unseen_exception(fiber)) [[unlikely]]
-    report_escaped(fiber);
-  destroy_root(fiber);
-  retire_fiber(fiber);
+  free_ended(fiber);
 }
 
 void report_spawn_in_destructor(const Fiber* fiber, const SourceLoc& where) {
