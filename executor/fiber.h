@@ -326,7 +326,9 @@ std::exception_ptr fiber_exception(const Fiber& fiber) noexcept;
 // "what(): ..." of an exception, for reports.
 std::string describe_exception(const std::exception_ptr& error);
 // Marks the current fiber as waiting on target (for deadlock reports).
-void set_waiting_on(const WaitTarget* target) noexcept;
+inline void set_waiting_on(const WaitTarget* target) noexcept {
+  if (Fiber* fiber = current_fiber()) fiber->waiting_on = target;
+}
 // True while a destructor runs on the current fiber: its chain is being
 // dropped, a Task of it is destroying its locals on return, or an exception is
 // unwinding.

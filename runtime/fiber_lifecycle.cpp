@@ -96,10 +96,6 @@ Fiber& create_fiber(Executor& executor, const SourceLoc& spawned_at) {
   return fiber;
 }
 
-void set_waiting_on(const WaitTarget* target) noexcept {
-  if (Fiber* fiber = current_fiber()) fiber->waiting_on = target;
-}
-
 void fiber_wake(Fiber& fiber) {
   if (fiber.interrupted && fiber.state != FiberState::waiting) return;
   assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");

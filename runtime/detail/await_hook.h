@@ -146,7 +146,7 @@ class HookedAwaiter {
   HookedAwaiter(const HookedAwaiter&) = delete;
   HookedAwaiter& operator=(const HookedAwaiter&) = delete;
 
-  bool await_ready() {
+  [[gnu::always_inline]] bool await_ready() {
     if constexpr (!is_suspension_point<Bare>()) {
       return inner_.await_ready();
     } else {
@@ -169,7 +169,7 @@ class HookedAwaiter {
     handle_ = self;
     if (action_ == AwaitAction::proceed) [[likely]] {
       if constexpr (std::is_same_v<Bare, YieldAwaiter>) return park_yielding();
-      return park();
+      return park_inline();
     }
     switch (action_) {
       case AwaitAction::proceed: return park();
@@ -207,7 +207,10 @@ class HookedAwaiter {
   // Runs the operand's await_suspend. Returns the handle to transfer to: noop
   // when the fiber parked, the awaiting coroutine when the operand declined to
   // suspend, or another coroutine of the same fiber (a child Task starting).
-  std::coroutine_handle<> park() {
+  // The common path (await_suspend after proceed) has it inline: as a call it
+  // saved and restored registers around every park. The rare paths share one copy.
+  [[gnu::noinline]] std::coroutine_handle<> park() { return park_inline(); }
+  [[gnu::always_inline]] std::coroutine_handle<> park_inline() {
     Fiber& fiber = *fiber_;
     fiber.resume_point = ResumePoint(handle_);
     fiber.state = FiberState::waiting;
