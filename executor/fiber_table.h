@@ -3,8 +3,8 @@
 // visit fibers deterministically. A retired record is reused only in a later
 // step than the one that retired it, because the code that retires a fiber may
 // still be on that fiber's call stack: the executor calls begin_step() as each
-// step begins, and the records retired before it become free lazily, at the
-// next create() or retire(), with no work at the end of the step.
+// step begins, which frees the records retired before it (one test when there
+// are none, with no work at the end of the step).
 #pragma once
 
 #include <cassert>
@@ -28,10 +28,11 @@ class FiberTable {
     while (Fiber* fiber = pop(free_)) delete fiber;
   }
 
-  void begin_step() noexcept { ++epoch_; }
+  void begin_step() noexcept {
+    if (retired_ != nullptr) recycle_retired();
+  }
 
   Fiber& create(Executor& executor, const SourceLoc& spawned_at) {
-    if (retired_ != nullptr && retired_epoch_ != epoch_) recycle_retired();
     Fiber* fiber = pop(free_);
     if (fiber != nullptr) {
       --free_count_;
@@ -57,9 +58,7 @@ class FiberTable {
     (fiber.alive_next != nullptr ? fiber.alive_next->alive_prev : alive_tail_) = fiber.alive_prev;
     fiber.alive_next = nullptr;
     --alive_count_;
-    if (retired_ != nullptr && retired_epoch_ != epoch_) recycle_retired();
     push(retired_, fiber);
-    retired_epoch_ = epoch_;
   }
   Fiber* first_alive() const noexcept { return alive_head_; }
   // The alive fiber with this id, or null (a linear walk: for reports).
@@ -94,7 +93,6 @@ class FiberTable {
   // runs: no code of a fiber is on the stack, so every record is free.
   void clear() {
     while (alive_head_ != nullptr) retire(*alive_head_);
-    begin_step();
     recycle_retired();
     next_id_ = 0;
   }
@@ -133,11 +131,7 @@ class FiberTable {
   Fiber* alive_tail_ = nullptr;
   std::size_t alive_count_ = 0;
   std::uint32_t next_id_ = 0;
-  // Steps begun (wrapping: only equality matters), and the one in which the
-  // records on retired_ were retired.
-  std::uint32_t epoch_ = 0;
-  std::uint32_t retired_epoch_ = 0;
-  Fiber* retired_ = nullptr;
+  Fiber* retired_ = nullptr;  // retired since the step began: not yet free
   Fiber* free_ = nullptr;
   std::size_t free_count_ = 0;
 };
