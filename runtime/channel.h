@@ -186,7 +186,9 @@ class SendAwaiter final : public SlotWaiter<T> {
   SendAwaiter(const SendAwaiter&) = delete;
   ~SendAwaiter() { unlink_if_queued(this->node_); }
 
-  bool await_ready() {
+  // Inline into the hook's (itself inline in the awaiting coroutine): as a
+  // call, its register saves were a tenth of a send.
+  [[gnu::always_inline]] bool await_ready() {
     if (!state_.accepting()) return true;  // result_ stays false
     if (!state_.has_room()) return false;
     state_.push(std::move(*value_));

@@ -199,11 +199,10 @@ class [[nodiscard]] JoinHandle {
   // The result of a finished fiber (what co_await gives), without suspending.
   T take_result() {
     assert(fiber_ != nullptr && is_finished());
-    if (fiber_->dropped) throw Cancelled{};
-    if (const std::exception_ptr& error = fiber_->rare().error) {
-      fiber_->exception_seen = true;
-      std::rethrow_exception(error);
-    }
+    // One test on the common path (nothing failed): the throwing paths stay
+    // out of line, so that every join can inline it.
+    if (fiber_->dropped || fiber_->cold_if_any() != nullptr) [[unlikely]]
+      throw_if_failed();
     if constexpr (!std::is_void_v<T>) {
       assert(fiber_->root && "the RootTask holding the value is gone");
       auto& promise = static_cast<detail::RootPromise<T>&>(*fiber_->root_promise);
@@ -224,6 +223,14 @@ class [[nodiscard]] JoinHandle {
   explicit JoinHandle(Fiber& fiber) noexcept : fiber_(&fiber) {}
   void reset() noexcept {
     if (fiber_ != nullptr) detail::fiber_release(*std::exchange(fiber_, nullptr));
+  }
+
+  [[gnu::noinline]] void throw_if_failed() const {
+    if (fiber_->dropped) throw Cancelled{};
+    if (const std::exception_ptr& error = fiber_->rare().error) {
+      fiber_->exception_seen = true;
+      std::rethrow_exception(error);
+    }
   }
 
   Fiber* fiber_ = nullptr;
