@@ -446,16 +446,14 @@ void Simulator::check_leaked_fibers(const Fiber& main) {
   // Left behind in a cycle: a deadlock, said as one rather than as a leak.
   if (!hold_parks_.empty() && report_stuck_cycle()) return;
   std::string message;
-  SourceLoc first;
   std::size_t leaked = 0;
-  for (Fiber* fiber = fibers_.first_alive(); fiber != nullptr; fiber = fiber->alive_next) {
+  for (const Fiber* fiber = unfinished; fiber != nullptr; fiber = fiber->alive_next) {
     if (fiber->state == FiberState::done) continue;
-    if (leaked++ == 0) first = fiber->spawned_at;
+    ++leaked;
     absl::StrAppend(&message, "\n  ", describe_blocked_fiber(*fiber));
   }
-  if (leaked == 0) return;
   report_failure(Checker::leak, absl::StrCat(leaked, " fiber(s) still alive when main returned:", message),
-                 first);
+                 unfinished->spawned_at);
 }
 
 // A fiber ended: no fiber it detached may still run, unless allowed to
