@@ -1,14 +1,8 @@
-// The executor running on this thread (executor/executor.h; the fiber and the
-// frame counters are inline there).
+// Setting the executor and fiber running on this thread (executor/executor.h,
+// where they are read inline).
 #include "corosim/executor/executor.h"
 
 namespace corosim {
-
-namespace {
-thread_local Executor* tls_executor = nullptr;
-}  // namespace
-
-Executor* current_executor() noexcept { return tls_executor; }
 
 namespace detail {
 

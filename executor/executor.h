@@ -140,7 +140,27 @@ class Executor {
   virtual void defer_drop(Fiber& f) = 0;
 
   // --- the await hook -----------------------------------------------------
+  // What an await needs to be answered inline, with no virtual call
+  // (detail::before_await in executor/await_gate.h): most awaits only count
+  // and proceed. The executor sets it; it holds at least for a whole run.
+  struct AwaitGate {
+    // False: every await asks before_await. The simulator closes it while a
+    // strategy tracks touches or a cancellation plan or site record makes
+    // each point more than a count.
+    bool open = false;
+    // Whether an await with another fiber ready asks yield_decision.
+    bool yield_decisions = false;
+    bool decide_before_yield_now = false;         // SimOptions'
+    std::uint32_t hog_limit = ~std::uint32_t{0};  // unparked awaits beyond which before_await reports
+    // Cancellation points passed (the executor's count, inline or not).
+    std::uint64_t cancel_points = 0;
+  };
+  AwaitGate& await_gate() noexcept { return await_gate_; }
+  // The whole answer at a suspension point, for what the gate cannot settle.
   virtual AwaitAction before_await(Fiber& f, const SourceLoc& where) = 0;
+  // Only the scheduling choice, after the gate settled the rest: park as
+  // ready first (suspend_first), or proceed.
+  virtual AwaitAction yield_decision(Fiber& f) = 0;
 
   // --- time ---------------------------------------------------------------
   virtual std::uint64_t now_ns() = 0;
@@ -238,18 +258,21 @@ class Executor {
   std::uint64_t counted_events_ = 0;
   detail::RunQueue* plain_queue_ = nullptr;
   detail::FiberTable* fiber_table_ = nullptr;  // set by the executor, which owns the table
+  AwaitGate await_gate_;
 
  private:
   Instrumentation* instrumentation_ = nullptr;
 };
 
 namespace detail {
-// Read at every suspension point and set twice a step: inline, not a call.
+// Read at every suspension point and set twice a step: inline, not a call
+// (so is the executor, which every primitive's trace and wake reads).
 inline thread_local Fiber* tls_current_fiber = nullptr;
+inline thread_local Executor* tls_executor = nullptr;
 }  // namespace detail
 
 // The executor and fiber running on this thread (null outside a run).
-Executor* current_executor() noexcept;
+inline Executor* current_executor() noexcept { return detail::tls_executor; }
 inline Fiber* current_fiber() noexcept { return detail::tls_current_fiber; }
 
 namespace detail {

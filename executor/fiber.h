@@ -170,6 +170,11 @@ struct FiberCold {
 // so that no padding falls between them.
 struct Fiber {
   bool awaiting_call() const noexcept { return await_kind == AwaitKind::call; }
+  // An owner canceller can act on it (Canceller::owner): a scope, or a live
+  // handle that is not awaiting it.
+  bool owner_can_cancel() const noexcept {
+    return scope != nullptr || (handle_alive && !detached && listener == nullptr);
+  }
   // Its end has checks to run (what it detached must have finished; a stop
   // request it honoured is forgotten): the simulator sees its end even in a
   // run that only counts events.

@@ -8,6 +8,7 @@ namespace corosim {
 EventLoop::EventLoop(std::uint64_t random_seed) : prng_(random_seed) {
   plain_queue_ = &ready_;  // enqueue() is a plain push
   fiber_table_ = &fibers_;
+  await_gate_.open = true;  // every await proceeds; no choice is made
 }
 
 EventLoop::~EventLoop() { assert(fibers_.alive_count() == 0); }
@@ -64,6 +65,7 @@ void EventLoop::enqueue(Fiber& fiber) { ready_.push(fiber); }
 void EventLoop::dequeue(Fiber& fiber) { ready_.remove(fiber); }
 void EventLoop::defer_drop(Fiber& fiber) { deferred_drops_.push_back(&fiber); }
 AwaitAction EventLoop::before_await(Fiber&, const SourceLoc&) { return AwaitAction::proceed; }
+AwaitAction EventLoop::yield_decision(Fiber&) { return AwaitAction::proceed; }
 
 std::uint64_t EventLoop::now_ns() {
   return static_cast<std::uint64_t>(

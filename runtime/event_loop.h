@@ -62,6 +62,7 @@ class EventLoop final : public Executor {
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
+  AwaitAction yield_decision(Fiber& fiber) override;
   std::uint64_t now_ns() override;
   void arm_timer(TimerNode& node) override;
   void cancel_timer(TimerNode& node) override;

@@ -25,7 +25,7 @@ namespace corosim {
 std::uint64_t Simulator::number_point(const SourceLoc& where, bool external) {
   if (options_.record_cancel_sites && cancel_sites_.size() < kSitesMax) cancel_sites_.push_back(where);
   if (options_.record_cancel_kinds) external_points_.push_back(external);
-  return cancel_points_++;
+  return await_gate_.cancel_points++;
 }
 
 // A suspension point of a fiber that has a canceller: numbered if the

@@ -41,7 +41,7 @@ void Simulator::reset(std::uint64_t seed) {
   now_ns_ = 0;
   steps_ = 0;
   next_object_id_ = 0;
-  cancel_points_ = 0;
+  await_gate_.cancel_points = 0;
   cancel_starts_ = 0;
   cancel_sites_.clear();
   external_points_.clear();
@@ -68,7 +68,10 @@ void Simulator::reset(std::uint64_t seed) {
   counted_kinds_ = record_trace_ ? 0 : ~kind_bit(TraceKind::drop);
   counted_events_ = 0;
   track_touches_ = strategy_.wants_touches();
-  hog_limit_ = options_.hog_max_awaits != 0 ? options_.hog_max_awaits : ~std::uint32_t{0};
+  await_gate_.open = counting_points_only_ && !track_touches_;
+  await_gate_.yield_decisions = true;
+  await_gate_.decide_before_yield_now = options_.decide_before_yield_now;
+  await_gate_.hog_limit = options_.hog_max_awaits != 0 ? options_.hog_max_awaits : ~std::uint32_t{0};
   resume_checks_ = track_touches_ || !drivers_.empty();
   executed_.clear();
 }
@@ -118,7 +121,7 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   result.events = events_seen();
   result.fibers = fibers_spawned;
   if (failure_ || options_.decisions_of_passing_runs) result.decisions = decisions_.stream();
-  result.cancel_points = cancel_points_;
+  result.cancel_points = await_gate_.cancel_points;
   result.cancel_starts = cancel_starts_;
   result.cancel_sites = cancel_sites_;
   result.external_points = external_points_;
@@ -559,10 +562,12 @@ void Simulator::step_ran(const Fiber& fiber) {
   if (executed_.size() < kMaxExecutedSteps) executed_.push_back(StepTouch{fiber.id, fiber.touch});
 }
 
+// What detail::before_await (executor/await_gate.h) settles inline when the
+// gate is open is a subset of this: both must agree.
 AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   if (track_touches_) [[unlikely]]
     note_step_touch(fiber);
-  if (!fiber.awaiting_call() && ++fiber.unparked_awaits > hog_limit_) [[unlikely]] {
+  if (!fiber.awaiting_call() && ++fiber.unparked_awaits > await_gate_.hog_limit) [[unlikely]] {
     report_hogging(fiber, where);
     return AwaitAction::suspend_first;  // ends the step, which the loop may never do
   }
@@ -574,7 +579,7 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
     if (counting_points_only_) {
       // Nothing can be injected or recorded: a point is only counted (as
       // cancellation_point would, which no stall can need: none begins).
-      if (is_cancellation_point(fiber)) ++cancel_points_;
+      if (is_cancellation_point(fiber)) ++await_gate_.cancel_points;
     } else if (std::optional<AwaitAction> action = cancellation_point(fiber, where)) {
       return *action;
     }
@@ -584,6 +589,10 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
   if ((fiber.await_kind == AwaitKind::yield && !options_.decide_before_yield_now) || ready_.empty()) {
     return AwaitAction::proceed;
   }
+  return yield_decision(fiber);
+}
+
+AwaitAction Simulator::yield_decision(Fiber& fiber) {
   return decide_yield(fiber.id) == 1 ? AwaitAction::suspend_first : AwaitAction::proceed;
 }
 

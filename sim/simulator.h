@@ -156,6 +156,7 @@ class Simulator final : public Executor {
   void dequeue(Fiber& fiber) override;
   void defer_drop(Fiber& fiber) override;
   AwaitAction before_await(Fiber& fiber, const SourceLoc& where) override;
+  AwaitAction yield_decision(Fiber& fiber) override;
   std::uint64_t now_ns() override { return now_ns_; }
   void arm_timer(TimerNode& node) override;
   void cancel_timer(TimerNode& node) override;
@@ -331,7 +332,6 @@ class Simulator final : public Executor {
   // tracked, drivers that count snoozes): set when one appears, recomputed
   // at reset; a stale true only costs the checks it guards.
   bool resume_checks_ = false;
-  std::uint32_t hog_limit_ = 0;  // hog_max_awaits, or never when 0
   std::vector<std::uint32_t> ready_touches_;
   std::vector<StepTouch> executed_;
   static constexpr std::size_t kMaxExecutedSteps = 256;
@@ -359,7 +359,6 @@ class Simulator final : public Executor {
   // drop or interrupt, a drop, a stall, a retired record); finish_step()
   // leaves it set while work_after_step() says so.
   bool after_step_ = false;
-  std::uint64_t cancel_points_ = 0;
   std::uint64_t cancel_starts_ = 0;
   std::vector<SourceLoc> cancel_sites_;
   std::vector<CancelInjection> injections_;
@@ -410,8 +409,7 @@ inline bool Simulator::canceller_can_act(const Fiber& fiber) const noexcept {
   switch (fiber.canceller) {
     case Canceller::none: return false;
     case Canceller::external: return true;
-    case Canceller::owner:
-      return fiber.scope != nullptr || (fiber.handle_alive && !fiber.detached && fiber.listener == nullptr);
+    case Canceller::owner: return fiber.owner_can_cancel();
     case Canceller::race:
     case Canceller::timeout:
     case Canceller::token:

@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "corosim/runtime/cancelled.h"
+#include "corosim/executor/await_gate.h"
 #include "corosim/executor/executor.h"
 #include "corosim/executor/fiber.h"
 #include "corosim/runtime/usage_error.h"
@@ -158,7 +159,7 @@ class HookedAwaiter {
       if constexpr (HasTouch<Bare>) {
         if (fiber_->declared_touch == kTouchUnknown) fiber_->declared_touch = inner_.corosim_touch();
       }
-      action_ = fiber_->executor->before_await(*fiber_, where_);
+      action_ = before_await(*fiber_, where_);
       if (action_ == AwaitAction::proceed) [[likely]]
         return inner_.await_ready();
       return ready_despite_action();

@@ -65,6 +65,52 @@ TEST_CASE("cancellation points are where a canceller could act", "[cancel]") {
   REQUIRE(reference.injections.empty());
 }
 
+namespace {
+
+// A child of its owner that awaits inside a shield and through a call.
+Task<void> shielded_part() {
+  co_await corosim::sleep_for(1ms);  // shielded: not a point
+  co_await corosim::yield_now();     // nor this
+}
+Task<void> called_part() { co_await corosim::sleep_for(1ms); }  // a point: the call is not, its sleep is
+Task<void> owned_child() {
+  co_await corosim::yield_now();  // a point: main holds the handle and does not await it
+  co_await corosim::shielded(shielded_part());
+  co_await called_part();
+}
+Task<void> short_sleep() { co_await corosim::sleep_for(1ms); }
+
+}  // namespace
+
+TEST_CASE("awaits answered inline count the cancellation points the full hook counts", "[cancel]") {
+  // With no plan, most awaits are answered inline (executor/await_gate.h);
+  // recording the sites sends every await through Simulator::before_await.
+  auto body = []() -> Task<void> {
+    auto child = corosim::spawn(owned_child());
+    co_await corosim::sleep_for(5ms);
+    co_await child;
+    auto joined = corosim::spawn(short_sleep());
+    co_await joined;                         // its owner awaits it: no point
+    corosim::spawn(short_sleep()).detach();  // detached: no point
+    co_await corosim::sleep_for(2ms);
+  };
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    corosim::RandomStrategy strategy;
+    corosim::SimOptions options;
+    corosim::Simulator inline_gate(strategy, options);
+    const auto counted = inline_gate.run(body, seed);
+    options.record_cancel_sites = true;
+    corosim::Simulator full_hook(strategy, options);
+    const auto recorded = full_hook.run(body, seed);
+    REQUIRE(counted.passed());
+    REQUIRE(recorded.passed());
+    CHECK(counted.cancel_points == 2);
+    CHECK(recorded.cancel_points == 2);
+    CHECK(recorded.cancel_sites.size() == 2);
+    CHECK(counted.trace_hash == recorded.trace_hash);
+  }
+}
+
 TEST_CASE("a stall lands only if the program's canceller acts", "[cancel][stall]") {
   // The owner joins: stalling the child changes nothing, the run passes.
   auto joined = []() -> Task<void> {

@@ -11,12 +11,8 @@
 #include <ctime>
 #include <thread>
 
-#include "corosim/executor/executor.h"
-
-// The one symbol real_time.cpp needs from the rest of the library: no run.
-namespace corosim {
-Executor* current_executor() noexcept { return nullptr; }
-}  // namespace corosim
+// Linked with runtime/real_time.cpp alone: the running executor it asks for
+// is read inline (executor/executor.h), and is null here, outside any run.
 
 namespace {
 
