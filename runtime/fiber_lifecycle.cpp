@@ -27,7 +27,8 @@ void destroy_root(Fiber& fiber) {
 // Tested inline before report_escaped: almost every fiber ends without an
 // exception, and the report's strings need a large stack frame.
 bool has_unseen_exception(const Fiber& fiber) noexcept {
-  return !fiber.exception_seen && !fiber.dropped && fiber.rare().error;
+  const FiberCold* cold = fiber.cold_if_any();  // an exception lives there
+  return cold != nullptr && cold->error && !fiber.exception_seen && !fiber.dropped;
 }
 
 void report_escaped(Fiber& fiber) {
@@ -61,9 +62,19 @@ void finish_closing(Fiber& fiber) {
   after_done(fiber);
 }
 
-// Common to every way a fiber ends: tell its joiner and scope, and free it if
-// no handle refers to it any more. A fiber with async cleanups still running
-// completes only once they have finished (it waits as `closing`).
+// Tells the ended fiber's driver, joiner and scope, and frees it if no handle
+// refers to it any more: after_done for a fiber with no cleanups.
+void tell_and_free(Fiber& fiber) {
+  if (fiber.driver != nullptr) fiber.driver->member_done(fiber);
+  if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
+    listener->on_fiber_done(fiber);
+  }
+  if (fiber.scope != nullptr) detail_scope_child_done(*fiber.scope, fiber);
+  if (!fiber.handle_alive) free_ended(fiber);
+}
+
+// Common to every way a fiber ends. A fiber with async cleanups still
+// running completes only once they have finished (it waits as `closing`).
 void after_done(Fiber& fiber) {
   if (FiberCold* cold = fiber.cold_if_any()) [[unlikely]] {
     if (cold->cleanups_pending > 0) {
@@ -78,12 +89,7 @@ void after_done(Fiber& fiber) {
       if (--owner->cold().cleanups_pending == 0 && owner->closing) finish_closing(*owner);
     }
   }
-  if (fiber.driver != nullptr) fiber.driver->member_done(fiber);
-  if (CompletionListener* listener = std::exchange(fiber.listener, nullptr)) {
-    listener->on_fiber_done(fiber);
-  }
-  if (fiber.scope != nullptr) detail_scope_child_done(*fiber.scope, fiber);
-  if (!fiber.handle_alive) free_ended(fiber);
+  tell_and_free(fiber);
 }
 }  // namespace
 
@@ -121,6 +127,12 @@ void fiber_finish(Fiber& fiber) {
   assert(fiber.state == FiberState::running);
   fiber.state = FiberState::done;
   fiber.waiting_on = nullptr;
+  if (fiber.cold_if_any() == nullptr) [[likely]] {
+    // No exception, stop deadline or cleanup: has_end_checks() without them.
+    fiber.executor->trace_if(fiber.detached_some && fiber.id != 0, TraceKind::complete, &fiber, 0, 0);
+    tell_and_free(fiber);
+    return;
+  }
   const bool threw = static_cast<bool>(fiber.rare().error);
   fiber.executor->trace_if(fiber.has_end_checks(), TraceKind::complete, &fiber, 0, threw ? 1 : 0);
   after_done(fiber);

@@ -30,23 +30,15 @@ namespace {
 // frames wait here, per thread and per size class, for the next frame of
 // their size, as asio recycles its awaitable frames. The cache is bounded,
 // so a run that once had a million fibers does not keep their memory.
+//
+// The pool is trivially destructible, so reaching it costs no thread-local
+// guard: a PoolReaper, made when the thread first caches a frame, frees what
+// is cached when the thread ends (after which nothing is cached).
 class FramePool {
  public:
   static constexpr std::size_t kGranule = 16;
   static constexpr std::size_t kLargest = 1024;  // larger frames come and go through the heap
   static constexpr std::size_t kCachedMax = std::size_t{1} << 20;
-
-  FramePool() = default;
-  FramePool(const FramePool&) = delete;
-  FramePool& operator=(const FramePool&) = delete;
-  ~FramePool() {
-    for (std::size_t i = 0; i < free_.size(); ++i) {
-      while (Block* block = free_[i]) {
-        free_[i] = block->next;
-        ::operator delete(block, (i + 1) * kGranule);
-      }
-    }
-  }
 
   static std::size_t rounded(std::size_t size) noexcept {
     return (size + kGranule - 1) / kGranule * kGranule;
@@ -65,18 +57,29 @@ class FramePool {
     return block;
   }
 
-  void give(void* frame, std::size_t size) noexcept {
-    if (!pooled(size)) {
-      ::operator delete(frame, size);
-      return;
-    }
-    if (cached_bytes_ + rounded(size) > kCachedMax) {
-      ::operator delete(frame, rounded(size));
-      return;
-    }
+  // False when the frame is not cached (too large, the cache full, or the
+  // thread's reaper not made yet): give_slowly then.
+  bool try_give(void* frame, std::size_t size) noexcept {
+    if (state_ != State::armed || !pooled(size) || cached_bytes_ + rounded(size) > kCachedMax) [[unlikely]]
+      return false;
     Block*& head = free_[rounded(size) / kGranule - 1];
     head = ::new (frame) Block{head};
     cached_bytes_ += rounded(size);
+    return true;
+  }
+  void give_slowly(void* frame, std::size_t size) noexcept;
+
+  // The thread ends: the cached frames go back to the heap, and from now on
+  // every frame does.
+  void reap() noexcept {
+    for (std::size_t i = 0; i < free_.size(); ++i) {
+      while (Block* block = free_[i]) {
+        free_[i] = block->next;
+        ::operator delete(block, (i + 1) * kGranule);
+      }
+    }
+    cached_bytes_ = 0;
+    state_ = State::reaped;
   }
 
   std::size_t cached_bytes() const noexcept { return cached_bytes_; }
@@ -85,11 +88,29 @@ class FramePool {
   struct Block {
     Block* next;
   };
+  enum class State : std::uint8_t { no_reaper, armed, reaped };
   std::array<Block*, kLargest / kGranule> free_{};
   std::size_t cached_bytes_ = 0;
+  State state_ = State::no_reaper;
 };
 
-thread_local FramePool frame_pool;
+constinit thread_local FramePool frame_pool;
+
+struct PoolReaper {
+  PoolReaper() = default;
+  PoolReaper(const PoolReaper&) = delete;
+  PoolReaper& operator=(const PoolReaper&) = delete;
+  ~PoolReaper() { frame_pool.reap(); }
+};
+
+[[gnu::noinline]] void FramePool::give_slowly(void* frame, std::size_t size) noexcept {
+  if (state_ == State::no_reaper) {
+    thread_local PoolReaper reaper;  // made once per thread, here
+    state_ = State::armed;
+    if (try_give(frame, size)) return;
+  }
+  ::operator delete(frame, held(size));
+}
 #endif
 
 }  // namespace
@@ -111,7 +132,8 @@ void FrameCounted::operator delete(void* frame, std::size_t size) noexcept {
   --frames_live();
 #if COROSIM_FRAME_POOL
   frame_bytes_live() -= static_cast<std::int64_t>(FramePool::held(size));
-  frame_pool.give(frame, size);
+  if (!frame_pool.try_give(frame, size)) [[unlikely]]
+    frame_pool.give_slowly(frame, size);
 #else
   frame_bytes_live() -= static_cast<std::int64_t>(size);
   ::operator delete(frame, size);

@@ -112,8 +112,10 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   detail::set_current(nullptr, nullptr);
 
   strategy_.end_run(failure_.has_value(), steps_);
+  // What is most often empty is copied only when it is not (a run of an
+  // exploration does little else).
   RunResult result;
-  result.failure = failure_;
+  if (failure_) result.failure = failure_;
   result.seed = seed;
   result.steps = steps_;
   result.time_ns = now_ns_;
@@ -123,10 +125,10 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
   if (failure_ || options_.decisions_of_passing_runs) result.decisions = decisions_.stream();
   result.cancel_points = await_gate_.cancel_points;
   result.cancel_starts = cancel_starts_;
-  result.cancel_sites = cancel_sites_;
-  result.external_points = external_points_;
+  if (!cancel_sites_.empty()) result.cancel_sites = cancel_sites_;
+  if (!external_points_.empty()) result.external_points = external_points_;
   result.cancel_plan = options_.cancel;
-  result.injections = injections_;
+  if (!injections_.empty()) result.injections = injections_;
   return result;
 }
 
@@ -432,7 +434,8 @@ void Simulator::audit_ledgers() {
 }
 
 void Simulator::check_main(const Fiber& main) {
-  if (failure_ || main.state != FiberState::done) return;
+  // An exception is kept in the cold fields: most mains have none.
+  if (failure_ || main.state != FiberState::done || main.cold_if_any() == nullptr) return;
   std::exception_ptr error = detail::fiber_exception(main);
   if (!error) return;
   report_failure(Checker::escaped_exception,

@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "corosim/runtime/corosim.h"
@@ -112,6 +113,16 @@ TEST_CASE("freed frames are reused and the cache of them stays bounded", "[task]
   if (cached > 0) {
     Task<int> reused = twice();  // takes a cached frame: no new heap
     REQUIRE(corosim::detail::frame_cache_bytes() < cached);
+    // Another thread caches from its first freed frame on (its cache is
+    // freed when it ends).
+    std::size_t cached_in_thread = 0;
+    std::thread([&] {
+      {
+        Task<int> once = twice();
+      }
+      cached_in_thread = corosim::detail::frame_cache_bytes();
+    }).join();
+    REQUIRE(cached_in_thread > 0);
   }
 }
 

@@ -83,8 +83,9 @@ Task<void> short_sleep() { co_await corosim::sleep_for(1ms); }
 }  // namespace
 
 TEST_CASE("awaits answered inline count the cancellation points the full hook counts", "[cancel]") {
-  // With no plan, most awaits are answered inline (executor/await_gate.h);
-  // recording the sites sends every await through Simulator::before_await.
+  // With no plan, most awaits are answered inline (executor/await_gate.h),
+  // the random strategy's yield draws included; recording the sites sends
+  // every await through Simulator::before_await. Same points, same run.
   auto body = []() -> Task<void> {
     auto child = corosim::spawn(owned_child());
     co_await corosim::sleep_for(5ms);
@@ -97,6 +98,7 @@ TEST_CASE("awaits answered inline count the cancellation points the full hook co
   for (std::uint64_t seed = 0; seed < 8; ++seed) {
     corosim::RandomStrategy strategy;
     corosim::SimOptions options;
+    options.decisions_of_passing_runs = true;
     corosim::Simulator inline_gate(strategy, options);
     const auto counted = inline_gate.run(body, seed);
     options.record_cancel_sites = true;
@@ -108,6 +110,10 @@ TEST_CASE("awaits answered inline count the cancellation points the full hook co
     CHECK(recorded.cancel_points == 2);
     CHECK(recorded.cancel_sites.size() == 2);
     CHECK(counted.trace_hash == recorded.trace_hash);
+    CHECK(counted.decisions == recorded.decisions);
+    CHECK(std::count_if(counted.decisions.begin(), counted.decisions.end(), [](const corosim::Decision& d) {
+            return d.kind == corosim::DecisionKind::yield;
+          }) > 0);
   }
 }
 
