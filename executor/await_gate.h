@@ -11,6 +11,15 @@
 
 namespace corosim::detail {
 
+// Whether an await that proceeds asks the executor first whether to park as
+// ready: only when someone else could run meanwhile, and not before an
+// operand that parks as ready anyway. Simulator::before_await asks it too.
+inline bool yield_decision_due(const Fiber& fiber, const Executor& executor) {
+  const Executor::AwaitGate& gate = executor.await_gate();
+  return gate.yield_decisions && (fiber.await_kind != AwaitKind::yield || gate.decide_before_yield_now) &&
+         !executor.plain_queue()->empty();
+}
+
 // What it does when the gate is open is what Simulator::before_await would do.
 [[gnu::always_inline]] inline AwaitAction before_await(Fiber& fiber, const SourceLoc& where) {
   Executor& executor = *fiber.executor;
@@ -27,13 +36,7 @@ namespace corosim::detail {
       ++gate.cancel_points;
     }
   }
-  // Parking first only matters when someone else could run meanwhile, and
-  // not before an operand that parks as ready anyway.
-  if (!gate.yield_decisions || (fiber.await_kind == AwaitKind::yield && !gate.decide_before_yield_now) ||
-      executor.plain_queue()->empty()) {
-    return AwaitAction::proceed;
-  }
-  return executor.yield_decision(fiber);
+  return yield_decision_due(fiber, executor) ? executor.yield_decision(fiber) : AwaitAction::proceed;
 }
 
 }  // namespace corosim::detail

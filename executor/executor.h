@@ -156,6 +156,7 @@ class Executor {
     std::uint64_t cancel_points = 0;
   };
   AwaitGate& await_gate() noexcept { return await_gate_; }
+  const AwaitGate& await_gate() const noexcept { return await_gate_; }
   // The whole answer at a suspension point, for what the gate cannot settle.
   virtual AwaitAction before_await(Fiber& f, const SourceLoc& where) = 0;
   // Only the scheduling choice, after the gate settled the rest: park as

@@ -129,7 +129,7 @@ void fiber_finish(Fiber& fiber) {
   fiber.waiting_on = nullptr;
   if (fiber.cold_if_any() == nullptr) [[likely]] {
     // No exception, stop deadline or cleanup: has_end_checks() without them.
-    fiber.executor->trace_if(fiber.detached_some && fiber.id != 0, TraceKind::complete, &fiber, 0, 0);
+    fiber.executor->trace_if(fiber.checks_detached(), TraceKind::complete, &fiber, 0, 0);
     tell_and_free(fiber);
     return;
   }

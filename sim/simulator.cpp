@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "corosim/executor/assert.h"
+#include "corosim/executor/await_gate.h"
 #include "corosim/runtime/driver.h"
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
@@ -19,6 +20,7 @@ Simulator::Simulator(Strategy& strategy, SimOptions options) : strategy_(strateg
   set_instrumentation(&hooks_);
   plain_queue_ = &ready_;  // enqueue() only diverts a stalled fiber
   fiber_table_ = &fibers_;
+  await_gate_.yield_decisions = true;
   // The strategy is fixed for the simulator's life (both classes are final):
   // found once, not by two dynamic_casts a run (W5 runs are ~5,000 instructions).
   inline_strategy_ = dynamic_cast<RandomStrategy*>(&strategy_) != nullptr ? InlineStrategy::random
@@ -69,7 +71,6 @@ void Simulator::reset(std::uint64_t seed) {
   counted_events_ = 0;
   track_touches_ = strategy_.wants_touches();
   await_gate_.open = counting_points_only_ && !track_touches_;
-  await_gate_.yield_decisions = true;
   await_gate_.decide_before_yield_now = options_.decide_before_yield_now;
   await_gate_.hog_limit = options_.hog_max_awaits != 0 ? options_.hog_max_awaits : ~std::uint32_t{0};
   resume_checks_ = track_touches_ || !drivers_.empty();
@@ -587,12 +588,7 @@ AwaitAction Simulator::before_await(Fiber& fiber, const SourceLoc& where) {
       return *action;
     }
   }
-  // Parking first only matters when someone else could run meanwhile, and
-  // not before an operand that parks as ready anyway.
-  if ((fiber.await_kind == AwaitKind::yield && !options_.decide_before_yield_now) || ready_.empty()) {
-    return AwaitAction::proceed;
-  }
-  return yield_decision(fiber);
+  return detail::yield_decision_due(fiber, *this) ? yield_decision(fiber) : AwaitAction::proceed;
 }
 
 AwaitAction Simulator::yield_decision(Fiber& fiber) {
@@ -696,7 +692,7 @@ void Simulator::trace_event(TraceKind kind, const Fiber* fiber, std::uint32_t ar
   // detached must have finished, and a stop request it honoured is forgotten.
   if ((kind == TraceKind::complete || kind == TraceKind::drop) && fiber != nullptr) {
     if (fiber->rare().stop_deadline_ns != kNoDeadline) forget_stop(*fiber);
-    if (fiber->detached_some && fiber->id != 0) check_detached_children(*fiber);
+    if (fiber->checks_detached()) check_detached_children(*fiber);
   }
   if (!record_trace_) {
     trace_.count();

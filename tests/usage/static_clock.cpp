@@ -17,7 +17,7 @@
 namespace {
 
 std::int64_t kernel_ns(clockid_t clock) {
-  struct timespec now {};
+  struct timespec now{};
   syscall(SYS_clock_gettime, clock, &now);
   return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
@@ -41,7 +41,7 @@ int main() {
   if (kernel_slept_ms < slept) return failed("steady_clock ran ahead of the kernel's clock");
 
   const std::int64_t wall_s = kernel_ns(CLOCK_REALTIME) / 1000000000;
-  struct timeval tv {};
+  struct timeval tv{};
   gettimeofday(&tv, nullptr);
   const auto system_s = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
   const std::time_t time_s = std::time(nullptr);
