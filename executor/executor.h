@@ -195,6 +195,13 @@ class Executor {
     }
     if (instrumentation_ != nullptr) instrumentation_->trace(kind, fiber, arg, value, where);
   }
+  // Counts the event when its kind is only counted (and says so): a caller
+  // whose trace arguments cost something computes them only when not.
+  bool count_if_untraced(TraceKind kind) noexcept {
+    if (!counts_only(kind)) return false;
+    ++counted_events_;
+    return true;
+  }
   // trace() for an event that the instrumentation has work at only when
   // `needed` (a fiber's return: Fiber::has_end_checks); otherwise counted
   // inline when its kind is, with no virtual call.

@@ -107,8 +107,11 @@ void fiber_wake(Fiber& fiber) {
   assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");
   fiber.state = FiberState::ready;
   fiber.waiting_on = nullptr;
-  const Fiber* waker = current_fiber();
-  fiber.executor->trace(TraceKind::wake, &fiber, waker != nullptr ? waker->id : kNoFiber, 0);
+  // The waker's id only for a trace that records it: most runs count wakes.
+  if (!fiber.executor->count_if_untraced(TraceKind::wake)) {
+    const Fiber* waker = current_fiber();
+    fiber.executor->trace(TraceKind::wake, &fiber, waker != nullptr ? waker->id : kNoFiber, 0);
+  }
   fiber_schedule(fiber);
 }
 
