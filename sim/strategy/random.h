@@ -12,7 +12,8 @@ namespace corosim {
 
 class RandomStrategy final : public Strategy {
  public:
-  explicit RandomStrategy(std::uint64_t yield_per_mille = 250) : yield_per_mille_(yield_per_mille) {}
+  explicit RandomStrategy(std::uint64_t yield_per_mille = 250)
+      : yield_odds_(detail::Prng::odds(yield_per_mille, 1000)) {}
   void begin_run(std::uint64_t seed) override { prng_.reseed(seed); }
   // The simulator calls it inline (sim/simulator.h): the two kinds of nearly
   // every decision come first.
@@ -22,7 +23,7 @@ class RandomStrategy final : public Strategy {
     return seeded_choice(prng_, kind, n);
   }
   // The two kinds of nearly every decision, for the simulator's fast path.
-  std::uint64_t choose_yield() noexcept { return prng_.chance(yield_per_mille_, 1000) ? 1 : 0; }
+  std::uint64_t choose_yield() noexcept { return prng_.hit(yield_odds_) ? 1 : 0; }
   std::uint64_t choose_schedule(std::uint64_t n) noexcept {
     return prng_.below(n);
   }  // as seeded_choice would
@@ -30,7 +31,7 @@ class RandomStrategy final : public Strategy {
 
  private:
   detail::Prng prng_;
-  std::uint64_t yield_per_mille_;
+  std::uint64_t yield_odds_;  // yield_per_mille as a threshold on one draw
 };
 
 }  // namespace corosim

@@ -40,16 +40,20 @@ TEST_CASE("primitive kit: a deadlock report names a user primitive and its opera
 
 TEST_CASE("primitive kit: the wait-for graph shows a user primitive between fibers", "[primitive]") {
   // A lock held across a wait: B waits on the mutex A holds while A waits on
-  // the condition variable nobody notifies.
+  // the condition variable nobody notifies. B starts once A holds it, so the
+  // story is the same on every schedule.
   auto body = []() -> Task<void> {
     corosim::Mutex mutex;
+    corosim::Event holding;
     Correct never;
     auto a = corosim::spawn([&]() -> Task<void> {
       auto guard = co_await mutex.lock();
+      holding.set();
       corosim::Mutex other;
       auto inner = co_await other.lock();
       co_await never.wait(inner);  // releases `other`, keeps `mutex`
     });
+    co_await holding.wait();
     auto b = corosim::spawn([&]() -> Task<void> { auto guard = co_await mutex.lock(); });
     co_await b;
     co_await a;
