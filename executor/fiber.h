@@ -6,6 +6,7 @@
 // fiber only while it is alive or retired-but-not-yet-freed (the end of a step).
 #pragma once
 
+#include <cassert>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
@@ -295,9 +296,6 @@ struct Fiber {
 
 namespace detail {
 
-// Makes a waiting fiber ready (a primitive's wake-up). waker is the fiber that
-// caused it, or null (timer).
-void fiber_wake(Fiber& fiber);
 // Queues a ready fiber with its executor, or with its driver if that is not
 // being polled (every way a fiber becomes ready goes through here). Inline:
 // every yield and wake-up passes here, and most fibers have no driver.
@@ -313,6 +311,26 @@ inline void fiber_schedule(Fiber& fiber) {
     return;
   }
   fiber.executor->enqueue(fiber);
+}
+// fiber_wake's rare paths, out of line: a wake-up of an interrupted fiber,
+// and a traced one (which names the waker).
+void fiber_wake_interrupted(Fiber& fiber);
+void trace_wake(Fiber& fiber);
+// Makes a waiting fiber ready (a primitive's wake-up), traced as woken by the
+// running fiber (none for a timer). Inline: a channel's send and a join's
+// completion wake a fiber each, and as a call its register saves cost as much
+// as its body.
+inline void fiber_wake(Fiber& fiber) {
+  if (fiber.interrupted) [[unlikely]] {
+    fiber_wake_interrupted(fiber);
+    return;
+  }
+  assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");
+  fiber.state = FiberState::ready;
+  fiber.waiting_on = nullptr;
+  if (!fiber.executor->count_if_untraced(TraceKind::wake)) [[unlikely]]
+    trace_wake(fiber);
+  fiber_schedule(fiber);
 }
 // Called by the root frame's final awaiter: the fiber returned or threw.
 void fiber_finish(Fiber& fiber);

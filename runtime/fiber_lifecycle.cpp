@@ -97,22 +97,26 @@ namespace detail {
 
 Fiber& create_fiber(Executor& executor, const SourceLoc& spawned_at) {
   Fiber& fiber = executor.fiber_table().create(executor, spawned_at);
-  const Fiber* parent = current_fiber();
-  executor.trace(TraceKind::spawn, &fiber, parent != nullptr ? parent->id : kNoFiber, 0, &spawned_at);
+  if (!executor.count_if_untraced(TraceKind::spawn)) {
+    const Fiber* parent = current_fiber();
+    executor.trace(TraceKind::spawn, &fiber, parent != nullptr ? parent->id : kNoFiber, 0, &spawned_at);
+  }
   return fiber;
 }
 
-void fiber_wake(Fiber& fiber) {
-  if (fiber.interrupted && fiber.state != FiberState::waiting) return;
-  assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");
+void fiber_wake_interrupted(Fiber& fiber) {
+  // Already made ready by its interrupt: the primitive's late wake-up is ignored.
+  if (fiber.state != FiberState::waiting) return;
   fiber.state = FiberState::ready;
   fiber.waiting_on = nullptr;
-  // The waker's id only for a trace that records it: most runs count wakes.
-  if (!fiber.executor->count_if_untraced(TraceKind::wake)) {
-    const Fiber* waker = current_fiber();
-    fiber.executor->trace(TraceKind::wake, &fiber, waker != nullptr ? waker->id : kNoFiber, 0);
-  }
+  if (!fiber.executor->count_if_untraced(TraceKind::wake)) trace_wake(fiber);
   fiber_schedule(fiber);
+}
+
+// The waker's id only for a trace that records it: most runs count wakes.
+void trace_wake(Fiber& fiber) {
+  const Fiber* waker = current_fiber();
+  fiber.executor->trace(TraceKind::wake, &fiber, waker != nullptr ? waker->id : kNoFiber, 0);
 }
 
 void fiber_schedule_driven(Fiber& fiber) {
