@@ -312,19 +312,16 @@ inline void fiber_schedule(Fiber& fiber) {
   }
   fiber.executor->enqueue(fiber);
 }
-// fiber_wake's rare paths, out of line: a wake-up of an interrupted fiber,
-// and a traced one (which names the waker).
-void fiber_wake_interrupted(Fiber& fiber);
+// fiber_wake's traced path, out of line (it names the waker).
 void trace_wake(Fiber& fiber);
 // Makes a waiting fiber ready (a primitive's wake-up), traced as woken by the
 // running fiber (none for a timer). Inline: a channel's send and a join's
 // completion wake a fiber each, and as a call its register saves cost as much
 // as its body.
 inline void fiber_wake(Fiber& fiber) {
-  if (fiber.interrupted) [[unlikely]] {
-    fiber_wake_interrupted(fiber);
+  // Already made ready by its interrupt: the primitive's late wake-up is ignored.
+  if (fiber.interrupted && fiber.state != FiberState::waiting) [[unlikely]]
     return;
-  }
   assert(fiber.state == FiberState::waiting && "woke a fiber that was not waiting");
   fiber.state = FiberState::ready;
   fiber.waiting_on = nullptr;

@@ -104,15 +104,6 @@ Fiber& create_fiber(Executor& executor, const SourceLoc& spawned_at) {
   return fiber;
 }
 
-void fiber_wake_interrupted(Fiber& fiber) {
-  // Already made ready by its interrupt: the primitive's late wake-up is ignored.
-  if (fiber.state != FiberState::waiting) return;
-  fiber.state = FiberState::ready;
-  fiber.waiting_on = nullptr;
-  if (!fiber.executor->count_if_untraced(TraceKind::wake)) trace_wake(fiber);
-  fiber_schedule(fiber);
-}
-
 // The waker's id only for a trace that records it: most runs count wakes.
 void trace_wake(Fiber& fiber) {
   const Fiber* waker = current_fiber();
