@@ -296,7 +296,7 @@ void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const Decision
   g_in_flight.decisions = &decisions;
   g_in_flight.steps_max = sim.steps_max;
   g_in_flight.timer_jitter_ns = sim.timer_jitter_ns;
-  g_in_flight.version = repro_version_for(sim.decide_before_yield_now);
+  g_in_flight.version = repro_version_for(sim.decide_before_yield_now, sim.decide_before_parking);
   g_in_flight.once = plan.once;
   g_in_flight.seed = seed;
   g_in_flight.kind = plan.kind;

@@ -13,10 +13,11 @@ namespace corosim::detail {
 
 // Whether an await that proceeds asks the executor first whether to park as
 // ready: only when someone else could run meanwhile, and not before an
-// operand that parks as ready anyway. Simulator::before_await asks it too.
+// operand that parks anyway (yield_now, or a parking operation: AwaitKind).
+// Simulator::before_await asks it too.
 inline bool yield_decision_due(const Fiber& fiber, const Executor& executor) {
   const Executor::AwaitGate& gate = executor.await_gate();
-  return gate.yield_decisions && (fiber.await_kind != AwaitKind::yield || gate.decide_before_yield_now) &&
+  return gate.yield_decisions && (gate.decide_before & await_kind_bit(fiber.await_kind)) != 0 &&
          !executor.plain_queue()->empty();
 }
 

@@ -150,7 +150,10 @@ class Executor {
     bool open = false;
     // Whether an await with another fiber ready asks yield_decision.
     bool yield_decisions = false;
-    bool decide_before_yield_now = false;         // SimOptions'
+    // Before which kinds of await (await_kind_bit) it asks: operations and
+    // calls; yield_now and parking operands too for old repro files
+    // (SimOptions::decide_before_yield_now, decide_before_parking).
+    std::uint8_t decide_before = 0;
     std::uint32_t hog_limit = ~std::uint32_t{0};  // unparked awaits beyond which before_await reports
     // Cancellation points passed (the executor's count, inline or not).
     std::uint64_t cancel_points = 0;

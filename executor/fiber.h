@@ -37,7 +37,16 @@ enum class AwaitKind : std::uint8_t {
   operation,  // anything that may park (the default)
   call,       // only transfers to a Task of the same fiber (corosim_call): not counted
   yield,      // always parks as ready (yield_now, corosim_yield): no forced suspension first
+  // An operation that parks the fiber now: its awaiter declares
+  // corosim_parks_unless_ready and its await_ready said no. No forced
+  // suspension first either: parked or parked as ready, the fiber runs
+  // again only after another does (runtime/detail/await_hook.h).
+  parking,
 };
+// The kinds before which a yield decision is asked, as AwaitGate::decide_before bits.
+constexpr std::uint8_t await_kind_bit(AwaitKind kind) noexcept {
+  return static_cast<std::uint8_t>(1u << static_cast<unsigned>(kind));
+}
 
 // What a waiting fiber is blocked on, for deadlock reports and wait-for graphs.
 class WaitTarget {

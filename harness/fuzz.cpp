@@ -116,8 +116,9 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
                                     run.failure->location.str()),
         " instead of ",
         !repro.checker ? std::string("passing") : repro.checker_text() + " at " + repro.location,
-        repro.version < 3 ? absl::StrCat(" (a version ", repro.version,
-                                         " repro also decided before each yield_now, which fuzz runs do not: "
+        repro.version < 4 ? absl::StrCat(" (a version ", repro.version, " repro also decided before each ",
+                                         repro.version < 3 ? "yield_now and each " : "",
+                                         "operation that parks anyway, which fuzz runs do not: "
                                          "re-record it with `corosim run --out DIR`)")
                           : std::string()));
   }

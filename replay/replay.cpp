@@ -17,6 +17,7 @@ SimOptions options_for(const Repro& repro) {
   options.timer_jitter_ns = repro.timer_jitter_ns;
   options.cancel = repro.cancel;
   options.decide_before_yield_now = repro.version < 3;
+  options.decide_before_parking = repro.version < 4;
   return options;
 }
 
@@ -59,7 +60,7 @@ Repro make_repro(const std::string& scenario, const std::string& strategy, const
   repro.cancel = options.cancel;
   repro.steps_max = options.steps_max;
   repro.timer_jitter_ns = options.timer_jitter_ns;
-  repro.version = repro_version_for(options.decide_before_yield_now);
+  repro.version = repro_version_for(options.decide_before_yield_now, options.decide_before_parking);
   repro.decisions = run.decisions;
   if (run.failure) {
     repro.checker = run.failure->checker;

@@ -44,11 +44,12 @@ namespace corosim {
 // one that names a cancellation is refused with the reason.
 // Version 3: no yield decision before yield_now (SimOptions::
 // decide_before_yield_now); older files replay with one, as recorded.
-inline constexpr int kReproVersion = 3;
-// The version a run's repro is written in: the rule its decisions followed
-// (SimOptions::decide_before_yield_now).
-constexpr int repro_version_for(bool decided_before_yield_now) noexcept {
-  return decided_before_yield_now ? 2 : kReproVersion;
+// Version 4: none before an operation that parks anyway (SimOptions::
+// decide_before_parking); older files replay with one, as recorded.
+inline constexpr int kReproVersion = 4;
+// The version a run's repro is written in: the rules its decisions followed.
+constexpr int repro_version_for(bool decided_before_yield_now, bool decided_before_parking) noexcept {
+  return decided_before_yield_now ? 2 : decided_before_parking ? 3 : kReproVersion;
 }
 
 struct Repro {

@@ -137,6 +137,7 @@ class Broadcast final : public detail::BroadcastState {
     RecvAwaiter(const RecvAwaiter&) = delete;
     RecvAwaiter& operator=(const RecvAwaiter&) = delete;
     ~RecvAwaiter() { unlink_if_queued(node_); }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept {
       return receiver_.broadcast_->next_for(receiver_.broadcast_->position(receiver_.slot_)) != Next::nothing;
     }

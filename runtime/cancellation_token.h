@@ -137,6 +137,7 @@ class CancellationToken {
     CancelledAwaiter(const CancelledAwaiter&) = delete;
     CancelledAwaiter& operator=(const CancelledAwaiter&) = delete;
     ~CancelledAwaiter();
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const { return state_->reason() != CancelReason::none; }
     void await_suspend(std::coroutine_handle<>);
     void await_resume();

@@ -306,6 +306,7 @@ class RecvAwaiter {
   RecvAwaiter(const RecvAwaiter&) = delete;
   ~RecvAwaiter() { unlink_if_queued(node_); }
 
+  static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
   bool await_ready() const noexcept { return state_.size() > 0 || state_.closed(); }
   void await_suspend(std::coroutine_handle<>) {
     if (!state_.receiver_.empty()) reject_second_receiver();

@@ -49,6 +49,7 @@ class Countdown : public WaitTarget, public Ledger {
     Waiter(const Waiter&) = delete;
     Waiter& operator=(const Waiter&) = delete;
     ~Waiter() { unlink_if_queued(node_); }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return countdown_.count_ == 0; }
     void await_suspend(std::coroutine_handle<>);
     void await_resume() const noexcept {}

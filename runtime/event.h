@@ -27,6 +27,7 @@ class Event final : public WaitTarget {
     explicit WaitAwaiter(Event& event) noexcept : event_(event) {}
     WaitAwaiter(const WaitAwaiter&) = delete;
     ~WaitAwaiter() { detail::unlink_if_queued(node_); }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return event_.set_; }
     void await_suspend(std::coroutine_handle<>);
     void await_resume() const noexcept {}

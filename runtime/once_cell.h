@@ -56,6 +56,7 @@ class OnceState : public WaitTarget, public Ledger {
     TurnAwaiter(const TurnAwaiter&) = delete;
     TurnAwaiter& operator=(const TurnAwaiter&) = delete;
     ~TurnAwaiter() { unlink_if_queued(node_); }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return !state_.busy(); }
     void await_suspend(std::coroutine_handle<>);
     void await_resume() const noexcept {}

@@ -95,6 +95,7 @@ class OneshotReceiver {
     explicit RecvAwaiter(detail::OneshotState<T>& state) noexcept : state_(state) {}
     RecvAwaiter(const RecvAwaiter&) = delete;
     ~RecvAwaiter() { detail::unlink_if_queued(node_); }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return state_.value.has_value() || !state_.sender_alive; }
     void await_suspend(std::coroutine_handle<>) {
       state_.receiver.push_back(node_, detail::running_fiber("oneshot recv"));

@@ -49,6 +49,7 @@ class Pollable {
     explicit Awaiter(Pollable& pollable) noexcept : pollable_(pollable), join_(pollable.handle_) {}
     Awaiter(const Awaiter&) = delete;
     ~Awaiter() { end(); }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return join_.await_ready(); }
     void await_suspend(std::coroutine_handle<> self) {
       pollable_.driver_.begin_poll(detail::running_fiber("awaiting a Pollable"));

@@ -99,6 +99,7 @@ class PolledSet final : public CompletionListener, public WaitTarget {
         set_.driver_.end_poll();
       }
     }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return set_.members_.empty() || set_.has_item(in_order_); }
     void await_suspend(std::coroutine_handle<>) {
       Fiber& owner = detail::running_fiber("PolledSet next");

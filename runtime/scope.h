@@ -94,6 +94,7 @@ class TaskScope final : public WaitTarget {
     ~JoinAwaiter() {
       if (scope_.joiner_ != nullptr && registered_) scope_.joiner_ = nullptr;
     }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return scope_.live_ == 0; }
     void await_suspend(std::coroutine_handle<>) noexcept;
     void await_resume();

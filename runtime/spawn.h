@@ -83,6 +83,7 @@ class JoinAwaiter final : public CompletionListener, public WaitTarget {
     if (waiter_ != nullptr) handle_.fiber_->listener = nullptr;
   }
 
+  static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
   bool await_ready() const noexcept { return handle_.is_finished(); }
   void await_suspend(std::coroutine_handle<>) noexcept {
     Fiber& target = *handle_.fiber_;

@@ -52,6 +52,7 @@ class WatchState : public LikelyPartner, public Ledger {
     ChangedAwaiter(const ChangedAwaiter&) = delete;
     ChangedAwaiter& operator=(const ChangedAwaiter&) = delete;
     ~ChangedAwaiter() { unlink_if_queued(node_); }
+    static constexpr bool corosim_parks_unless_ready = true;  // no yield decision before a park
     bool await_ready() const noexcept { return state_.version_ != seen_ || state_.closed_; }
     void await_suspend(std::coroutine_handle<>);
     bool await_resume() const noexcept { return state_.version_ != seen_; }

@@ -71,7 +71,9 @@ void Simulator::reset(std::uint64_t seed) {
   counted_events_ = 0;
   track_touches_ = strategy_.wants_touches();
   await_gate_.open = counting_points_only_ && !track_touches_;
-  await_gate_.decide_before_yield_now = options_.decide_before_yield_now;
+  await_gate_.decide_before = await_kind_bit(AwaitKind::operation) | await_kind_bit(AwaitKind::call) |
+                              (options_.decide_before_yield_now ? await_kind_bit(AwaitKind::yield) : 0) |
+                              (options_.decide_before_parking ? await_kind_bit(AwaitKind::parking) : 0);
   await_gate_.hog_limit = options_.hog_max_awaits != 0 ? options_.hog_max_awaits : ~std::uint32_t{0};
   resume_checks_ = track_touches_ || !drivers_.empty();
   executed_.clear();

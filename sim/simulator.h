@@ -81,6 +81,12 @@ struct SimOptions {
   // recorded (replaying one sets it): the forced suspension adds nothing
   // there, so since version 3 none is asked.
   bool decide_before_yield_now = false;
+  // A yield decision before an operation that parks anyway (its awaiter
+  // declares corosim_parks_unless_ready and is not ready), as repro versions
+  // 1 to 3 were recorded (replaying one sets it): parked or parked as ready
+  // first, the fiber runs again only after another does, so since version 4
+  // none is asked.
+  bool decide_before_parking = false;
 };
 
 struct Failure {

@@ -116,6 +116,24 @@ constexpr bool is_yield() noexcept {
   }
 }
 
+// Awaiters whose await_ready only reads and whose await_suspend always parks
+// (a join, a channel's recv, an event's wait) declare
+// `static constexpr bool corosim_parks_unless_ready = true`: when not ready,
+// the hook asks no yield decision first (AwaitKind::parking). The fiber
+// parks anyway and the others run then; parked as ready first, it would only
+// add a step, or a gap between the readiness check and the registration as a
+// waiter that a real executor never leaves (docs/architecture.md).
+template <class T>
+constexpr bool parks_unless_ready() noexcept {
+  if constexpr (requires {
+                  { T::corosim_parks_unless_ready } -> std::convertible_to<bool>;
+                }) {
+    return T::corosim_parks_unless_ready;
+  } else {
+    return false;
+  }
+}
+
 template <class T>
 constexpr AwaitKind await_kind_of() noexcept {
   return is_call<T>() ? AwaitKind::call : is_yield<T>() ? AwaitKind::yield : AwaitKind::operation;
@@ -155,13 +173,24 @@ class HookedAwaiter {
       if (fiber_ == nullptr) throw_outside_executor("a co_await inside a corosim::Task", where_);
       fiber_->suspended_at = where_;
       fiber_->waiting_what = awaiter_what<Bare>();
-      fiber_->await_kind = await_kind_of<Bare>();
       if constexpr (HasTouch<Bare>) {
         if (fiber_->declared_touch == kTouchUnknown) fiber_->declared_touch = inner_.corosim_touch();
       }
-      action_ = before_await(*fiber_, where_);
-      if (action_ == AwaitAction::proceed) [[likely]]
-        return inner_.await_ready();
+      if constexpr (parks_unless_ready<Bare>()) {
+        static_assert(!is_call<Bare>() && !is_yield<Bare>(),
+                      "a parking operation is neither a call nor a yield");
+        // Read once: await_ready is declared to have no effects.
+        const bool ready = inner_.await_ready();
+        fiber_->await_kind = ready ? AwaitKind::operation : AwaitKind::parking;
+        action_ = before_await(*fiber_, where_);
+        if (action_ == AwaitAction::proceed) [[likely]]
+          return ready;
+      } else {
+        fiber_->await_kind = await_kind_of<Bare>();
+        action_ = before_await(*fiber_, where_);
+        if (action_ == AwaitAction::proceed) [[likely]]
+          return inner_.await_ready();
+      }
       return ready_despite_action();
     }
   }

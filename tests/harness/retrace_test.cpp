@@ -102,9 +102,13 @@ void same_report(const ScenarioReport& lazy, const ScenarioReport& eager) {
 
 // Fails on every other run: its failures do not survive being made again.
 int flaky_calls = 0;
+// Two children, so that the run makes a schedule decision (a lone child would
+// leave none: a join that parks asks no yield decision).
 corosim::Task<void> fails_every_other_run() {
-  auto child = corosim::spawn([]() -> corosim::Task<void> { co_await corosim::yield_now(); });
-  co_await child;
+  auto a = corosim::spawn([]() -> corosim::Task<void> { co_await corosim::yield_now(); });
+  auto b = corosim::spawn([]() -> corosim::Task<void> { co_await corosim::yield_now(); });
+  co_await a;
+  co_await b;
   CORO_CHECK_MSG(++flaky_calls % 2 == 1, "an even-numbered call");
 }
 

@@ -118,10 +118,10 @@ TEST_CASE("malformed repros are rejected with the line and the reason", "[repro]
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "empty file"},
       {"hello\n", "repro:1: not a corosim repro"},
-      {replace("corosim-repro 3", "corosim-repro 9"), "repro version 9 is not supported"},
-      {replace("corosim-repro 3", "corosim-repro 0"), "repro version 0 is not supported"},
-      {replace("corosim-repro 3", "corosim-repro x"), "repro:1: bad version number"},
-      {replace("corosim-repro 3", "corosim-repro 1"),
+      {replace("corosim-repro 4", "corosim-repro 9"), "repro version 9 is not supported"},
+      {replace("corosim-repro 4", "corosim-repro 0"), "repro version 0 is not supported"},
+      {replace("corosim-repro 4", "corosim-repro x"), "repro:1: bad version number"},
+      {replace("corosim-repro 4", "corosim-repro 1"),
        "repro:4: a version 1 repro with injected cancellation"},
       {replace("scenario: race/lost_update\n", ""), "missing field 'scenario' before 'strategy'"},
       {replace("strategy: random seed=12", "strategy: random"), "expected 'strategy: NAME seed=N'"},
@@ -437,7 +437,7 @@ TEST_CASE("a version 1 repro that injected nothing still parses", "[repro]") {
   Repro repro = sample();
   repro.cancel = corosim::CancelPlan{};
   std::string text = corosim::format_repro(repro);
-  REQUIRE(text.rfind("corosim-repro 3\n", 0) == 0);
+  REQUIRE(text.rfind("corosim-repro 4\n", 0) == 0);
   text.replace(0, 15, "corosim-repro 1");
   auto parsed = corosim::parse_repro(text);
   REQUIRE(parsed.ok());

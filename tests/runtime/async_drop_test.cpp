@@ -181,7 +181,7 @@ TEST_CASE("a JoinHandle of a cancelled holder resolves only after the handed-off
 TEST_CASE("async_close runs shielded: random injected cancellation never cuts it short",
           "[async_drop][cancel]") {
   std::uint64_t cancelled = 0;  // runs where an injected cancellation landed
-  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
     Engine engine;
     corosim::SimOptions options;
     options.cancel =

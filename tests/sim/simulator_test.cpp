@@ -96,14 +96,14 @@ TEST_CASE("the same seed gives the same decisions and trace hash", "[sim][determ
 TEST_CASE("different seeds explore different schedules", "[sim][determinism]") {
   std::set<std::uint64_t> hashes;
   int failures = 0;
-  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
     auto result = run_random(racy_counter, seed);
     hashes.insert(result.trace_hash);
     failures += result.passed() ? 0 : 1;
   }
   REQUIRE(hashes.size() > 10);
-  REQUIRE(failures > 0);   // the race is found
-  REQUIRE(failures < 40);  // and not on every schedule
+  REQUIRE(failures > 0);    // the race is found
+  REQUIRE(failures < 200);  // and not on every schedule
 }
 
 TEST_CASE("only real choices are recorded and each is in range", "[sim][decisions]") {
