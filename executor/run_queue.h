@@ -9,7 +9,7 @@
 
 #include <cassert>
 #include <cstddef>
-#include <vector>
+#include <memory>
 
 namespace corosim {
 struct Fiber;
@@ -23,7 +23,7 @@ class BasicRunQueue {
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   void clear() noexcept {
-    for (std::size_t i = 0; i < size_; ++i) slots_[(head_ + i) & (slots_.size() - 1)]->queued = false;
+    for (std::size_t i = 0; i < size_; ++i) slots_[(head_ + i) & mask_]->queued = false;
     head_ = size_ = 0;
   }
 
@@ -31,7 +31,7 @@ class BasicRunQueue {
   // every wake-up) keeps nothing alive across a call and saves no registers.
   void push(FiberType& fiber) {
     assert(!fiber.queued && "a fiber was queued twice");
-    if (size_ == slots_.size()) [[unlikely]] {
+    if (size_ == capacity_) [[unlikely]] {
       grow_and_push(fiber);
       return;
     }
@@ -40,22 +40,21 @@ class BasicRunQueue {
 
   FiberType& at(std::size_t index) const noexcept {
     assert(index < size_);
-    return *slots_[(head_ + index) & (slots_.size() - 1)];
+    return *slots_[(head_ + index) & mask_];
   }
 
   FiberType& take(std::size_t index) noexcept {
     assert(index < size_);
-    const std::size_t mask = slots_.size() - 1;
-    FiberType* chosen = slots_[(head_ + index) & mask];
-    slots_[(head_ + index) & mask] = slots_[head_];
-    head_ = (head_ + 1) & mask;
+    FiberType* chosen = slots_[(head_ + index) & mask_];
+    slots_[(head_ + index) & mask_] = slots_[head_];
+    head_ = (head_ + 1) & mask_;
     --size_;
     chosen->queued = false;
     return *chosen;
   }
 
   void remove(FiberType& fiber) noexcept {
-    const std::size_t mask = slots_.size() - 1;
+    const std::size_t mask = mask_;
     for (std::size_t i = 0; i < size_; ++i) {
       if (slots_[(head_ + i) & mask] != &fiber) continue;
       for (std::size_t j = i; j + 1 < size_; ++j) {
@@ -71,18 +70,26 @@ class BasicRunQueue {
  private:
   void put(FiberType& fiber) noexcept {
     fiber.queued = true;
-    slots_[(head_ + size_) & (slots_.size() - 1)] = &fiber;
+    slots_[(head_ + size_) & mask_] = &fiber;
     ++size_;
   }
   [[gnu::noinline]] void grow_and_push(FiberType& fiber) {
-    std::vector<FiberType*> bigger(slots_.empty() ? 64 : slots_.size() * 2);
-    for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) & (slots_.size() - 1)];
-    slots_.swap(bigger);
+    const std::size_t capacity = capacity_ == 0 ? 64 : capacity_ * 2;
+    auto bigger = std::make_unique<FiberType*[]>(capacity);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) & mask_];
+    slots_ = std::move(bigger);
+    capacity_ = capacity;
+    mask_ = capacity - 1;
     head_ = 0;
     put(fiber);
   }
 
-  std::vector<FiberType*> slots_;  // capacity is a power of two
+  // The capacity and its mask are kept beside the slots: a push and a take
+  // read them on every step, and a std::vector would derive them from two
+  // pointers each time.
+  std::unique_ptr<FiberType*[]> slots_;  // capacity_ of them, a power of two
+  std::size_t capacity_ = 0;
+  std::size_t mask_ = 0;
   std::size_t head_ = 0;
   std::size_t size_ = 0;
 };
