@@ -7,22 +7,15 @@
 #include <cstdint>
 #include <string>
 
-#include "corosim/replay/replay.h"
-#include "corosim/replay/repro.h"
 #include "corosim/runtime/corosim.h"
 #include "corosim/sim/simulator.h"
 #include "corosim/sim/strategy/random.h"
+#include "tests/common/decision_rules.h"
 
 using corosim::Task;
+using corosim::testing::yield_decisions;
 
 namespace {
-
-std::uint64_t yield_decisions(const corosim::RunResult& run) {
-  std::uint64_t count = 0;
-  for (const corosim::Decision& decision : run.decisions)
-    count += decision.kind == corosim::DecisionKind::yield;
-  return count;
-}
 
 // Every await parks: main's recv, wait and join each come before what they
 // wait for, and the other fibers never await (the spinner only yields, which
@@ -115,18 +108,5 @@ TEST_CASE("a version 3 repro of a program that parks replays as it was recorded"
     if (yielded) break;
   }
   REQUIRE(seed < 50);
-  const corosim::Repro repro = corosim::make_repro("parks", "random", legacy, run);
-  const std::string text = corosim::format_repro(repro);
-  REQUIRE(text.rfind("corosim-repro 3\n", 0) == 0);
-  auto parsed = corosim::parse_repro(text);
-  REQUIRE(parsed.ok());
-  auto outcome = corosim::replay_repro(*parsed, parks_each_time);
-  REQUIRE(outcome.ok());
-  CHECK_FALSE(outcome->divergence.has_value());
-  CHECK(outcome->hash_matches);
-  // The same decisions read as version 4 ask fewer: the replay leaves them.
-  parsed->version = 4;
-  auto as_new = corosim::replay_repro(*parsed, parks_each_time);
-  REQUIRE(as_new.ok());
-  CHECK(as_new->divergence.has_value());
+  corosim::testing::check_replays_only_as_recorded("parks", parks_each_time, legacy, run, 3);
 }

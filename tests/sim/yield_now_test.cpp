@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <string>
 
-#include "corosim/replay/replay.h"
-#include "corosim/replay/repro.h"
 #include "corosim/runtime/corosim.h"
 #include "corosim/sim/simulator.h"
 #include "corosim/sim/strategy/random.h"
+#include "tests/common/decision_rules.h"
 
 using corosim::Task;
+using corosim::testing::yield_decisions;
 
 namespace {
 
@@ -24,13 +24,6 @@ Task<void> yielders() {
     }());
   }
   co_await scope.join();
-}
-
-std::uint64_t yield_decisions(const corosim::RunResult& run) {
-  std::uint64_t count = 0;
-  for (const corosim::Decision& decision : run.decisions)
-    count += decision.kind == corosim::DecisionKind::yield;
-  return count;
 }
 
 }  // namespace
@@ -61,19 +54,5 @@ TEST_CASE("a version 2 repro of a program that yields replays as it was recorded
   const corosim::RunResult run = simulator.run(yielders, 7);
   REQUIRE(run.passed());
   // Made under the old rule, it is written as version 2.
-  const corosim::Repro repro = corosim::make_repro("yielders", "random", legacy, run);
-  const std::string text = corosim::format_repro(repro);
-  REQUIRE(text.rfind("corosim-repro 2\n", 0) == 0);
-  auto parsed = corosim::parse_repro(text);
-  REQUIRE(parsed.ok());
-  CHECK(parsed->version == 2);
-  auto outcome = corosim::replay_repro(*parsed, yielders);
-  REQUIRE(outcome.ok());
-  CHECK_FALSE(outcome->divergence.has_value());
-  CHECK(outcome->hash_matches);
-  // The same decisions read as version 3 ask fewer: the replay leaves them.
-  parsed->version = 3;
-  auto as_new = corosim::replay_repro(*parsed, yielders);
-  REQUIRE(as_new.ok());
-  CHECK(as_new->divergence.has_value());
+  corosim::testing::check_replays_only_as_recorded("yielders", yielders, legacy, run, 2);
 }
