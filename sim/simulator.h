@@ -154,7 +154,10 @@ class Simulator final : public Executor {
   // The decisions of the run in flight so far (a crash report writes them).
   const DecisionLog& decisions_so_far() const noexcept { return decisions_; }
   // Replaces the options (the cancel plan changes from run to run in a sweep).
-  void set_options(const SimOptions& options) { options_ = options; }
+  void set_options(const SimOptions& options) {
+    options_ = options;
+    derive_from_options();
+  }
   const SimOptions& options() const noexcept { return options_; }
 
   // Executor
@@ -281,6 +284,7 @@ class Simulator final : public Executor {
   bool token_may_cancel(const Fiber& fiber, const Fiber& next) const;
   void forget_stalls();
   void reset(std::uint64_t seed);
+  void derive_from_options();
   void explore(const Fiber& main);
   bool poll_sources();
   std::uint64_t next_deadline();
