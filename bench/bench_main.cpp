@@ -6,12 +6,14 @@
 // (bench/instructions.h).
 #include <benchmark/benchmark.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "bench/instructions.h"
+#include "bench/memory_latency.h"
 #include "bench/workloads.h"
 
 namespace {
@@ -105,6 +107,16 @@ void print_targets(const Collector& collector) {
         "1,000-fiber cost; flat <= 1.5x: %s; <= 3x: %s)\n",
         kW7, size, w7->bytes_per_fiber, verdict(w7->bytes_per_fiber <= 256).c_str(), w7->per_unit * 1e9,
         growth, verdict(growth <= 1.5).c_str(), verdict(growth <= 3).c_str());
+  }
+  // What a miss to memory costs here: a switch to a fiber picked at random
+  // among a million misses at least once (its frame), so the 1M figure
+  // cannot fall below it.
+  if (smallest != nullptr && find(collector, std::string(kW7) + "/corosim_random/1000000") != nullptr) {
+    const double miss_ns = corosim::bench::dependent_load_ns(std::size_t{256} << 20);
+    std::printf(
+        "  %-16s one load at a random address in 256 MiB, dependent on the last: %.1f ns (%.1fx the "
+        "1,000-fiber switch)\n",
+        "memory", miss_ns, miss_ns / (smallest->per_unit * 1e9));
   }
 }
 

@@ -177,7 +177,8 @@ struct FiberCold {
 // Fields in the order a step touches them: the first cache line holds what
 // every suspension point and resumption reads or writes; the rest are read by
 // checkers, cancellation and structure bookkeeping. Small fields are grouped
-// so that no padding falls between them.
+// so that no padding falls between them. Every member has an initialiser:
+// the fiber table rebuilds a record by default-initialisation.
 struct Fiber {
   bool awaiting_call() const noexcept { return await_kind == AwaitKind::call; }
   // An owner canceller can act on it (Canceller::owner): a scope, or a live
