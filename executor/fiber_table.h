@@ -39,8 +39,8 @@ class FiberTable {
       // Rebuilt in place (assigning a fresh Fiber would build it on the
       // stack and copy it over), default-initialised: every member has an
       // initialiser (tests/executor/fiber_layout_test.cpp checks), and
-      // value-initialisation would first zero the whole record with a
-      // `rep stos`, whose start-up cost was an eighth of a W5 run's time.
+      // value-initialisation would first zero the whole record (a
+      // `rep stos`) and then write the initialisers over it.
       std::destroy_at(fiber);
       ::new (static_cast<void*>(fiber)) Fiber;
     } else {
