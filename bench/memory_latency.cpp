@@ -5,6 +5,8 @@
 #include <memory>
 #include <utility>
 
+#include "corosim/executor/prng.h"
+
 namespace corosim::bench {
 
 namespace {
@@ -12,14 +14,6 @@ namespace {
 struct alignas(64) Line {
   std::uint32_t next = 0;  // the index of the line visited after this one
 };
-
-// splitmix64: a fixed sequence, so every run chases the same cycle.
-std::uint64_t next_random(std::uint64_t& state) noexcept {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15u);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return z ^ (z >> 31);
-}
 
 }  // namespace
 
@@ -30,8 +24,8 @@ double dependent_load_ns(std::size_t bytes) {
   // chase never settles into a short loop that would fit in a cache.
   auto order = std::make_unique<std::uint32_t[]>(count);
   for (std::size_t i = 0; i < count; ++i) order[i] = static_cast<std::uint32_t>(i);
-  std::uint64_t state = 1;
-  for (std::size_t i = count - 1; i > 0; --i) std::swap(order[i], order[next_random(state) % i]);
+  detail::Prng prng(1);  // a fixed seed: every run chases the same cycle
+  for (std::size_t i = count - 1; i > 0; --i) std::swap(order[i], order[prng.below(i)]);
   for (std::size_t i = 0; i < count; ++i) lines[i].next = order[i];
   order.reset();
 

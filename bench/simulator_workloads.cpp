@@ -93,8 +93,10 @@ void w5_once(bool measured) {
 
 // W6: a full cancellation sweep (every point, every mode) of an operation
 // with 1,000 suspension points, spawned as a cancellable fiber.
+constexpr int kSweepPoints = 1000;
+
 Task<void> thousand_points() {
-  for (int i = 0; i < 1000; ++i) co_await yield_now();
+  for (int i = 0; i < kSweepPoints; ++i) co_await yield_now();
 }
 
 // Declared externally cancellable: its owner awaits it, so otherwise no
@@ -119,7 +121,7 @@ void w6_cancel_sweep(benchmark::State& state) {
     if (!report.met) state.SkipWithError("the sweep failed");
     runs = report.runs;
     // Every point in every mode, or the figure times something else.
-    if (runs < 4 * 1000) state.SkipWithError("the sweep did not visit every point in every mode");
+    if (runs < 4 * kSweepPoints) state.SkipWithError("the sweep did not visit every point in every mode");
   }
   report_per_unit(state, 1);
   state.counters["runs_per_sweep"] = static_cast<double>(runs);

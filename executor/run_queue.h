@@ -54,11 +54,10 @@ class BasicRunQueue {
   }
 
   void remove(FiberType& fiber) noexcept {
-    const std::size_t mask = mask_;
     for (std::size_t i = 0; i < size_; ++i) {
-      if (slots_[(head_ + i) & mask] != &fiber) continue;
+      if (slots_[(head_ + i) & mask_] != &fiber) continue;
       for (std::size_t j = i; j + 1 < size_; ++j) {
-        slots_[(head_ + j) & mask] = slots_[(head_ + j + 1) & mask];
+        slots_[(head_ + j) & mask_] = slots_[(head_ + j + 1) & mask_];
       }
       --size_;
       fiber.queued = false;

@@ -177,10 +177,4 @@ bool Simulator::token_may_cancel(const Fiber& fiber, const Fiber& next) const {
                      [&](std::uint32_t id) { return id == next.id || id == next.owner_id; });
 }
 
-// The run is over: no stall survives into teardown (a held fiber goes back
-// to the run queue, from which teardown drops it).
-void Simulator::forget_stalls() {
-  while (!stalls_.empty()) end_stall(stalls_.size() - 1, false);
-}
-
 }  // namespace corosim

@@ -96,12 +96,12 @@ RunResult Simulator::run(const MainFactory& main, std::uint64_t seed) {
     JoinHandle<void> handle = start_main(main());
     const Fiber& main_fiber = handle.fiber_record();
     explore(main_fiber);
-    if (!stalls_.empty()) forget_stalls();
+    forget_stalls();
     // The end-of-run checkers, each behind the test that almost every run
-    // fails (they check again for themselves).
+    // fails: they are for a main that finished in a run not failed yet.
     if (!failure_ && main_fiber.state == FiberState::done) {
       if (main_fiber.cold_if_any() != nullptr) check_main(main_fiber);
-      check_leaked_fibers(main_fiber);
+      if (!failure_) check_leaked_fibers();
       if (!ledgers_.empty()) audit_ledgers();
     }
     if (handle.is_finished() && !main_fiber.dropped) handle.fiber_record().exception_seen = true;
@@ -447,9 +447,9 @@ void Simulator::audit_ledgers() {
   }
 }
 
+// A finished main with cold fields, in a run not failed yet (run() tests
+// that): an exception is kept in the cold fields, and most mains have none.
 void Simulator::check_main(const Fiber& main) {
-  // An exception is kept in the cold fields: most mains have none.
-  if (failure_ || main.state != FiberState::done || main.cold_if_any() == nullptr) return;
   std::exception_ptr error = detail::fiber_exception(main);
   if (!error) return;
   report_failure(Checker::escaped_exception,
@@ -457,8 +457,8 @@ void Simulator::check_main(const Fiber& main) {
                  main.suspended_at);
 }
 
-void Simulator::check_leaked_fibers(const Fiber& main) {
-  if (failure_ || main.state != FiberState::done) return;
+// Main finished, in a run not failed yet (run() tests that).
+void Simulator::check_leaked_fibers() {
   // Most runs end with every fiber done: nothing leaked, and no cycle to look for.
   const Fiber* unfinished = fibers_.first_alive();
   while (unfinished != nullptr && unfinished->state == FiberState::done) unfinished = unfinished->alive_next;

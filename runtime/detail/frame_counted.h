@@ -62,6 +62,9 @@ struct FramePool {
   std::array<Block*, kLargest / kGranule> free{};
   std::size_t cached_bytes = 0;
   State state = State::no_reaper;
+
+  // The cached frames of a pooled size's class.
+  Block*& head(std::size_t size) noexcept { return free[rounded(size) / kGranule - 1]; }
 };
 
 inline constinit thread_local FramePool tls_frame_pool;
@@ -82,7 +85,7 @@ inline bool frame_pool_give(void* frame, std::size_t size) noexcept {
   FramePool& pool = tls_frame_pool;
   if (pool.state == FramePool::State::armed && FramePool::pooled(size) &&
       pool.cached_bytes + FramePool::rounded(size) <= FramePool::kCachedMax) [[likely]] {
-    FramePool::Block*& head = pool.free[FramePool::rounded(size) / FramePool::kGranule - 1];
+    FramePool::Block*& head = pool.head(size);
     head = ::new (frame) FramePool::Block{head};
     pool.cached_bytes += FramePool::rounded(size);
     return true;
@@ -94,21 +97,29 @@ inline bool frame_pool_give(void* frame, std::size_t size) noexcept {
   return false;
 }
 
+// A cached frame of this size's class, or null when there is none.
+inline void* frame_pool_take(std::size_t size) noexcept {
+#if COROSIM_FRAME_POOL
+  if (!FramePool::pooled(size)) return nullptr;
+  FramePool& pool = tls_frame_pool;
+  FramePool::Block*& head = pool.head(size);
+  FramePool::Block* block = head;
+  if (block == nullptr) return nullptr;
+  head = block->next;
+  pool.cached_bytes -= FramePool::rounded(size);
+  return block;
+#else
+  (void)size;
+  return nullptr;
+#endif
+}
+
 struct FrameCounted {
   static void* operator new(std::size_t size) {
     ++frames_live();
     frame_bytes_live() += static_cast<std::int64_t>(frame_held(size));
-#if COROSIM_FRAME_POOL
-    if (FramePool::pooled(size)) {
-      FramePool& pool = tls_frame_pool;
-      FramePool::Block*& head = pool.free[FramePool::rounded(size) / FramePool::kGranule - 1];
-      if (FramePool::Block* block = head) [[likely]] {
-        head = block->next;
-        pool.cached_bytes -= FramePool::rounded(size);
-        return block;
-      }
-    }
-#endif
+    if (void* frame = frame_pool_take(size)) [[likely]]
+      return frame;
     return frame_from_heap(size);
   }
 
