@@ -9,7 +9,9 @@
 #   location);
 # - a scenario that passes, and the parsers: no crash.
 # FUZZ_CHECK_RUNS (default 3000) and FUZZ_CHECK_PARSER_RUNS (default 20000)
-# bound the executions. FUZZ_CHECK_SCENARIOS (default fuzz/scenarios.txt) and
+# bound the executions; FUZZ_CHECK_BUDGETS (default fuzz/check_runs.txt)
+# raises the bound for scenarios whose bug takes more ("scenario runs" lines).
+# FUZZ_CHECK_SCENARIOS (default fuzz/scenarios.txt) and
 # FUZZ_CHECK_PARSERS (default both parser fuzzers) choose what is checked
 # (tests/fuzz/check_test.sh runs it on stand-ins).
 out=$1
@@ -19,12 +21,22 @@ parser_runs=${FUZZ_CHECK_PARSER_RUNS:-20000}
 src=$(cd "$(dirname "$0")/.." && pwd)
 scenarios=${FUZZ_CHECK_SCENARIOS:-$src/fuzz/scenarios.txt}
 parsers=${FUZZ_CHECK_PARSERS-repro_parser_fuzzer flag_values_fuzzer}
+budgets=${FUZZ_CHECK_BUDGETS:-$src/fuzz/check_runs.txt}
 . "$src/fuzz/names.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 declare -A expect
 while read -r name expectation _; do expect[$name]=$expectation; done < <("$cli" list)
+
+# A budget only raises the default: FUZZ_CHECK_RUNS above it still applies.
+declare -A runs_of
+while read -r name n _; do
+  case "$name" in ''|'#'*) continue ;; esac
+  case "$n" in ''|*[!0-9]*) echo "fuzz/check.sh: $budgets: '$name' has no whole number of runs" >&2; exit 2 ;; esac
+  if [ -z "${expect[$name]:-}" ]; then echo "fuzz/check.sh: $budgets: '$name' is not a scenario that '$cli list' names" >&2; exit 2; fi
+  runs_of[$name]=$n
+done < "$budgets"
 
 failed=0
 report() { printf '  %-52s %s\n' "$1" "$2"; }
@@ -56,11 +68,13 @@ while read -r name; do
   target=$(fuzz_target_of "$name")
   expectation=${expect[$name]:-}
   if [ -z "$expectation" ]; then fail "$target" "'$cli list' has no scenario $name"; continue; fi
-  if run_fuzzer "$target" "$runs"; then
+  budget=$runs
+  if [ "${runs_of[$name]:-0}" -gt "$budget" ]; then budget=${runs_of[$name]}; fi
+  if run_fuzzer "$target" "$budget"; then
     if [ "$expectation" = passes ]; then
       report "$target" "$(executions "$target") executions, no failure (expected)"
     else
-      fail "$target" "no failure in $runs executions, but $name $expectation"
+      fail "$target" "no failure in $budget executions, but $name $expectation"
     fi
     continue
   fi

@@ -21,27 +21,43 @@ exit 1
 FUZZER
   chmod +x "$work/out/$target"
 done
+# demo/deep's bug takes 50 executions: fewer find nothing (exit 0).
+cat > "$work/out/demo_deep_fuzzer" <<'FUZZER'
+#!/bin/bash
+runs=200000
+for arg in "$@"; do
+  case "$arg" in -artifact_prefix=*) prefix=${arg#-artifact_prefix=} ;; -runs=*) runs=${arg#-runs=} ;; esac
+done
+if [ "$runs" -lt 50 ]; then echo "stat::number_of_executed_units: $runs"; exit 0; fi
+echo "stat::number_of_executed_units: 50"
+printf 'x' > "${prefix}crash-0"
+exit 1
+FUZZER
+chmod +x "$work/out/demo_deep_fuzzer"
 
-# The CLI: both scenarios expect a deadlock; the inputs fail with a deadlock
-# (demo/right) or a check (demo/wrong), and every repro replays.
+# The CLI: every scenario expects a deadlock; the inputs fail with a deadlock
+# (demo/right, demo/deep) or a check (demo/wrong), and every repro replays.
 cat > "$work/cli" <<'CLI'
 #!/bin/bash
 case "$1" in
-  list) printf 'demo/right fails:deadlock demo.cpp:1\ndemo/wrong fails:deadlock|futurelock demo.cpp:2\n' ;;
+  list) printf 'demo/right fails:deadlock demo.cpp:1\ndemo/wrong fails:deadlock|futurelock demo.cpp:2\ndemo/deep fails:deadlock demo.cpp:3\n' ;;
   import-fuzz)
     out=$5
     touch "$out"
-    if [ "$2" = demo/right ]; then echo "  failed: deadlock at demo.cpp:10"; else echo "  failed: check at demo.cpp:20"; fi
+    if [ "$2" != demo/wrong ]; then echo "  failed: deadlock at demo.cpp:10"; else echo "  failed: check at demo.cpp:20"; fi
     exit 0 ;;
   replay) echo "the run matches the recording"; exit 1 ;;
 esac
 CLI
 chmod +x "$work/cli"
 
+# run_check SCENARIO...: fuzz/check.sh on them, with $work/budgets (default: none).
 run_check() {
   printf '%s\n' "$@" > "$work/scenarios.txt"
+  touch "$work/budgets"
   set +e
-  FUZZ_CHECK_SCENARIOS="$work/scenarios.txt" FUZZ_CHECK_PARSERS="" "$check_sh" "$work/out" "$work/cli" > "$work/log" 2>&1
+  FUZZ_CHECK_SCENARIOS="$work/scenarios.txt" FUZZ_CHECK_BUDGETS="$work/budgets" FUZZ_CHECK_PARSERS="" FUZZ_CHECK_RUNS=10 \
+    "$check_sh" "$work/out" "$work/cli" > "$work/log" 2>&1
   status=$?
   set -e
   cat "$work/log"
@@ -56,6 +72,23 @@ run_check demo/wrong
 grep -q "failed with check at demo.cpp:20, but demo/wrong fails:deadlock|futurelock" "$work/log" ||
   { echo "FAIL: the refusal does not name both"; exit 1; }
 
+# A budget raises the bound for a scenario whose bug takes more executions.
+run_check demo/deep
+[ "$status" -ne 0 ] || { echo "FAIL: demo/deep found within 10 executions?"; exit 1; }
+grep -q "no failure in 10 executions, but demo/deep fails:deadlock" "$work/log" || { echo "FAIL: no report of the miss"; exit 1; }
+echo "demo/deep 50" > "$work/budgets"
+run_check demo/deep
+[ "$status" -eq 0 ] || { echo "FAIL: the budget in FUZZ_CHECK_BUDGETS was not applied"; exit 1; }
+grep -q "failed with deadlock at demo.cpp:10 after 50 executions" "$work/log" || { echo "FAIL: no report of the find"; exit 1; }
+# A malformed budget, or one for a scenario the CLI does not list, stops the check (exit 2).
+for budget in "demo/deep many" "demo/gone 50"; do
+  echo "$budget" > "$work/budgets"
+  run_check demo/deep
+  [ "$status" -eq 2 ] || { echo "FAIL: budget '$budget' was accepted (exit $status)"; exit 1; }
+  grep -q "^fuzz/check.sh: $work/budgets: '${budget%% *}'" "$work/log" || { echo "FAIL: no message for '$budget'"; exit 1; }
+done
+rm "$work/budgets"
+
 # The measurement: what fired is recorded, and only the expected checker is found.
 "$measure_sh" "$work/out" "$work/cli" 1 > "$work/table" 2>&1 || { cat "$work/table"; echo "FAIL: measure.sh failed"; exit 1; }
 cat "$work/table"
@@ -63,4 +96,4 @@ grep -q '^| `demo/right` | deadlock | deadlock | 7 | .* | 1/1 |' "$work/table" |
   { echo "FAIL: the expected crash is not counted"; exit 1; }
 grep -qF '| `demo/wrong` | deadlock\|futurelock | check | - | - | 0/1 |' "$work/table" ||
   { echo "FAIL: a crash with the wrong checker counted as found, or its checker is not shown"; exit 1; }
-echo "fuzz/check.sh and fuzz/measure.sh compare crashes with expectations: ok"
+echo "fuzz/check.sh (its budgets too) and fuzz/measure.sh compare crashes with expectations: ok"
