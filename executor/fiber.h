@@ -110,6 +110,9 @@ class ResumePoint {
     return point;
   }
 
+  // The coroutine frame's first byte, or the forced suspension's context.
+  const void* target() const noexcept { return target_; }
+
   void resume() const {
     if (function_ != nullptr) {
       function_(target_);

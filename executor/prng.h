@@ -26,6 +26,14 @@ class Prng {
     return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
   }
 
+  // The value next() returns `ahead` draws from now (1: the next one),
+  // without drawing: for prefetching what a later draw will pick.
+  std::uint64_t peek(std::uint64_t ahead) const noexcept {
+    const std::uint64_t state = state_ + ahead * kIncrement;
+    const unsigned __int128 product = static_cast<unsigned __int128>(state) * (state ^ kMix);
+    return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+  }
+
   // Uniform in [0, bound); bound > 0.
   std::uint64_t below(std::uint64_t bound) noexcept {
     unsigned __int128 product = static_cast<unsigned __int128>(next()) * bound;

@@ -43,6 +43,11 @@ class BasicRunQueue {
     return *slots_[(head_ + index) & mask_];
   }
 
+  // Where take(index) will look `takes` takes from now (1: the next),
+  // should nothing else be taken first: for prefetching.
+  FiberType* const* slot_ahead(std::size_t takes, std::size_t index) const noexcept {
+    return &slots_[(head_ + takes - 1 + index) & mask_];
+  }
   FiberType& take(std::size_t index) noexcept {
     assert(index < size_);
     FiberType* chosen = slots_[(head_ + index) & mask_];

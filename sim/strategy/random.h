@@ -27,6 +27,11 @@ class RandomStrategy final : public Strategy {
   std::uint64_t choose_schedule(std::uint64_t n) noexcept {
     return prng_.below(n);
   }  // as seeded_choice would
+  // What choose_schedule(n) will answer `ahead` draws from now, unless its
+  // draw is rejected (odds below n / 2^64): a guess to prefetch by.
+  std::uint64_t guess_schedule(std::uint64_t n, std::uint64_t ahead) const noexcept {
+    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(prng_.peek(ahead)) * n) >> 64);
+  }
   std::string describe() const override { return "random"; }
 
  private:

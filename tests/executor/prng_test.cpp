@@ -7,6 +7,7 @@
 #include <set>
 
 #include "corosim/executor/prng.h"
+#include "corosim/sim/strategy/random.h"
 
 TEST_CASE("prng: the stream of a seed is pinned: wyrand from the seed finalised once", "[prng]") {
   // The expected words come from an independent implementation (Python):
@@ -67,4 +68,24 @@ TEST_CASE("prng: neighbouring seeds give unrelated streams", "[prng]") {
     for (int i = 0; i < 64; ++i) seen.insert(prng.next());
   }
   CHECK(seen.size() == 64u * 64u);  // no stream repeats another, shifted or not
+}
+
+TEST_CASE("prng: a peek is the draw that many steps ahead and draws nothing", "[prng]") {
+  corosim::detail::Prng drawn(42);
+  const corosim::detail::Prng peeked(42);
+  for (std::uint64_t ahead = 1; ahead <= 5; ++ahead) CHECK(peeked.peek(ahead) == drawn.next());
+  CHECK(peeked.peek(1) == corosim::detail::Prng(42).next());
+}
+
+TEST_CASE("random strategy: its guess at a later schedule pick is that pick", "[prng]") {
+  // The simulator prefetches the records of the picks it guesses; a guess
+  // that were never right would leave large crowds as slow as before.
+  corosim::RandomStrategy guessing;
+  corosim::RandomStrategy picking;
+  guessing.begin_run(9);
+  picking.begin_run(9);
+  constexpr std::uint64_t kCrowd = 1'000'000;
+  for (std::uint64_t ahead = 1; ahead <= 3; ++ahead) {
+    CHECK(guessing.guess_schedule(kCrowd, ahead) == picking.choose_schedule(kCrowd));
+  }
 }
