@@ -22,17 +22,12 @@ class Prng {
 
   std::uint64_t next() noexcept {
     state_ += kIncrement;
-    const unsigned __int128 product = static_cast<unsigned __int128>(state_) * (state_ ^ kMix);
-    return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+    return fold(state_);
   }
 
   // The value next() returns `ahead` draws from now (1: the next one),
   // without drawing: for prefetching what a later draw will pick.
-  std::uint64_t peek(std::uint64_t ahead) const noexcept {
-    const std::uint64_t state = state_ + ahead * kIncrement;
-    const unsigned __int128 product = static_cast<unsigned __int128>(state) * (state ^ kMix);
-    return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
-  }
+  std::uint64_t peek(std::uint64_t ahead) const noexcept { return fold(state_ + ahead * kIncrement); }
 
   // Uniform in [0, bound); bound > 0.
   std::uint64_t below(std::uint64_t bound) noexcept {
@@ -67,6 +62,11 @@ class Prng {
  private:
   static constexpr std::uint64_t kIncrement = 0xa0761d6478bd642fULL;
   static constexpr std::uint64_t kMix = 0xe7037ed1a0b428dbULL;
+  // A state of the Weyl sequence, folded into its output.
+  static std::uint64_t fold(std::uint64_t state) noexcept {
+    const unsigned __int128 product = static_cast<unsigned __int128>(state) * (state ^ kMix);
+    return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+  }
   static std::uint64_t finalise(std::uint64_t z) noexcept {
     z += 0x9e3779b97f4a7c15ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

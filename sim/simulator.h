@@ -235,12 +235,12 @@ class Simulator final : public Executor {
   }
   // A schedule or yield decision, shown the ready fibers if the strategy asks.
   std::uint64_t decide_fiber(DecisionKind kind, std::uint64_t n, std::uint32_t running);
-  // The decisions of nearly every step, each kind its own inline path: the
-  // generic decide() is too large to inline and saves six registers a call.
   // Crowds from this size on prefetch the random strategy's next picks: below
   // it the records and frames stay in the caches.
   static constexpr std::size_t kPrefetchCrowd = 4096;
   void prefetch_next_picks();
+  // The decisions of nearly every step, each kind its own inline path: the
+  // generic decide() is too large to inline and saves six registers a call.
   std::uint64_t decide_schedule(std::uint64_t n) {
     if (inline_strategy_ == InlineStrategy::random) [[likely]]
       return record(DecisionKind::schedule, n, static_cast<RandomStrategy&>(strategy_).choose_schedule(n));
