@@ -16,17 +16,21 @@ void Mutex::audit(const FiberAlive& alive, std::string& out) const {
          ", which has ended: a lock taken without a guard was never released";
 }
 
-void Mutex::acquired_by(const Fiber* fiber) {
+void Mutex::acquired_by(const Fiber* fiber, bool pinned) {
   locked_ = true;
+  pinned_ = pinned;
   holder_id_ = fiber != nullptr ? fiber->id : kNoFiber;
   if (fiber != nullptr) fiber->executor->trace(TraceKind::mutex_acquire, fiber, id_, 0);
 }
 
-bool Mutex::try_lock() {
+bool Mutex::acquire_if_free(bool pinned) {
   if (locked_) return false;
-  acquired_by(current_fiber());
+  acquired_by(current_fiber(), pinned);
   return true;
 }
+
+// A manual hold: whoever calls unlock() releases it.
+bool Mutex::try_lock() { return acquire_if_free(false); }
 
 void Mutex::unlock() {
   assert(locked_ && "unlock of a mutex that is not locked");
@@ -38,7 +42,7 @@ void Mutex::unlock() {
   }
   detail::WaiterNode& node = waiters_.pop_front();
   static_cast<LockAwaiter*>(node.owner)->granted_ = true;
-  acquired_by(node.fiber);
+  acquired_by(node.fiber, true);  // the waiter's until it makes its guard
   detail::fiber_wake(*node.fiber);
 }
 

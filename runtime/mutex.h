@@ -10,7 +10,12 @@
 //   queue; one dropped after the hand-off but before it resumed passes the lock
 //   on to the next waiter.
 // - The holder is tracked by fiber id for deadlock reports (the fiber that
-//   acquired, even if the guard is later moved).
+//   acquired, even if the guard is later moved). Only a hold still in the
+//   guard that lock() made is the holder's alone: a cycle through it is a
+//   deadlock as soon as it forms. A hold taken by try_lock(), adopted by
+//   Guard(Mutex&) or whose guard was moved may be released by any fiber (a
+//   guard handed to a worker, shared with a helper), so a cycle through it
+//   is only a deadlock once nothing can run.
 // - Ledger: a locked mutex is held by a fiber that still runs. A lock whose
 //   holder ended (dropped or returned) without unlocking — a manual
 //   try_lock()/unlock() pair cut by a cancellation — is a "ledger" failure.
@@ -38,12 +43,14 @@ class Mutex final : public WaitTarget, public Ledger {
   class [[nodiscard]] Guard {
    public:
     Guard() noexcept = default;
-    explicit Guard(Mutex& mutex) noexcept : mutex_(&mutex) {}
-    Guard(Guard&& other) noexcept : mutex_(std::exchange(other.mutex_, nullptr)) {}
+    // Adopts a lock taken by try_lock().
+    explicit Guard(Mutex& mutex) noexcept : mutex_(&mutex) { loosen(); }
+    Guard(Guard&& other) noexcept : mutex_(std::exchange(other.mutex_, nullptr)) { loosen(); }
     Guard& operator=(Guard&& other) noexcept {
       if (this != &other) {
         unlock();
         mutex_ = std::exchange(other.mutex_, nullptr);
+        loosen();
       }
       return *this;
     }
@@ -56,6 +63,13 @@ class Mutex final : public WaitTarget, public Ledger {
     }
 
    private:
+    friend class Mutex;
+    struct Pinned {};
+    Guard(Mutex& mutex, Pinned) noexcept : mutex_(&mutex) {}
+    // The guard may now be anywhere (a heap object, another fiber's frame).
+    void loosen() noexcept {
+      if (mutex_ != nullptr) mutex_->pinned_ = false;
+    }
     Mutex* mutex_ = nullptr;
   };
 
@@ -69,14 +83,14 @@ class Mutex final : public WaitTarget, public Ledger {
     // await_resume turns it into a Guard; if the frame dies first, the
     // destructor gives it back.
     bool await_ready() {
-      granted_ = mutex_.try_lock();
+      granted_ = mutex_.acquire_if_free(true);
       return granted_;
     }
     void await_suspend(std::coroutine_handle<>);
     std::uint32_t corosim_touch() const noexcept { return touch_of(mutex_.id_, true); }
     Guard await_resume() noexcept {
       taken_ = true;
-      return Guard(mutex_);
+      return Guard(mutex_, Guard::Pinned{});
     }
 
    private:
@@ -96,15 +110,20 @@ class Mutex final : public WaitTarget, public Ledger {
   std::uint32_t id() const noexcept { return id_; }
   void describe(std::string& out) const override;
   std::uint32_t holder_id() const noexcept override { return holder_id_; }
+  bool holders_exclusive() const noexcept override { return pinned_; }
   void audit(const FiberAlive& alive, std::string& out) const override;
 
  private:
-  void acquired_by(const Fiber* fiber);
+  bool acquire_if_free(bool pinned);
+  void acquired_by(const Fiber* fiber, bool pinned);
 
   detail::WaiterList waiters_;
   std::uint32_t id_;
   std::uint32_t holder_id_ = kNoFiber;
   bool locked_ = false;
+  // The hold is in the guard lock() made, or in a waiter it was handed to:
+  // only its holder's progress (or cancellation) can release it.
+  bool pinned_ = false;
 };
 
 }  // namespace corosim

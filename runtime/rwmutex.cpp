@@ -46,14 +46,14 @@ std::optional<RWMutex::ReadGuard> RWMutex::try_read() {
   if (!waiters_.empty() || !admits(Mode::read)) return std::nullopt;
   const Fiber* fiber = current_fiber();
   grant(Mode::read, fiber);
-  return ReadGuard(*this, fiber != nullptr ? fiber->id : kNoFiber);
+  return ReadGuard(*this, fiber != nullptr ? fiber->id : kNoFiber, true);  // moved into the optional
 }
 
 std::optional<RWMutex::WriteGuard> RWMutex::try_write() {
   if (!waiters_.empty() || !admits(Mode::write)) return std::nullopt;
   const Fiber* fiber = current_fiber();
   grant(Mode::write, fiber);
-  return WriteGuard(*this, fiber != nullptr ? fiber->id : kNoFiber);
+  return WriteGuard(*this, fiber != nullptr ? fiber->id : kNoFiber, true);  // moved into the optional
 }
 
 void RWMutex::release(Mode mode, std::uint32_t holder, bool guarded) {

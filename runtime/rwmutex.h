@@ -23,7 +23,11 @@
 //   after the hand-off, before it resumed, releases what it was given.
 // - Deadlock reports name each waiter's edges: a writer waits for every
 //   holder and every waiter queued ahead of it; a reader for the writer that
-//   holds the lock and the writers queued ahead of it.
+//   holds the lock and the writers queued ahead of it. A cycle through them
+//   is a deadlock as soon as it forms only while every hold is in the guard
+//   read() or write() made: a hold taken by try_read()/try_write(), or whose
+//   guard was moved, may be released by any fiber, so a cycle through it is
+//   only a deadlock once nothing can run.
 // - Ledger (after injected cancellations and at the end of a run): every
 //   granted hold is owned by a guard or by a waiter about to resume, and no
 //   waiter at the head of the queue could be admitted (a lost wake-up).
@@ -58,28 +62,44 @@ class RWMutex final : public Ledger {
   class [[nodiscard]] Guard {
    public:
     Guard() noexcept = default;
-    Guard(Guard&& other) noexcept : mutex_(std::exchange(other.mutex_, nullptr)), holder_(other.holder_) {}
+    Guard(Guard&& other) noexcept : mutex_(std::exchange(other.mutex_, nullptr)), holder_(other.holder_) {
+      take_looseness(other);
+    }
     Guard& operator=(Guard&& other) noexcept {
       if (this != &other) {
         release();
         mutex_ = std::exchange(other.mutex_, nullptr);
         holder_ = other.holder_;
+        take_looseness(other);
       }
       return *this;
     }
     ~Guard() { release(); }
     bool owns_lock() const noexcept { return mutex_ != nullptr; }
     void release() {
-      if (mutex_ != nullptr) std::exchange(mutex_, nullptr)->release(kMode, holder_, true);
+      if (mutex_ == nullptr) return;
+      if (loose_) --mutex_->loose_holds_;
+      loose_ = false;
+      std::exchange(mutex_, nullptr)->release(kMode, holder_, true);
     }
 
    private:
     friend class RWMutex;
-    Guard(RWMutex& mutex, std::uint32_t holder) noexcept : mutex_(&mutex), holder_(holder) {
+    Guard(RWMutex& mutex, std::uint32_t holder, bool loose) noexcept
+        : mutex_(&mutex), holder_(holder), loose_(loose) {
       ++mutex.guards_;
+      if (loose) ++mutex.loose_holds_;
+    }
+    // Moved, the guard may now be anywhere (a heap object, another fiber's
+    // frame): its hold is loose from now on.
+    void take_looseness(Guard& other) noexcept {
+      const bool was_loose = std::exchange(other.loose_, false);
+      loose_ = mutex_ != nullptr;
+      if (loose_ && !was_loose) ++mutex_->loose_holds_;
     }
     RWMutex* mutex_ = nullptr;
     std::uint32_t holder_ = kNoFiber;
+    bool loose_ = false;  // counted in the mutex's loose_holds_
   };
   using ReadGuard = Guard<Mode::read>;
   using WriteGuard = Guard<Mode::write>;
@@ -92,6 +112,7 @@ class RWMutex final : public Ledger {
     Waiter& operator=(const Waiter&) = delete;
     void describe(std::string& out) const override;
     void holder_ids(std::vector<std::uint32_t>& out) const override;
+    bool holders_exclusive() const noexcept override { return mutex_.loose_holds_ == 0; }
 
    protected:
     Waiter(RWMutex& mutex, Mode mode) noexcept : mutex_(mutex), mode_(mode) {}
@@ -123,7 +144,7 @@ class RWMutex final : public Ledger {
     bool await_ready() { return ready(); }
     void await_suspend(std::coroutine_handle<>) { suspend(corosim_what); }
     std::uint32_t corosim_touch() const noexcept { return touch_of(mutex_.id_, false); }
-    ReadGuard await_resume() noexcept { return ReadGuard(mutex_, taken()); }
+    ReadGuard await_resume() noexcept { return ReadGuard(mutex_, taken(), false); }
   };
 
   class WriteAwaiter final : public Waiter {
@@ -133,7 +154,7 @@ class RWMutex final : public Ledger {
     bool await_ready() { return ready(); }
     void await_suspend(std::coroutine_handle<>) { suspend(corosim_what); }
     std::uint32_t corosim_touch() const noexcept { return touch_of(mutex_.id_, true); }
-    WriteGuard await_resume() noexcept { return WriteGuard(mutex_, taken()); }
+    WriteGuard await_resume() noexcept { return WriteGuard(mutex_, taken(), false); }
   };
 
   [[nodiscard]] ReadAwaiter read() noexcept { return ReadAwaiter(*this); }
@@ -162,6 +183,9 @@ class RWMutex final : public Ledger {
   std::uint64_t writer_ = kFree;        // the write holder's fiber id
   std::uint64_t guards_ = 0;            // holds owned by a live guard
   std::uint64_t in_flight_ = 0;         // holds granted to waiters that have not resumed
+  // Guarded holds that any fiber may release: taken by try_read/try_write,
+  // or in a guard that was moved.
+  std::uint64_t loose_holds_ = 0;
   std::uint32_t id_;
 };
 

@@ -40,8 +40,10 @@ inline void require_class(const char* mode, const ClassFound& got, CancelSafety 
   INFO("mode " << mode);
   CHECK(corosim::cancel_safety_name(got.strongest) == std::string(corosim::cancel_safety_name(expected)));
   // Every verdict comes from the state comparison: no run of the sweep failed
-  // with another checker (which would end it before the comparison).
+  // with another checker (which would end it before the comparison), the
+  // reference runs passed, and there were points to cancel at.
   CHECK(got.notes.empty());
+  CHECK(got.points > 0);
 }
 
 inline void require_classes(const Classes& got, CancelSafety drop, CancelSafety stop, CancelSafety prompt,

@@ -17,8 +17,12 @@ namespace corosim::testing {
 
 struct SweepOutcome {
   std::uint64_t runs = 0;
+  std::uint64_t points = 0;  // the reference runs' cancellation points, summed over seeds
   std::uint64_t injected = 0;
   std::optional<RunResult> first_failure;
+  // A reference run (no cancellation) failed: its points are not the
+  // operation's, and the sweep says nothing about its cancellation.
+  bool reference_failed = false;
   bool cancel_safety_failed = false;     // some run failed the state comparison
   std::set<std::string> other_checkers;  // failures of every other checker, by name
 };
@@ -31,7 +35,13 @@ inline SweepOutcome sweep(const MainFactory& body, CancelMode mode, std::uint64_
     simulator.set_options(SimOptions{});
     const RunResult reference = simulator.run(body, seed);
     ++outcome.runs;
-    if (!reference.passed() && !outcome.first_failure) outcome.first_failure = reference;
+    outcome.points += reference.cancel_points;
+    if (!reference.passed()) {
+      outcome.reference_failed = true;
+      outcome.other_checkers.insert(std::string("reference run: ") +
+                                    checker_name(reference.failure->checker));
+      if (!outcome.first_failure) outcome.first_failure = reference;
+    }
     for (std::uint64_t point = 0; point < reference.cancel_points; ++point) {
       SimOptions options;
       options.cancel = CancelPlan::at(point, mode);
@@ -59,6 +69,8 @@ inline SweepOutcome sweep(const MainFactory& body, CancelMode mode, std::uint64_
 struct ClassFound {
   CancelSafety strongest = CancelSafety::unsafe;
   std::set<std::string> notes;  // the other checkers that failed runs of the sweep
+  std::uint64_t points = 0;     // of the last sweep: none, and no class was judged
+  bool reference_failed = false;
 };
 
 // make_body(claim) must run check_cancel_safety with that claim.
@@ -68,6 +80,8 @@ inline ClassFound strongest_class_with_notes(const std::function<MainFactory(Can
   for (CancelSafety claim : {CancelSafety::total, CancelSafety::partial, CancelSafety::terminal}) {
     SweepOutcome outcome = sweep(make_body(claim), mode);
     found.notes.insert(outcome.other_checkers.begin(), outcome.other_checkers.end());
+    found.points = outcome.points;
+    found.reference_failed = found.reference_failed || outcome.reference_failed;
     if (!outcome.cancel_safety_failed) {
       found.strongest = claim;
       return found;
@@ -76,9 +90,13 @@ inline ClassFound strongest_class_with_notes(const std::function<MainFactory(Can
   return found;
 }
 
-inline CancelSafety strongest_class(const std::function<MainFactory(CancelSafety)>& make_body,
-                                    CancelMode mode) {
-  return strongest_class_with_notes(make_body, mode).strongest;
+// nullopt: no class was judged (a reference run failed, or the operation
+// reached no cancellation point).
+inline std::optional<CancelSafety> strongest_class(const std::function<MainFactory(CancelSafety)>& make_body,
+                                                   CancelMode mode) {
+  const ClassFound found = strongest_class_with_notes(make_body, mode);
+  if (found.points == 0 || found.reference_failed) return std::nullopt;
+  return found.strongest;
 }
 
 }  // namespace corosim::testing

@@ -20,7 +20,6 @@ using corosim::CancelSafety;
 using corosim::CancelSafetySpec;
 using corosim::JoinHandle;
 using corosim::Task;
-using corosim::testing::strongest_class;
 using namespace std::chrono_literals;
 
 namespace {

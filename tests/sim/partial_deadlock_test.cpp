@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <type_traits>
 
 #include "corosim/runtime/corosim.h"
 #include "corosim/sim/wait_graph.h"
@@ -118,6 +119,79 @@ Task<void> channel_cycle_broken_by_main() {
   co_await scope.join();
 }
 
+// Main takes the lock, hands it to a helper that releases it after 1ms,
+// and waits for the lock itself: main waits for a lock accounted to main,
+// but another fiber holds the guard. Each way of handing it over: a guard
+// moved into the helper, a guard shared with it, a manual lock it unlocks.
+Task<void> mutex_handed_to_a_helper(int how) {
+  auto mutex = std::make_shared<corosim::Mutex>();
+  corosim::JoinHandle<void> helper;
+  if (how == 0) {
+    auto guard = co_await mutex->lock();
+    helper = corosim::spawn([guard = std::move(guard)]() mutable -> Task<void> {
+      co_await corosim::sleep_for(1ms);
+      guard.unlock();
+    });
+  } else if (how == 1) {
+    auto shared = std::make_shared<corosim::Mutex::Guard>();
+    *shared = co_await mutex->lock();
+    helper = corosim::spawn([shared]() -> Task<void> {
+      co_await corosim::sleep_for(1ms);
+      shared->unlock();
+    });
+  } else {
+    CORO_CHECK(mutex->try_lock());
+    helper = corosim::spawn([mutex]() -> Task<void> {
+      co_await corosim::sleep_for(1ms);
+      mutex->unlock();
+    });
+  }
+  auto again = co_await mutex->lock();
+  co_await helper;
+}
+
+// The same with an RWMutex: a write guard moved into the helper, or a read
+// guard from try_read() that the helper releases.
+Task<void> rwmutex_handed_to_a_helper(bool moved) {
+  auto lock = std::make_shared<corosim::RWMutex>();
+  corosim::JoinHandle<void> helper;
+  if (moved) {
+    auto writing = co_await lock->write();
+    helper = corosim::spawn([writing = std::move(writing)]() mutable -> Task<void> {
+      co_await corosim::sleep_for(1ms);
+      writing.release();
+    });
+  } else {
+    auto reading = std::make_shared<corosim::RWMutex::ReadGuard>(std::move(*lock->try_read()));
+    helper = corosim::spawn([reading]() -> Task<void> {
+      co_await corosim::sleep_for(1ms);
+      reading->release();
+    });
+  }
+  auto writing = co_await lock->write();
+  co_await helper;
+}
+
+// A fiber that takes a lock it already holds, in the guard lock() made,
+// while main ticks on: no other fiber can release it.
+template <class Lock>
+Task<void> relock_while_main_ticks() {
+  Lock lock;
+  corosim::TaskScope scope;
+  scope.spawn([&]() -> Task<void> {
+    if constexpr (std::is_same_v<Lock, corosim::Mutex>) {
+      auto first = co_await lock.lock();
+      auto second = co_await lock.lock();
+    } else {
+      auto first = co_await lock.write();
+      auto second = co_await lock.write();
+    }
+  });
+  for (int tick = 0; tick < 100; ++tick) co_await corosim::sleep_for(1ms);
+  scope.cancel();
+  co_await scope.join();
+}
+
 // A user's latch, opened by the fiber that armed it: holder_id() names that
 // fiber, and holders_exclusive() (overridden, as docs/writing-primitives.md
 // says) tells whether only it can open the latch.
@@ -213,6 +287,30 @@ TEST_CASE("a cycle that a timeout or a token will break is not a deadlock", "[si
     auto token = run_random(token_cycle_broken_by_a_copy, seed);
     INFO("token, seed " << seed << ": " << message_of(token));
     REQUIRE(token.passed());
+  }
+}
+
+TEST_CASE("a lock whose guard another fiber holds is no deadlock when its acquirer waits for it",
+          "[sim][deadlock][partial]") {
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    for (int how = 0; how < 3; ++how) {
+      auto mutex = run_random([how] { return mutex_handed_to_a_helper(how); }, seed);
+      INFO("mutex, way " << how << ", seed " << seed << ": " << message_of(mutex));
+      REQUIRE(mutex.passed());
+    }
+    for (bool moved : {true, false}) {
+      auto rwmutex = run_random([moved] { return rwmutex_handed_to_a_helper(moved); }, seed);
+      INFO("rwmutex, moved " << moved << ", seed " << seed << ": " << message_of(rwmutex));
+      REQUIRE(rwmutex.passed());
+    }
+  }
+  // Held in the guard that lock() made, the same wait is a deadlock at once.
+  for (auto body : {relock_while_main_ticks<corosim::Mutex>, relock_while_main_ticks<corosim::RWMutex>}) {
+    auto result = run_fifo(body);
+    INFO(message_of(result));
+    REQUIRE(checker_of(result) == "deadlock");
+    CHECK_THAT(message_of(result), Catch::Contains("while other fibers still run"));
+    CHECK(result.failure->time_ns == 0);
   }
 }
 
