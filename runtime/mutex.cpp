@@ -11,21 +11,22 @@ Mutex::Mutex(std::source_location created_at)
     : Ledger(SourceLoc::from(created_at)), id_(detail::new_object_id()) {}
 
 void Mutex::audit(const FiberAlive& alive, std::string& out) const {
-  if (!locked_ || holder_id_ == kNoFiber || alive(holder_id_)) return;
+  if (!locked_ || guarded_ || holder_id_ == kNoFiber || alive(holder_id_)) return;
   out += "mutex#" + std::to_string(id_) + " is still locked by fiber " + std::to_string(holder_id_) +
          ", which has ended: a lock taken without a guard was never released";
 }
 
-void Mutex::acquired_by(const Fiber* fiber, bool pinned) {
+void Mutex::acquired_by(const Fiber* fiber, bool awaited) {
   locked_ = true;
-  pinned_ = pinned;
+  pinned_ = awaited;
+  guarded_ = awaited;  // lock()'s awaiter, then its guard; a try_lock() is manual
   holder_id_ = fiber != nullptr ? fiber->id : kNoFiber;
   if (fiber != nullptr) fiber->executor->trace(TraceKind::mutex_acquire, fiber, id_, 0);
 }
 
-bool Mutex::acquire_if_free(bool pinned) {
+bool Mutex::acquire_if_free(bool awaited) {
   if (locked_) return false;
-  acquired_by(current_fiber(), pinned);
+  acquired_by(current_fiber(), awaited);
   return true;
 }
 

@@ -16,9 +16,11 @@
 //   Guard(Mutex&) or whose guard was moved may be released by any fiber (a
 //   guard handed to a worker, shared with a helper), so a cycle through it
 //   is only a deadlock once nothing can run.
-// - Ledger: a locked mutex is held by a fiber that still runs. A lock whose
-//   holder ended (dropped or returned) without unlocking — a manual
-//   try_lock()/unlock() pair cut by a cancellation — is a "ledger" failure.
+// - Ledger: a lock taken by try_lock() and not adopted by a Guard is held by
+//   a fiber that still runs. One whose holder ended (dropped or returned)
+//   without unlocking — a manual try_lock()/unlock() pair cut by a
+//   cancellation — is a "ledger" failure. A guard's hold is the guard's,
+//   wherever it was moved: it is released when the guard goes.
 #pragma once
 
 #include <coroutine>
@@ -44,7 +46,10 @@ class Mutex final : public WaitTarget, public Ledger {
    public:
     Guard() noexcept = default;
     // Adopts a lock taken by try_lock().
-    explicit Guard(Mutex& mutex) noexcept : mutex_(&mutex) { loosen(); }
+    explicit Guard(Mutex& mutex) noexcept : mutex_(&mutex) {
+      mutex.guarded_ = true;
+      loosen();
+    }
     Guard(Guard&& other) noexcept : mutex_(std::exchange(other.mutex_, nullptr)) { loosen(); }
     Guard& operator=(Guard&& other) noexcept {
       if (this != &other) {
@@ -114,8 +119,9 @@ class Mutex final : public WaitTarget, public Ledger {
   void audit(const FiberAlive& alive, std::string& out) const override;
 
  private:
-  bool acquire_if_free(bool pinned);
-  void acquired_by(const Fiber* fiber, bool pinned);
+  // awaited: by lock()'s awaiter, not try_lock().
+  bool acquire_if_free(bool awaited);
+  void acquired_by(const Fiber* fiber, bool awaited);
 
   detail::WaiterList waiters_;
   std::uint32_t id_;
@@ -124,6 +130,10 @@ class Mutex final : public WaitTarget, public Ledger {
   // The hold is in the guard lock() made, or in a waiter it was handed to:
   // only its holder's progress (or cancellation) can release it.
   bool pinned_ = false;
+  // The hold is owned by a guard (wherever it now is) or a waiter it was
+  // handed to, whose destructor releases it: not a manual try_lock() hold,
+  // which the ledger holds its acquirer to.
+  bool guarded_ = false;
 };
 
 }  // namespace corosim

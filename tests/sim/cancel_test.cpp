@@ -638,6 +638,28 @@ TEST_CASE("ledger: a fiber that ends holding a lock taken without a guard is rep
   CHECK_THAT(run.failure->message, Catch::Contains("is still locked by fiber 1, which has ended"));
 }
 
+TEST_CASE("ledger: a lock whose guard outlives the fiber that took it is not reported", "[cancel][ledger]") {
+  // A worker takes the lock and returns its guard; main holds it while a
+  // timeout drops a loser (which audits the ledgers) and past main's end,
+  // in an object that outlives main's frame.
+  std::shared_ptr<corosim::Mutex> mutex;
+  corosim::Mutex::Guard kept;
+  auto handed_back = [&]() -> Task<void> {
+    mutex = std::make_shared<corosim::Mutex>();
+    auto taker = corosim::spawn([&]() -> Task<corosim::Mutex::Guard> { co_return co_await mutex->lock(); });
+    corosim::Mutex::Guard guard = co_await taker;
+    auto nap = []() -> Task<void> { co_await corosim::sleep_for(2ms); };
+    const bool slept = co_await corosim::timeout(1ms, nap());
+    CORO_CHECK(!slept);
+    kept = std::move(guard);
+  };
+  auto run = run_with(handed_back, CancelPlan{});
+  kept.unlock();
+  mutex.reset();
+  INFO((run.failure ? run.failure->message : std::string()));
+  CHECK(run.passed());
+}
+
 TEST_CASE("cancel modes parse from the command line form", "[cancel]") {
   auto all = corosim::parse_cancel_modes("drop,stop,prompt,interrupt");
   REQUIRE(all.ok());
