@@ -240,8 +240,12 @@ class [[nodiscard]] JoinHandle {
 namespace detail {
 
 // A new fiber whose root frame is `root`, scheduled to start on a later step.
-inline Fiber& launch_fiber(std::coroutine_handle<> root, const SourceLoc& spawned_at, Driver* driver) {
-  Fiber& fiber = create_fiber(require_executor("spawn()", spawned_at), spawned_at);
+// The executor is asked for (require_executor, which throws UsageError when
+// there is none) before the root leaves the Task that owns it: a spawn
+// outside any executor then destroys its frame with the Task.
+inline Fiber& launch_fiber(Executor& executor, std::coroutine_handle<> root, const SourceLoc& spawned_at,
+                           Driver* driver) {
+  Fiber& fiber = create_fiber(executor, spawned_at);
   fiber.root = root;
   fiber.resume_point = ResumePoint(root);
   fiber.state = FiberState::ready;
@@ -262,8 +266,9 @@ inline Fiber& launch_fiber(std::coroutine_handle<> root, const SourceLoc& spawne
 
 template <class T>
 JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver* driver) {
+  Executor& executor = require_executor("spawn()", spawned_at);
   auto handle = root.release();
-  Fiber& fiber = launch_fiber(handle, spawned_at, driver);
+  Fiber& fiber = launch_fiber(executor, handle, spawned_at, driver);
   handle.promise().fiber = &fiber;
   fiber.root_promise = &handle.promise();
   return JoinHandle<T>(fiber);
@@ -272,9 +277,10 @@ JoinHandle<T> start_fiber(RootTask<T> root, const SourceLoc& spawned_at, Driver*
 template <class T>
 JoinHandle<T> start_task(Task<T> task, const SourceLoc& spawned_at, Driver* driver) {
   if constexpr (std::is_void_v<T>) {
+    Executor& executor = require_executor("spawn()", spawned_at);
     auto handle = release_task(std::move(task));
     assert(handle && "spawning an empty Task");
-    Fiber& fiber = launch_fiber(handle, spawned_at, driver);
+    Fiber& fiber = launch_fiber(executor, handle, spawned_at, driver);
     handle.promise().root_of = &fiber;
     return JoinHandle<T>(fiber);
   } else {

@@ -151,6 +151,7 @@ TEST_CASE("a Task that is awaited or spawned or moved and then awaited is never 
 }
 
 TEST_CASE("spawn() outside any executor throws a UsageError that says where to run it", "[mistakes]") {
+  const auto frames_before = corosim::detail::frames_live();
   std::string error;
   int line = 0;
   try {
@@ -161,6 +162,11 @@ TEST_CASE("spawn() outside any executor throws a UsageError that says where to r
   }
   REQUIRE_THAT(error, Contains("spawn() at") && Contains("mistakes_test.cpp:" + std::to_string(line)));
   REQUIRE_THAT(error, Contains("no corosim executor") && Contains("CORO_SCENARIO"));
+  // The task's frame went with it, as did the root frame of a spawned
+  // callable (both once leaked: released from their owner before the throw).
+  CHECK(corosim::detail::frames_live() == frames_before);
+  CHECK_THROWS_AS(corosim::spawn([]() -> Task<int> { co_return 1; }), corosim::UsageError);
+  CHECK(corosim::detail::frames_live() == frames_before);
 }
 
 TEST_CASE("now() and random() and sleep_for() outside any executor throw UsageError", "[mistakes]") {
