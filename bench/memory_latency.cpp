@@ -5,6 +5,8 @@
 #include <memory>
 #include <utility>
 
+#include <benchmark/benchmark.h>
+
 #include "corosim/executor/prng.h"
 
 namespace corosim::bench {
@@ -13,6 +15,12 @@ namespace {
 
 struct alignas(64) Line {
   std::uint32_t next = 0;  // the index of the line visited after this one
+};
+
+// A fiber's record and frame as malloc places them for a spawn: adjacent.
+struct alignas(64) Item {
+  std::uint64_t record[8] = {};  // record[0] counts, record[1] locates the frame
+  std::uint64_t frame[24] = {};
 };
 
 }  // namespace
@@ -38,6 +46,42 @@ double dependent_load_ns(std::size_t bytes) {
   // The chase's end is used, so the loop is not optimised away.
   if (at == count) return -1;
   return elapsed.count() / kLoads;
+}
+
+double prefetched_walk_ns(std::size_t count) {
+  auto items = std::make_unique<Item[]>(count);
+  auto slots = std::make_unique<Item*[]>(count);  // the run queue: a pointer per fiber
+  detail::Prng prng(2);
+  for (std::size_t i = 0; i < count; ++i) {
+    items[i].record[1] = reinterpret_cast<std::uintptr_t>(&items[i].frame[0]);
+    slots[i] = &items[i];
+  }
+  for (std::size_t i = count - 1; i > 0; --i) std::swap(slots[i], slots[prng.below(i + 1)]);
+  // Three stages, one a distance apart, as the simulator's prefetch runs them:
+  // the slot, then the record it names, then the frame the record names.
+  constexpr std::size_t kDistance = 16;
+  constexpr std::size_t kPicks = 4'000'000;
+  auto picks = std::make_unique<std::uint32_t[]>(kPicks + 3 * kDistance);
+  for (std::size_t i = 0; i < kPicks + 3 * kDistance; ++i)
+    picks[i] = static_cast<std::uint32_t>(prng.below(count));
+  const auto walk = [&] {
+    for (std::size_t i = 0; i < kPicks; ++i) {
+      __builtin_prefetch(&slots[picks[i + 3 * kDistance]]);
+      __builtin_prefetch(slots[picks[i + 2 * kDistance]]);
+      __builtin_prefetch(reinterpret_cast<const void*>(slots[picks[i + kDistance]]->record[1]));
+      Item* item = slots[picks[i]];
+      ++item->record[0];
+      *reinterpret_cast<std::uint64_t*>(item->record[1]) += item->record[0];
+    }
+  };
+  walk();  // first touch and page tables
+  const auto start = std::chrono::steady_clock::now();
+  walk();
+  const std::chrono::duration<double, std::nano> elapsed = std::chrono::steady_clock::now() - start;
+  // The walk's writes stay: the compiler must assume the items are read.
+  benchmark::DoNotOptimize(items.get());
+  benchmark::ClobberMemory();
+  return elapsed.count() / kPicks;
 }
 
 }  // namespace corosim::bench
