@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "corosim/executor/checker.h"
+#include "corosim/runtime/check.h"  // CORO_CHECK: what a scenario's body asserts with
 #include "corosim/runtime/task.h"
 #include "corosim/sim/cancel.h"
 #include "corosim/sim/simulator.h"

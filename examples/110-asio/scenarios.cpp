@@ -7,7 +7,6 @@
 //   ./asio_scenarios run lookup/deadline_leaves_key_loading --trace
 #include <corosim/asio/scenario.h>
 #include <corosim/cli/cli.h>
-#include <corosim/runtime/check.h>
 
 #include "lookup.h"
 
