@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "corosim/harness/schedule_coverage.h"
@@ -166,6 +167,36 @@ int fuzz_one_input(const char* name, const std::uint8_t* data, std::size_t size,
        << harness->scenario().name << " <the crash file libFuzzer names below>\n\n";
   std::fputs(text.str().c_str(), stderr);
   std::abort();
+}
+
+absl::StatusOr<std::string> scenario_of_fuzz_target(std::string_view program) {
+  if (const std::size_t slash = program.rfind('/'); slash != std::string_view::npos) {
+    program.remove_prefix(slash + 1);
+  }
+  // Debian's abseil takes no std::string_view in StrCat.
+  const std::string target(program);
+  constexpr std::string_view kSuffix = "_fuzzer";
+  if (!program.ends_with(kSuffix) || program.size() == kSuffix.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", target, "' is not a scenario's fuzz target name (SCENARIO_fuzzer, with '_' for '/')"));
+  }
+  const std::string_view flat = program.substr(0, program.size() - kSuffix.size());
+  std::vector<std::string> matches;
+  for (const Scenario& scenario : ScenarioRegistry::global().all()) {
+    std::string name = scenario.name;
+    std::replace(name.begin(), name.end(), '/', '_');
+    if (name == flat) matches.push_back(scenario.name);
+  }
+  if (matches.size() > 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the fuzz target name '", target, "' fits both ", matches[0], " and ", matches[1]));
+  }
+  if (matches.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no scenario in this binary has the fuzz target name '", target,
+                     "' (`corosim list` names them; SCENARIO_fuzzer, with '_' for '/')"));
+  }
+  return matches.front();
 }
 
 }  // namespace corosim

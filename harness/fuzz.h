@@ -63,4 +63,10 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
 int fuzz_one_input(const char* scenario, const std::uint8_t* data, std::size_t size,
                    std::span<std::uint8_t> schedule_counters = {});
 
+// The registered scenario whose fuzz target is named `program` (a name or a
+// path, as argv[0] gives it): SCENARIO_fuzzer with each '/' as '_', as
+// fuzz/names.sh names them, read backwards. An error when no scenario has
+// that name, or more than one does.
+absl::StatusOr<std::string> scenario_of_fuzz_target(std::string_view program);
+
 }  // namespace corosim

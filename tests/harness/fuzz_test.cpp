@@ -147,6 +147,29 @@ TEST_CASE("fuzz/scenarios.txt names every registered scenario but the SCTBench s
   CHECK(listed == registered);
 }
 
+// The bundled fuzz targets are one program under many names
+// (fuzz/bundled_target.cpp): its name must lead back to one scenario.
+TEST_CASE("a fuzz target's program name leads back to its scenario and other names are refused", "[fuzz]") {
+  for (const auto& entry : corosim::ScenarioRegistry::global().all()) {
+    std::string target = entry.name + "_fuzzer";
+    std::replace(target.begin(), target.end(), '/', '_');
+    const absl::StatusOr<std::string> found = corosim::scenario_of_fuzz_target("/out/" + target);
+    INFO(target);
+    REQUIRE(found.ok());
+    CHECK(*found == entry.name);
+  }
+  CHECK(corosim::scenario_of_fuzz_target("select_read_send_fuzzer").value() == "select/read_send");
+  const absl::StatusOr<std::string> unknown =
+      corosim::scenario_of_fuzz_target("./build/no_such_scenario_fuzzer");
+  CHECK(unknown.status().code() == absl::StatusCode::kNotFound);
+  CHECK_THAT(std::string(unknown.status().message()), Catch::Contains("'no_such_scenario_fuzzer'"));
+  for (const char* not_a_target : {"corosim", "_fuzzer", "select_read_send_fuzzer.exe"}) {
+    INFO(not_a_target);
+    CHECK(corosim::scenario_of_fuzz_target(not_a_target).status().code() ==
+          absl::StatusCode::kInvalidArgument);
+  }
+}
+
 TEST_CASE("fuzz runs inject a scenario's own cancellation modes at sites the input arms", "[fuzz]") {
   // A scenario that opts out of injected cancellation is fuzzed without it;
   // every other one meets its cancellers (once per run, as its sweep would).
