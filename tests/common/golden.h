@@ -11,8 +11,13 @@
 
 namespace corosim::testing {
 
+// Appended piece by piece: with the tests' precompiled header, g++ 12
+// inlines `std::string(dir) + "..."` here into a false -Warray-bounds.
 inline std::string golden_path(const std::string& name) {
-  return std::string(COROSIM_SOURCE_DIR) + "/tests/golden/" + name;
+  std::string path = COROSIM_SOURCE_DIR;
+  path += "/tests/golden/";
+  path += name;
+  return path;
 }
 
 inline void check_golden(const std::string& name, const std::string& actual) {
