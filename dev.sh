@@ -43,9 +43,11 @@ build_gcc() {
     -DCMAKE_CXX_COMPILER=g++ -DCOROSIM_WERROR=ON
 }
 
+# Line tables are all a sanitizer report needs, and a fifth less compile
+# time than -g (the "asan" preset does the same).
 build_asan() {
   log "building with clang++-19 under ASan+UBSan into build-asan/"
-  configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug \
+  configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only \
     -DCMAKE_CXX_COMPILER=clang++-19 -DCOROSIM_WERROR=ON -DCOROSIM_SANITIZE=ON
 }
 
@@ -54,14 +56,20 @@ build_asan() {
 # scenario moves its suspension points, so the golden trace hashes with it).
 check_format() {
   log "checking the format of the files in .clang-format-files (clang-format-19)"
-  local unformatted=()
+  local files=()
   while IFS= read -r file; do
     case "$file" in ''|'#'*) continue ;; esac
     [ -f "$file" ] || { echo "dev.sh: .clang-format-files names '$file', which does not exist" >&2; exit 1; }
-    clang-format-19 --style=file --dry-run -Werror "$file" >/dev/null 2>&1 || unformatted+=("$file")
+    files+=("$file")
   done < .clang-format-files
-  if [ ${#unformatted[@]} -gt 0 ]; then
-    echo "dev.sh: not formatted (clang-format-19 -i FILE fixes it): ${unformatted[*]}" >&2
+  # One clang-format for every file: starting it costs more than formatting
+  # a file (1 s in all, against 32 s for a process per file).
+  local report
+  if ! report=$(clang-format-19 --style=file --dry-run -Werror "${files[@]}" 2>&1); then
+    local unformatted
+    unformatted=$(sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' <<<"$report" | sort -u | tr '\n' ' ' | sed 's/ $//')
+    [ -n "$unformatted" ] || { echo "$report" >&2; echo "dev.sh: clang-format-19 failed" >&2; exit 1; }
+    echo "dev.sh: not formatted (clang-format-19 -i FILE fixes it): $unformatted" >&2
     exit 1
   fi
 }
