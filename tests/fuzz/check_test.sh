@@ -89,6 +89,26 @@ for budget in "demo/deep many" "demo/gone 50"; do
 done
 rm "$work/budgets"
 
+# Two at a time: the first, slowest, still prints first, and each failure counts.
+cat > "$work/out/demo_slow_fuzzer" <<'FUZZER'
+#!/bin/bash
+sleep 1
+echo "stat::number_of_executed_units: 3000"
+exit 0
+FUZZER
+chmod +x "$work/out/demo_slow_fuzzer"
+cp "$work/cli" "$work/cli.one"
+sed -i 's|^  list) printf .|&demo/slow passes demo.cpp:4\\n|' "$work/cli"
+FUZZ_CHECK_JOBS=2 run_check demo/slow demo/wrong demo/right demo/deep
+[ "$status" -eq 1 ] || { echo "FAIL: two failures among four passed (exit $status)"; exit 1; }
+order=$(sed -n 's/^  \(demo_[a-z]*_fuzzer\) .*/\1/p' "$work/log" | tr '\n' ' ')
+[ "$order" = "demo_slow_fuzzer demo_wrong_fuzzer demo_right_fuzzer demo_deep_fuzzer " ] ||
+  { echo "FAIL: results out of list order: $order"; exit 1; }
+grep -q "^fuzz/check.sh: 2 fuzzer(s) did not meet their expectation" "$work/log" ||
+  { echo "FAIL: the failures were not all counted"; exit 1; }
+mv "$work/cli.one" "$work/cli"
+rm -f "$work/out/demo_slow_fuzzer" "$work/budgets"
+
 # The measurement: what fired is recorded, and only the expected checker is found.
 "$measure_sh" "$work/out" "$work/cli" 1 > "$work/table" 2>&1 || { cat "$work/table"; echo "FAIL: measure.sh failed"; exit 1; }
 cat "$work/table"
