@@ -78,6 +78,11 @@ struct CancelInjection {
   // A declared canceller outside the fibers (asio's ExternalCanceller, made
   // at `where`): it emits on its own slot, whatever the mode.
   bool outside_fibers = false;
+  // A stall that held the fiber once it was woken: from when to when in
+  // virtual time (equal when no time passed), for a report of a failure
+  // that the holding, not a cancellation, may explain.
+  std::uint64_t held_from_ns = 0;
+  std::uint64_t held_until_ns = 0;
 };
 
 }  // namespace corosim

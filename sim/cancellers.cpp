@@ -104,6 +104,7 @@ void Simulator::end_stall(std::size_t index, bool landed) {
   Stall& stall = stalls_[index];
   injections_[stall.injection].landed = landed;
   const bool held = stall.fiber->stall == StallState::holding && stall.fiber->queued;
+  if (held) injections_[stall.injection].held_until_ns = now_ns_;
   stall.fiber->stall = StallState::none;
   if (held) {
     // Held and still alive: it runs again.

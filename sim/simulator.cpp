@@ -575,7 +575,9 @@ void Simulator::hold_stalled(Fiber& fiber) {
   fiber.stall = StallState::holding;
   fiber.queued = true;
   for (Stall& stall : stalls_) {
-    if (stall.fiber == &fiber) stall.held_since_step = steps_;
+    if (stall.fiber != &fiber) continue;
+    stall.held_since_step = steps_;
+    injections_[stall.injection].held_from_ns = injections_[stall.injection].held_until_ns = now_ns_;
   }
 }
 void Simulator::dequeue(Fiber& fiber) {

@@ -3,13 +3,16 @@
 #include "corosim/cli/cli.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
+#include "corosim/runtime/corosim.h"
 #include "corosim/scenarios/registry.h"
 #include "tests/common/capture.h"
 #include "tests/common/summary_json.h"
@@ -252,6 +255,58 @@ TEST_CASE("run --cancel sweep stalls at every point and names the canceller", "[
                         "--cancel-modes", "drop", "--quiet"});
   REQUIRE(rerun.exit_code == 0);
   REQUIRE_THAT(rerun.out, Catch::Contains("1 run(s), 1 with cancellation at 1 site(s), 1 failure(s)"));
+}
+
+namespace {
+
+// A check that needs the 10 ms failure to cancel the 1 s sleepers: true in
+// every execution that keeps the timers in order, false when the sweep
+// holds the failing child, woken at 10 ms, for a sibling's failure (its
+// scope's canceller) while the siblings' 1 s timers fire.
+corosim::Task<void> fail_after_10ms() {
+  co_await corosim::sleep_for(std::chrono::milliseconds(10));
+  throw std::runtime_error("backend gone");
+}
+
+corosim::Task<void> poll_for_1s(int* finished) {
+  co_await corosim::sleep_for(std::chrono::seconds(1));
+  ++*finished;
+}
+
+corosim::Task<void> failing_child_cancels_siblings() {
+  int finished = 0;
+  try {
+    corosim::TaskScope scope;
+    scope.spawn(poll_for_1s(&finished));
+    scope.spawn(fail_after_10ms());
+    co_await scope.join();
+  } catch (const std::runtime_error&) {
+  }
+  CORO_CHECK(finished == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a failure after a stall that held its fiber while time passed says so", "[cli][cancel]") {
+  corosim::register_scenario("selftest/held_sibling", corosim::passes(), &failing_child_cancels_siblings);
+  struct Unregister {
+    ~Unregister() { corosim::ScenarioRegistry::global().remove("selftest/held_sibling"); }
+  } unregister;
+  const std::string path = temp_path("held.json");
+  auto result = run_cli({"run", "selftest/held_sibling", "--cancel", "sweep", "--seed", "0", "--json", path});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 1);
+  REQUIRE_THAT(result.out,
+               Catch::Contains(" in sleep from t=10ms to t=1s for its owner or scope (spawned it at "));
+  REQUIRE_THAT(result.out, Catch::Contains("which did not cancel it (cancellation point "));
+  REQUIRE_THAT(result.out, Catch::Contains(".under_cancel(corosim::CancelExploration::none)"));
+  CHECK_THAT(result.out, !Catch::Contains("cancelled: "));
+  const auto doc = read_json(path);
+  const auto& failure = scenario_entry(doc, "selftest/held_sibling")["first_failure"];
+  CHECK(failure["cancel_landed"] == false);
+  CHECK(failure["cancel_held_from_ns"] == 10'000'000);
+  CHECK(failure["cancel_held_until_ns"] == 1'000'000'000);
+  std::remove(path.c_str());
 }
 
 TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
