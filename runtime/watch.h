@@ -4,7 +4,11 @@
 //   corosim::Watch<Config> config(initial);
 //   auto rx = config.subscribe();               // sees changes from now on
 //   config.send(next);                          // replaces the value, wakes receivers
-//   while (co_await rx.changed()) use(rx.borrow_and_update());  // false once closed
+//   for (;;) {
+//     const bool changed = co_await rx.changed();  // false once closed
+//     if (!changed) break;  // (bound first: g++ 12 miscompiles a co_await as a condition)
+//     use(rx.borrow_and_update());
+//   }
 //
 // Contract:
 // - send() replaces the value and bumps its version; it never waits. Values

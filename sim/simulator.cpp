@@ -310,19 +310,21 @@ void Simulator::on_first_resume(Fiber& fiber) {
 // The fiber gave control back without parking at a hooked suspension point or
 // finishing: an awaiter transferred to a coroutine that is not a corosim Task
 // and suspended there, or the compiler lost the coroutine (g++ 12 does, for
-// `if (co_await task() == x)`). Nothing will ever wake it; say so and park it
+// `if (co_await task() == x)` and other co_awaits as conditions). Nothing
+// will ever wake it; say so and park it
 // so that teardown can drop it.
 void Simulator::report_stray_suspend(Fiber& fiber) {
   fiber.state = FiberState::waiting;
-  report_failure(Checker::stray_suspend,
-                 absl::StrCat("fiber ", fiber.id,
-                              " returned to the scheduler without parking at a corosim "
-                              "suspension point or finishing; its last suspension point was ",
-                              fiber.suspended_at.str(),
-                              ". Awaiting a coroutine type other than corosim::Task, or a "
-                              "g++ 12 miscompilation of `if (co_await task() ...)` (bind the "
-                              "result to a variable first)?"),
-                 fiber.suspended_at);
+  report_failure(
+      Checker::stray_suspend,
+      absl::StrCat("fiber ", fiber.id,
+                   " returned to the scheduler without parking at a corosim "
+                   "suspension point or finishing; its last suspension point was ",
+                   fiber.suspended_at.str(),
+                   ". Awaiting a coroutine type other than corosim::Task, or a "
+                   "g++ 12 miscompilation of `if (co_await ...)` or `while (co_await ...)` (bind the "
+                   "result to a variable first)?"),
+      fiber.suspended_at);
 }
 
 void Simulator::finish_step() {
