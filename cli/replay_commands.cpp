@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "corosim/cli/injection_text.h"
 #include "corosim/replay/export.h"
 #include "corosim/replay/html.h"
 #include "corosim/replay/minimize.h"
@@ -89,7 +90,16 @@ void print_replay_outcome(const Repro& repro, const ReplayOutcome& outcome, cons
   }
   if (halted) return;
   std::cout << "  outcome: " << describe_outcome(outcome.run) << "\n";
-  if (!outcome.run.passed()) std::cout << indent(outcome.run.failure->message, "    ") << "\n";
+  if (!outcome.run.passed()) {
+    std::cout << indent(outcome.run.failure->message, "    ") << "\n";
+    for (const CancelInjection& injection : outcome.run.injections) {
+      if (injection.landed) {
+        std::cout << "    cancelled: " << describe_injection(injection) << "\n";
+      } else if (held_across_time(injection)) {
+        std::cout << "    held: " << describe_hold(injection) << "\n";
+      }
+    }
+  }
   const std::string recorded = !repro.checker
                                    ? std::string("passed")
                                    : absl::StrCat("failed: ", repro.checker_text(), " at ", repro.location);

@@ -24,6 +24,7 @@
 #include "corosim/cli/isolate.h"
 #include "corosim/cli/exit.h"
 #include "corosim/cli/flags.h"
+#include "corosim/cli/injection_text.h"
 #include "corosim/cli/interrupt.h"
 #include "corosim/cli/progress.h"
 #include "corosim/cli/regressions.h"
@@ -257,74 +258,6 @@ std::string rerun_command(const char* argv0, const Scenario& scenario, const Run
   return command + " --trace";
 }
 
-std::string describe_injection(const CancelInjection& injection) {
-  if (injection.outside_fibers) {
-    return absl::StrCat("the declared canceller made at ", injection.where.str(), " acted on its ",
-                        injection.what, " (cancellation point ", injection.point, ", in the step of fiber ",
-                        injection.fiber, ")");
-  }
-  if (injection.mode == CancelMode::prestart) {
-    return absl::StrCat("prestart of the externally cancellable fiber started ", injection.point,
-                        "th (fiber ", injection.fiber, ", spawned at ", injection.where.str(), ")");
-  }
-  const std::string waited =
-      absl::StrCat("fiber ", injection.fiber, " waited at ", injection.where.str(),
-                   *injection.what != '\0' ? absl::StrCat(" in ", injection.what) : std::string());
-  const std::string canceller_at = injection.canceller_at.str();
-  const std::string point = absl::StrCat(" (cancellation point ", injection.point, ")");
-  switch (injection.canceller) {
-    case Canceller::timeout:
-      return absl::StrCat("the timeout at ", canceller_at, " fired while ", waited, point);
-    case Canceller::race:
-      return absl::StrCat("another arm of the select at ", canceller_at, " won while ", waited, point);
-    case Canceller::token:
-      return absl::StrCat("the cancellation token of run_until_cancelled at ", canceller_at,
-                          " was cancelled while ", waited, point);
-    case Canceller::owner:
-      return absl::StrCat("its owner (spawned it at ", canceller_at, ") cancelled it while ", waited, point);
-    case Canceller::none:
-    case Canceller::external: break;
-  }
-  return absl::StrCat(cancel_mode_name(injection.mode), " at cancellation point ", injection.point,
-                      " (fiber ", injection.fiber, ", ", injection.where.str(), ")");
-}
-
-// A virtual time as a report shows it: 1s, 10ms, 250us, 3ns.
-std::string virtual_time_text(std::uint64_t ns) {
-  if (ns != 0 && ns % 1'000'000'000 == 0) return absl::StrCat(ns / 1'000'000'000, "s");
-  if (ns != 0 && ns % 1'000'000 == 0) return absl::StrCat(ns / 1'000'000, "ms");
-  if (ns != 0 && ns % 1'000 == 0) return absl::StrCat(ns / 1'000, "us");
-  return absl::StrCat(ns, "ns");
-}
-
-// A stall whose canceller never acted but held its woken fiber while virtual
-// time passed: a failure may come from that delay alone (a check that needs
-// the program's timers in order), and the report says so.
-std::string describe_hold(const CancelInjection& injection) {
-  const std::string canceller_at = injection.canceller_at.str();
-  std::string canceller;
-  switch (injection.canceller) {
-    case Canceller::owner:
-      canceller = absl::StrCat("its owner or scope (spawned it at ", canceller_at, ")");
-      break;
-    case Canceller::timeout: canceller = absl::StrCat("the timeout at ", canceller_at); break;
-    case Canceller::race: canceller = absl::StrCat("the select at ", canceller_at); break;
-    case Canceller::token:
-      canceller = absl::StrCat("the cancellation token of run_until_cancelled at ", canceller_at);
-      break;
-    case Canceller::none:
-    case Canceller::external: canceller = "its canceller"; break;
-  }
-  return absl::StrCat("fiber ", injection.fiber, " was held at ", injection.where.str(),
-                      *injection.what != '\0' ? absl::StrCat(" in ", injection.what) : std::string(),
-                      " from t=", virtual_time_text(injection.held_from_ns),
-                      " to t=", virtual_time_text(injection.held_until_ns), " for ", canceller,
-                      ", which did not cancel it (cancellation point ", injection.point,
-                      "): a stall stands for an operation that slow. A check that needs the program's "
-                      "timers to fire in order opts out with .under_cancel(corosim::CancelExploration::none) "
-                      "(docs/cancellation.md, \"stalls\")");
-}
-
 // The injection a failure report names: the first whose cancellation
 // happened, else the first.
 const CancelInjection& shown_injection(const RunResult& run) {
@@ -353,7 +286,7 @@ nlohmann::json failure_json(const RunResult& run) {
     json["canceller"] = canceller_name(injection.canceller);
     json["canceller_location"] = injection.canceller_at.str();
     json["cancel_landed"] = injection.landed;
-    if (!injection.landed && injection.held_until_ns > injection.held_from_ns) {
+    if (held_across_time(injection)) {
       json["cancel_held_from_ns"] = injection.held_from_ns;
       json["cancel_held_until_ns"] = injection.held_until_ns;
     }
@@ -624,7 +557,7 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
     // holding may have delayed the fiber.
     if (injection.landed) {
       std::cout << "          cancelled: " << describe_injection(injection) << "\n";
-    } else if (injection.held_until_ns > injection.held_from_ns) {
+    } else if (held_across_time(injection)) {
       std::cout << "          held: " << describe_hold(injection) << "\n";
     }
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -293,7 +294,9 @@ TEST_CASE("a failure after a stall that held its fiber while time passed says so
     ~Unregister() { corosim::ScenarioRegistry::global().remove("selftest/held_sibling"); }
   } unregister;
   const std::string path = temp_path("held.json");
-  auto result = run_cli({"run", "selftest/held_sibling", "--cancel", "sweep", "--seed", "0", "--json", path});
+  const std::string out = corosim::testing::fresh_folder("held_repros");
+  auto result = run_cli(
+      {"run", "selftest/held_sibling", "--cancel", "sweep", "--seed", "0", "--json", path, "--out", out});
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 1);
   REQUIRE_THAT(result.out,
@@ -307,6 +310,16 @@ TEST_CASE("a failure after a stall that held its fiber while time passed says so
   CHECK(failure["cancel_held_from_ns"] == 10'000'000);
   CHECK(failure["cancel_held_until_ns"] == 1'000'000'000);
   std::remove(path.c_str());
+
+  // Its replay says the same under the outcome.
+  std::string repro;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) repro = entry.path().string();
+  REQUIRE_FALSE(repro.empty());
+  auto replayed = run_cli({"replay", repro});
+  INFO(replayed.out << replayed.err);
+  REQUIRE(replayed.exit_code == 1);
+  CHECK_THAT(replayed.out,
+             Catch::Contains("    held: fiber ") && Catch::Contains(" from t=10ms to t=1s for its owner"));
 }
 
 TEST_CASE("cancellation flags are validated", "[cli][cancel]") {

@@ -1,0 +1,25 @@
+// How a report names what the simulator did at a cancellation point: the
+// cancellation that landed, by whose canceller, or the stall that held a
+// fiber while time passed and cancelled nothing. `run` prints them under a
+// failure, `replay` under its outcome. Internal to cli/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "corosim/sim/cancel.h"
+
+namespace corosim::cli {
+
+// A virtual time as a report shows it: 1s, 10ms, 250us, 3ns.
+std::string virtual_time_text(std::uint64_t ns);
+
+// A cancellation that landed: who cancelled which fiber where.
+std::string describe_injection(const CancelInjection& injection);
+
+// Whether a stall whose canceller never acted held its woken fiber while
+// virtual time passed: a failure may come from that delay alone.
+bool held_across_time(const CancelInjection& injection);
+std::string describe_hold(const CancelInjection& injection);
+
+}  // namespace corosim::cli
