@@ -77,4 +77,16 @@ bool held_across_time(const CancelInjection& injection) {
   return !injection.landed && injection.held_until_ns > injection.held_from_ns;
 }
 
+std::string injection_lines(const std::vector<CancelInjection>& injections, const std::string& indent) {
+  std::string lines;
+  for (const CancelInjection& injection : injections) {
+    if (injection.landed) {
+      absl::StrAppend(&lines, indent, "cancelled: ", describe_injection(injection), "\n");
+    } else if (held_across_time(injection)) {
+      absl::StrAppend(&lines, indent, "held: ", describe_hold(injection), "\n");
+    }
+  }
+  return lines;
+}
+
 }  // namespace corosim::cli

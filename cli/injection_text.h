@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "corosim/sim/cancel.h"
 
@@ -21,5 +22,9 @@ std::string describe_injection(const CancelInjection& injection);
 // virtual time passed: a failure may come from that delay alone.
 bool held_across_time(const CancelInjection& injection);
 std::string describe_hold(const CancelInjection& injection);
+
+// The lines a failure's report gives its run's injections: "cancelled: ..."
+// for each that landed, "held: ..." for each stall that held across time.
+std::string injection_lines(const std::vector<CancelInjection>& injections, const std::string& indent);
 
 }  // namespace corosim::cli

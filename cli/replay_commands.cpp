@@ -92,13 +92,7 @@ void print_replay_outcome(const Repro& repro, const ReplayOutcome& outcome, cons
   std::cout << "  outcome: " << describe_outcome(outcome.run) << "\n";
   if (!outcome.run.passed()) {
     std::cout << indent(outcome.run.failure->message, "    ") << "\n";
-    for (const CancelInjection& injection : outcome.run.injections) {
-      if (injection.landed) {
-        std::cout << "    cancelled: " << describe_injection(injection) << "\n";
-      } else if (held_across_time(injection)) {
-        std::cout << "    held: " << describe_hold(injection) << "\n";
-      }
-    }
+    std::cout << injection_lines(outcome.run.injections, "    ");
   }
   const std::string recorded = !repro.checker
                                    ? std::string("passed")

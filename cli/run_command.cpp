@@ -552,15 +552,9 @@ void print_shown_failure(const char* argv0, const Scenario& scenario, const RunF
             << shown.seed << found_by << ", " << checker_name(failure.checker) << " at "
             << failure.location.str() << "\n"
             << indent(failure.message, "          ") << "\n";
-  for (const CancelInjection& injection : shown.injections) {
-    // A stall whose canceller never acted cancelled nothing, but its
-    // holding may have delayed the fiber.
-    if (injection.landed) {
-      std::cout << "          cancelled: " << describe_injection(injection) << "\n";
-    } else if (held_across_time(injection)) {
-      std::cout << "          held: " << describe_hold(injection) << "\n";
-    }
-  }
+  // A stall whose canceller never acted cancelled nothing, but its holding
+  // may have delayed the fiber.
+  std::cout << injection_lines(shown.injections, "          ");
   // A run no seed remakes (dfs) is rerun by its replay: said once.
   if (!shown.rerun_strategy.empty() || run.shown_repro.empty()) {
     std::cout << "        rerun: " << rerun_command(argv0, scenario, flags, run.choice, shown) << "\n";
