@@ -151,6 +151,35 @@ TEST_CASE("tidy: executor/ and sim/ and runtime/ use no non-deterministic source
   REQUIRE(found.empty());
 }
 
+// g++ 12 miscompiles a co_await used directly as an if or while condition
+// (docs/runtime.md, "Known compiler issues"): nothing users read or copy
+// from shows one, comments included. A condition that declares its result
+// (`while (auto v = co_await rx.recv())`) ran correctly and is allowed.
+TEST_CASE("tidy: no co_await as a bare if or while condition in what users copy", "[tidy]") {
+  const std::vector<std::string> needles = {"if (co_await", "while (co_await", "if (!co_await",
+                                            "while (!co_await"};
+  std::vector<std::string> found;
+  for (const char* folder : {"runtime", "asio", "scenarios", "examples"}) {
+    for (const fs::path& file : sources_under(folder)) {
+      const std::string relative = fs::relative(file, COROSIM_SOURCE_DIR).string();
+      std::istringstream lines(read(file));
+      std::string line;
+      for (int number = 1; std::getline(lines, line); ++number) {
+        // check.h names the pattern to explain what CORO_CHECK avoids.
+        if (line.find("`if (co_await") != std::string::npos) continue;
+        for (const std::string& needle : needles) {
+          if (line.find(needle) != std::string::npos)
+            found.push_back(relative + ":" + std::to_string(number));
+        }
+      }
+    }
+  }
+  std::string report;
+  for (const auto& where : found) report += where + "\n";
+  INFO(report);
+  REQUIRE(found.empty());
+}
+
 TEST_CASE("tidy: every layer includes only the layers below it", "[tidy]") {
   std::vector<std::string> found;
   for (const Layer& layer : kLayers) {

@@ -223,7 +223,7 @@ Task<void> pool_deadline() {
   corosim::TaskScope pool;
   for (int i = 0; i < 3; ++i) pool.spawn(worker(jobs));
   auto join = [](corosim::TaskScope& scope) -> Task<void> { co_await scope.join(); };
-  if (!co_await corosim::timeout(20ms, join(pool))) pool.cancel();
+  if (const bool joined = co_await corosim::timeout(20ms, join(pool)); !joined) pool.cancel();
   const std::size_t finished = jobs.results.size();
   CORO_CHECK_MSG(finished == 10, "finished " + std::to_string(finished) + " of 10 jobs");
 }

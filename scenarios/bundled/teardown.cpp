@@ -153,7 +153,7 @@ Task<void> shutdown(Task<void> (*worker_body)(corosim::Receiver<int>&, Work&)) {
   co_await worker;
   // A stopped worker may leave jobs queued, never lose one.
   std::size_t queued = 0;
-  while (co_await rx.recv()) ++queued;
+  while (auto job = co_await rx.recv()) ++queued;
   const std::size_t kept = work.done.size() + queued;
   CORO_CHECK_MSG(kept == 4, "jobs lost: " + std::to_string(4 - kept));
 }
