@@ -92,10 +92,8 @@ check_scenario() {
   if ! "$cli" import-fuzz "$name" "$crash" --out "$crash.repro" > "$work/$target/import" 2>&1; then
     fail "$target" "import-fuzz did not reproduce a failure:"; cat "$work/$target/import"; return 1
   fi
-  set +e
-  "$cli" replay "$crash.repro" > "$work/$target/replay" 2>&1
-  status=$?
-  set -e
+  status=0
+  "$cli" replay "$crash.repro" > "$work/$target/replay" 2>&1 || status=$?
   if [ "$status" -ne 1 ] || ! grep -q 'matches the recording' "$work/$target/replay"; then
     fail "$target" "the imported repro does not replay the failure (exit $status):"
     head -n 8 "$work/$target/replay"; return 1
