@@ -61,11 +61,15 @@ bool Context::is_io_context(const void* execution_context) const noexcept {
 }
 
 void Context::operation_created(tracking::Tracked& operation, const char* object_type, const char* name,
-                                SourceLoc awaited_at) {
+                                SourceLoc awaited_at, bool never_due) {
   if (closing_) return;
   operation.corosim_operation = ++operations_started_;
   const bool timer = std::strcmp(object_type, "deadline_timer") == 0;
-  operations_.emplace(operation.corosim_operation, Operation{object_type, name, awaited_at, timer});
+  never_due = never_due && timer;
+  operations_.emplace(operation.corosim_operation,
+                      Operation{object_type, name, awaited_at, timer, never_due});
+  timer_waits_ += timer ? 1 : 0;
+  never_due_waits_ += never_due ? 1 : 0;
   if (!cancellers_.empty()) {
     // The moment after this initiation, when its coroutine has suspended on
     // it: a point for each declared canceller.
@@ -82,6 +86,8 @@ bool Context::operation_completed(const tracking::Tracked& operation) noexcept {
   auto found = operations_.find(operation.corosim_operation);
   if (found == operations_.end()) return false;
   const bool timer = found->second.timer;
+  timer_waits_ -= timer ? 1 : 0;
+  never_due_waits_ -= found->second.never_due ? 1 : 0;
   operations_.erase(found);
   return timer;
 }
@@ -92,6 +98,7 @@ std::string Context::describe_pending() const {
   bool unlocated = false;
   for (const auto& [number, operation] : operations_) {
     absl::StrAppend(&text, "\n    ", operation.object_type, " ", operation.name);
+    if (operation.never_due) absl::StrAppend(&text, " (due never: its expiry is time_point::max())");
     if (operation.awaited_at.known()) {
       absl::StrAppend(&text, ", awaited at ", operation.awaited_at.str());
     } else {
@@ -172,10 +179,12 @@ bool Context::poll() {
   io_->restart();
   io_->poll();
   // poll() stops an io_context that starts with no outstanding work: after
-  // a second poll, stopped() says whether any timer is still pending.
+  // a second poll, stopped() says whether any timer is still pending. Waits
+  // until time_point::max() (the condition-variable idiom) are pending but
+  // never fire: if they are all there is, waiting on time cannot help.
   io_->restart();
   io_->poll();
-  timers_pending_ = !io_->stopped();
+  timers_pending_ = !io_->stopped() && !(timer_waits_ > 0 && timer_waits_ == never_due_waits_);
   if (handlers_started_ != started) return true;
   if (draining_ && !timers_pending_) {
     draining_ = false;

@@ -177,7 +177,7 @@ class Context final : public ExternalSource {
   // reports.
   bool is_io_context(const void* execution_context) const noexcept;
   void operation_created(tracking::Tracked& operation, const char* object_type, const char* name,
-                         SourceLoc awaited_at);
+                         SourceLoc awaited_at, bool never_due);
   // True if it was a timer wait.
   bool operation_completed(const tracking::Tracked& operation) noexcept;
   // The next handler started delivers a timer's firing: it waits out the
@@ -215,6 +215,7 @@ class Context final : public ExternalSource {
     const char* name;
     SourceLoc awaited_at;
     bool timer;
+    bool never_due;  // a timer wait until time_point::max(): only a cancel completes it
   };
 
   VirtualClock clock_;
@@ -231,6 +232,10 @@ class Context final : public ExternalSource {
   int timer_fd_ = -1;
   std::uint64_t timer_deadline_ns_ = kNoDeadline;
   bool timers_pending_ = false;
+  // Pending timer waits, and those of them due never: when every one is, no
+  // time that passes completes any, and the run is as stuck as with none.
+  std::int64_t timer_waits_ = 0;
+  std::int64_t never_due_waits_ = 0;
   // Keyed by the order they started in (never by address: reports are
   // deterministic).
   std::map<std::uint64_t, Operation> operations_;

@@ -42,10 +42,11 @@ Location::Location(const char* file, int line, const char* function) noexcept {
 
 Location::~Location() { tls_locations.pop_back(); }
 
-void created(Tracked& operation, const void* context, const char* object_type, const char* name) noexcept {
+void created(Tracked& operation, const void* context, const char* object_type, const char* name,
+             bool never_due) noexcept {
   Context* current = Context::current();
   if (current == nullptr || !current->is_io_context(context)) return;
-  current->operation_created(operation, object_type, name, awaited_at());
+  current->operation_created(operation, object_type, name, awaited_at(), never_due);
 }
 
 bool completed(const Tracked& operation) noexcept {

@@ -27,7 +27,10 @@ struct Tracked {
   std::uint64_t corosim_operation = 0;
 };
 
-void created(Tracked& operation, const void* context, const char* object_type, const char* name) noexcept;
+// never_due: a timer wait whose expiry is its clock's time_point::max() (the
+// "wait until cancelled" idiom), which no passing of time completes.
+void created(Tracked& operation, const void* context, const char* object_type, const char* name,
+             bool never_due = false) noexcept;
 // True if the operation was a timer wait.
 bool completed(const Tracked& operation) noexcept;
 // A timer wait's completion is being delivered (fired: not cancelled); its
@@ -47,10 +50,22 @@ class Location {
   Location& operator=(const Location&) = delete;
 };
 
+// asio's timer service passes its implementation record, whose expiry is the
+// timer's time_point; other objects have none.
+template <class Object>
+bool never_due(const Object& object) noexcept {
+  if constexpr (std::is_pointer_v<Object>) {
+    if constexpr (requires { object->expiry == std::remove_cvref_t<decltype(object->expiry)>::max(); }) {
+      return object->expiry == std::remove_cvref_t<decltype(object->expiry)>::max();
+    }
+  }
+  return false;
+}
+
 template <class ExecutionContext, class Operation, class Object, class Native>
-void creation(ExecutionContext& context, Operation& operation, const char* object_type, const Object&,
+void creation(ExecutionContext& context, Operation& operation, const char* object_type, const Object& object,
               const Native&, const char* name) noexcept {
-  created(operation, static_cast<const void*>(&context), object_type, name);
+  created(operation, static_cast<const void*>(&context), object_type, name, never_due(object));
 }
 
 class Completion {

@@ -625,6 +625,67 @@ TEST_CASE("asio: a leak report lists the operation left pending", "[asio]") {
 
 namespace {
 
+// The "timer as a condition variable" idiom: a wait until time_point::max()
+// that only cancel() ends; notify: a coroutine cancels it 3 ms in.
+net::awaitable<void> waits_until_notified(bool notify) {
+  auto executor = co_await net::this_coro::executor;
+  net::steady_timer signal(executor, net::steady_timer::time_point::max());
+  if (notify) {
+    net::co_spawn(
+        executor,
+        [&signal]() -> net::awaitable<void> {
+          net::steady_timer later(co_await net::this_coro::executor, 3ms);
+          co_await later.async_wait(net::use_awaitable);
+          signal.cancel();
+        },
+        net::detached);
+  }
+  auto [error] = co_await signal.async_wait(net::experimental::as_tuple(net::use_awaitable));
+  CORO_CHECK(error == net::error::operation_aborted);
+}
+
+net::awaitable<void> notified() { return waits_until_notified(true); }
+net::awaitable<void> never_notified() { return waits_until_notified(false); }
+
+// A detached coroutine left waiting on such a timer when the body returns.
+net::awaitable<void> leaves_a_wait_until_cancelled() {
+  auto executor = co_await net::this_coro::executor;
+  net::co_spawn(
+      executor,
+      []() -> net::awaitable<void> {
+        net::steady_timer signal(co_await net::this_coro::executor, net::steady_timer::time_point::max());
+        co_await signal.async_wait(net::use_awaitable);
+      },
+      net::detached);
+  co_return;
+}
+
+}  // namespace
+
+// Guards the never-due count in asio/context.cpp: without it, a wait until
+// time_point::max() is a pending timer, asio re-arms its reactor every five
+// minutes, and the run ends a virtual day later as "budget".
+TEST_CASE("asio: a wait until time_point::max that nothing cancels is a deadlock or a leak at once",
+          "[asio]") {
+  const corosim::RunResult waits = run_random(on_asio(never_notified), 0);
+  REQUIRE(checker_of(waits) == "deadlock");
+  CHECK(waits.time_ns == 0);
+  CHECK_THAT(message_of(waits), Catch::Contains("1 asio operation(s) pending:\n    deadline_timer async_wait "
+                                                "(due never: its expiry is time_point::max())"));
+  const corosim::RunResult left = run_random(on_asio(leaves_a_wait_until_cancelled), 0);
+  REQUIRE(checker_of(left) == "leak");
+  CHECK(left.time_ns == 0);
+  CHECK_THAT(message_of(left), Catch::Contains("due never"));
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    const corosim::RunResult run = run_random(on_asio(notified), seed);
+    INFO(message_of(run));
+    CHECK(run.passed());
+    CHECK(run.time_ns == 3'000'000);
+  }
+}
+
+namespace {
+
 // A timer wait bound to a declared canceller's slot, which takes partial and
 // total cancellation: what the wait saw, and what the canceller emitted.
 net::error_code g_wait_result;
