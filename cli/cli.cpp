@@ -125,6 +125,11 @@ RunOptions add_run_command(CLI::App& app, cli::RunFlags& flags) {
   run->add_option("--steps-max", flags.steps_max, "Scheduler steps allowed per run")
       ->check(cli::whole_number(1))
       ->capture_default_str();
+  run->add_option("--time-max-s", flags.time_max_s,
+                  "Virtual time allowed per run, in seconds: a run whose next timer is due later fails with "
+                  "'budget' (default a day; at most ten years)")
+      ->check(cli::whole_number(1, cli::kTimeMaxSMax))
+      ->capture_default_str();
   run->add_option(
          "--timer-jitter-ms", flags.timer_jitter_ms,
          "Fire every sleep and asio timer up to this many ms late (a recorded decision per timer), so "

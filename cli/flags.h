@@ -15,6 +15,8 @@ namespace corosim::cli {
 constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
 // --timer-jitter-ms: an hour late at most (more only ever trips the time budget).
 constexpr std::uint64_t kTimerJitterMsMax = 3'600'000;
+// --time-max-s: ten years of virtual time.
+constexpr std::uint64_t kTimeMaxSMax = 10ULL * 365 * 24 * 3600;
 
 // Digits only — no sign (so "-1" never wraps to 2^64 - 1), no spaces, no
 // fraction — and within [min, max]. Errors read "NAME: 'TEXT' is not ...".

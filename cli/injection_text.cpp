@@ -38,13 +38,6 @@ std::string describe_injection(const CancelInjection& injection) {
 }
 
 // A virtual time as a report shows it: 1s, 10ms, 250us, 3ns.
-std::string virtual_time_text(std::uint64_t ns) {
-  if (ns != 0 && ns % 1'000'000'000 == 0) return absl::StrCat(ns / 1'000'000'000, "s");
-  if (ns != 0 && ns % 1'000'000 == 0) return absl::StrCat(ns / 1'000'000, "ms");
-  if (ns != 0 && ns % 1'000 == 0) return absl::StrCat(ns / 1'000, "us");
-  return absl::StrCat(ns, "ns");
-}
-
 // A stall whose canceller never acted but held its woken fiber while virtual
 // time passed: a failure may come from that delay alone (a check that needs
 // the program's timers in order), and the report says so.

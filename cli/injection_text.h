@@ -8,12 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "corosim/executor/time_text.h"
 #include "corosim/sim/cancel.h"
 
 namespace corosim::cli {
-
-// A virtual time as a report shows it: 1s, 10ms, 250us, 3ns.
-std::string virtual_time_text(std::uint64_t ns);
 
 // A cancellation that landed: who cancelled which fiber where.
 std::string describe_injection(const CancelInjection& injection);

@@ -214,6 +214,9 @@ std::string run_line(const char* argv0, const Scenario& scenario, const RunFlags
                      const std::string& strategy) {
   std::string command = absl::StrCat(argv0, " run ", scenario.name, " --strategy ", strategy);
   if (flags.steps_max != SimOptions{}.steps_max) absl::StrAppend(&command, " --steps-max ", flags.steps_max);
+  if (flags.time_max_s * 1'000'000'000 != SimOptions{}.time_max_ns) {
+    absl::StrAppend(&command, " --time-max-s ", flags.time_max_s);
+  }
   if (flags.timer_jitter_ms != 0) absl::StrAppend(&command, " --timer-jitter-ms ", flags.timer_jitter_ms);
   return command;
 }
@@ -330,6 +333,7 @@ nlohmann::json report_json(const ScenarioReport& report, const CancelChoice& cho
 SimOptions sim_options(const RunFlags& flags, const CancelPlan& plan) {
   SimOptions options;
   options.steps_max = flags.steps_max;
+  options.time_max_ns = flags.time_max_s * 1'000'000'000;
   options.timer_jitter_ns = flags.timer_jitter_ms * 1'000'000;
   options.cancel = plan;
   return options;

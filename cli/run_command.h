@@ -23,6 +23,7 @@ struct RunFlags {
   std::optional<std::uint64_t> seed_start;  // --seed-start: the range's first seed
   std::string json_path;
   std::uint64_t steps_max = SimOptions{}.steps_max;
+  std::uint64_t time_max_s = SimOptions{}.time_max_ns / 1'000'000'000;
   std::uint64_t timer_jitter_ms = 0;
   std::uint64_t trace_tail = 60;
   std::optional<std::string> cancel;

@@ -170,6 +170,7 @@ std::string format_repro(const Repro& repro) {
   absl::StrAppend(&out, "strategy: ", repro.strategy, " seed=", repro.seed, "\n");
   absl::StrAppend(&out, "cancel: ", format_cancel(repro.cancel), "\n");
   absl::StrAppend(&out, "steps-max: ", repro.steps_max, "\n");
+  if (repro.time_max_ns != 0) absl::StrAppend(&out, "time-max-ns: ", repro.time_max_ns, "\n");
   if (repro.timer_jitter_ns != 0) absl::StrAppend(&out, "timer-jitter-ns: ", repro.timer_jitter_ns, "\n");
   absl::StrAppend(&out, "decisions: ", encode_decisions(repro.decisions), "\n");
   if (!repro.checker) {
@@ -261,6 +262,11 @@ std::string parse_field(std::string_view field, std::string_view value, Repro& r
     if (!parse_number(value, repro.steps_max) || repro.steps_max == 0 || repro.steps_max > kReproStepsMax) {
       return absl::StrCat("steps-max must be a whole number from 1 to ", kReproStepsMax);
     }
+  } else if (field == "time-max-ns") {
+    if (!parse_number(value, repro.time_max_ns) || repro.time_max_ns == 0 ||
+        repro.time_max_ns > (1ULL << 62)) {
+      return "time-max-ns must be a whole number of nanoseconds from 1";
+    }
   } else if (field == "timer-jitter-ns") {
     if (!parse_number(value, repro.timer_jitter_ns) || repro.timer_jitter_ns > (1ULL << 62)) {
       return "timer-jitter-ns must be a whole number of nanoseconds";
@@ -284,13 +290,13 @@ std::string parse_field(std::string_view field, std::string_view value, Repro& r
 }
 
 // Fields in the order they must appear; location only with a failure, and
-// timer-jitter-ns optional (0 when absent).
-const std::vector<std::string_view> kFieldOrder = {"scenario",  "strategy",        "cancel",
-                                                   "steps-max", "timer-jitter-ns", "decisions",
-                                                   "failure",   "location",        "trace-hash"};
+// time-max-ns and timer-jitter-ns optional (0 when absent).
+const std::vector<std::string_view> kFieldOrder = {"scenario",    "strategy",        "cancel",    "steps-max",
+                                                   "time-max-ns", "timer-jitter-ns", "decisions", "failure",
+                                                   "location",    "trace-hash"};
 
 bool may_skip(std::string_view field, bool passed) {
-  return (field == "location" && passed) || field == "timer-jitter-ns";
+  return (field == "location" && passed) || field == "time-max-ns" || field == "timer-jitter-ns";
 }
 
 // Where field stands in kFieldOrder at or after next, or what is wrong.

@@ -5,6 +5,7 @@
 //   strategy: random seed=1234
 //   cancel: point=2 mode=drop
 //   steps-max: 1000000
+//   time-max-ns: 604800000000000    (only when not the default day)
 //   timer-jitter-ns: 5000000        (only when the run jittered timers)
 //   decisions: s0/2 y1/2*3 t1/2 r7/10
 //   failure: cancel-safety: claimed total, but this run is unsafe: ...
@@ -59,6 +60,7 @@ struct Repro {
   std::uint64_t seed = 0;
   CancelPlan cancel;
   std::uint64_t steps_max = 1'000'000;
+  std::uint64_t time_max_ns = 0;      // optional line; 0: absent, SimOptions' default (a day)
   std::uint64_t timer_jitter_ns = 0;  // optional line; 0: absent
   DecisionStream decisions;
   std::optional<Checker> checker;  // none: the run passed

@@ -10,6 +10,7 @@
 #include "corosim/runtime/driver.h"
 #include "corosim/executor/fiber.h"
 #include "corosim/executor/ledger.h"
+#include "corosim/executor/time_text.h"
 #include "corosim/runtime/real_time.h"
 #include "corosim/runtime/spawn.h"
 #include "corosim/sim/wait_graph.h"
@@ -168,10 +169,7 @@ void Simulator::explore(const Fiber& main) {
       if (!stopping_.empty() && stop_overdue_before(next)) return;
       if (!drivers_.empty() && snoozed_before(next)) return;
       if (next > options_.time_max_ns) {
-        report_failure(Checker::budget,
-                       absl::StrCat("virtual time budget of ", options_.time_max_ns,
-                                    "ns exceeded: the next timer is due at ", next, "ns"),
-                       SourceLoc{});
+        report_time_budget(next);
         return;
       }
       now_ns_ = next;
@@ -562,6 +560,21 @@ void Simulator::report_deadlock() {
   }
   report_failure(report.futurelock ? Checker::futurelock : Checker::deadlock, std::move(report.message),
                  report.location);
+}
+
+void Simulator::report_time_budget(std::uint64_t next_deadline_ns) {
+  std::vector<const Fiber*> waiting;
+  index_unfinished(fibers_.first_alive(), waiting);
+  std::string message =
+      absl::StrCat("virtual time budget of ", virtual_time_text(options_.time_max_ns), " (",
+                   options_.time_max_ns, "ns) exceeded: the next timer is due at ",
+                   virtual_time_text(next_deadline_ns), "; ", waiting.size(), " fiber(s) waiting:");
+  for (const Fiber* fiber : waiting) absl::StrAppend(&message, "\n  ", describe_blocked_fiber(*fiber));
+  for (const ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
+    message += source->describe_pending();
+  }
+  report_failure(Checker::budget, std::move(message),
+                 waiting.empty() ? SourceLoc{} : waiting.front()->suspended_at);
 }
 
 void Simulator::enqueue(Fiber& fiber) {

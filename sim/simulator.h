@@ -314,6 +314,8 @@ class Simulator final : public Executor {
   void check_main(const Fiber& main);
   void check_leaked_fibers();
   void report_deadlock();
+  // Time must pass to a deadline beyond SimOptions::time_max_ns: who waits.
+  void report_time_budget(std::uint64_t next_deadline_ns);
   void note_hold_park(const Fiber& fiber);
   bool report_stuck_cycle();
   void check_detached_children(const Fiber& ended);

@@ -56,6 +56,8 @@ TEST_CASE("every number and path flag refuses bad values with exit 2 and names i
        "--timer-jitter-ms: '-5' is not a whole number"},
       {{"run", "race/lost_update", "--timer-jitter-ms", "3600001"},
        "--timer-jitter-ms: '3600001' is out of range"},
+      {{"run", "race/lost_update", "--time-max-s", "0"}, "--time-max-s: '0' is out of range"},
+      {{"run", "race/lost_update", "--time-max-s", "315360001"}, "--time-max-s: '315360001' is out of range"},
       {{"run", "race/lost_update", "--trace-tail", "-1"}, "--trace-tail: '-1' is not a whole number"},
       {{"run", "race/lost_update", "--cancel-at", "-1", "--cancel-modes", "drop"},
        "--cancel-at: '-1' is not a whole number"},

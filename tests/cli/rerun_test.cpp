@@ -74,12 +74,17 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
       {"run", "race/*", "deadlock/*", "select/*", "timeout/*", "bugs/token_ring", "--seeds", "20",
        "--steps-max", "12"},
       {"run", "bugs/*", "--seeds", "40", "--strategy", "pct:3", "--timer-jitter-ms", "2"},
+      // A time budget that cuts an hour of heartbeats short: the rerun line
+      // keeps it, and so does a repro file (its time-max-ns line).
+      {"run", "asio/heartbeats", "asio/disconnect_fixed", "--seeds", "3", "--time-max-s", "1"},
+      {"run", "asio/heartbeats", "--strategy", "dfs", "--seeds", "3", "--time-max-s", "1", "--out", repros},
       {"run", "select/*", "futurelock/*", "leak/*", "drop/*", "asio/*", "--seeds", "6", "--cancel", "sweep"},
       {"run", "cancellers/*", "liveness/*", "--seeds", "10", "--cancel", "random", "--cancel-modes",
        "drop,stop,interrupt"},
   };
   std::size_t reran = 0;
   bool budget_seen = false;
+  bool time_budget_seen = false;
   bool group_seen = false;
   bool replayed_seen = false;
   bool learned_seen = false;
@@ -114,14 +119,19 @@ TEST_CASE("every printed rerun line reproduces its failure", "[cli][rerun]") {
         learned_seen = learned_seen || shown.rerun.find("--strategy pct:3:") != std::string::npos;
       }
       budget_seen = budget_seen || shown.failure.find(", budget at") != std::string::npos;
+      time_budget_seen =
+          time_budget_seen ||
+          (shown.failure.find(", budget at") != std::string::npos &&
+           (shown.rerun.find("--time-max-s 1 ") != std::string::npos || args.front() == "replay"));
       ++reran;
     }
   }
   CHECK(reran >= 20);
-  CHECK(budget_seen);      // the suite does include runs the step budget shaped
-  CHECK(group_seen);       // and a scenario whose runs failed in several ways
-  CHECK(replayed_seen);    // dfs runs, made again by their repros
-  CHECK(learned_seen);     // pct runs, made again with the step count they used
-  CHECK(own_folder_seen);  // a dfs run's repro written without --out
+  CHECK(budget_seen);       // the suite does include runs the step budget shaped
+  CHECK(time_budget_seen);  // and runs the time budget shaped
+  CHECK(group_seen);        // and a scenario whose runs failed in several ways
+  CHECK(replayed_seen);     // dfs runs, made again by their repros
+  CHECK(learned_seen);      // pct runs, made again with the step count they used
+  CHECK(own_folder_seen);   // a dfs run's repro written without --out
   std::filesystem::remove_all(repros);
 }

@@ -51,6 +51,16 @@ grep -q '^decisions: .*r2/4' "$repro" || fail "the repro lacks the draw that cra
 code=$?
 # Killed by SIGSEGV (139), or under ASan its SEGV report; never a usage error.
 [ "$code" -eq 139 ] || grep -q 'SEGV' "$dir/err" || fail "replaying the crash repro: exit $code, not the crash"
+# A time bound other than the default day shapes the run: the crash's repro
+# and rerun line keep it, and the repro still replays to the crash.
+"$program" run crash/segfault --seeds 20 --quiet --time-max-s 7200 --out "$dir/timed" >"$dir/out" 2>"$dir/err"
+repro=$(sed -n 's/^  repro: \([^ ]*\) .*/\1/p' "$dir/err" | head -n 1)
+[ -f "$repro" ] || fail "no repro of the run in flight under --time-max-s"
+grep -q '^time-max-ns: 7200000000000$' "$repro" || fail "the crash repro does not keep --time-max-s"
+grep -q '^  rerun: .* --time-max-s 7200 ' "$dir/err" || fail "the crash's rerun line does not keep --time-max-s"
+"$program" replay "$repro" >"$dir/out" 2>"$dir/err"
+code=$?
+[ "$code" -eq 139 ] || grep -q 'SEGV' "$dir/err" || fail "replaying the timed crash repro: exit $code, not the crash"
 
 if "$program" list | grep -q '^crash/heap_overflow '; then
   crash_of crash/heap_overflow

@@ -95,6 +95,17 @@ TEST_CASE("a repro survives format and parse unchanged", "[repro]") {
   CHECK(jittered_parsed->decisions == jittered.decisions);
   CHECK_THAT(text, !Catch::Contains("timer-jitter-ns"));  // optional: absent when 0
 
+  Repro week = repro;
+  week.time_max_ns = 604'800'000'000'000;
+  const std::string week_text = corosim::format_repro(week);
+  CHECK_THAT(week_text, Catch::Contains("steps-max: 5000\ntime-max-ns: 604800000000000\n"));
+  auto week_parsed = corosim::parse_repro(week_text);
+  REQUIRE(week_parsed.ok());
+  CHECK(week_parsed->time_max_ns == 604'800'000'000'000);
+  CHECK(corosim::options_for(*week_parsed).time_max_ns == 604'800'000'000'000);
+  CHECK(corosim::options_for(*corosim::parse_repro(text)).time_max_ns == corosim::SimOptions{}.time_max_ns);
+  CHECK_THAT(text, !Catch::Contains("time-max-ns"));  // optional: absent for the default day
+
   Repro passing = repro;
   passing.checker.reset();
   passing.location.clear();
@@ -134,6 +145,8 @@ TEST_CASE("malformed repros are rejected with the line and the reason", "[repro]
       {replace("s2/3", "s2-3"), "expected <value>/<n>"},
       {replace("trace-hash: 3af4f66d92317a67", "trace-hash: 3AF4"), "16 lowercase hex digits"},
       {replace("steps-max: 5000", "steps-max: 0"), "steps-max must be a whole number from 1"},
+      {replace("steps-max: 5000", "steps-max: 5000\ntime-max-ns: 0"), "time-max-ns must be a whole number"},
+      {replace("steps-max: 5000", "steps-max: 5000\ntime-max-ns: 1h"), "time-max-ns must be a whole number"},
       {good + "extra: field\n", "unknown field 'extra'"},
       {replace("steps-max: 5000\n", "steps-max: 5000\nsteps-max: 5000\n"), "appears twice"},
       {replace("location: scenarios/bundled/races.cpp:39\n", ""), "missing field 'location'"},
