@@ -145,7 +145,7 @@ void CancellationToken::CancelledAwaiter::await_suspend(std::coroutine_handle<>)
   state_->watch(*this, fiber);
   if (const std::uint64_t deadline = state_->effective_deadline(); deadline != kNoDeadline) {
     timer_.fiber = &fiber;
-    timer_.deadline_ns = deadline;
+    timer_.deadline_ns = deadline_ns_ = deadline;
     fiber.executor->arm_timer(timer_);
   }
   detail::set_waiting_on(state_.get());
@@ -153,10 +153,11 @@ void CancellationToken::CancelledAwaiter::await_suspend(std::coroutine_handle<>)
 
 void CancellationToken::CancelledAwaiter::await_resume() {
   if (node.list == nullptr) return;  // woken by the cancellation
-  // Woken by the deadline's timer, which the simulator may bring forward:
-  // the deadline has come for this run.
+  // Woken by the deadline's timer, which the simulator may bring forward
+  // (the timer's own deadline then says now): the deadline has come for this
+  // run, and the tokens that carry it are cancelled.
   detail::unlink_if_queued(node);
-  state_->expire(timer_.deadline_ns);
+  state_->expire(deadline_ns_);
 }
 
 void CancellationToken::CancelledAwaiter::on_cancelled() {

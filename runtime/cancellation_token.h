@@ -145,7 +145,8 @@ class CancellationToken {
    private:
     void on_cancelled() override;
     std::shared_ptr<detail::TokenState> state_;
-    TimerNode timer_;
+    TimerNode timer_;                          // its deadline_ns may be moved: brought forward, or jittered
+    std::uint64_t deadline_ns_ = kNoDeadline;  // the token's, which its firing reaches
   };
 
   [[nodiscard]] CancelledAwaiter cancelled() const { return CancelledAwaiter(state_); }

@@ -135,7 +135,8 @@ namespace {
 // halves tears the record — a point the simulator must find by holding the
 // worker there while the program's own cancel() comes.
 // With a deadline instead, nobody calls cancel(): the simulator brings the
-// deadline forward while the worker is held.
+// deadline forward while the worker is held, and the token is then cancelled
+// as its deadline would (never a dropped worker with a live token).
 Task<void> torn_record(bool deadline) {
   CancellationToken token = deadline ? CancellationToken().child_with_timeout(10ms) : CancellationToken();
   int halves = 0;
@@ -143,11 +144,14 @@ Task<void> torn_record(bool deadline) {
     co_await corosim::sleep_for(10ms);
     if (!deadline) token.cancel();
   });
-  co_await corosim::run_until_cancelled(token, [&]() -> Task<void> {
+  const bool finished = co_await corosim::run_until_cancelled(token, [&]() -> Task<void> {
     ++halves;
     co_await corosim::sleep_for(1ms);
     ++halves;
   }());
+  CORO_CHECK_MSG(finished || token.is_cancelled(), "the worker was dropped for a token nobody cancelled");
+  CORO_CHECK_MSG(finished || !deadline || token.reason() == corosim::CancelReason::deadline_exceeded,
+                 "a deadline cancelled the token for another reason");
   CORO_CHECK_MSG(halves != 1, "the record was torn");
   co_await canceller;
 }
