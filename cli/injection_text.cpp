@@ -5,6 +5,21 @@
 
 namespace corosim::cli {
 
+namespace {
+
+// A landing by a racing timer the stall made fire at once: the run stands for
+// an operation slower than that timer, which a check on timer order may not
+// expect.
+std::string brought_forward(const CancelInjection& injection) {
+  if (injection.brought_forward_ns == 0) return "";
+  return absl::StrCat(
+      ", by a timer due at t=", virtual_time_text(injection.brought_forward_ns),
+      " that the stall brought forward to t=", virtual_time_text(injection.brought_forward_at_ns),
+      " (the operation ran slower than it: docs/cancellation.md, \"stalls\")");
+}
+
+}  // namespace
+
 std::string describe_injection(const CancelInjection& injection) {
   if (injection.outside_fibers) {
     return absl::StrCat("the declared canceller made at ", injection.where.str(), " acted on its ",
@@ -22,12 +37,14 @@ std::string describe_injection(const CancelInjection& injection) {
   const std::string point = absl::StrCat(" (cancellation point ", injection.point, ")");
   switch (injection.canceller) {
     case Canceller::timeout:
-      return absl::StrCat("the timeout at ", canceller_at, " fired while ", waited, point);
+      return absl::StrCat("the timeout at ", canceller_at, " fired while ", waited, point,
+                          brought_forward(injection));
     case Canceller::race:
-      return absl::StrCat("another arm of the select at ", canceller_at, " won while ", waited, point);
+      return absl::StrCat("another arm of the select at ", canceller_at, " won while ", waited, point,
+                          brought_forward(injection));
     case Canceller::token:
       return absl::StrCat("the cancellation token of run_until_cancelled at ", canceller_at,
-                          " was cancelled while ", waited, point);
+                          " was cancelled while ", waited, point, brought_forward(injection));
     case Canceller::owner:
       return absl::StrCat("its owner (spawned it at ", canceller_at, ") cancelled it while ", waited, point);
     case Canceller::none:

@@ -293,6 +293,10 @@ nlohmann::json failure_json(const RunResult& run) {
       json["cancel_held_from_ns"] = injection.held_from_ns;
       json["cancel_held_until_ns"] = injection.held_until_ns;
     }
+    if (injection.landed && injection.brought_forward_ns != 0) {
+      json["cancel_timer_brought_forward_from_ns"] = injection.brought_forward_ns;
+      json["cancel_timer_brought_forward_to_ns"] = injection.brought_forward_at_ns;
+    }
   }
   return json;
 }

@@ -83,6 +83,12 @@ struct CancelInjection {
   // that the holding, not a cancellation, may explain.
   std::uint64_t held_from_ns = 0;
   std::uint64_t held_until_ns = 0;
+  // The earliest timer of an arm racing the stalled fiber (a timeout's, a
+  // token's deadline, a select arm's sleep) that the stall brought forward
+  // to fire at once, at brought_forward_at_ns; 0: none was. A landing then
+  // stands for an operation slower than that timer.
+  std::uint64_t brought_forward_ns = 0;
+  std::uint64_t brought_forward_at_ns = 0;
 };
 
 }  // namespace corosim

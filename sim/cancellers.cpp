@@ -95,9 +95,25 @@ void Simulator::hurry_timer_of(Fiber& arm) {
   if (arm.state != FiberState::waiting) return;
   if (TimerNode* node = timers_.find(arm)) {
     timers_.cancel(*node);
-    node->deadline_ns = now_ns_;
+    bring_forward(*node);
     timers_.arm(*node);
   }
+}
+
+// A hurried arm's timer fires now; the stall that hurried it remembers the
+// deadline it had, for the report of a cancellation that lands by it.
+void Simulator::bring_forward(TimerNode& node) {
+  if (node.deadline_ns > now_ns_) {
+    for (Stall& stall : stalls_) {
+      if (std::find(stall.hurried.begin(), stall.hurried.end(), node.fiber) == stall.hurried.end()) continue;
+      CancelInjection& injection = injections_[stall.injection];
+      if (injection.brought_forward_ns == 0 || node.deadline_ns < injection.brought_forward_ns) {
+        injection.brought_forward_ns = node.deadline_ns;
+        injection.brought_forward_at_ns = now_ns_;
+      }
+    }
+  }
+  node.deadline_ns = now_ns_;
 }
 
 void Simulator::end_stall(std::size_t index, bool landed) {

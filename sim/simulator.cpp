@@ -656,7 +656,7 @@ AwaitAction Simulator::yield_decision(Fiber& fiber) {
 
 void Simulator::arm_timer(TimerNode& node) {
   if (node.fiber->hurry) [[unlikely]] {
-    node.deadline_ns = now_ns_;  // it races a stalled arm: its timer may fire first
+    bring_forward(node);  // it races a stalled arm: its timer may fire first
   } else if (options_.timer_jitter_ns != 0) {
     node.deadline_ns += decide(DecisionKind::timer_delay, 11) * (options_.timer_jitter_ns / 10);
   }

@@ -282,6 +282,7 @@ class Simulator final : public Executor {
   void hold_stalled(Fiber& fiber);
   void stalled_fiber_parked(const Fiber& parked);
   void hurry_timer_of(Fiber& arm);
+  void bring_forward(TimerNode& node);
   void end_stall(std::size_t index, bool landed);
   void settle_stalls();
   bool release_stalls();

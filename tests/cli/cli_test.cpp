@@ -322,6 +322,36 @@ TEST_CASE("a failure after a stall that held its fiber while time passed says so
              Catch::Contains("    held: fiber ") && Catch::Contains(" from t=10ms to t=1s for its owner"));
 }
 
+// Guards CancelInjection::brought_forward_ns (sim/cancellers.cpp): a timeout
+// that lands because the stall made its timer fire early says so, with both
+// times, in the text, the JSON and replay.
+TEST_CASE("a cancellation by a timer a stall brought forward says when it was due", "[cli][cancel]") {
+  const std::string path = temp_path("brought_forward.json");
+  const std::string out = corosim::testing::fresh_folder("brought_forward_repros");
+  auto result = run_cli({"run", "cancellers/timeout_torn_record", "--cancel", "sweep", "--seed", "0",
+                         "--json", path, "--out", out});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);  // the scenario is expected to fail
+  const std::string said =
+      "in sleep (cancellation point 1), by a timer due at t=50ms that the stall brought "
+      "forward to t=1ms (the operation ran slower than it";
+  REQUIRE_THAT(result.out, Catch::Contains("cancelled: the timeout at ") && Catch::Contains(said));
+  const auto doc = read_json(path);
+  const auto& failure = scenario_entry(doc, "cancellers/timeout_torn_record")["first_failure"];
+  CHECK(failure["cancel_landed"] == true);
+  CHECK(failure["cancel_timer_brought_forward_from_ns"] == 50'000'000);
+  CHECK(failure["cancel_timer_brought_forward_to_ns"] == 1'000'000);
+  std::remove(path.c_str());
+
+  std::string repro;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) repro = entry.path().string();
+  REQUIRE_FALSE(repro.empty());
+  auto replayed = run_cli({"replay", repro});
+  INFO(replayed.out << replayed.err);
+  CHECK_THAT(replayed.out, Catch::Contains(said));
+  std::filesystem::remove_all(out);
+}
+
 TEST_CASE("cancellation flags are validated", "[cli][cancel]") {
   auto mode = run_cli({"run", "--cancel", "sweep", "--cancel-modes", "drop,explode"});
   CHECK(mode.exit_code == 2);
