@@ -1,6 +1,6 @@
 #include "corosim/runtime/semaphore.h"
 
-#include <cassert>
+#include <string>
 
 #include "corosim/runtime/detail/object_id.h"
 #include "corosim/runtime/usage_error.h"
@@ -11,7 +11,6 @@ Semaphore::Semaphore(std::size_t permits)
     : capacity_(permits), available_(permits), id_(detail::new_object_id()) {}
 
 bool Semaphore::try_acquire(std::size_t count) {
-  assert(count <= capacity_ && "asked for more permits than the semaphore has");
   if (!waiters_.empty() || available_ < count) return false;
   available_ -= count;
   detail::trace_current(TraceKind::semaphore_acquire, id_, count);
@@ -19,7 +18,19 @@ bool Semaphore::try_acquire(std::size_t count) {
 }
 
 void Semaphore::release(std::size_t count) {
-  assert(available_ + count <= capacity_ && "released more permits than were held");
+  if (count > capacity_ - available_) {
+    throw UsageError("Semaphore::release(" + std::to_string(count) + ") on semaphore#" + std::to_string(id_) +
+                     ", which has " + std::to_string(capacity_ - available_) +
+                     " permit(s) held: releasing more than are held would invent permits; "
+                     "add_permits() adds new ones (a V, sem_post)");
+  }
+  available_ += count;
+  detail::trace_current(TraceKind::semaphore_release, id_, count);
+  serve_waiters();
+}
+
+void Semaphore::add_permits(std::size_t count) {
+  capacity_ += count;
   available_ += count;
   detail::trace_current(TraceKind::semaphore_release, id_, count);
   serve_waiters();
@@ -57,7 +68,6 @@ Semaphore::AcquireAwaiter::~AcquireAwaiter() {
 }
 
 void Semaphore::AcquireAwaiter::await_suspend(std::coroutine_handle<>) {
-  assert(count_ <= semaphore_.capacity_ && "asked for more permits than the semaphore has");
   node_.owner = this;
   semaphore_.waiters_.push_back(node_, detail::running_fiber("semaphore acquire"));
   detail::set_waiting_on(&semaphore_);

@@ -7,6 +7,15 @@
 //   at the head blocks smaller ones behind it (no starvation of large requests).
 // - release() hands permits to waiters and wakes them; the executor resumes
 //   them on a later step. A woken waiter owns its permits from the hand-off.
+//   Releasing more than are held throws UsageError.
+// - The count of permits can move, as tokio's: add_permits(n) adds new ones
+//   (capacity grows), and Permit::forget() keeps its permits from ever coming
+//   back (capacity shrinks). That is a counting semaphore used for signals,
+//   POSIX's sem_t or Dijkstra's P and V:
+//     corosim::Semaphore items(0);              // sem_init(&items, 0, 0)
+//     (co_await items.acquire()).forget();      // sem_wait(&items): P
+//     items.add_permits(1);                     // sem_post(&items): V
+//   A request for more permits than exist waits until they are added.
 // - Cancel-safety of acquire(): total. A waiter dropped while queued leaves
 //   the queue; one dropped after the hand-off gives its permits back.
 // - Ledger: available() + held() == capacity() at every step.
@@ -48,6 +57,11 @@ class Semaphore final : public WaitTarget {
     void release() {
       if (semaphore_ != nullptr) std::exchange(semaphore_, nullptr)->release(std::exchange(count_, 0));
     }
+    // Consumes the permits: they leave the semaphore for good (a P whose V is
+    // an add_permits elsewhere).
+    void forget() noexcept {
+      if (semaphore_ != nullptr) std::exchange(semaphore_, nullptr)->capacity_ -= std::exchange(count_, 0);
+    }
 
    private:
     Semaphore* semaphore_ = nullptr;
@@ -57,8 +71,7 @@ class Semaphore final : public WaitTarget {
   class AcquireAwaiter {
    public:
     static constexpr const char* corosim_what = "semaphore.acquire";
-    AcquireAwaiter(Semaphore& semaphore, std::size_t count) noexcept
-        : semaphore_(semaphore), count_(count) {}
+    AcquireAwaiter(Semaphore& semaphore, std::size_t count) noexcept : semaphore_(semaphore), count_(count) {}
     AcquireAwaiter(const AcquireAwaiter&) = delete;
     ~AcquireAwaiter();
     // Granted here or by hand-off, the permits are this awaiter's until
@@ -87,7 +100,10 @@ class Semaphore final : public WaitTarget {
   [[nodiscard]] AcquireAwaiter acquire(std::size_t count = 1) noexcept { return {*this, count}; }
   // Takes count permits if they are available and nobody waits before us.
   bool try_acquire(std::size_t count = 1);
+  // Gives back permits a Permit-less caller holds; UsageError beyond held().
   void release(std::size_t count = 1);
+  // New permits (capacity grows by count), handed to waiters as release does.
+  void add_permits(std::size_t count = 1);
 
   std::size_t available() const noexcept { return available_; }
   std::size_t capacity() const noexcept { return capacity_; }

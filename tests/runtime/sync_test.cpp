@@ -119,6 +119,75 @@ TEST_CASE("Semaphore serves a large request at the head before smaller ones", "[
   REQUIRE(order == std::vector<std::string>{"big", "small"});
 }
 
+// Guards add_permits() and Permit::forget(): Dijkstra's bounded buffer, P
+// and V on two counting semaphores, one of them starting empty (sem_t ported
+// from C). Before them a Semaphore(0) could not be waited on at all.
+TEST_CASE("Semaphore works as a counting semaphore for P and V signals", "[semaphore]") {
+  auto body = []() -> Task<void> {
+    corosim::Semaphore empty(2);
+    corosim::Semaphore full(0);
+    std::vector<int> buffer;
+    std::vector<int> taken;
+    auto producer = corosim::spawn([&]() -> Task<void> {
+      for (int i = 0; i < 6; ++i) {
+        (co_await empty.acquire()).forget();  // P(empty)
+        buffer.push_back(i);
+        full.add_permits(1);  // V(full)
+        co_await corosim::yield_now();
+      }
+    });
+    for (int i = 0; i < 6; ++i) {
+      (co_await full.acquire()).forget();  // P(full)
+      CORO_CHECK(!buffer.empty());
+      taken.push_back(buffer.front());
+      buffer.erase(buffer.begin());
+      empty.add_permits(1);  // V(empty)
+      CORO_CHECK(empty.capacity() + full.capacity() <= 2);
+    }
+    co_await producer;
+    CORO_CHECK(taken == std::vector<int>({0, 1, 2, 3, 4, 5}));
+    CORO_CHECK(full.capacity() == 0 && full.available() == 0);
+    CORO_CHECK(empty.capacity() == 2 && empty.available() == 2);
+  };
+  for (std::uint64_t seed = 0; seed < 30; ++seed) {
+    const corosim::RunResult run = run_random(body, seed);
+    INFO(corosim::testing::message_of(run));
+    REQUIRE(run.passed());
+  }
+}
+
+TEST_CASE("a request beyond a semaphore's permits waits for add_permits", "[semaphore]") {
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Semaphore permits(1);
+    auto three =
+        corosim::spawn([&]() -> Task<std::size_t> { co_return (co_await permits.acquire(3)).count(); });
+    co_await corosim::sleep_for(1ms);
+    CORO_CHECK(!three.is_finished());
+    permits.add_permits(2);
+    const std::size_t got = co_await three;  // bound first: g++ 12 and co_await in a condition
+    CORO_CHECK(got == 3);
+    CORO_CHECK(permits.available() == 3 && permits.capacity() == 3);
+  });
+  INFO(corosim::testing::message_of(result));
+  REQUIRE(result.passed());
+}
+
+TEST_CASE("releasing more semaphore permits than are held is a UsageError", "[semaphore]") {
+  std::string what;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Semaphore permits(1);
+    try {
+      permits.release();
+    } catch (const corosim::UsageError& error) {
+      what = error.what();
+    }
+    co_return;
+  });
+  REQUIRE(result.passed());
+  CHECK_THAT(what, Catch::Contains("Semaphore::release(1)") && Catch::Contains("0 permit(s) held") &&
+                       Catch::Contains("add_permits()"));
+}
+
 TEST_CASE("a dropped semaphore waiter gives back granted permits", "[semaphore][drop]") {
   auto result = run_fifo([&]() -> Task<void> {
     corosim::Semaphore permits(1);
