@@ -788,8 +788,9 @@ void Simulator::report_real_time() {
           : absl::StrCat(who, " read the real clock with ", use.call,
                          "() (std::chrono clocks' now(), time(), gettimeofday): a run that reads "
                          "real time depends on the machine instead of its seed and does not "
-                         "replay. Use corosim::now(); code that only logs a timestamp can run "
-                         "inside a corosim::RealTimeAllowed scope");
+                         "replay. Use corosim::now(), or hold a corosim::VirtualClock in the "
+                         "scenario (std::chrono's clocks then read the run's virtual time); code "
+                         "that only logs a timestamp can run inside a corosim::RealTimeAllowed scope");
   report_failure(Checker::real_time, message, use.where);
 }
 

@@ -17,6 +17,7 @@ using corosim::Task;
 using corosim::testing::checker_of;
 using corosim::testing::message_of;
 using corosim::testing::run_fifo;
+using corosim::testing::run_random;
 using namespace std::chrono_literals;
 
 namespace {
@@ -220,7 +221,8 @@ TEST_CASE("reading the real clock inside a simulation fails the run with real-ti
   auto chrono = run_fifo([]() -> Task<void> { co_await reads_the_clock(); });
   REQUIRE(checker_of(chrono) == "real-time");
   REQUIRE_THAT(message_of(chrono), Contains("read the real clock with clock_gettime()") &&
-                                       Contains("corosim::now()") && Contains("RealTimeAllowed"));
+                                       Contains("corosim::now()") && Contains("RealTimeAllowed") &&
+                                       Contains("corosim::VirtualClock"));
 
   auto c_time = run_fifo([]() -> Task<void> {
     co_await corosim::yield_now();
@@ -253,6 +255,35 @@ TEST_CASE("real time is allowed inside RealTimeAllowed and outside a run", "[mis
   // And the next run is not blamed for them.
   auto after = run_fifo([]() -> Task<void> { co_await corosim::sleep_for(1s); });
   REQUIRE(after.passed());
+}
+
+// Guards VirtualClock outside asio: a native scenario that holds one reads
+// std::chrono's clocks as the run's virtual time, deterministically, and is
+// not reported; once it is gone, a read is reported again.
+TEST_CASE("a VirtualClock in a native scenario gives std::chrono's clocks the run's time", "[mistakes]") {
+  for (std::uint64_t seed = 0; seed < 3; ++seed) {
+    auto ported = run_random(
+        []() -> Task<void> {
+          const corosim::VirtualClock clock;
+          const auto started = std::chrono::steady_clock::now();
+          const auto wall = std::chrono::system_clock::now();
+          co_await corosim::sleep_for(250ms);
+          CORO_CHECK(std::chrono::steady_clock::now() - started == 250ms);
+          CORO_CHECK(std::chrono::system_clock::now() - wall == 250ms);
+          CORO_CHECK(std::chrono::duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count() ==
+                     corosim::VirtualClock::kRealtimeBaseSeconds);
+        },
+        seed);
+    INFO(message_of(ported));
+    REQUIRE(ported.passed());
+  }
+  auto after = run_fifo([]() -> Task<void> {
+    {
+      const corosim::VirtualClock clock;
+    }
+    co_await reads_the_clock();
+  });
+  REQUIRE(checker_of(after) == "real-time");
 }
 
 TEST_CASE("the real-time event loop reads and sleeps real time without a report", "[mistakes]") {
