@@ -27,6 +27,14 @@ using corosim::testing::temp_path;
 using corosim::testing::read_json;
 using corosim::testing::scenario_entry;
 
+// The one file a run's --out folder holds: its repro.
+std::string only_file_in(const std::string& folder) {
+  std::string file;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) file = entry.path().string();
+  REQUIRE_FALSE(file.empty());
+  return file;
+}
+
 }  // namespace
 
 TEST_CASE("corosim list prints one scenario a line with the name first", "[cli]") {
@@ -312,10 +320,7 @@ TEST_CASE("a failure after a stall that held its fiber while time passed says so
   std::remove(path.c_str());
 
   // Its replay says the same under the outcome.
-  std::string repro;
-  for (const auto& entry : std::filesystem::directory_iterator(out)) repro = entry.path().string();
-  REQUIRE_FALSE(repro.empty());
-  auto replayed = run_cli({"replay", repro});
+  auto replayed = run_cli({"replay", only_file_in(out)});
   INFO(replayed.out << replayed.err);
   REQUIRE(replayed.exit_code == 1);
   CHECK_THAT(replayed.out,
@@ -343,10 +348,7 @@ TEST_CASE("a cancellation by a timer a stall brought forward says when it was du
   CHECK(failure["cancel_timer_brought_forward_to_ns"] == 1'000'000);
   std::remove(path.c_str());
 
-  std::string repro;
-  for (const auto& entry : std::filesystem::directory_iterator(out)) repro = entry.path().string();
-  REQUIRE_FALSE(repro.empty());
-  auto replayed = run_cli({"replay", repro});
+  auto replayed = run_cli({"replay", only_file_in(out)});
   INFO(replayed.out << replayed.err);
   CHECK_THAT(replayed.out, Catch::Contains(said));
   std::filesystem::remove_all(out);

@@ -40,27 +40,27 @@ read -r -a args <<<"$rerun"
 again=$(grep '^corosim: .* in a run of ' "$dir/err" | head -n 1)
 [ "$again" = "$first" ] || fail "the rerun crashed differently: '$again' (first: '$first')"
 
-# --out: the run in flight becomes a repro (its decisions up to the crash),
-# and replaying it crashes the same way.
-"$program" run crash/segfault --seeds 20 --quiet --out "$dir/repros" >"$dir/out" 2>"$dir/err"
-repro=$(sed -n 's/^  repro: \([^ ]*\) .*/\1/p' "$dir/err" | head -n 1)
-[ -f "$repro" ] || fail "no repro of the run in flight"
-grep -Eq '^failure: crash: (fatal signal SIGSEGV|a sanitizer report)' "$repro" || fail "the repro does not record the crash"
+# crash_repro_of FOLDER [FLAGS...]: runs crash/segfault with --out FOLDER,
+# expecting the run in flight as a repro (its decisions up to the crash) that
+# replays to the same crash; sets repro.
+crash_repro_of() {
+  "$program" run crash/segfault --seeds 20 --quiet --out "$@" >"$dir/out" 2>"$dir/err"
+  repro=$(sed -n 's/^  repro: \([^ ]*\) .*/\1/p' "$dir/err" | head -n 1)
+  [ -f "$repro" ] || fail "run ${*:2}: no repro of the run in flight"
+  grep -Eq '^failure: crash: (fatal signal SIGSEGV|a sanitizer report)' "$repro" || fail "the repro does not record the crash"
+  cp "$dir/err" "$dir/run_err"
+  "$program" replay "$repro" >"$dir/out" 2>"$dir/err"
+  local code=$?
+  # Killed by SIGSEGV (139), or under ASan its SEGV report; never a usage error.
+  [ "$code" -eq 139 ] || grep -q 'SEGV' "$dir/err" || fail "replaying the crash repro of ${*:2}: exit $code, not the crash"
+}
+crash_repro_of "$dir/repros"
 grep -q '^decisions: .*r2/4' "$repro" || fail "the repro lacks the draw that crashed"
-"$program" replay "$repro" >"$dir/out" 2>"$dir/err"
-code=$?
-# Killed by SIGSEGV (139), or under ASan its SEGV report; never a usage error.
-[ "$code" -eq 139 ] || grep -q 'SEGV' "$dir/err" || fail "replaying the crash repro: exit $code, not the crash"
 # A time bound other than the default day shapes the run: the crash's repro
-# and rerun line keep it, and the repro still replays to the crash.
-"$program" run crash/segfault --seeds 20 --quiet --time-max-s 7200 --out "$dir/timed" >"$dir/out" 2>"$dir/err"
-repro=$(sed -n 's/^  repro: \([^ ]*\) .*/\1/p' "$dir/err" | head -n 1)
-[ -f "$repro" ] || fail "no repro of the run in flight under --time-max-s"
+# and rerun line keep it.
+crash_repro_of "$dir/timed" --time-max-s 7200
 grep -q '^time-max-ns: 7200000000000$' "$repro" || fail "the crash repro does not keep --time-max-s"
-grep -q '^  rerun: .* --time-max-s 7200 ' "$dir/err" || fail "the crash's rerun line does not keep --time-max-s"
-"$program" replay "$repro" >"$dir/out" 2>"$dir/err"
-code=$?
-[ "$code" -eq 139 ] || grep -q 'SEGV' "$dir/err" || fail "replaying the timed crash repro: exit $code, not the crash"
+grep -q '^  rerun: .* --time-max-s 7200 ' "$dir/run_err" || fail "the crash's rerun line does not keep --time-max-s"
 
 if "$program" list | grep -q '^crash/heap_overflow '; then
   crash_of crash/heap_overflow
