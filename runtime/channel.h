@@ -394,11 +394,17 @@ struct ChannelPair {
   Receiver<T> receiver;
 };
 
-// A bounded channel with capacity slots (capacity > 0).
+// A bounded channel with capacity slots (capacity > 0: UsageError for 0, in
+// every build type, which would otherwise be the unbounded channel's state).
 template <class T>
 ChannelPair<T> channel(std::size_t capacity,
                        std::source_location created_at = std::source_location::current()) {
-  assert(capacity > 0 && "a bounded channel needs at least one slot");
+  if (capacity == 0) {
+    throw UsageError("channel(0) at " + SourceLoc::from(created_at).str() +
+                     ": a bounded channel needs at least one slot. For Go's unbuffered channel, "
+                     "where a send waits for a receiver, use corosim::make_chan<T>() (runtime/chan.h); "
+                     "for no bound, unbounded_channel<T>()");
+  }
   auto state = std::make_shared<detail::ChannelState<T>>(capacity, created_at);
   return ChannelPair<T>{Sender<T>(state), Receiver<T>(state)};
 }

@@ -31,6 +31,15 @@ TEST_CASE("a bounded channel delivers in order and parks a sender while full", "
   REQUIRE(received == std::vector<int>{1, 2, 3});
 }
 
+// A Go habit, channel(0) for an unbuffered channel: without the check an
+// NDEBUG build made it the unbounded channel, silently.
+TEST_CASE("a bounded channel of capacity 0 is a UsageError that names make_chan", "[channel]") {
+  REQUIRE_THROWS_AS(corosim::channel<int>(0), corosim::UsageError);
+  REQUIRE_THROWS_WITH(corosim::channel<int>(0), Catch::Contains("channel(0) at ") &&
+                                                    Catch::Contains("channel_test.cpp") &&
+                                                    Catch::Contains("corosim::make_chan<T>()"));
+}
+
 TEST_CASE("closing ends the stream after the buffered items", "[channel]") {
   std::vector<int> received;
   auto result = run_fifo([&]() -> Task<void> {
