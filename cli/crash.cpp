@@ -33,7 +33,7 @@ struct InFlight {
   int record_fd = -1;              // --isolate: the parent's pipe
   bool once = false;               // a random plan's "at most one injection"
   std::uint64_t steps_max = 0;
-  std::uint64_t time_max_ns = 0;  // 0: the default
+  std::uint64_t time_max_ns = kReproTimeMaxDefaultNs;
   std::uint64_t timer_jitter_ns = 0;
   const DecisionLog* decisions = nullptr;  // the run in flight records into it
   char repro_folder[1024] = {};            // --out; empty: no repro
@@ -170,7 +170,7 @@ bool write_crash_repro(const char* what) {
   put_repro_cancel();
   put("\nsteps-max: ");
   put_number(g_in_flight.steps_max);
-  if (g_in_flight.time_max_ns != 0) {
+  if (g_in_flight.time_max_ns != kReproTimeMaxDefaultNs) {
     put("\ntime-max-ns: ");
     put_number(g_in_flight.time_max_ns);
   }
@@ -300,7 +300,7 @@ void set_run_in_flight(std::uint64_t seed, const SimOptions& sim, const Decision
   const CancelPlan& plan = sim.cancel;
   g_in_flight.decisions = &decisions;
   g_in_flight.steps_max = sim.steps_max;
-  g_in_flight.time_max_ns = sim.time_max_ns == SimOptions{}.time_max_ns ? 0 : sim.time_max_ns;
+  g_in_flight.time_max_ns = sim.time_max_ns;
   g_in_flight.timer_jitter_ns = sim.timer_jitter_ns;
   g_in_flight.version = repro_version_for(sim.decide_before_yield_now, sim.decide_before_parking);
   g_in_flight.once = plan.once;

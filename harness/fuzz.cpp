@@ -103,7 +103,7 @@ absl::StatusOr<std::string> fuzz_input_from_repro(const Scenario& scenario, cons
       break;
   }
   if (repro.timer_jitter_ns != options.timer_jitter_ns || repro.steps_max != options.steps_max ||
-      options_for(repro).time_max_ns != options.time_max_ns) {
+      repro.time_max_ns != options.time_max_ns) {
     return absl::FailedPreconditionError(
         "the repro ran with its own timer jitter, step bound or time bound; fuzz runs use the defaults");
   }

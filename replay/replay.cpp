@@ -14,7 +14,7 @@ namespace corosim {
 SimOptions options_for(const Repro& repro) {
   SimOptions options;
   options.steps_max = repro.steps_max;
-  if (repro.time_max_ns != 0) options.time_max_ns = repro.time_max_ns;
+  options.time_max_ns = repro.time_max_ns;
   options.timer_jitter_ns = repro.timer_jitter_ns;
   options.cancel = repro.cancel;
   options.decide_before_yield_now = repro.version < 3;
@@ -60,7 +60,7 @@ Repro make_repro(const std::string& scenario, const std::string& strategy, const
   repro.seed = run.seed;
   repro.cancel = options.cancel;
   repro.steps_max = options.steps_max;
-  repro.time_max_ns = options.time_max_ns == SimOptions{}.time_max_ns ? 0 : options.time_max_ns;
+  repro.time_max_ns = options.time_max_ns;
   repro.timer_jitter_ns = options.timer_jitter_ns;
   repro.version = repro_version_for(options.decide_before_yield_now, options.decide_before_parking);
   repro.decisions = run.decisions;

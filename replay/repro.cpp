@@ -170,7 +170,8 @@ std::string format_repro(const Repro& repro) {
   absl::StrAppend(&out, "strategy: ", repro.strategy, " seed=", repro.seed, "\n");
   absl::StrAppend(&out, "cancel: ", format_cancel(repro.cancel), "\n");
   absl::StrAppend(&out, "steps-max: ", repro.steps_max, "\n");
-  if (repro.time_max_ns != 0) absl::StrAppend(&out, "time-max-ns: ", repro.time_max_ns, "\n");
+  if (repro.time_max_ns != kReproTimeMaxDefaultNs)
+    absl::StrAppend(&out, "time-max-ns: ", repro.time_max_ns, "\n");
   if (repro.timer_jitter_ns != 0) absl::StrAppend(&out, "timer-jitter-ns: ", repro.timer_jitter_ns, "\n");
   absl::StrAppend(&out, "decisions: ", encode_decisions(repro.decisions), "\n");
   if (!repro.checker) {
@@ -290,7 +291,7 @@ std::string parse_field(std::string_view field, std::string_view value, Repro& r
 }
 
 // Fields in the order they must appear; location only with a failure, and
-// time-max-ns and timer-jitter-ns optional (0 when absent).
+// time-max-ns (a day when absent) and timer-jitter-ns (0) optional.
 const std::vector<std::string_view> kFieldOrder = {"scenario",    "strategy",        "cancel",    "steps-max",
                                                    "time-max-ns", "timer-jitter-ns", "decisions", "failure",
                                                    "location",    "trace-hash"};

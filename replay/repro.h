@@ -53,6 +53,10 @@ constexpr int repro_version_for(bool decided_before_yield_now, bool decided_befo
   return decided_before_yield_now ? 2 : decided_before_parking ? 3 : kReproVersion;
 }
 
+// SimOptions' default virtual-time bound, a day (repro_test ties the two):
+// a repro without a time-max-ns line ran under it.
+inline constexpr std::uint64_t kReproTimeMaxDefaultNs = 24ULL * 3600 * 1'000'000'000;
+
 struct Repro {
   int version = kReproVersion;  // the format it was read from or is written in
   std::string scenario;
@@ -60,8 +64,8 @@ struct Repro {
   std::uint64_t seed = 0;
   CancelPlan cancel;
   std::uint64_t steps_max = 1'000'000;
-  std::uint64_t time_max_ns = 0;      // optional line; 0: absent, SimOptions' default (a day)
-  std::uint64_t timer_jitter_ns = 0;  // optional line; 0: absent
+  std::uint64_t time_max_ns = kReproTimeMaxDefaultNs;  // its line is written only for another bound
+  std::uint64_t timer_jitter_ns = 0;                   // optional line; 0: absent
   DecisionStream decisions;
   std::optional<Checker> checker;  // none: the run passed
   std::string message;             // the failure message's first line
