@@ -54,7 +54,6 @@ std::string describe_injection(const CancelInjection& injection) {
                       " (fiber ", injection.fiber, ", ", injection.where.str(), ")");
 }
 
-// A virtual time as a report shows it: 1s, 10ms, 250us, 3ns.
 // A stall whose canceller never acted but held its woken fiber while virtual
 // time passed: a failure may come from that delay alone (a check that needs
 // the program's timers in order), and the report says so.

@@ -553,11 +553,17 @@ bool Simulator::report_stuck_cycle() {
   return true;
 }
 
+std::string Simulator::describe_pending_sources() const {
+  std::string text;
+  for (const ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
+    text += source->describe_pending();
+  }
+  return text;
+}
+
 void Simulator::report_deadlock() {
   WaitGraphReport report = describe_wait_graph(fibers_.first_alive());
-  for (const ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
-    report.message += source->describe_pending();
-  }
+  report.message += describe_pending_sources();
   report_failure(report.futurelock ? Checker::futurelock : Checker::deadlock, std::move(report.message),
                  report.location);
 }
@@ -570,9 +576,7 @@ void Simulator::report_time_budget(std::uint64_t next_deadline_ns) {
                    options_.time_max_ns, "ns) exceeded: the next timer is due at ",
                    virtual_time_text(next_deadline_ns), "; ", waiting.size(), " fiber(s) waiting:");
   for (const Fiber* fiber : waiting) absl::StrAppend(&message, "\n  ", describe_blocked_fiber(*fiber));
-  for (const ExternalSource* source = sources_.head(); source != nullptr; source = source->source_next) {
-    message += source->describe_pending();
-  }
+  message += describe_pending_sources();
   report_failure(Checker::budget, std::move(message),
                  waiting.empty() ? SourceLoc{} : waiting.front()->suspended_at);
 }

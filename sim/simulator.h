@@ -315,6 +315,8 @@ class Simulator final : public Executor {
   void check_main(const Fiber& main);
   void check_leaked_fibers();
   void report_deadlock();
+  // What the external sources (asio) still have pending, for a stuck run's report.
+  std::string describe_pending_sources() const;
   // Time must pass to a deadline beyond SimOptions::time_max_ns: who waits.
   void report_time_budget(std::uint64_t next_deadline_ns);
   void note_hold_park(const Fiber& fiber);
