@@ -20,8 +20,12 @@
 //   without close() — its holder returned, threw, or was drop-cancelled — its
 //   destructor hands async_close to the holding fiber as a shielded cleanup
 //   fiber, and that fiber's completion (what its joiner, TaskScope or select
-//   sees) waits until the cleanup has finished. So async_close always completes
-//   before the enclosing scope does; it never runs detached.
+//   sees) waits until the cleanup has finished. A fiber dropped that way (its
+//   handle let go or cancel()ed, or a select or timeout arm that lost) holds
+//   up what dropped it: select, timeout and run_until_cancelled return, and a
+//   fiber that let a handle go completes, only once the close has finished.
+//   So async_close always completes before the enclosing scope does; it
+//   never runs detached.
 // - with_resource(resource, body) awaits body(resource) and then async_close,
 //   whether body returned or threw (the exception is rethrown after the close).
 // - Checkers: access through a closed guard is use-after-close; an

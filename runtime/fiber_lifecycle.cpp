@@ -91,6 +91,17 @@ void after_done(Fiber& fiber) {
   }
   tell_and_free(fiber);
 }
+// A fiber dropped while it held a resource guard is closing (its async
+// close runs); the fiber whose code dropped it (let its handle go, or lost
+// it in a race) completes only once that close has finished, as if the
+// close were its own: no close outlives the scope that owned its holder.
+void hold_up_dropper(Fiber& dropper, Fiber& closing) {
+  if (&dropper == &closing || (dropper.state == FiberState::done && !dropper.closing)) return;
+  FiberCold& cold = closing.cold();
+  if (cold.cleanup_of != nullptr) return;  // a cleanup fiber already holds up its owner
+  cold.cleanup_of = &dropper;
+  ++dropper.cold().cleanups_pending;
+}
 }  // namespace
 
 namespace detail {
@@ -168,6 +179,7 @@ void fiber_drop(Fiber& fiber) {
   destroy_root(fiber);
   fiber.dropping = false;
   after_done(fiber);
+  if (fiber.closing && previous != nullptr) hold_up_dropper(*previous, fiber);
   set_current_fiber(previous);
 }
 

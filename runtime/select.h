@@ -10,8 +10,9 @@
 // Contract:
 // - select(a, b, ...) returns a std::variant whose index is the arm that
 //   finished first (void arms hold std::monostate). Every other owned arm is dropped
-//   — its chain destroyed, destructors run — before select returns: losers are
-//   drained, never left running. Arms run only while select waits: once one
+//   — its chain destroyed, destructors run, and the async close of a resource
+//   guard it held finished (runtime/async_drop.h) — before select returns:
+//   losers are drained, never left running. Arms run only while select waits: once one
 //   has finished, no other arm runs again, so a loser never completes with a
 //   value that select then throws away. If the winner threw, select rethrows
 //   after draining. An arm
@@ -235,6 +236,12 @@ Task<std::variant<SelectSlot<typename SelectArm<Source>::value_type>...>> select
         ((index++ != winner ? arm.lose() : void()), ...);
       },
       arms);
+  // A loser dropped while it held a resource guard is closing: its async
+  // close runs as a cleanup fiber. Drained means drained of that too, so
+  // that what follows the race never overlaps a loser's close.
+  for (std::size_t i = 0; i < kArms; ++i) {
+    if (i != winner && owned[i] && fibers[i]->closing) co_await ClosingAwaiter(*fibers[i]);
+  }
   co_return take_winner<Variant>(arms, winner, std::index_sequence_for<Source...>{});
 }
 

@@ -4,6 +4,7 @@
 #include "corosim/runtime/async_drop.h"
 
 #include <catch2/catch.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -176,6 +177,58 @@ TEST_CASE("a JoinHandle of a cancelled holder resolves only after the handed-off
     CORO_CHECK(!engine.open);
   });
   REQUIRE(result.passed());
+}
+
+// A holder of a scoped Handle that would keep it 1s: it loses every race.
+Task<int> hold_for_a_second(Engine& engine) {
+  auto handle = co_await corosim::scoped(Handle(engine));
+  co_await corosim::sleep_for(1s);
+  co_return 1;
+}
+
+TEST_CASE("timeout and select and run_until_cancelled return only after a dropped holder's close",
+          "[async_drop][cancel]") {
+  const auto scenario = [](Engine& engine) -> Task<void> {
+    std::optional<int> timed = co_await corosim::timeout(1ms, hold_for_a_second(engine));
+    CORO_CHECK(!timed);
+    CORO_CHECK_MSG(!engine.open, "timeout returned while the loser's close still ran");
+    CORO_CHECK(corosim::now() == 3ms);  // 1 ms, then the 2 ms close
+    auto raced = co_await corosim::select(hold_for_a_second(engine), nap(1ms));
+    CORO_CHECK(raced.index() == 1);
+    CORO_CHECK_MSG(!engine.open, "select returned while the loser's close still ran");
+    CORO_CHECK(corosim::now() == 6ms);
+    corosim::CancellationToken root;
+    std::optional<int> run =
+        co_await corosim::run_until_cancelled(root.child_with_timeout(1ms), hold_for_a_second(engine));
+    CORO_CHECK(!run);
+    CORO_CHECK_MSG(!engine.open, "run_until_cancelled returned while the loser's close still ran");
+    CORO_CHECK(corosim::now() == 9ms);
+  };
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    Engine engine;
+    auto result = run_random([&] { return scenario(engine); }, seed);
+    INFO("seed " << seed << ": " << message_of(result));
+    REQUIRE(result.passed());
+    REQUIRE(engine.closes == 3);
+  }
+}
+
+TEST_CASE("a fiber that drops a holder's handle completes only after the holder's close",
+          "[async_drop][cancel]") {
+  Engine engine;
+  auto result = run_fifo([&]() -> Task<void> {
+    auto dropper = corosim::spawn([&engine]() -> Task<void> {
+      auto holder = corosim::spawn(hold_for_a_second(engine));
+      co_await corosim::sleep_for(1ms);
+      co_return;  // the handle goes: the holder is dropped, its close begins
+    });
+    co_await dropper;
+    CORO_CHECK_MSG(!engine.open, "the dropper completed while the close it caused still ran");
+    CORO_CHECK(corosim::now() == 3ms);
+  });
+  INFO(message_of(result));
+  REQUIRE(result.passed());
+  REQUIRE(engine.closes == 1);
 }
 
 TEST_CASE("async_close runs shielded: random injected cancellation never cuts it short",
