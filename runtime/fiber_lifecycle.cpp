@@ -96,7 +96,11 @@ void after_done(Fiber& fiber) {
 // it in a race) completes only once that close has finished, as if the
 // close were its own: no close outlives the scope that owned its holder.
 void hold_up_dropper(Fiber& dropper, Fiber& closing) {
-  if (&dropper == &closing || (dropper.state == FiberState::done && !dropper.closing)) return;
+  // A dropper that is itself being dropped (its chain, which held the
+  // handle, is being destroyed) counts: its own end waits, and so whatever
+  // awaits it. One that has ended has nothing left to hold up.
+  const bool ended = dropper.state == FiberState::done && !dropper.closing && !dropper.dropping;
+  if (&dropper == &closing || ended) return;
   FiberCold& cold = closing.cold();
   if (cold.cleanup_of != nullptr) return;  // a cleanup fiber already holds up its owner
   cold.cleanup_of = &dropper;

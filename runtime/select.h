@@ -19,7 +19,8 @@
 //   that is cancelled (dropped, or unwound by Cancelled) loses and the others
 //   race on; if every arm is cancelled, select throws Cancelled.
 // - join_all(tasks) waits for all and returns their values in order; if one
-//   throws, the rest are dropped and the exception is rethrown.
+//   throws, the rest are dropped (drained as select's losers are) and the
+//   exception is rethrown.
 // - timeout(d, task) is select(task, sleep d): nullopt (false for void) when the
 //   deadline came first, in which case task was dropped.
 // - Cancel-safety: dropping any of these drops every fiber they started (the
@@ -29,6 +30,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -260,14 +262,30 @@ Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(std::
   std::vector<JoinHandle<T>> handles;
   handles.reserve(tasks.size());
   for (Task<T>& task : tasks) handles.push_back(detail::spawn_part(std::move(task), SourceLoc::here()));
-  if constexpr (std::is_void_v<T>) {
-    for (JoinHandle<T>& handle : handles) co_await handle;
-  } else {
-    std::vector<T> results;
-    results.reserve(handles.size());
-    for (JoinHandle<T>& handle : handles) results.push_back(co_await handle);
-    co_return results;
+  std::exception_ptr failure;
+  try {
+    if constexpr (std::is_void_v<T>) {
+      for (JoinHandle<T>& handle : handles) co_await handle;
+      co_return;
+    } else {
+      std::vector<T> results;
+      results.reserve(handles.size());
+      for (JoinHandle<T>& handle : handles) results.push_back(co_await handle);
+      co_return results;
+    }
+  } catch (...) {
+    failure = std::current_exception();
   }
+  // A member threw (or this await was cancelled): the rest are dropped, and
+  // drained of the async closes of resource guards they held, as select's
+  // losers are, before the exception goes on.
+  for (JoinHandle<T>& handle : handles) {
+    if (!handle.is_finished()) handle.cancel();
+  }
+  for (JoinHandle<T>& handle : handles) {
+    if (handle.fiber_record().closing) co_await detail::ClosingAwaiter(handle.fiber_record());
+  }
+  std::rethrow_exception(failure);
 }
 
 // cancellable(op): runs op (a fiber of its own) under a declared external

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "corosim/runtime/corosim.h"
 #include "tests/common/sim_helpers.h"
@@ -211,6 +212,45 @@ TEST_CASE("timeout and select and run_until_cancelled return only after a droppe
     REQUIRE(result.passed());
     REQUIRE(engine.closes == 3);
   }
+}
+
+Task<bool> holder_under_its_own_timeout(Engine& engine) {
+  std::optional<int> got = co_await corosim::timeout(20ms, hold_for_a_second(engine));
+  co_return got.has_value();
+}
+
+Task<int> throw_after_a_millisecond() {
+  co_await corosim::sleep_for(1ms);
+  throw std::runtime_error("member failed");
+}
+
+TEST_CASE("an outer timeout and a failing join_all wait for the close of a holder nested in what they drop",
+          "[async_drop][cancel]") {
+  Engine engine;
+  auto result = run_random(
+      [&]() -> Task<void> {
+        // The outer timeout drops the inner one, whose chain drops the holder.
+        std::optional<bool> outer = co_await corosim::timeout(1ms, holder_under_its_own_timeout(engine));
+        CORO_CHECK(!outer);
+        CORO_CHECK_MSG(!engine.open, "the outer timeout returned while the nested holder's close still ran");
+        CORO_CHECK(corosim::now() == 3ms);
+        std::vector<Task<int>> members;
+        members.push_back(throw_after_a_millisecond());  // awaited first: join_all awaits in order
+        members.push_back(hold_for_a_second(engine));
+        std::string caught;
+        try {
+          co_await corosim::join_all(std::move(members));
+        } catch (const std::runtime_error& e) {
+          caught = e.what();
+        }
+        CORO_CHECK(caught == "member failed");
+        CORO_CHECK_MSG(!engine.open, "join_all rethrew while the dropped holder's close still ran");
+        CORO_CHECK(corosim::now() == 6ms);
+      },
+      3);
+  INFO(message_of(result));
+  REQUIRE(result.passed());
+  REQUIRE(engine.closes == 2);
 }
 
 TEST_CASE("a fiber that drops a holder's handle completes only after the holder's close",
