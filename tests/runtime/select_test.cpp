@@ -83,6 +83,39 @@ TEST_CASE("join_all returns every value in order", "[join_all]") {
   REQUIRE(values == std::vector<int>{1, 2, 3});
 }
 
+TEST_CASE("join_all rethrows the first failure when it happens and drops the members before it",
+          "[join_all]") {
+  std::string caught;
+  bool waiter_dropped = false;
+  auto result = run_fifo([&]() -> Task<void> {
+    corosim::Event never;
+    // The first member waits for what the second would have done: awaited in
+    // order, the failure would never be seen (a deadlock).
+    auto waiter = [](corosim::Event& event, bool& dropped) -> Task<int> {
+      DropFlag on_drop(&dropped);
+      co_await event.wait();
+      co_return 1;
+    };
+    auto failer = []() -> Task<int> {
+      co_await corosim::sleep_for(2ms);
+      throw std::runtime_error("second member failed");
+    };
+    std::vector<Task<int>> tasks;
+    tasks.push_back(waiter(never, waiter_dropped));
+    tasks.push_back(failer());
+    try {
+      co_await corosim::join_all(std::move(tasks));
+    } catch (const std::runtime_error& e) {
+      caught = e.what();
+    }
+    CORO_CHECK(corosim::now() == 2ms);
+  });
+  INFO(corosim::testing::message_of(result));
+  REQUIRE(result.passed());
+  REQUIRE(caught == "second member failed");
+  REQUIRE(waiter_dropped);
+}
+
 TEST_CASE("timeout drops the operation when the deadline comes first", "[timeout]") {
   bool dropped = false;
   auto result = run_fifo([&]() -> Task<void> {
