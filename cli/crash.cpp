@@ -223,6 +223,14 @@ void report(const char* what) {
     put(g_in_flight.repro_path);
     put(" (its decisions up to the crash; replaying it crashes the same way)\n");
   }
+  // g++ 12 turns some correct coroutine code into crashes that look like the
+  // program's own (a temporary destroyed twice): worth a line, under the
+  // compiler that built this library and most likely the program too.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+  put("  note: built with g++ 12, which miscompiles some correct coroutine code into crashes like "
+      "this one (docs/user-guide.md, \"Compilers\", lists the patterns); the same test built with "
+      "clang 19 tells a compiler bug from the program's own\n");
+#endif
   if (g_in_flight.record_fd >= 0) {
     // One line the parent parses: seed, runs started, what, rerun line.
     g_out = g_in_flight.record_fd;

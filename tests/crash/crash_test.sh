@@ -2,9 +2,13 @@
 # A scenario whose code crashes, in a suite of three: the output names the
 # scenario, the seed and a rerun line, and that line crashes the same way.
 # Under ASan, a heap overflow is reported the same way after ASan's report.
-# usage: crash_test.sh PROGRAM
+# Built with g++ 12, the report adds a note on g++ 12's coroutine bugs;
+# with any other compiler it does not.
+# usage: crash_test.sh PROGRAM [COMPILER_ID COMPILER_VERSION]
 set -uo pipefail
 program=$1
+compiler=${2:-}
+compiler_version=${3:-}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "crash_test: $*" >&2; sed 's/^/  | /' "$dir/err" >&2; exit 1; }
@@ -31,6 +35,11 @@ case "$rerun" in
   *) fail "unexpected rerun line: $rerun" ;;
 esac
 grep -q "crash/before" "$dir/out" || fail "the scenario before the crash was not run"
+if [ "$compiler" = GNU ] && [ "${compiler_version%%.*}" -lt 13 ]; then
+  grep -q '^  note: built with g++ 12, which miscompiles' "$dir/err" || fail "no note on g++ 12"
+elif [ -n "$compiler" ]; then
+  grep -q '^  note: built with g++ 12' "$dir/err" && fail "a note on g++ 12 under $compiler $compiler_version"
+fi
 
 # The rerun line makes the same run: the same crash at the same seed.
 first=$report
