@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -50,6 +51,26 @@ namespace detail {
 
 template <class T>
 using SelectSlot = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+// What select's and join_all's waits share, over the fibers they watch.
+inline bool all_fibers_done(std::span<Fiber* const> fibers) noexcept {
+  for (const Fiber* fiber : fibers) {
+    if (fiber->state != FiberState::done) return false;
+  }
+  return true;
+}
+inline void stop_listening(std::span<Fiber* const> fibers, const CompletionListener* listener) noexcept {
+  for (Fiber* fiber : fibers) {
+    if (fiber->listener == listener) fiber->listener = nullptr;
+  }
+}
+inline void describe_fibers(std::string& out, const char* what, std::span<Fiber* const> fibers) {
+  out += what;
+  for (const Fiber* fiber : fibers) {
+    out += ' ';
+    out += std::to_string(fiber->id);
+  }
+}
 
 // Parks until the first of N fibers finishes; returns its index. The arms run
 // only while it waits (it polls their drivers): once one has finished, the
@@ -95,25 +116,12 @@ class WaitAny final : public CompletionListener, public WaitTarget {
     unregister();
     fiber_wake(*std::exchange(waiter_, nullptr));
   }
-  void describe(std::string& out) const override {
-    out += "select over fibers";
-    for (const Fiber* fiber : fibers_) {
-      out += ' ';
-      out += std::to_string(fiber->id);
-    }
-  }
+  void describe(std::string& out) const override { describe_fibers(out, "select over fibers", fibers_); }
 
  private:
-  bool all_done() const noexcept {
-    for (const Fiber* fiber : fibers_) {
-      if (fiber->state != FiberState::done) return false;
-    }
-    return true;
-  }
+  bool all_done() const noexcept { return all_fibers_done(fibers_); }
   void unregister() noexcept {
-    for (Fiber* fiber : fibers_) {
-      if (fiber->listener == this) fiber->listener = nullptr;
-    }
+    stop_listening(fibers_, this);
     if (waiter_ != nullptr) {
       for (Driver* driver : drivers_) driver->end_poll();
     }
@@ -169,13 +177,7 @@ class WaitAllOrFailure final : public CompletionListener, public WaitTarget {
     unregister();
     fiber_wake(*std::exchange(waiter_, nullptr));
   }
-  void describe(std::string& out) const override {
-    out += "join_all over fibers";
-    for (const Fiber* fiber : fibers_) {
-      out += ' ';
-      out += std::to_string(fiber->id);
-    }
-  }
+  void describe(std::string& out) const override { describe_fibers(out, "join_all over fibers", fibers_); }
   void holder_ids(std::vector<std::uint32_t>& out) const override {
     for (const Fiber* fiber : fibers_) {
       if (fiber->state != FiberState::done) out.push_back(fiber->id);
@@ -188,17 +190,8 @@ class WaitAllOrFailure final : public CompletionListener, public WaitTarget {
     const FiberCold* cold = fiber.cold_if_any();
     return fiber.dropped || (cold != nullptr && cold->error);
   }
-  bool all_done() const noexcept {
-    for (const Fiber* fiber : fibers_) {
-      if (fiber->state != FiberState::done) return false;
-    }
-    return true;
-  }
-  void unregister() noexcept {
-    for (Fiber* fiber : fibers_) {
-      if (fiber->listener == this) fiber->listener = nullptr;
-    }
-  }
+  bool all_done() const noexcept { return all_fibers_done(fibers_); }
+  void unregister() noexcept { stop_listening(fibers_, this); }
 
   std::vector<Fiber*> fibers_;
   Fiber* waiter_ = nullptr;
