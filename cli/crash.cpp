@@ -223,6 +223,11 @@ void report(const char* what) {
     put(g_in_flight.repro_path);
     put(" (its decisions up to the crash; replaying it crashes the same way)\n");
   }
+  if (g_in_flight.record_fd < 0) {
+    // The scenarios after this one will not run, nor will the summary print.
+    put("  --isolate runs each scenario in a child process: a crash then fails its own scenario "
+        "and the others still run\n");
+  }
   // g++ 12 turns some correct coroutine code into crashes that look like the
   // program's own (a temporary destroyed twice): worth a line, under the
   // compiler that built this library and most likely the program too.

@@ -91,6 +91,7 @@ void after_done(Fiber& fiber) {
   }
   tell_and_free(fiber);
 }
+
 // A fiber dropped while it held a resource guard is closing (its async
 // close runs); the fiber whose code dropped it (let its handle go, or lost
 // it in a race) completes only once that close has finished, as if the

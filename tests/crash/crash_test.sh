@@ -35,6 +35,7 @@ case "$rerun" in
   *) fail "unexpected rerun line: $rerun" ;;
 esac
 grep -q "crash/before" "$dir/out" || fail "the scenario before the crash was not run"
+grep -q '^  --isolate runs each scenario in a child process' "$dir/err" || fail "no word of --isolate"
 if [ "$compiler" = GNU ] && [ "${compiler_version%%.*}" -lt 13 ]; then
   grep -q '^  note: built with g++ 12, which miscompiles' "$dir/err" || fail "no note on g++ 12"
 elif [ -n "$compiler" ]; then
@@ -87,6 +88,7 @@ isolated_of() {
   code=$?
   [ "$code" -eq 1 ] || fail "--isolate $1: exit $code, expected 1 (an expectation not met)"
   grep -q "^  ok    crash/then_passes " "$dir/out" || fail "--isolate $1: crash/then_passes did not run"
+  grep -q '^  --isolate runs' "$dir/err" && fail "--isolate $1: an isolated crash suggests --isolate"
   grep -q "^  FAIL  $1 .* crash in run [0-9]*: " "$dir/out" || fail "--isolate $1: no crash verdict"
   grep -q "3 scenario(s): 2 met their expectation, 1 did not" "$dir/out" \
     || fail "--isolate $1: the summary does not count the crash"
