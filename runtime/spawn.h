@@ -106,42 +106,6 @@ class JoinAwaiter final : public CompletionListener, public WaitTarget {
   Fiber* waiter_ = nullptr;
 };
 
-// Parks until a fiber that was dropped while holding a resource guard has
-// ended: it is `closing` while its async cleanups run (runtime/async_drop.h).
-// For combinators that drain what they dropped (select's losers) before they
-// return, so that no close outlives the race that owned its holder.
-class ClosingAwaiter final : public CompletionListener, public WaitTarget {
- public:
-  static constexpr const char* corosim_what = "async cleanup";
-
-  explicit ClosingAwaiter(Fiber& fiber) noexcept : fiber_(fiber) {}
-  ClosingAwaiter(const ClosingAwaiter&) = delete;
-  ~ClosingAwaiter() {
-    if (waiter_ != nullptr && fiber_.listener == this) fiber_.listener = nullptr;
-  }
-
-  static constexpr bool corosim_parks_unless_ready = true;
-  bool await_ready() const noexcept { return fiber_.state == FiberState::done; }
-  void await_suspend(std::coroutine_handle<>) noexcept {
-    assert(fiber_.listener == nullptr && "a closing fiber can be awaited by one waiter at a time");
-    waiter_ = current_fiber();
-    fiber_.listener = this;
-    set_waiting_on(this);
-  }
-  void await_resume() const noexcept {}
-
-  void on_fiber_done(Fiber&) override { fiber_wake(*std::exchange(waiter_, nullptr)); }
-  void describe(std::string& out) const override {
-    out += "the async cleanup of fiber ";
-    out += std::to_string(fiber_.id);
-  }
-  std::uint32_t holder_id() const noexcept override { return fiber_.id; }
-
- private:
-  Fiber& fiber_;
-  Fiber* waiter_ = nullptr;
-};
-
 }  // namespace detail
 
 template <class T>
