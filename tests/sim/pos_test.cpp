@@ -48,14 +48,23 @@ class TouchRecorder final : public corosim::Strategy {
 // Two workers take `local` steps each, declared to touch nothing shared or
 // not declared at all, then add one to a counter in two declared steps (a
 // read, a write): the update is lost when both read before either writes.
-corosim::MainFactory counting(int local, bool declare) {
-  return [local, declare]() -> Task<void> {
+// How a worker's local steps end: a yield_now (the next fiber is a schedule
+// decision) or an operation that does not park (a yield decision: pre-empt or
+// go on). dfs reduces each differently.
+enum class LocalStep { yield, operation };
+
+corosim::MainFactory counting(int local, bool declare, LocalStep step = LocalStep::yield) {
+  return [local, declare, step]() -> Task<void> {
     int counter = 0;
     const std::uint32_t counter_id = corosim::new_object_id();
     auto worker = [&]() -> Task<void> {
       for (int i = 0; i < local; ++i) {
         if (declare) corosim::next_step_touches_nothing();
-        co_await corosim::yield_now();
+        if (step == LocalStep::yield) {
+          co_await corosim::yield_now();
+        } else {
+          co_await corosim::sleep_for(std::chrono::nanoseconds(0));  // passed: never parks
+        }
       }
       corosim::next_step_touches(counter_id, corosim::Access::read);
       co_await corosim::yield_now();
@@ -240,4 +249,14 @@ TEST_CASE("dfs does not pre-empt before a step that touches nothing shared", "[s
   INFO("reduced " << reduced.runs << " runs, full " << full.runs
                   << (full.exhausted ? "" : " (not exhausted)"));
   CHECK(reduced.runs * 10 < full.runs);
+  // The same through yield decisions: an operation that does not park asks
+  // whether to pre-empt before it, and dfs fixes "no" when it touches nothing.
+  const Enumeration reduced_ops = enumerate(counting(12, true, LocalStep::operation), 20'000);
+  CHECK(reduced_ops.exhausted);
+  CHECK(reduced_ops.failures > 0);
+  const Enumeration full_ops = enumerate(counting(12, false, LocalStep::operation), 20'000);
+  CHECK(full_ops.failures > 0);
+  INFO("operations: reduced " << reduced_ops.runs << " runs, full " << full_ops.runs
+                              << (full_ops.exhausted ? "" : " (not exhausted)"));
+  CHECK(reduced_ops.runs * 10 < full_ops.runs);
 }
