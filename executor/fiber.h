@@ -264,6 +264,22 @@ struct Fiber {
   std::uint8_t race_size = 0;  // the arms in FiberCold::race_arms
   std::uint16_t returning_frames = 0;
 
+  // --- read or written at every await and wake-up too: with the fields
+  // above, within the record's first 128 bytes (two lines, three at most as
+  // malloc aligns a record), so that a step in a crowd too large for the
+  // caches misses on as few lines as it can ---
+  CompletionListener* listener = nullptr;
+  TaskScope* scope = nullptr;  // set for TaskScope children
+  // A member of a poll-driven combinator: it runs only while the combinator's
+  // owner awaits it (runtime/driver.h).
+  Driver* driver = nullptr;
+  // The last fiber this one spawned since it last parked: what a resource
+  // destroyed open reports as its destructor's detached cleanup.
+  std::uint32_t last_spawned_id = kNoFiber;
+  // Not per await: beside last_spawned_id so that no padding falls between.
+  std::uint32_t owner_id = kNoFiber;  // the fiber that spawned it (its handle's first owner)
+
+  // --- touched at spawn, end and by checkers ---
   // The fiber's root frame: the spawned Task's own frame (spawn of a
   // Task<void>, destroyed as it finishes), or a RootTask wrapping a callable
   // or a Task with a value (kept until the handle goes, for the value).
@@ -274,21 +290,11 @@ struct Fiber {
   Fiber* alive_prev = nullptr;
   Fiber* alive_next = nullptr;
 
-  CompletionListener* listener = nullptr;
-  TaskScope* scope = nullptr;  // set for TaskScope children
   Fiber* scope_prev = nullptr;
   Fiber* scope_next = nullptr;
 
-  SourceLoc canceller_at;             // the spawn, select or timeout that made the canceller
-  std::uint32_t owner_id = kNoFiber;  // the fiber that spawned it (its handle's first owner)
-  // The last fiber this one spawned since it last parked: what a resource
-  // destroyed open reports as its destructor's detached cleanup.
-  std::uint32_t last_spawned_id = kNoFiber;
+  SourceLoc canceller_at;  // the spawn, select or timeout that made the canceller
   SourceLoc last_spawned_at;
-
-  // A member of a poll-driven combinator: it runs only while the combinator's
-  // owner awaits it (runtime/driver.h).
-  Driver* driver = nullptr;
 
   SourceLoc spawned_at;
 
