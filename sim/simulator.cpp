@@ -222,29 +222,41 @@ void Simulator::fire_due_timers() {
 
 // In a crowd too large for the caches, each pick of the random strategy is a
 // walk of three misses: the run queue's slot, the fiber's record, its frame.
-// The strategy's next draws are known (a peek at its generator), so each step
-// starts the walks of the next picks, one stage each: the slot of the pick
-// four steps ahead, the record (both lines) of the one two ahead, the frame
-// of the next. A guess assumes that each step draws once and that this
-// step's fiber comes back to the queue; about four in five are right in W7.
-// A wrong one costs a wasted prefetch, never a different run: the only loads
-// are of live slots and records. Hedging (guessing one length less too) and
-// more lines measured slower.
-// Inlined: out of line, a function of loads and prefetches has no effect that
-// g++ can see (it is pure), and g++ removed its only call.
-[[gnu::always_inline]] inline void Simulator::prefetch_next_picks() {
+// The strategy's next crowd picks are known (guess_crowd), so every
+// kPrefetchBatch steps this starts the walks of the picks ahead in three
+// stages, each a batch of kPrefetchBatch picks: the slots of those 3 to 4
+// batches ahead, the records (two lines) of those 2 to 3 ahead, whose slots
+// the last call fetched, and the frames (four lines) of those 1 to 2 ahead,
+// whose records it fetched. Batched, not a stage per step: on the machine
+// this was measured on, a prefetch that misses holds up the instructions
+// behind it as if it were a load, so spread over a step of ~200
+// instructions each one costs a whole miss; issued together, they overlap
+// (docs/performance.md, "Prefetches in batches"). A wrong guess costs a
+// wasted prefetch, never a different run: the only loads are of slots and
+// of records still queued.
+void Simulator::prefetch_next_picks() {
   const auto& random = static_cast<const RandomStrategy&>(strategy_);
   const std::size_t live = ready_.size();
-  const std::uint64_t n = live + 1;
-  __builtin_prefetch(ready_.slot_ahead(4, random.guess_schedule(n, 4)));
-  if (const std::uint64_t second = random.guess_schedule(n, 2); second + 1 < live) {
-    const Fiber* record = *ready_.slot_ahead(2, second);
+  constexpr int kBatch = kPrefetchBatch;
+  std::uint64_t guesses[4 * kBatch];
+  random.guess_crowd(live + 1, guesses, 4 * kBatch);  // this step's fiber assumed back
+  for (int k = 3 * kBatch + 1; k <= 4 * kBatch; ++k) __builtin_prefetch(ready_.slot_ahead(k, guesses[k - 1]));
+  // Only slots now queued hold records (the others may be null).
+  for (int k = 2 * kBatch + 1; k <= 3 * kBatch; ++k) {
+    if (guesses[k - 1] + k - 1 >= live) continue;
+    const char* record = reinterpret_cast<const char*>(*ready_.slot_ahead(k, guesses[k - 1]));
     __builtin_prefetch(record);
-    __builtin_prefetch(reinterpret_cast<const char*>(record) + 64);
+    __builtin_prefetch(record + 64);
   }
-  if (const std::uint64_t next = random.guess_schedule(n, 1); next < live) {
-    __builtin_prefetch((*ready_.slot_ahead(1, next))->resume_point.target());
+  for (int k = kBatch + 1; k <= 2 * kBatch; ++k) {
+    if (guesses[k - 1] + k - 1 >= live) continue;
+    const char* frame =
+        static_cast<const char*>((*ready_.slot_ahead(k, guesses[k - 1]))->resume_point.target());
+    for (int line = 0; line < 4; ++line) __builtin_prefetch(frame + 64 * line);
   }
+  // A function of loads and prefetches only has no effect g++ can see: this
+  // keeps it from deleting the call.
+  asm volatile("" ::: "memory");
 }
 
 // Inlined into explore's loop, its only caller: a call per step would save
@@ -252,8 +264,12 @@ void Simulator::fire_due_timers() {
 [[gnu::always_inline]] inline void Simulator::step() {
   const std::size_t index = ready_.size() > 1 ? decide_schedule(ready_.size()) : 0;
   Fiber& fiber = ready_.take(index);
-  if (ready_.size() >= kPrefetchCrowd && inline_strategy_ == InlineStrategy::random) [[unlikely]]
-    prefetch_next_picks();
+  if (ready_.size() >= kPrefetchCrowd && inline_strategy_ == InlineStrategy::random) [[unlikely]] {
+    if (--prefetch_countdown_ == 0) {
+      prefetch_countdown_ = kPrefetchBatch;
+      prefetch_next_picks();
+    }
+  }
   COROSIM_ASSERT(fiber.state == FiberState::ready);
   fiber.state = FiberState::running;
   ++steps_;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <set>
+#include <vector>
 
 #include "corosim/executor/prng.h"
 #include "corosim/sim/strategy/random.h"
@@ -77,15 +78,42 @@ TEST_CASE("prng: a peek is the draw that many steps ahead and draws nothing", "[
   CHECK(peeked.peek(1) == corosim::detail::Prng(42).next());
 }
 
-TEST_CASE("random strategy: its guess at a later schedule pick is that pick", "[prng]") {
+TEST_CASE("random strategy: in a crowd its guesses at the next picks are those picks", "[prng]") {
   // The simulator prefetches the records of the picks it guesses; a guess
   // that were never right would leave large crowds as slow as before.
-  corosim::RandomStrategy guessing;
-  corosim::RandomStrategy picking;
-  guessing.begin_run(9);
-  picking.begin_run(9);
-  constexpr std::uint64_t kCrowd = 1'000'000;
-  for (std::uint64_t ahead = 1; ahead <= 3; ++ahead) {
-    CHECK(guessing.guess_schedule(kCrowd, ahead) == picking.choose_schedule(kCrowd));
+  // 4,097 and 5,000: most and many draws redrawn; 2^20: none.
+  for (const std::uint64_t crowd :
+       {std::uint64_t{4'097}, std::uint64_t{5'000}, std::uint64_t{1} << 20, std::uint64_t{1'000'000}}) {
+    corosim::RandomStrategy guessing;
+    corosim::RandomStrategy picking;
+    guessing.begin_run(9);
+    picking.begin_run(9);
+    std::uint64_t guesses[64];
+    guessing.guess_crowd(crowd, guesses, 64);
+    for (const std::uint64_t guess : guesses) CHECK(guess == picking.choose_schedule(crowd));
   }
+}
+
+TEST_CASE(
+    "random strategy: a crowd's picks are uniform and a smaller queue's draws are the shared generator's",
+    "[prng]") {
+  constexpr std::uint64_t kCrowd = 5'000;  // 39% of draws redrawn
+  corosim::RandomStrategy strategy;
+  strategy.begin_run(5);
+  std::vector<int> buckets(100, 0);
+  for (int i = 0; i < 500'000; ++i) {
+    const std::uint64_t pick = strategy.choose_schedule(kCrowd);
+    REQUIRE(pick < kCrowd);
+    ++buckets[pick / 50];
+  }
+  // 5,000 expected per bucket, a standard deviation of ~70.
+  for (const int count : buckets) {
+    CHECK(count > 4'600);
+    CHECK(count < 5'400);
+  }
+  // Below the crowd, seeds keep the runs they always gave.
+  corosim::RandomStrategy small;
+  small.begin_run(5);
+  corosim::detail::Prng shared(5);
+  for (const std::uint64_t n : {2u, 3u, 100u, 4'095u}) CHECK(small.choose_schedule(n) == shared.below(n));
 }
