@@ -48,6 +48,11 @@ class BasicRunQueue {
   FiberType* const* slot_ahead(std::size_t takes, std::size_t index) const noexcept {
     return &slots_[(head_ + takes - 1 + index) & mask_];
   }
+  // The fiber in that slot if the slot holds a queued one now, else null (a
+  // slot past the queued may be null or name a fiber no longer queued).
+  FiberType* queued_ahead(std::size_t takes, std::size_t index) const noexcept {
+    return takes - 1 + index < size_ ? *slot_ahead(takes, index) : nullptr;
+  }
   FiberType& take(std::size_t index) noexcept {
     assert(index < size_);
     FiberType* chosen = slots_[(head_ + index) & mask_];

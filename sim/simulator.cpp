@@ -236,23 +236,21 @@ void Simulator::fire_due_timers() {
 // of records still queued.
 void Simulator::prefetch_next_picks() {
   const auto& random = static_cast<const RandomStrategy&>(strategy_);
-  const std::size_t live = ready_.size();
   constexpr int kBatch = kPrefetchBatch;
   std::uint64_t guesses[4 * kBatch];
-  random.guess_crowd(live + 1, guesses, 4 * kBatch);  // this step's fiber assumed back
+  random.guess_crowd(ready_.size() + 1, guesses, 4 * kBatch);  // this step's fiber assumed back
   for (int k = 3 * kBatch + 1; k <= 4 * kBatch; ++k) __builtin_prefetch(ready_.slot_ahead(k, guesses[k - 1]));
-  // Only slots now queued hold records (the others may be null).
   for (int k = 2 * kBatch + 1; k <= 3 * kBatch; ++k) {
-    if (guesses[k - 1] + k - 1 >= live) continue;
-    const char* record = reinterpret_cast<const char*>(*ready_.slot_ahead(k, guesses[k - 1]));
-    __builtin_prefetch(record);
-    __builtin_prefetch(record + 64);
+    if (const Fiber* record = ready_.queued_ahead(k, guesses[k - 1])) {
+      __builtin_prefetch(record);
+      __builtin_prefetch(reinterpret_cast<const char*>(record) + 64);
+    }
   }
   for (int k = kBatch + 1; k <= 2 * kBatch; ++k) {
-    if (guesses[k - 1] + k - 1 >= live) continue;
-    const char* frame =
-        static_cast<const char*>((*ready_.slot_ahead(k, guesses[k - 1]))->resume_point.target());
-    for (int line = 0; line < 4; ++line) __builtin_prefetch(frame + 64 * line);
+    if (const Fiber* record = ready_.queued_ahead(k, guesses[k - 1])) {
+      const char* frame = static_cast<const char*>(record->resume_point.target());
+      for (int line = 0; line < 4; ++line) __builtin_prefetch(frame + 64 * line);
+    }
   }
   // A function of loads and prefetches only has no effect g++ can see: this
   // keeps it from deleting the call.

@@ -41,6 +41,10 @@ TEST_CASE("run queue: slot_ahead names the slot a later take reads", "[run_queue
     const std::size_t taken = (round * 37) % queue.size();
     const std::size_t later = (round * 11 + 5) % (queue.size() - 1);
     for (std::size_t i = 0; i < queue.size(); ++i) REQUIRE(*queue.slot_ahead(1, i) == &queue.at(i));
+    // queued_ahead: the same slot while it holds a queued item, null past them.
+    CHECK(queue.queued_ahead(2, later) == *queue.slot_ahead(2, later));
+    CHECK(queue.queued_ahead(1, queue.size()) == nullptr);
+    CHECK(queue.queued_ahead(queue.size(), 1) == nullptr);
     Item* const predicted = *queue.slot_ahead(2, later);
     const std::size_t predicted_place = later + 1;  // from the current head
     Item& item = queue.take(taken);
