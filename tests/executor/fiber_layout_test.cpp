@@ -137,3 +137,29 @@ TEST_CASE("fiber table: a record retired in a step is reused only in a later ste
   table.retire(next_step);
   CHECK(table.alive_count() == 0);
 }
+
+// Records come from chunks the table keeps between runs: as many as the last
+// run reached, so runs of one size reuse them, and no more than a few
+// thousand after a run that needs fewer.
+TEST_CASE("fiber table: a large run's records are kept for the next run and given back after a small one",
+          "[fiber]") {
+  corosim::RandomStrategy strategy;
+  corosim::Simulator simulator(strategy);
+  corosim::detail::FiberTable table;
+  const auto run = [&](int fibers) {
+    for (int i = 0; i < fibers; ++i)
+      table.create(simulator, corosim::SourceLoc{}).state = corosim::FiberState::done;
+    table.clear();
+  };
+  run(10'000);
+  CHECK(table.capacity() >= 10'000);
+  const corosim::Fiber* first = &table.create(simulator, corosim::SourceLoc{});
+  const corosim::Fiber* second = &table.create(simulator, corosim::SourceLoc{});
+  CHECK(second == first + 1);  // side by side, in spawn order
+  table.clear();               // a run of two
+  CHECK(table.capacity() <= 4'096);
+  CHECK(table.capacity() > 0);
+  run(10);
+  CHECK(&table.create(simulator, corosim::SourceLoc{}) == first);  // carved from the first chunk again
+  table.clear();
+}
