@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <new>
+#include <utility>
 
 namespace corosim::detail {
 
@@ -19,6 +20,16 @@ void carve_from(FramePool& pool, FramePool::Chunk* chunk) noexcept {
   pool.limit = chunk != nullptr ? reinterpret_cast<std::byte*>(chunk) + FramePool::kChunkBytes : nullptr;
 }
 
+// Gives the chunks from this one on back to the heap.
+void give_back_chunks(FramePool& pool, FramePool::Chunk* chunk) noexcept {
+  while (chunk != nullptr) {
+    FramePool::Chunk* next = chunk->next;
+    ::operator delete(chunk, FramePool::kChunkBytes);
+    pool.chunk_bytes -= FramePool::kChunkBytes;
+    chunk = next;
+  }
+}
+
 // The thread ends: its chunks go back to the heap, unless frames still alive
 // lie in them; from now on every frame comes from the heap.
 void reap_frame_pool() noexcept {
@@ -30,11 +41,7 @@ void reap_frame_pool() noexcept {
     pool.chunks_abandoned = true;
     return;
   }
-  while (FramePool::Chunk* chunk = pool.chunks) {
-    pool.chunks = chunk->next;
-    ::operator delete(chunk, FramePool::kChunkBytes);
-  }
-  pool.chunk_bytes = 0;
+  give_back_chunks(pool, std::exchange(pool.chunks, nullptr));
 }
 
 struct PoolReaper {
@@ -94,14 +101,7 @@ void frame_pool_emptied() noexcept {
   const std::size_t keep = std::max(FramePool::kKeptChunks, pool.chunks_reached);
   FramePool::Chunk* last_kept = pool.chunks;
   for (std::size_t kept = 1; kept < keep && last_kept->next != nullptr; ++kept) last_kept = last_kept->next;
-  FramePool::Chunk* surplus = last_kept->next;
-  last_kept->next = nullptr;
-  while (surplus != nullptr) {
-    FramePool::Chunk* chunk = surplus;
-    surplus = chunk->next;
-    ::operator delete(chunk, FramePool::kChunkBytes);
-    pool.chunk_bytes -= FramePool::kChunkBytes;
-  }
+  give_back_chunks(pool, std::exchange(last_kept->next, nullptr));
   pool.free.fill(nullptr);
   carve_from(pool, pool.chunks);
   pool.chunks_reached = 1;
