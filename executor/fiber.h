@@ -280,18 +280,26 @@ struct Fiber {
   std::uint32_t owner_id = kNoFiber;  // the fiber that spawned it (its handle's first owner)
 
   // --- touched at spawn, end and by checkers ---
+  // What a fiber's end reads comes first, through scope_next: in a crowd too
+  // large for the caches, the prefetch of a pick fetches the record's first
+  // 168 bytes (Simulator::prefetch_next_picks), and an end that missed on
+  // these waited for each line.
   // The fiber's root frame: the spawned Task's own frame (spawn of a
   // Task<void>, destroyed as it finishes), or a RootTask wrapping a callable
   // or a Task with a value (kept until the handle goes, for the value).
   std::coroutine_handle<> root;
-  detail::RootPromiseBase* root_promise = nullptr;  // set with a RootTask root only
 
+ private:
+  std::unique_ptr<FiberCold> cold_;  // see cold(), below; an end asks whether it is set
+
+ public:
   // Executor's intrusive list of alive fibers, in id order.
   Fiber* alive_prev = nullptr;
   Fiber* alive_next = nullptr;
 
   Fiber* scope_prev = nullptr;
   Fiber* scope_next = nullptr;
+  detail::RootPromiseBase* root_promise = nullptr;  // set with a RootTask root only
 
   SourceLoc canceller_at;  // the spawn, select or timeout that made the canceller
   SourceLoc last_spawned_at;
@@ -310,7 +318,6 @@ struct Fiber {
 
  private:
   inline static const FiberCold kNoColdFields{};
-  std::unique_ptr<FiberCold> cold_;
 };
 
 namespace detail {

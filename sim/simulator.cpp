@@ -225,31 +225,38 @@ void Simulator::fire_due_timers() {
 // The strategy's next crowd picks are known (guess_crowd), so every
 // kPrefetchBatch steps this starts the walks of the picks ahead in three
 // stages, each a batch of kPrefetchBatch picks: the slots of those 3 to 4
-// batches ahead, the records (two lines) of those 2 to 3 ahead, whose slots
-// the last call fetched, and the frames (four lines) of those 1 to 2 ahead,
-// whose records it fetched. Batched, not a stage per step: on the machine
-// this was measured on, a prefetch that misses holds up the instructions
-// behind it as if it were a load, so spread over a step of ~200
-// instructions each one costs a whole miss; issued together, they overlap
-// (docs/performance.md, "Prefetches in batches"). A wrong guess costs a
+// batches ahead, the records of those 2 to 3 ahead, whose slots the last call
+// fetched, and the frames of those 1 to 2 ahead, whose records it fetched.
+// Every line a step reads is fetched: a record's first 168 bytes (what a
+// step reads, and what a fiber's end reads) and a frame's first 256, which
+// lie across four lines and five when they do not start on a line's start
+// (records are 200 bytes apart, frames 16-aligned); fetching two and four
+// left most steps a miss or two that was waited for (docs/performance.md,
+// "Every line of a pick"). Batched, not a stage per
+// step: on the machine this was measured on, a prefetch that misses holds up
+// the instructions behind it as if it were a load, so spread over a step of
+// ~200 instructions each one costs a whole miss; issued together, they
+// overlap (docs/performance.md, "Prefetches in batches"). A wrong guess costs a
 // wasted prefetch, never a different run: the only loads are of slots and
 // of records still queued.
 void Simulator::prefetch_next_picks() {
   const auto& random = static_cast<const RandomStrategy&>(strategy_);
   constexpr int kBatch = kPrefetchBatch;
+  constexpr int kRecordHotBytes = 168;  // tests/executor/fiber_layout_test.cpp holds the fields there
+  constexpr int kFrameHotBytes = 256;
   std::uint64_t guesses[4 * kBatch];
   random.guess_crowd(ready_.size() + 1, guesses, 4 * kBatch);  // this step's fiber assumed back
   for (int k = 3 * kBatch + 1; k <= 4 * kBatch; ++k) __builtin_prefetch(ready_.slot_ahead(k, guesses[k - 1]));
   for (int k = 2 * kBatch + 1; k <= 3 * kBatch; ++k) {
     if (const Fiber* record = ready_.queued_ahead(k, guesses[k - 1])) {
-      __builtin_prefetch(record);
-      __builtin_prefetch(reinterpret_cast<const char*>(record) + 64);
+      const char* hot = reinterpret_cast<const char*>(record);
+      for (int offset : {0, 64, 128, kRecordHotBytes - 1}) __builtin_prefetch(hot + offset);
     }
   }
   for (int k = kBatch + 1; k <= 2 * kBatch; ++k) {
     if (const Fiber* record = ready_.queued_ahead(k, guesses[k - 1])) {
       const char* frame = static_cast<const char*>(record->resume_point.target());
-      for (int line = 0; line < 4; ++line) __builtin_prefetch(frame + 64 * line);
+      for (int offset : {0, 64, 128, 192, kFrameHotBytes - 1}) __builtin_prefetch(frame + offset);
     }
   }
   // A function of loads and prefetches only has no effect g++ can see: this
