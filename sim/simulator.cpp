@@ -230,9 +230,10 @@ void Simulator::fire_due_timers() {
 // Every line a step reads is fetched: a record's first 168 bytes (what a
 // step reads, and what a fiber's end reads) and a frame's first 256, which
 // lie across four lines and five when they do not start on a line's start
-// (records are 200 bytes apart, frames 16-aligned); fetching two and four
-// left most steps a miss or two that was waited for (docs/performance.md,
-// "Every line of a pick"). Batched, not a stage per
+// (records are 200 bytes apart, frames 16-aligned), and the line of the
+// links a fiber's end writes in its two neighbours' records; fetching two
+// and four lines left most steps a miss or two that was waited for
+// (docs/performance.md, "Every line of a pick"). Batched, not a stage per
 // step: on the machine this was measured on, a prefetch that misses holds up
 // the instructions behind it as if it were a load, so spread over a step of
 // ~200 instructions each one costs a whole miss; issued together, they
@@ -244,6 +245,7 @@ void Simulator::prefetch_next_picks() {
   constexpr int kBatch = kPrefetchBatch;
   constexpr int kRecordHotBytes = 168;  // tests/executor/fiber_layout_test.cpp holds the fields there
   constexpr int kFrameHotBytes = 256;
+  constexpr int kNeighbourLinks = 152;  // amid a record's alive and scope links (bytes 136-167)
   std::uint64_t guesses[4 * kBatch];
   random.guess_crowd(ready_.size() + 1, guesses, 4 * kBatch);  // this step's fiber assumed back
   for (int k = 3 * kBatch + 1; k <= 4 * kBatch; ++k) __builtin_prefetch(ready_.slot_ahead(k, guesses[k - 1]));
@@ -257,6 +259,14 @@ void Simulator::prefetch_next_picks() {
     if (const Fiber* record = ready_.queued_ahead(k, guesses[k - 1])) {
       const char* frame = static_cast<const char*>(record->resume_point.target());
       for (int offset : {0, 64, 128, 192, kFrameHotBytes - 1}) __builtin_prefetch(frame + offset);
+      // Should the pick end its fiber, the end unlinks it from its
+      // neighbours in the alive and scope lists (in spawn order, mostly the
+      // same two records): their links, written then, would be misses the
+      // next steps' stores queue behind.
+      for (const Fiber* neighbour : {record->alive_prev, record->alive_next}) {
+        if (neighbour != nullptr)
+          __builtin_prefetch(reinterpret_cast<const char*>(neighbour) + kNeighbourLinks, 1);
+      }
     }
   }
   // A function of loads and prefetches only has no effect g++ can see: this
