@@ -63,12 +63,20 @@ class WaiterList {
   }
 
   // Wakes every waiter, oldest first, emptying the list (a waiter already
-  // unwinding from an interrupt ignores its wake-up).
+  // unwinding from an interrupt ignores its wake-up). What is left after the
+  // first few is woken out of line (wake_crowd).
   void wake_all() {
-    while (!empty()) fiber_wake(*pop_front().fiber);
+    for (int woken = 0; woken < kFewWaiters; ++woken) {
+      if (empty()) return;
+      fiber_wake(*pop_front().fiber);
+    }
+    if (!empty()) [[unlikely]]
+      wake_crowd();
   }
 
  private:
+  static constexpr int kFewWaiters = 8;
+  void wake_crowd();
   void report_destroyed_while_waited() noexcept;
 
   WaiterNode* head_ = nullptr;

@@ -1,4 +1,5 @@
 // Mutex, Semaphore and Event.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -222,6 +223,63 @@ TEST_CASE("Event wakes every waiter and stays set", "[event]") {
     CORO_CHECK(!ready.is_set());
   });
   REQUIRE(result.passed());
+}
+
+// Past its first few waiters, a wake-up walks the list from both ends at once
+// (WaiterList::wake_crowd): the waiters must still wake in the order they
+// parked, whatever the length's parity and whichever waiters left the list.
+TEST_CASE("Event wakes a long list of waiters in the order they parked", "[event]") {
+  struct Case {
+    int waiters;
+    std::vector<int> cancelled;  // while parked, by place in the list (0: its head)
+  };
+  const std::vector<Case> cases = {
+      {9, {}},
+      {10, {}},
+      {11, {}},
+      {17, {}},
+      {300, {}},
+      {301, {}},
+      {12, {0, 11}},
+      {40, {0, 1, 7, 8, 9, 19, 20, 21, 38, 39}},
+      {41, {2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38}},
+  };
+  for (const Case& c : cases) {
+    std::vector<int> parked;
+    std::vector<int> woken;
+    auto result = run_fifo([&]() -> Task<void> {
+      corosim::Event go;
+      std::vector<corosim::JoinHandle<void>> waiters;
+      for (int i = 0; i < c.waiters; ++i) {
+        // Each waits after a number of yields of its own: the list's order is
+        // not the order of spawning.
+        waiters.push_back(corosim::spawn([&go, &parked, &woken, i, n = c.waiters]() -> Task<void> {
+          for (int k = 0; k < (i * 7) % n % 5; ++k) co_await corosim::yield_now();
+          parked.push_back(i);
+          co_await go.wait();
+          woken.push_back(i);
+        }));
+      }
+      for (int k = 0; k < 10; ++k) co_await corosim::yield_now();  // every one has parked
+      CORO_CHECK(static_cast<int>(parked.size()) == c.waiters);
+      for (int place : c.cancelled) waiters[static_cast<std::size_t>(parked[place])].cancel();
+      go.set();
+      for (int place = 0; place < c.waiters; ++place) {
+        if (std::find(c.cancelled.begin(), c.cancelled.end(), place) == c.cancelled.end())
+          co_await waiters[static_cast<std::size_t>(parked[place])];
+      }
+    });
+    INFO(c.waiters << " waiters, " << c.cancelled.size()
+                   << " cancelled: " << corosim::testing::message_of(result));
+    REQUIRE(result.passed());
+    std::vector<int> expected;
+    for (int place = 0; place < c.waiters; ++place) {
+      if (std::find(c.cancelled.begin(), c.cancelled.end(), place) == c.cancelled.end())
+        expected.push_back(parked[place]);
+    }
+    CHECK(woken == expected);
+    CHECK_FALSE(std::is_sorted(parked.begin(), parked.end()));  // the list's order, not the ids'
+  }
 }
 
 TEST_CASE("destroying a primitive while a fiber waits on it is reported", "[event]") {
