@@ -6,40 +6,26 @@
 // step begins, which frees the records retired before it (one test when there
 // are none, with no work at the end of the step).
 //
-// Records are carved, in spawn order, from chunks the table owns, and a freed
-// record goes on a free list. Between runs, when every record is free, the
-// table carves from the first chunk again and gives back the chunks the run
-// did not reach (beyond a few). So no record goes through malloc: freeing a
-// million records one by one cost a W7 run more than its picks (glibc
-// coalesces each with its neighbours, at random addresses), and a run's
-// records lie side by side in the order they are spawned (docs/performance.md,
-// "Records and frames in chunks").
+// Records are carved from the thread's frame pool (executor/frame_pool.h), as
+// coroutine frames are, and a freed record goes back to it. A spawn's record
+// is made right after its root frame, so the two mostly share a page: a pick
+// among a million fibers then needs one address translation, not two
+// (docs/performance.md, "A fiber's record beside its frame"). And no record
+// goes through malloc: freeing a million records one by one cost a W7 run
+// more than its picks (glibc coalesces each with its neighbours, at random
+// addresses).
 #pragma once
 
-#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <utility>
-#include <vector>
 
 #include "corosim/executor/assert.h"
 #include "corosim/executor/executor.h"
 #include "corosim/executor/fiber.h"
-
-// Under AddressSanitizer a free record is poisoned (all but its link), so a
-// record read after its fiber was freed is reported, as a deleted one was.
-#if defined(__SANITIZE_ADDRESS__)
-#define COROSIM_POISON_RECORDS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define COROSIM_POISON_RECORDS 1
-#endif
-#endif
-#ifdef COROSIM_POISON_RECORDS
-#include <sanitizer/asan_interface.h>
-#endif
+#include "corosim/executor/frame_pool.h"
 
 namespace corosim::detail {
 
@@ -55,18 +41,11 @@ class FiberTable {
   }
 
   Fiber& create(Executor& executor, const SourceLoc& spawned_at) {
-    void* storage = free_;
-    if (storage != nullptr) {
-      free_ = free_->next;
-    } else if (cursor_ != limit_) {
-      storage = cursor_;
-      cursor_ += sizeof(Fiber);
-    } else {
-      storage = next_chunk();
-    }
-#ifdef COROSIM_POISON_RECORDS
-    ASAN_UNPOISON_MEMORY_REGION(storage, sizeof(Fiber));  // free, or free before the last clear()
-#endif
+    // Under AddressSanitizer (no pool) from the heap, whose quarantine then
+    // reports a record read after its fiber was freed.
+    void* storage = frame_pool_take(sizeof(Fiber));
+    if (storage == nullptr) [[unlikely]]
+      storage = frame_from_heap(sizeof(Fiber));
     // Default-initialised: every member has an initialiser
     // (tests/executor/fiber_layout_test.cpp checks), and value-initialisation
     // would first zero the whole record (a `rep stos`) and then write the
@@ -116,41 +95,21 @@ class FiberTable {
     }
   }
   std::size_t alive_count() const noexcept { return alive_count_; }
-  // Records the chunks hold, live or free.
-  std::size_t capacity() const noexcept { return chunks_.size() * kChunkRecords; }
   std::uint32_t spawned() const noexcept { return next_id_; }
 
   // Forgets every record (the frames must already be destroyed), between
-  // runs: no code of a fiber is on the stack, so every record is free. The
-  // next run's records are carved from the first chunk again, and the
-  // chunks beyond both kKeptChunks and what this run reached go back to the
-  // heap: a run that once had a million fibers does not keep their records
-  // past the next run that needs fewer, while runs of that size reuse them.
+  // runs: no code of a fiber is on the stack, so every record is free. With
+  // the run's last frame and record back, the pool carves from its first
+  // chunk again and gives back what the run did not reach
+  // (executor/frame_pool.h).
   void clear() {
     while (alive_head_ != nullptr) retire(*alive_head_);
     recycle_retired();
     next_id_ = 0;
-    free_ = nullptr;
-    cursor_ = limit_ = nullptr;
-    if (chunks_.size() > std::max(kKeptChunks, chunks_reached_))
-      chunks_.resize(std::max(kKeptChunks, chunks_reached_));
-    chunks_reached_ = 0;
   }
 
  private:
-  // 256 records (50 KiB) a chunk: under malloc's mmap threshold, and few
-  // enough that a table with a handful of fibers costs little.
-  static constexpr std::size_t kChunkRecords = 256;
-  // Kept between runs, so runs of up to 4,096 fibers allocate nothing.
-  static constexpr std::size_t kKeptChunks = 16;
-  struct Chunk {
-    alignas(Fiber) std::byte bytes[kChunkRecords * sizeof(Fiber)];
-  };
-  // A free record's storage (its Fiber destroyed).
-  struct FreeRecord {
-    FreeRecord* next;
-  };
-  static_assert(sizeof(FreeRecord) <= sizeof(Fiber) && alignof(FreeRecord) <= alignof(Fiber));
+  static_assert(alignof(Fiber) <= FramePool::kGranule);
 
   // The retired list is linked through alive_prev, which a record off the
   // alive list no longer needs (alive_next stays null, so a walk of the
@@ -165,26 +124,13 @@ class FiberTable {
     return fiber;
   }
 
-  // The first record of the next chunk, kept from an earlier run or new;
-  // the rest of it is carved from cursor_ on.
-  void* next_chunk() {
-    if (chunks_reached_ == chunks_.size()) chunks_.push_back(std::make_unique_for_overwrite<Chunk>());
-    std::byte* records = chunks_[chunks_reached_++]->bytes;
-    cursor_ = records + sizeof(Fiber);
-    limit_ = records + sizeof(Chunk);
-    return records;
-  }
-
   // The records retired in an earlier step are destroyed (a cold record they
-  // own goes with them) and join the free ones.
+  // own goes with them) and go back to the pool.
   void recycle_retired() {
     while (Fiber* fiber = pop(retired_)) {
       std::destroy_at(fiber);
-      free_ = ::new (static_cast<void*>(fiber)) FreeRecord{free_};
-#ifdef COROSIM_POISON_RECORDS
-      ASAN_POISON_MEMORY_REGION(reinterpret_cast<std::byte*>(free_) + sizeof(FreeRecord),
-                                sizeof(Fiber) - sizeof(FreeRecord));
-#endif
+      if (!frame_pool_give(fiber, sizeof(Fiber))) [[unlikely]]
+        frame_to_heap(fiber, sizeof(Fiber));
     }
   }
 
@@ -193,12 +139,6 @@ class FiberTable {
   std::size_t alive_count_ = 0;
   std::uint32_t next_id_ = 0;
   Fiber* retired_ = nullptr;  // retired since the step began: not yet free
-  FreeRecord* free_ = nullptr;
-  // The part of the last chunk reached that no record was carved from yet.
-  std::byte* cursor_ = nullptr;
-  std::byte* limit_ = nullptr;
-  std::size_t chunks_reached_ = 0;  // since the last clear()
-  std::vector<std::unique_ptr<Chunk>> chunks_;
 };
 
 // A spawn's new record on the executor, traced as spawned by the running

@@ -1,4 +1,4 @@
-#include "corosim/runtime/detail/frame_counted.h"
+#include "corosim/executor/frame_pool.h"
 
 #include <algorithm>
 #include <new>
