@@ -17,7 +17,7 @@ struct alignas(64) Line {
   std::uint32_t next = 0;  // the index of the line visited after this one
 };
 
-// A fiber's record and frame as malloc places them for a spawn: adjacent.
+// A fiber's record and frame as the frame pool places them for a spawn: adjacent.
 struct alignas(64) Item {
   std::uint64_t record[8] = {};  // record[0] counts, record[1] locates the frame
   std::uint64_t frame[24] = {};

@@ -15,8 +15,8 @@ namespace corosim::bench {
 // 64-byte lines.
 double dependent_load_ns(std::size_t bytes);
 
-// Nanoseconds per pick among `count` items laid out as malloc places a
-// fiber's record and frame (side by side, in spawn order): the slot, the
+// Nanoseconds per pick among `count` items laid out as the frame pool places
+// a fiber's record and frame (side by side, in spawn order): the slot, the
 // record and the frame's first line of each pick, each prefetched ahead.
 double prefetched_walk_ns(std::size_t count);
 

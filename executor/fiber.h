@@ -266,7 +266,7 @@ struct Fiber {
 
   // --- read or written at every await and wake-up too: with the fields
   // above, within the record's first 128 bytes (two lines, three at most as
-  // malloc aligns a record), so that a step in a crowd too large for the
+  // the frame pool aligns a record), so that a step in a crowd too large for the
   // caches misses on as few lines as it can ---
   CompletionListener* listener = nullptr;
   TaskScope* scope = nullptr;  // set for TaskScope children

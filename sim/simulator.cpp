@@ -230,7 +230,7 @@ void Simulator::fire_due_timers() {
 // Every line a step reads is fetched: a record's first 168 bytes (what a
 // step reads, and what a fiber's end reads) and a frame's first 256, which
 // lie across four lines and five when they do not start on a line's start
-// (records are 200 bytes apart, frames 16-aligned), and the line of the
+// (both start on any 16-byte boundary of the frame pool), and the line of the
 // links a fiber's end writes in its two neighbours' records; fetching two
 // and four lines left most steps a miss or two that was waited for
 // (docs/performance.md, "Every line of a pick"). Batched, not a stage per

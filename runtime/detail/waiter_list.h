@@ -17,7 +17,7 @@ struct WaiterNode {
   WaiterNode& operator=(const WaiterNode&) = delete;
 
   Fiber* fiber = nullptr;
-  void* owner = nullptr;       // the awaiter that holds this node
+  void* owner = nullptr;  // the awaiter that holds this node
   WaiterNode* prev = nullptr;
   WaiterNode* next = nullptr;
   WaiterList* list = nullptr;  // non-null while queued
