@@ -25,9 +25,13 @@ class Prng {
     return fold(state_);
   }
 
-  // The value next() returns `ahead` draws from now (1: the next one),
-  // without drawing: for prefetching what a later draw will pick.
-  std::uint64_t peek(std::uint64_t ahead) const noexcept { return fold(state_ + ahead * kIncrement); }
+  // Where the sequence stands, to look ahead without drawing (the random
+  // strategy's crowd guesses, for prefetching what later draws will pick)
+  // and to know later whether what was seen still lies ahead:
+  // value_at(after(position())) is what next() returns.
+  std::uint64_t position() const noexcept { return state_; }
+  static std::uint64_t after(std::uint64_t position) noexcept { return position + kIncrement; }
+  static std::uint64_t value_at(std::uint64_t position) noexcept { return fold(position); }
 
   // Uniform in [0, bound); bound > 0.
   std::uint64_t below(std::uint64_t bound) noexcept {

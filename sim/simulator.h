@@ -238,9 +238,10 @@ class Simulator final : public Executor {
   // Crowds from this size on prefetch the random strategy's next picks: below
   // it the records and frames stay in the caches.
   static constexpr std::size_t kPrefetchCrowd = RandomStrategy::kCrowd;
-  static constexpr std::uint32_t kPrefetchBatch = 16;  // picks per call
+  static constexpr std::uint32_t kPrefetchBatch = CrowdGuesses::kBatch;  // picks per call
   [[gnu::noinline]] void prefetch_next_picks();
   std::uint32_t prefetch_countdown_ = 1;  // steps in a crowd to the next call
+  CrowdGuesses crowd_guesses_;            // the picks prefetch_next_picks fetches for
   // The decisions of nearly every step, each kind its own inline path: the
   // generic decide() is too large to inline and saves six registers a call.
   std::uint64_t decide_schedule(std::uint64_t n) {

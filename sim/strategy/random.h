@@ -5,6 +5,7 @@
 // happened to be ready.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 
 #include "corosim/executor/prng.h"
@@ -32,7 +33,7 @@ class RandomStrategy final : public Strategy {
   // From this many ready fibers on, a pick comes from a generator of its
   // own, as a draw over the next power of two redrawn until it names a
   // ready fiber (still uniform). The next dozens of picks are then known
-  // from a peek (guess_crowd) whatever the queue's length does between them,
+  // by looking ahead (CrowdGuesses, below) whatever the queue's length does between them,
   // unless it crosses a power of two or a redraw's outcome flips: the
   // simulator prefetches them (sim/simulator.cpp). From the shared
   // generator they would be unforeseeable a few steps ahead, as other
@@ -44,19 +45,9 @@ class RandomStrategy final : public Strategy {
       return crowd_pick(n);
     return prng_.below(n);
   }  // as seeded_choice would
-  // guesses[k - 1]: what choose_schedule(n) answers k crowd picks from now,
-  // k = 1..count, should n stay; 0 past the draws it looks at.
-  void guess_crowd(std::uint64_t n, std::uint64_t* guesses, int count) const noexcept {
-    const int shift = std::countl_zero(n - 1);
-    int found = 0;
-    // At most half the draws are redrawn (n just past a power of two).
-    const std::uint64_t draws = 4 * static_cast<std::uint64_t>(count);
-    for (std::uint64_t ahead = 1; found < count && ahead <= draws; ++ahead) {
-      const std::uint64_t x = crowd_.peek(ahead) >> shift;
-      if (x < n) guesses[found++] = x;
-    }
-    while (found < count) guesses[found++] = 0;
-  }
+  // The crowd generator's position (detail::Prng::position), from which
+  // CrowdGuesses, below, foresees the crowd's picks.
+  std::uint64_t crowd_position() const noexcept { return crowd_.position(); }
   std::string describe() const override { return "random"; }
 
  private:
@@ -71,6 +62,68 @@ class RandomStrategy final : public Strategy {
       if (x < n) return x;
     }
   }
+};
+
+// The random strategy's next kAhead crowd picks (choose_schedule with n of
+// RandomStrategy::kCrowd or more), foreseen for the simulator's prefetches
+// (Simulator::prefetch_next_picks) and kept between its calls: a call that
+// finds the strategy kBatch picks further along the draws it foresaw (the
+// picks came as guessed) works out only the kBatch picks newly in view, not
+// all kAhead again. Any other call (a new run, picks other than those
+// guessed, n across a power of two) starts afresh. A guess is right as long
+// as n stays what it was when the guess was made; a wrong one costs a
+// wasted prefetch, never a different run.
+class CrowdGuesses {
+ public:
+  static constexpr int kBatch = 16;
+  static constexpr int kAhead = 4 * kBatch;
+
+  // Brings the guesses up to the strategy's present, for a queue of n.
+  void update(const RandomStrategy& strategy, std::uint64_t n) noexcept {
+    const int shift = std::countl_zero(n - 1);
+    if (whole_ && shift == shift_ && strategy.crowd_position() == position_[kBatch - 1]) {
+      // The oldest batch was drawn: the rest move up, the batch newly in
+      // view comes last. Moved, not a ring: the stages' loops then read
+      // their guesses in a row, which measured faster at 1M fibers.
+      std::copy(pick_ + kBatch, pick_ + kAhead, pick_);
+      std::copy(position_ + kBatch, position_ + kAhead, position_);
+      whole_ = guess(n, shift, position_[kAhead - kBatch - 1], kAhead - kBatch, kBatch);
+      kept_ = true;
+    } else {
+      whole_ = guess(n, shift, strategy.crowd_position(), 0, kAhead);
+      kept_ = false;
+    }
+    shift_ = shift;
+  }
+  // The pick k picks from now (1: the next), as guessed; 0 where the draws
+  // looked at ran out before one was found.
+  std::uint64_t ahead(int k) const noexcept { return pick_[k - 1]; }
+  // The last update kept what it had seen and worked out one batch.
+  bool kept() const noexcept { return kept_; }
+
+ private:
+  // Fills count slots from `fill` with the picks drawn after `position`;
+  // true if every one was found.
+  bool guess(std::uint64_t n, int shift, std::uint64_t position, int fill, int count) noexcept {
+    int found = 0;
+    // At most half the draws are redrawn (n just past a power of two).
+    for (int draws = 4 * count; found < count && draws > 0; --draws) {
+      position = detail::Prng::after(position);
+      const std::uint64_t x = detail::Prng::value_at(position) >> shift;
+      if (x < n) {
+        pick_[fill + found] = x;
+        position_[fill + found++] = position;
+      }
+    }
+    for (int i = found; i < count; ++i) pick_[fill + i] = 0;
+    return found == count;
+  }
+
+  std::uint64_t pick_[kAhead] = {};
+  std::uint64_t position_[kAhead] = {};  // the crowd generator's, once that pick is drawn
+  int shift_ = 0;
+  bool whole_ = false;  // every slot holds a guess
+  bool kept_ = false;
 };
 
 }  // namespace corosim

@@ -2,6 +2,7 @@
 // generator's stream is pinned here; its draws must also be uniform and
 // neighbouring seeds (runs 0, 1, 2, ...) unrelated.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <set>
@@ -71,11 +72,16 @@ TEST_CASE("prng: neighbouring seeds give unrelated streams", "[prng]") {
   CHECK(seen.size() == 64u * 64u);  // no stream repeats another, shifted or not
 }
 
-TEST_CASE("prng: a peek is the draw that many steps ahead and draws nothing", "[prng]") {
+TEST_CASE("prng: a position looked ahead from gives the draws to come and draws nothing", "[prng]") {
   corosim::detail::Prng drawn(42);
-  const corosim::detail::Prng peeked(42);
-  for (std::uint64_t ahead = 1; ahead <= 5; ++ahead) CHECK(peeked.peek(ahead) == drawn.next());
-  CHECK(peeked.peek(1) == corosim::detail::Prng(42).next());
+  const corosim::detail::Prng looked(42);
+  std::uint64_t position = looked.position();
+  for (int i = 0; i < 5; ++i) {
+    position = corosim::detail::Prng::after(position);
+    CHECK(corosim::detail::Prng::value_at(position) == drawn.next());
+    CHECK(drawn.position() == position);
+  }
+  CHECK(looked.position() == corosim::detail::Prng(42).position());
 }
 
 TEST_CASE("random strategy: in a crowd its guesses at the next picks are those picks", "[prng]") {
@@ -84,14 +90,63 @@ TEST_CASE("random strategy: in a crowd its guesses at the next picks are those p
   // 4,097 and 5,000: most and many draws redrawn; 2^20: none.
   for (const std::uint64_t crowd :
        {std::uint64_t{4'097}, std::uint64_t{5'000}, std::uint64_t{1} << 20, std::uint64_t{1'000'000}}) {
-    corosim::RandomStrategy guessing;
-    corosim::RandomStrategy picking;
-    guessing.begin_run(9);
-    picking.begin_run(9);
-    std::uint64_t guesses[64];
-    guessing.guess_crowd(crowd, guesses, 64);
-    for (const std::uint64_t guess : guesses) CHECK(guess == picking.choose_schedule(crowd));
+    CAPTURE(crowd);
+    corosim::RandomStrategy strategy;
+    strategy.begin_run(9);
+    corosim::CrowdGuesses guesses;
+    // Guessed once and then kept, a batch at a time, as the simulator asks
+    // every kBatch picks: every pick of 100 batches is the one guessed, and
+    // each batch's guesses are what the one before saw further ahead.
+    std::vector<std::uint64_t> seen;
+    int batches_kept = 0;
+    for (int batch = 0; batch < 100; ++batch) {
+      guesses.update(strategy, crowd);
+      std::vector<std::uint64_t> now;
+      for (int k = 1; k <= corosim::CrowdGuesses::kAhead; ++k) now.push_back(guesses.ahead(k));
+      CHECK(guesses.kept() == (batch > 0));
+      if (!seen.empty()) {
+        batches_kept +=
+            std::equal(seen.begin() + corosim::CrowdGuesses::kBatch, seen.end(), now.begin()) ? 1 : 0;
+      }
+      seen = now;
+      for (int k = 1; k <= corosim::CrowdGuesses::kBatch; ++k)
+        REQUIRE(strategy.choose_schedule(crowd) == now[k - 1]);
+    }
+    CHECK(batches_kept == 99);
   }
+}
+
+TEST_CASE("random strategy: crowd guesses start afresh when the picks were not those guessed", "[prng]") {
+  // A queue shrinking by one a pick (fibers parking) turns a few guesses
+  // wrong, and a new run or a power of two crossed turns all of them: each
+  // is noticed at the next update, and the guesses after it are right again.
+  corosim::RandomStrategy strategy;
+  corosim::CrowdGuesses guesses;
+  int right = 0;
+  int picks = 0;
+  int kept = 0;
+  for (const std::uint64_t seed : {std::uint64_t{3}, std::uint64_t{4}}) {
+    strategy.begin_run(seed);
+    std::uint64_t n = 8'400;  // down across 8,192
+    for (int batch = 0; batch < 40; ++batch) {
+      guesses.update(strategy, n);
+      if (batch == 0) CHECK_FALSE(guesses.kept());  // a new run
+      kept += guesses.kept() ? 1 : 0;
+      std::uint64_t guessed[corosim::CrowdGuesses::kBatch];
+      for (int k = 1; k <= corosim::CrowdGuesses::kBatch; ++k) guessed[k - 1] = guesses.ahead(k);
+      for (const std::uint64_t guess : guessed) {
+        right += strategy.choose_schedule(n) == guess ? 1 : 0;
+        ++picks;
+        --n;
+      }
+    }
+  }
+  CHECK(picks == 1'280);
+  CHECK(right >= 1'200);
+  // Most updates keep what they saw; the power of two crossed and the
+  // guesses a shrinking queue turned wrong start afresh.
+  CHECK(kept >= 60);
+  CHECK(kept < 78);
 }
 
 TEST_CASE(
