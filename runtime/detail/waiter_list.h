@@ -4,6 +4,10 @@
 #pragma once
 
 #include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "corosim/executor/fiber.h"
 
@@ -23,8 +27,20 @@ struct WaiterNode {
   WaiterList* list = nullptr;  // non-null while queued
 };
 
+// Nodes of a long list, every WaiterList::kAnchorGap-th pushed, oldest
+// first: places mid-list where wake_crowd can start chains of its walk.
+// Only queued nodes are held (WaiterList::forget_anchor).
+struct WaiterAnchors {
+  std::vector<WaiterNode*> nodes;
+  std::size_t first = 0;  // those before it were popped
+};
+
 class WaiterList {
  public:
+  // From this length on, every kAnchorGap-th node pushed is kept as an anchor.
+  static constexpr std::uint32_t kAnchorFrom = 1024;
+  static constexpr std::uint32_t kAnchorGap = 64;
+
   WaiterList() = default;
   WaiterList(const WaiterList&) = delete;
   WaiterList& operator=(const WaiterList&) = delete;
@@ -46,10 +62,15 @@ class WaiterList {
     node.next = nullptr;
     (tail_ != nullptr ? tail_->next : head_) = &node;
     tail_ = &node;
+    if (++length_ >= kAnchorFrom) [[unlikely]]
+      anchor_long_push(node);
   }
 
   void unlink(WaiterNode& node) noexcept {
     assert(node.list == this);
+    if (anchors_ != nullptr) [[unlikely]]
+      forget_anchor(node);
+    --length_;
     (node.prev != nullptr ? node.prev->next : head_) = node.next;
     (node.next != nullptr ? node.next->prev : tail_) = node.prev;
     node.prev = node.next = nullptr;
@@ -60,6 +81,11 @@ class WaiterList {
     WaiterNode& node = *head_;
     unlink(node);
     return node;
+  }
+
+  // How many anchors it holds now: for tests.
+  std::size_t anchors() const noexcept {
+    return anchors_ != nullptr ? anchors_->nodes.size() - anchors_->first : 0;
   }
 
   // Wakes every waiter, oldest first, emptying the list (a waiter already
@@ -77,10 +103,17 @@ class WaiterList {
  private:
   static constexpr int kFewWaiters = 8;
   void wake_crowd();
+  void wake_from_anchors();
+  void anchor_long_push(WaiterNode& node) noexcept;
+  void forget_anchor(const WaiterNode& node) noexcept;
   void report_destroyed_while_waited() noexcept;
 
   WaiterNode* head_ = nullptr;
   WaiterNode* tail_ = nullptr;
+  std::uint32_t length_ = 0;
+  std::uint32_t since_anchor_ = 0;  // nodes pushed since the last anchor, while long
+  // Null until the list grows long, and again once no anchor is left.
+  std::unique_ptr<WaiterAnchors> anchors_;
 };
 
 // Unlinks node if it is still queued; for awaiters' destructors.

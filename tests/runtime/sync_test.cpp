@@ -1,10 +1,12 @@
 // Mutex, Semaphore and Event.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "corosim/runtime/corosim.h"
+#include "corosim/runtime/detail/waiter_list.h"
 #include "tests/common/sim_helpers.h"
 
 using corosim::Task;
@@ -243,6 +245,12 @@ TEST_CASE("Event wakes a long list of waiters in the order they parked", "[event
       {12, {0, 11}},
       {40, {0, 1, 7, 8, 9, 19, 20, 21, 38, 39}},
       {41, {2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38}},
+      // Long enough for anchors (WaiterList::kAnchorFrom): walked as many
+      // chains, anchors kept through cancellations at either end, dropped by
+      // one from the middle (then walked from both ends).
+      {2'400, {}},
+      {2'400, {0, 1, 2'398, 2'399}},
+      {2'400, {0, 1'200, 2'399}},
   };
   for (const Case& c : cases) {
     std::vector<int> parked;
@@ -280,6 +288,32 @@ TEST_CASE("Event wakes a long list of waiters in the order they parked", "[event
     CHECK(woken == expected);
     CHECK_FALSE(std::is_sorted(parked.begin(), parked.end()));  // the list's order, not the ids'
   }
+}
+
+TEST_CASE("a long waiter list keeps anchors for its wake-up walk while it can tell them apart", "[event]") {
+  using corosim::detail::WaiterList;
+  using corosim::detail::WaiterNode;
+  corosim::Fiber fiber;  // only its address is kept
+  constexpr std::uint32_t kLong = WaiterList::kAnchorFrom + 3 * WaiterList::kAnchorGap;
+  const auto nodes = std::make_unique<WaiterNode[]>(kLong);
+  WaiterList list;
+  for (std::uint32_t i = 0; i < WaiterList::kAnchorFrom; ++i) list.push_back(nodes[i], fiber);
+  CHECK(list.anchors() == 0);
+  for (std::uint32_t i = WaiterList::kAnchorFrom; i < kLong; ++i) list.push_back(nodes[i], fiber);
+  // Every kAnchorGap-th node pushed from kAnchorFrom on, the last anchor
+  // one before the tail.
+  CHECK(list.anchors() == 3);
+  for (int i = 0; i < 5; ++i) list.pop_front();
+  CHECK(list.anchors() == 3);  // the head lies before every anchor
+  list.unlink(nodes[kLong - 1]);
+  CHECK(list.anchors() == 3);  // the tail lay after every anchor
+  list.unlink(nodes[kLong - 2]);
+  CHECK(list.anchors() == 2);  // the last anchor
+  list.unlink(nodes[WaiterList::kAnchorFrom + WaiterList::kAnchorGap - 2]);
+  CHECK(list.anchors() == 1);  // the first anchor, from the middle
+  list.unlink(nodes[WaiterList::kAnchorFrom]);
+  CHECK(list.anchors() == 0);  // from the middle, maybe an anchor: all dropped
+  while (!list.empty()) list.pop_front();
 }
 
 TEST_CASE("destroying a primitive while a fiber waits on it is reported", "[event]") {
