@@ -227,7 +227,10 @@ void Simulator::fire_due_timers() {
 // stages, each a batch of kPrefetchBatch picks: the slots of those 3 to 4
 // batches ahead, the records of those 2 to 3 ahead, whose slots the last call
 // fetched, and the frames of those 1 to 2 ahead, whose records it fetched.
-// Every line a step reads is fetched: a record's first 168 bytes (what a
+// A fourth fetches the next batch's slots, records and frames again: fetched
+// that far ahead, many had left the first-level cache by their step, which
+// then waited for the second (docs/performance.md, "Slots loaded, guesses
+// kept"). Every line a step reads is fetched: a record's first 168 bytes (what a
 // step reads, and what a fiber's end reads) and a frame's first 256, which
 // lie across four lines and five when they do not start on a line's start
 // (both start on any 16-byte boundary of the frame pool), and the line of the
@@ -256,16 +259,20 @@ void Simulator::prefetch_next_picks() {
   for (int k = 3 * kBatch + 1; k <= 4 * kBatch; ++k)
     loaded += reinterpret_cast<std::uintptr_t>(*ready_.slot_ahead(k, guesses.ahead(k)));
   asm volatile("" ::"r"(loaded));
+  const auto fetch_record = [](const Fiber& record) {
+    const char* hot = reinterpret_cast<const char*>(&record);
+    for (int offset : {0, 64, 128, kRecordHotBytes - 1}) __builtin_prefetch(hot + offset);
+  };
+  const auto fetch_frame = [](const Fiber& record) {
+    const char* frame = static_cast<const char*>(record.resume_point.target());
+    for (int offset : {0, 64, 128, 192, kFrameHotBytes - 1}) __builtin_prefetch(frame + offset);
+  };
   for (int k = 2 * kBatch + 1; k <= 3 * kBatch; ++k) {
-    if (const Fiber* record = ready_.queued_ahead(k, guesses.ahead(k))) {
-      const char* hot = reinterpret_cast<const char*>(record);
-      for (int offset : {0, 64, 128, kRecordHotBytes - 1}) __builtin_prefetch(hot + offset);
-    }
+    if (const Fiber* record = ready_.queued_ahead(k, guesses.ahead(k))) fetch_record(*record);
   }
   for (int k = kBatch + 1; k <= 2 * kBatch; ++k) {
     if (const Fiber* record = ready_.queued_ahead(k, guesses.ahead(k))) {
-      const char* frame = static_cast<const char*>(record->resume_point.target());
-      for (int offset : {0, 64, 128, 192, kFrameHotBytes - 1}) __builtin_prefetch(frame + offset);
+      fetch_frame(*record);
       // Should the pick end its fiber, the end unlinks it from its
       // neighbours in the alive and scope lists (in spawn order, mostly the
       // same two records): their links, written then, would be misses the
@@ -274,6 +281,13 @@ void Simulator::prefetch_next_picks() {
         if (neighbour != nullptr)
           __builtin_prefetch(reinterpret_cast<const char*>(neighbour) + kNeighbourLinks, 1);
       }
+    }
+  }
+  for (int k = 1; k <= kBatch; ++k) {
+    __builtin_prefetch(ready_.slot_ahead(k, guesses.ahead(k)));
+    if (const Fiber* record = ready_.queued_ahead(k, guesses.ahead(k))) {
+      fetch_record(*record);
+      fetch_frame(*record);
     }
   }
   // A function of loads and prefetches only has no effect g++ can see: this
