@@ -282,7 +282,7 @@ struct Fiber {
   // --- touched at spawn, end and by checkers ---
   // What a fiber's end reads comes first, through scope_next: in a crowd too
   // large for the caches, the prefetch of a pick fetches the record's first
-  // 168 bytes (Simulator::prefetch_next_picks), and an end that missed on
+  // kFiberEndBytes (Simulator::prefetch_next_picks), and an end that missed on
   // these waited for each line.
   // The fiber's root frame: the spawned Task's own frame (spawn of a
   // Task<void>, destroyed as it finishes), or a RootTask wrapping a callable
@@ -319,6 +319,17 @@ struct Fiber {
  private:
   inline static const FiberCold kNoColdFields{};
 };
+
+// How far into a record its hot fields reach, for whoever fetches records
+// ahead of their use (the simulator's picks, a crowd's wake-up);
+// tests/executor/fiber_layout_test.cpp holds the fields there. What an await,
+// a wake-up and a resumption touch lies in the first kFiberStepBytes; what a
+// fiber's end reads too (its root, cold_, its alive and scope links) in the
+// first kFiberEndBytes. kFiberLinksAt is a byte amid those links, which an
+// end writes in its neighbours' records.
+inline constexpr int kFiberStepBytes = 128;
+inline constexpr int kFiberEndBytes = 168;
+inline constexpr int kFiberLinksAt = 152;
 
 namespace detail {
 

@@ -25,15 +25,15 @@ Fiber* detach(WaiterNode& node) noexcept {
 thread_local std::vector<Fiber*> tls_crowd;
 
 // Wakes fibers in the order given. A wake-up reads and writes the record's
-// first 128 bytes (tests/executor/fiber_layout_test.cpp holds the fields
-// there): fetched 16 wake-ups ahead, as the records lie anywhere.
+// first kFiberStepBytes: fetched 16 wake-ups ahead, as the records lie
+// anywhere.
 template <class It>
 void wake_fetching_ahead(It first, It last) {
   constexpr std::ptrdiff_t kAhead = 16;
   for (It at = first; at != last; ++at) {
     if (last - at > kAhead) {
       const char* record = reinterpret_cast<const char*>(*(at + kAhead));
-      for (int offset : {0, 64, 127}) __builtin_prefetch(record + offset, 1);
+      for (int offset : {0, 64, kFiberStepBytes - 1}) __builtin_prefetch(record + offset, 1);
     }
     fiber_wake(**at);
   }

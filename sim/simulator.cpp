@@ -230,7 +230,7 @@ void Simulator::fire_due_timers() {
 // A fourth fetches the next batch's slots, records and frames again: fetched
 // that far ahead, many had left the first-level cache by their step, which
 // then waited for the second (docs/performance.md, "Slots loaded, guesses
-// kept"). Every line a step reads is fetched: a record's first 168 bytes (what a
+// kept"). Every line a step reads is fetched: a record's first kFiberEndBytes (what a
 // step reads, and what a fiber's end reads) and a frame's first 256, which
 // lie across four lines and five when they do not start on a line's start
 // (both start on any 16-byte boundary of the frame pool), and the line of the
@@ -247,9 +247,7 @@ void Simulator::fire_due_timers() {
 // a different run: the only loads are of slots and of records still queued.
 void Simulator::prefetch_next_picks() {
   constexpr int kBatch = kPrefetchBatch;
-  constexpr int kRecordHotBytes = 168;  // tests/executor/fiber_layout_test.cpp holds the fields there
   constexpr int kFrameHotBytes = 256;
-  constexpr int kNeighbourLinks = 152;  // amid a record's alive and scope links (bytes 136-167)
   static_assert(CrowdGuesses::kAhead == 4 * kBatch);
   // This step's fiber assumed back in the queue.
   crowd_guesses_.update(static_cast<const RandomStrategy&>(strategy_), ready_.size() + 1);
@@ -261,7 +259,7 @@ void Simulator::prefetch_next_picks() {
   asm volatile("" ::"r"(loaded));
   const auto fetch_record = [](const Fiber& record) {
     const char* hot = reinterpret_cast<const char*>(&record);
-    for (int offset : {0, 64, 128, kRecordHotBytes - 1}) __builtin_prefetch(hot + offset);
+    for (int offset : {0, 64, 128, kFiberEndBytes - 1}) __builtin_prefetch(hot + offset);
   };
   const auto fetch_frame = [](const Fiber& record) {
     const char* frame = static_cast<const char*>(record.resume_point.target());
@@ -279,7 +277,7 @@ void Simulator::prefetch_next_picks() {
       // next steps' stores queue behind.
       for (const Fiber* neighbour : {record->alive_prev, record->alive_next}) {
         if (neighbour != nullptr)
-          __builtin_prefetch(reinterpret_cast<const char*>(neighbour) + kNeighbourLinks, 1);
+          __builtin_prefetch(reinterpret_cast<const char*>(neighbour) + kFiberLinksAt, 1);
       }
     }
   }

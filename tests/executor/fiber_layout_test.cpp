@@ -22,6 +22,9 @@ namespace {
 // 64-bit targets the project builds for.
 constexpr std::size_t kFiberBytesMax = 200;
 constexpr std::size_t kCacheLine = 64;
+constexpr std::size_t kStepBytes = corosim::kFiberStepBytes;
+constexpr std::size_t kEndBytes = corosim::kFiberEndBytes;
+constexpr std::size_t kLinksAt = corosim::kFiberLinksAt;
 
 corosim::Task<void> parked_on(corosim::Event* go) { co_await go->wait(); }
 
@@ -48,27 +51,30 @@ TEST_CASE("fiber layout: the record stays small and every await touches its firs
   // spawn): within the second line. A step in a crowd of a million fibers
   // misses on each line of its record it touches (cachegrind counted one
   // miss a step fewer with these moved up from the third).
-  CHECK(offsetof(Fiber, queued) < 2 * kCacheLine);
-  CHECK(offsetof(Fiber, started) < 2 * kCacheLine);
-  CHECK(offsetof(Fiber, root_returned) < 2 * kCacheLine);
-  CHECK(offsetof(Fiber, interrupted) < 2 * kCacheLine);
-  CHECK(offsetof(Fiber, shield_depth) + sizeof(std::uint16_t) <= 2 * kCacheLine);
-  CHECK(offsetof(Fiber, handle_alive) < 2 * kCacheLine);
-  CHECK(offsetof(Fiber, detached) < 2 * kCacheLine);
-  CHECK(offsetof(Fiber, listener) + sizeof(void*) <= 2 * kCacheLine);
-  CHECK(offsetof(Fiber, scope) + sizeof(void*) <= 2 * kCacheLine);
-  CHECK(offsetof(Fiber, driver) + sizeof(void*) <= 2 * kCacheLine);
-  CHECK(offsetof(Fiber, last_spawned_id) + sizeof(std::uint32_t) <= 2 * kCacheLine);
+  CHECK(offsetof(Fiber, queued) < kStepBytes);
+  CHECK(offsetof(Fiber, started) < kStepBytes);
+  CHECK(offsetof(Fiber, root_returned) < kStepBytes);
+  CHECK(offsetof(Fiber, interrupted) < kStepBytes);
+  CHECK(offsetof(Fiber, shield_depth) + sizeof(std::uint16_t) <= kStepBytes);
+  CHECK(offsetof(Fiber, handle_alive) < kStepBytes);
+  CHECK(offsetof(Fiber, detached) < kStepBytes);
+  CHECK(offsetof(Fiber, listener) + sizeof(void*) <= kStepBytes);
+  CHECK(offsetof(Fiber, scope) + sizeof(void*) <= kStepBytes);
+  CHECK(offsetof(Fiber, driver) + sizeof(void*) <= kStepBytes);
+  CHECK(offsetof(Fiber, last_spawned_id) + sizeof(std::uint32_t) <= kStepBytes);
   // A fiber's end reads its root, whether it has rare fields (the private
   // cold_ pointer, the one pointer between root and alive_prev) and its
-  // links in the alive and scope lists: within the first 168 bytes, which
-  // the prefetch of a pick fetches (Simulator::prefetch_next_picks). An end
+  // links in the alive and scope lists: within the first kFiberEndBytes,
+  // which the prefetch of a pick fetches (Simulator::prefetch_next_picks),
+  // kFiberLinksAt amid the links. An end
   // that missed on cold_ cost W7 a tenth of its time at 1M fibers.
-  CHECK(offsetof(Fiber, root) + sizeof(void*) <= 2 * kCacheLine);
+  CHECK(offsetof(Fiber, root) + sizeof(void*) <= kStepBytes);
   CHECK(offsetof(Fiber, alive_prev) == offsetof(Fiber, root) + 2 * sizeof(void*));
-  CHECK(offsetof(Fiber, alive_next) + sizeof(void*) <= 168);
-  CHECK(offsetof(Fiber, scope_prev) + sizeof(void*) <= 168);
-  CHECK(offsetof(Fiber, scope_next) + sizeof(void*) <= 168);
+  CHECK(offsetof(Fiber, alive_next) + sizeof(void*) <= kEndBytes);
+  CHECK(offsetof(Fiber, scope_prev) + sizeof(void*) <= kEndBytes);
+  CHECK(offsetof(Fiber, scope_next) + sizeof(void*) <= kEndBytes);
+  CHECK(offsetof(Fiber, alive_prev) <= kLinksAt);
+  CHECK(kLinksAt < offsetof(Fiber, scope_next) + sizeof(void*));
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
