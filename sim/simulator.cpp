@@ -226,25 +226,25 @@ void Simulator::fire_due_timers() {
 // kPrefetchBatch steps this starts the walks of the picks ahead in three
 // stages, each a batch of kPrefetchBatch picks: the slots of those 3 to 4
 // batches ahead, the records of those 2 to 3 ahead, whose slots the last call
-// fetched, and the frames of those 1 to 2 ahead, whose records it fetched.
-// A fourth fetches the next batch's slots, records and frames again: fetched
+// fetched, and the frames of those 1 to 2 ahead, whose records it fetched. A
+// fourth fetches the next batch's slots, records and frames again: fetched
 // that far ahead, many had left the first-level cache by their step, which
 // then waited for the second (docs/performance.md, "Slots loaded, guesses
-// kept"). Every line a step reads is fetched: a record's first kFiberEndBytes (what a
-// step reads, and what a fiber's end reads) and a frame's first 256, which
-// lie across four lines and five when they do not start on a line's start
-// (both start on any 16-byte boundary of the frame pool), and the line of the
-// links a fiber's end writes in its two neighbours' records; fetching two
-// and four lines left most steps a miss or two that was waited for
+// kept"). Every line a step reads is fetched: a record's first kFiberEndBytes
+// (what a step reads, and what a fiber's end reads) and a frame's first 256,
+// which lie across four lines and five when they do not start on a line's
+// start (both start on any 16-byte boundary of the frame pool), and the line
+// of the links a fiber's end writes in its two neighbours' records; fetching
+// two and four lines left most steps a miss or two that was waited for
 // (docs/performance.md, "Every line of a pick"). Batched, not a stage per
 // step: on the machine this was measured on, a prefetch that misses holds up
 // the instructions behind it as if it were a load, so spread over a step of
-// ~200 instructions each one costs a whole miss; issued together, they
-// overlap (docs/performance.md, "Prefetches in batches"). The slots are
-// loaded, not prefetched: the record stage then found them in the caches,
-// where after a prefetch it waited on most of them (docs/performance.md,
-// "Slots loaded, guesses kept"). A wrong guess costs a wasted fetch, never
-// a different run: the only loads are of slots and of records still queued.
+// ~200 instructions each one costs a whole miss; issued together, they overlap
+// (docs/performance.md, "Prefetches in batches"). The slots are loaded, not
+// prefetched: the record stage then found them in the caches, where after a
+// prefetch it waited on most of them (docs/performance.md, "Slots loaded,
+// guesses kept"). A wrong guess costs a wasted fetch, never a different run:
+// the only loads are of slots and of records still queued.
 void Simulator::prefetch_next_picks() {
   constexpr int kBatch = kPrefetchBatch;
   constexpr int kFrameHotBytes = 256;

@@ -30,15 +30,15 @@ class RandomStrategy final : public Strategy {
   }
   // The two kinds of nearly every decision, for the simulator's fast path.
   std::uint64_t choose_yield() noexcept { return prng_.hit(yield_odds_) ? 1 : 0; }
-  // From this many ready fibers on, a pick comes from a generator of its
-  // own, as a draw over the next power of two redrawn until it names a
-  // ready fiber (still uniform). The next dozens of picks are then known
-  // by looking ahead (CrowdGuesses, below) whatever the queue's length does between them,
+  // From this many ready fibers on, a pick comes from a generator of its own,
+  // as a draw over the next power of two redrawn until it names a ready fiber
+  // (still uniform). The next dozens of picks are then known by looking ahead
+  // (CrowdGuesses, below) whatever the queue's length does between them,
   // unless it crosses a power of two or a redraw's outcome flips: the
-  // simulator prefetches them (sim/simulator.cpp). From the shared
-  // generator they would be unforeseeable a few steps ahead, as other
-  // decisions draw between picks and each pick scales by the length.
-  // Smaller crowds (every bundled scenario) draw as they always did.
+  // simulator prefetches them (sim/simulator.cpp). From the shared generator
+  // they would be unforeseeable a few steps ahead, as other decisions draw
+  // between picks and each pick scales by the length. Smaller crowds (every
+  // bundled scenario) draw as they always did.
   static constexpr std::uint64_t kCrowd = 4096;
   std::uint64_t choose_schedule(std::uint64_t n) noexcept {
     if (n >= kCrowd) [[unlikely]]
